@@ -1,0 +1,169 @@
+/* numa-runtime: `create` and `run` — place the container, then exec the
+ * real runtime with the original argv.
+ *
+ * argv -> spec -> request -> topology -> ledger -> placement -> spec edits
+ *      -> save spec -> commit ledger -> exec.
+ * Anything failing before the exec leaves config.json byte-identical and
+ * the ledger as it was.  */
+#include <config.h>
+
+#include "apply.h"
+#include "commands.h"
+#include "ledger.h"
+#include "placement.h"
+#include "request.h"
+#include "runtime.h"
+#include "spec.h"
+#include "topology.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+/* runc accepts ids matching ^[\w+-\.]+$; so do we, which also keeps them
+   safe as ledger keys and path components.  */
+static int
+validate_id (const char *id, nr_error_t *err)
+{
+  if (id == NULL || *id == '\0')
+    return nr_make_error (err, 0, "container id cannot be empty");
+  for (const char *p = id; *p; p++)
+    if (! isalnum ((unsigned char) *p) && ! strchr ("_+-.", *p))
+      return nr_make_error (err, 0, "invalid container id `%s`", id);
+  if (strcmp (id, ".") == 0 || strcmp (id, "..") == 0)
+    return nr_make_error (err, 0, "invalid container id `%s`", id);
+  return 0;
+}
+
+/* Start time (clock ticks since boot) of PID, field 22 of /proc/PID/stat;
+   with the pid it names a process unambiguously.  0 when unknown.  */
+static uint64_t
+process_start_time (const char *proc_root, int pid)
+{
+  cleanup_free char *path = xasprintf ("%s/%d/stat", proc_root, pid);
+  char buf[1024];
+  char *p;
+
+  if (read_small_file (path, buf, sizeof (buf)) < 0 || (p = strrchr (buf, ')')) == NULL)
+    return 0;
+  /* Fields after the command: state is field 3; start time is field 22.  */
+  p++;
+  for (int field = 2; field < 22 && p; field++)
+    p = strchr (p + 1, ' ');
+  return p ? strtoull (p + 1, NULL, 10) : 0;
+}
+
+static bool
+container_state_exists (const char *root, const char *id)
+{
+  cleanup_free char *path = xasprintf ("%s/%s", root, id);
+  struct stat st;
+  return stat (path, &st) == 0;
+}
+
+static void
+fill_entry (struct nr_ledger_entry *e, const struct nr_args *args,
+            const struct nr_config *config, const struct nr_request *req,
+            const struct nr_placement *p)
+{
+  memset (e, 0, sizeof (*e));
+  e->id = (char *) args->id;
+  e->nodes = p->nodes;
+  e->cpus = p->cpus;
+  e->exclusive = p->exclusive;
+  e->load = p->load;
+  e->millicpus = req->millicpus;
+  e->memory = req->memory;
+  e->hugepages = req->hugepages;
+  e->pod = req->pod;
+  e->sandbox = req->sandbox;
+  e->root = (char *) nr_args_root (args);
+  e->creator_pid = (int) getpid ();
+  e->creator_start = process_start_time (config->proc_root, e->creator_pid);
+  e->created = (int64_t) time (NULL);
+}
+
+int
+nr_cmd_create (const struct nr_args *args, const struct nr_config *config,
+               nr_error_t *err)
+{
+  cleanup_free char *runtime = NULL;
+  cleanup_free char *boot_id = NULL;
+  cleanup_free struct nr_node_usage *usage = NULL;
+  cleanup_ledger struct nr_ledger *ledger = NULL;
+  struct nr_spec spec = { 0 };
+  struct nr_request req = { 0 };
+  struct nr_topology topo = { 0 };
+  struct nr_placement placement = { 0 };
+  struct nr_placement_input input;
+  struct nr_ledger_entry entry;
+  bool spec_saved = false;
+  int ret = -1;
+
+  if (nr_runtime_resolve (config, &runtime, err) < 0)
+    return -1;
+  if (config->policy == NR_POLICY_NONE)
+    return nr_runtime_exec (runtime, args->argv, err);
+  if (validate_id (args->id, err) < 0)
+    return nr_error_wrap (err, "%s", args->command);
+
+  if (nr_spec_load (nr_args_bundle (args), args->config_file, &spec, err) < 0
+      || nr_request_from_spec (spec.root, args->id, &req, err) < 0)
+    goto out;
+  if (nr_topology_load (config->sysfs_root, &topo, err) < 0)
+    goto out;
+
+  boot_id = nr_read_boot_id (config->proc_root);
+  if (nr_ledger_open (config->ledger_path, boot_id, &ledger, err) < 0)
+    goto out;
+  if (nr_ledger_find (ledger, args->id, NULL, NULL) > 0
+      && container_state_exists (nr_args_root (args), args->id))
+    {
+      nr_make_error (err, 0, "container `%s` already exists", args->id);
+      goto out;
+    }
+
+  usage = xmalloc0 ((size_t) topo.n_nodes * sizeof (*usage));
+  for (int i = 0; i < topo.n_nodes; i++)
+    nr_ledger_usage (ledger, topo.nodes[i].id, &usage[i]);
+  input = (struct nr_placement_input) { &topo, usage, &req, config->policy };
+  if (nr_place (&input, &placement, err) < 0)
+    goto out;
+  if (placement.warning)
+    nr_warn ("container %s: %s", args->id, placement.warning);
+
+  if (nr_apply_placement (spec.root, &placement, err) < 0
+      || nr_spec_save (&spec, err) < 0)
+    goto out;
+  spec_saved = true;
+
+  fill_entry (&entry, args, config, &req, &placement);
+  nr_ledger_add (ledger, &entry);
+  if (nr_ledger_commit (ledger, err) < 0)
+    goto out;
+  {
+    cleanup_free char *nodes = nr_set_format (&placement.nodes);
+    nr_debug ("container %s placed on node(s) %s", args->id, nodes);
+  }
+  /* Unlock before the runtime runs: it may take seconds.  */
+  nr_ledger_close (steal_pointer (&ledger));
+  ret = 0;
+
+out:
+  nr_placement_free (&placement);
+  nr_topology_free (&topo);
+  nr_request_free (&req);
+  if (ret < 0 && spec_saved)
+    {
+      nr_error_t restore_err = NULL;
+      if (nr_spec_restore (&spec, &restore_err) < 0)
+        nr_log_error (&restore_err);
+    }
+  nr_spec_free (&spec);
+  if (ret < 0)
+    return nr_error_wrap (err, "%s `%s`", args->command, args->id);
+  return nr_runtime_exec (runtime, args->argv, err);
+}

@@ -1,0 +1,17 @@
+/* numa-runtime: the subcommands numa-runtime handles itself.  Each returns
+   the process exit status on success paths it owns (delete passes the
+   runtime's through), or -1 with *err filled.  create/run only return on
+   failure: on success they exec the runtime.  */
+#ifndef NR_COMMANDS_H
+#define NR_COMMANDS_H
+
+#include "args.h"
+#include "conf.h"
+#include "error.h"
+
+int nr_cmd_create (const struct nr_args *args, const struct nr_config *config,
+                   nr_error_t *err);
+int nr_cmd_delete (const struct nr_args *args, const struct nr_config *config,
+                   nr_error_t *err);
+
+#endif

@@ -1,0 +1,57 @@
+/* numa-runtime: small helpers over yajl's tree, for reading and editing
+   JSON documents we do not own (config.json) without losing anything:
+   key order, duplicate keys and the exact text of every number are kept.  */
+#ifndef NR_JSON_H
+#define NR_JSON_H
+
+#include "error.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <yajl/yajl_tree.h>
+
+void cleanup_json_freep (yajl_val *v);
+#define cleanup_json __attribute__ ((cleanup (cleanup_json_freep)))
+
+/* Parse TEXT (LEN bytes, NUL-terminated).  The caller frees the tree with
+   yajl_tree_free.  */
+int nr_json_parse (const char *text, size_t len, yajl_val *out, nr_error_t *err);
+
+/* Serialise V compactly; the caller frees the result.  */
+char *nr_json_generate (yajl_val v, size_t *len);
+
+/* Member KEY of object OBJ (the last one when the key repeats, as Go's
+   decoder sees it), or NULL.  */
+yajl_val nr_json_get (yajl_val obj, const char *key);
+
+/* Follow a NULL-terminated path of member names, NULL when any is absent.  */
+yajl_val nr_json_get_path (yajl_val v, const char *const *path);
+
+/* The string value of member KEY, or NULL when absent or not a string.  */
+const char *nr_json_get_string (yajl_val obj, const char *key);
+
+/* Set member KEY of OBJ to VALUE (taking ownership), replacing the old
+   value in place so the key keeps its position, else appending.  */
+void nr_json_set (yajl_val obj, const char *key, yajl_val value);
+
+/* Member KEY of OBJ as an object, created (or replacing a null) when
+   absent.  Fails when the member exists with another type.  */
+int nr_json_ensure_object (yajl_val obj, const char *key, const char *where,
+                           yajl_val *out, nr_error_t *err);
+
+/* Remove member KEY from OBJ (every occurrence).  */
+void nr_json_remove (yajl_val obj, const char *key);
+
+yajl_val nr_json_new_object (void);
+yajl_val nr_json_new_array (void);
+yajl_val nr_json_new_string (const char *s);
+/* A number from its JSON text (e.g. "42").  */
+yajl_val nr_json_new_number (const char *text);
+yajl_val nr_json_new_bool (bool b);
+
+/* Append VALUE (owned) to array ARR.  */
+void nr_json_array_append (yajl_val arr, yajl_val value);
+/* Remove element INDEX of ARR, freeing it.  */
+void nr_json_array_remove (yajl_val arr, size_t index);
+
+#endif

@@ -1,0 +1,693 @@
+/* numa-runtime: the allocation ledger.  See ledger.h for the file layout.  */
+#include <config.h>
+
+#include "json.h"
+#include "ledger.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <yajl/yajl_gen.h>
+
+#define LEDGER_VERSION 1
+/* Far beyond any real node (10,000 entries take about 2 MiB).  */
+#define LEDGER_MAX_SIZE (256 * 1024 * 1024)
+
+struct line
+{
+  char *text; /* one entry object in canonical form, owned */
+  size_t len;
+};
+
+struct nr_ledger
+{
+  char *path;
+  int lock_fd;
+  char *boot_id;
+  size_t reclaim_cursor;
+  struct nr_node_usage *usage; /* sorted by node */
+  size_t n_usage;
+  struct line *lines;
+  size_t n_lines;
+  size_t cap_lines;
+  bool dirty;
+  char *moved_aside;
+};
+
+/* ---- entries <-> JSON lines ------------------------------------------ */
+
+static void
+gen_key (yajl_gen g, const char *key)
+{
+  yajl_gen_string (g, (const unsigned char *) key, strlen (key));
+}
+
+static void
+gen_string (yajl_gen g, const char *key, const char *value)
+{
+  gen_key (g, key);
+  yajl_gen_string (g, (const unsigned char *) value, strlen (value));
+}
+
+static void
+gen_set (yajl_gen g, const char *key, const nr_set_t *set)
+{
+  cleanup_free char *list = nr_set_format (set);
+  gen_string (g, key, list);
+}
+
+static void
+gen_int (yajl_gen g, const char *key, long long value)
+{
+  gen_key (g, key);
+  yajl_gen_integer (g, value);
+}
+
+static char *
+gen_finish (yajl_gen g, size_t *len)
+{
+  const unsigned char *buf;
+  size_t buf_len;
+  char *out;
+
+  yajl_gen_get_buf (g, &buf, &buf_len);
+  out = xstrndup ((const char *) buf, buf_len);
+  *len = buf_len;
+  yajl_gen_free (g);
+  return out;
+}
+
+static char *
+entry_to_line (const struct nr_ledger_entry *e, size_t *len)
+{
+  yajl_gen g = yajl_gen_alloc (NULL);
+
+  yajl_gen_map_open (g);
+  gen_string (g, "id", e->id);
+  gen_set (g, "nodes", &e->nodes);
+  gen_set (g, "cpus", &e->cpus);
+  gen_set (g, "exclusive_cpus", &e->exclusive);
+  gen_int (g, "load", e->load);
+  gen_int (g, "millicpus", e->millicpus);
+  gen_int (g, "memory", e->memory);
+  gen_int (g, "hugepages", e->hugepages);
+  if (e->pod)
+    gen_string (g, "pod", e->pod);
+  if (e->sandbox)
+    {
+      gen_key (g, "sandbox");
+      yajl_gen_bool (g, 1);
+    }
+  if (e->root)
+    gen_string (g, "root", e->root);
+  gen_int (g, "pid", e->creator_pid);
+  gen_int (g, "pid_start", (long long) e->creator_start);
+  gen_int (g, "created", e->created);
+  yajl_gen_map_close (g);
+  return gen_finish (g, len);
+}
+
+static long long
+get_int (yajl_val obj, const char *key)
+{
+  yajl_val v = nr_json_get (obj, key);
+  return v && YAJL_IS_INTEGER (v) ? YAJL_GET_INTEGER (v) : 0;
+}
+
+static int
+get_set (yajl_val obj, const char *key, nr_set_t *out, nr_error_t *err)
+{
+  const char *s = nr_json_get_string (obj, key);
+  if (s == NULL)
+    {
+      nr_set_clear (out);
+      return 0;
+    }
+  return nr_set_parse (s, out, err);
+}
+
+static int
+entry_from_json (yajl_val obj, struct nr_ledger_entry *e, nr_error_t *err)
+{
+  const char *id = nr_json_get_string (obj, "id");
+  const char *s;
+
+  memset (e, 0, sizeof (*e));
+  if (obj == NULL || obj->type != yajl_t_object || id == NULL || *id == '\0')
+    return nr_make_error (err, 0, "ledger entry without an id");
+  if (get_set (obj, "nodes", &e->nodes, err) < 0
+      || get_set (obj, "cpus", &e->cpus, err) < 0
+      || get_set (obj, "exclusive_cpus", &e->exclusive, err) < 0)
+    return nr_error_wrap (err, "ledger entry `%s`", id);
+  e->id = xstrdup (id);
+  e->load = get_int (obj, "load");
+  e->millicpus = get_int (obj, "millicpus");
+  e->memory = get_int (obj, "memory");
+  e->hugepages = get_int (obj, "hugepages");
+  if ((s = nr_json_get_string (obj, "pod")))
+    e->pod = xstrdup (s);
+  e->sandbox = YAJL_IS_TRUE (nr_json_get (obj, "sandbox"));
+  if ((s = nr_json_get_string (obj, "root")))
+    e->root = xstrdup (s);
+  e->creator_pid = (int) get_int (obj, "pid");
+  e->creator_start = (uint64_t) get_int (obj, "pid_start");
+  e->created = get_int (obj, "created");
+  return 0;
+}
+
+static int
+entry_from_line (const struct line *l, struct nr_ledger_entry *e, nr_error_t *err)
+{
+  cleanup_json yajl_val obj = NULL;
+
+  if (nr_json_parse (l->text, l->len, &obj, err) < 0)
+    return -1;
+  return entry_from_json (obj, e, err);
+}
+
+void
+nr_ledger_entry_free (struct nr_ledger_entry *e)
+{
+  free (e->id);
+  free (e->pod);
+  free (e->root);
+  memset (e, 0, sizeof (*e));
+}
+
+/* ---- per-node sums --------------------------------------------------- */
+
+static struct nr_node_usage *
+usage_slot (struct nr_ledger *l, int node)
+{
+  size_t i;
+
+  for (i = 0; i < l->n_usage && l->usage[i].node < node; i++)
+    ;
+  if (i < l->n_usage && l->usage[i].node == node)
+    return &l->usage[i];
+  l->usage = xrealloc (l->usage, (l->n_usage + 1) * sizeof (*l->usage));
+  memmove (&l->usage[i + 1], &l->usage[i], (l->n_usage - i) * sizeof (*l->usage));
+  l->n_usage++;
+  memset (&l->usage[i], 0, sizeof (*l->usage));
+  l->usage[i].node = node;
+  return &l->usage[i];
+}
+
+/* Node K of N of an entry gets an even share of VALUE, the first node the
+   remainder, so that adding and removing an entry cancel exactly.  */
+static int64_t
+share (int64_t value, int n, int k)
+{
+  return value / n + (k == 0 ? value % n : 0);
+}
+
+static void
+account (struct nr_ledger *l, const struct nr_ledger_entry *e, int sign)
+{
+  int n = nr_set_count (&e->nodes);
+  int k = 0;
+
+  for (int node = nr_set_next (&e->nodes, 0); node >= 0; node = nr_set_next (&e->nodes, node + 1), k++)
+    {
+      struct nr_node_usage *u = usage_slot (l, node);
+      u->containers += sign;
+      u->load += sign * share (e->load, n, k);
+      u->millicpus += sign * share (e->millicpus, n, k);
+      u->memory += sign * share (e->memory, n, k);
+      u->hugepages += sign * share (e->hugepages, n, k);
+      if (sign > 0)
+        nr_set_union (&u->exclusive, &e->exclusive);
+      else
+        nr_set_subtract (&u->exclusive, &e->exclusive);
+    }
+}
+
+int
+nr_ledger_recompute (struct nr_ledger *l, nr_error_t *err)
+{
+  free (l->usage);
+  l->usage = NULL;
+  l->n_usage = 0;
+  for (size_t i = 0; i < l->n_lines; i++)
+    {
+      struct nr_ledger_entry e;
+      if (entry_from_line (&l->lines[i], &e, err) < 0)
+        return -1;
+      account (l, &e, +1);
+      nr_ledger_entry_free (&e);
+    }
+  return 0;
+}
+
+void
+nr_ledger_usage (const struct nr_ledger *l, int node, struct nr_node_usage *out)
+{
+  memset (out, 0, sizeof (*out));
+  out->node = node;
+  for (size_t i = 0; i < l->n_usage; i++)
+    if (l->usage[i].node == node)
+      *out = l->usage[i];
+}
+
+/* ---- lines ----------------------------------------------------------- */
+
+static void
+append_line (struct nr_ledger *l, char *text, size_t len)
+{
+  if (l->n_lines == l->cap_lines)
+    {
+      l->cap_lines = l->cap_lines ? l->cap_lines * 2 : 64;
+      l->lines = xrealloc (l->lines, l->cap_lines * sizeof (*l->lines));
+    }
+  l->lines[l->n_lines].text = text;
+  l->lines[l->n_lines].len = len;
+  l->n_lines++;
+}
+
+/* `{"id":"<escaped id>"` as our generator writes it.  */
+static char *
+id_prefix (const char *id, size_t *len)
+{
+  yajl_gen g = yajl_gen_alloc (NULL);
+  yajl_gen_map_open (g);
+  gen_string (g, "id", id);
+  return gen_finish (g, len);
+}
+
+static ssize_t
+find_line (const struct nr_ledger *l, const char *id)
+{
+  size_t plen;
+  cleanup_free char *prefix = id_prefix (id, &plen);
+
+  for (size_t i = 0; i < l->n_lines; i++)
+    {
+      const struct line *ln = &l->lines[i];
+      if (ln->len > plen && memcmp (ln->text, prefix, plen) == 0
+          && (ln->text[plen] == ',' || ln->text[plen] == '}'))
+        return (ssize_t) i;
+    }
+  return -1;
+}
+
+size_t
+nr_ledger_count (const struct nr_ledger *l)
+{
+  return l->n_lines;
+}
+
+int
+nr_ledger_entry_at (const struct nr_ledger *l, size_t i, struct nr_ledger_entry *out,
+                    nr_error_t *err)
+{
+  return entry_from_line (&l->lines[i], out, err);
+}
+
+int
+nr_ledger_find (const struct nr_ledger *l, const char *id, struct nr_ledger_entry *out,
+                nr_error_t *err)
+{
+  ssize_t i = find_line (l, id);
+
+  if (i < 0)
+    return 0;
+  if (out && entry_from_line (&l->lines[i], out, err) < 0)
+    return -1;
+  return 1;
+}
+
+bool
+nr_ledger_remove (struct nr_ledger *l, const char *id)
+{
+  ssize_t i = find_line (l, id);
+  struct nr_ledger_entry e;
+
+  if (i < 0)
+    return false;
+  /* Our own line: it parsed when it was written.  */
+  if (entry_from_line (&l->lines[i], &e, NULL) == 0)
+    {
+      account (l, &e, -1);
+      nr_ledger_entry_free (&e);
+    }
+  free (l->lines[i].text);
+  memmove (&l->lines[i], &l->lines[i + 1], (l->n_lines - (size_t) i - 1) * sizeof (*l->lines));
+  l->n_lines--;
+  l->dirty = true;
+  return true;
+}
+
+void
+nr_ledger_add (struct nr_ledger *l, const struct nr_ledger_entry *e)
+{
+  size_t len;
+  char *text;
+
+  nr_ledger_remove (l, e->id);
+  text = entry_to_line (e, &len);
+  append_line (l, text, len);
+  account (l, e, +1);
+  l->dirty = true;
+}
+
+size_t
+nr_ledger_reclaim_cursor (const struct nr_ledger *l)
+{
+  return l->reclaim_cursor;
+}
+
+void
+nr_ledger_set_reclaim_cursor (struct nr_ledger *l, size_t cursor)
+{
+  if (cursor != l->reclaim_cursor)
+    {
+      l->reclaim_cursor = cursor;
+      l->dirty = true;
+    }
+}
+
+const char *
+nr_ledger_moved_aside (const struct nr_ledger *l)
+{
+  return l->moved_aside;
+}
+
+/* ---- reading the file ------------------------------------------------ */
+
+static char *
+header_text (const struct nr_ledger *l, size_t *len)
+{
+  yajl_gen g = yajl_gen_alloc (NULL);
+  const unsigned char *buf;
+  size_t buf_len;
+  char *out;
+
+  yajl_gen_map_open (g);
+  gen_int (g, "version", LEDGER_VERSION);
+  gen_string (g, "boot_id", l->boot_id ? l->boot_id : "");
+  gen_int (g, "reclaim_cursor", (long long) l->reclaim_cursor);
+  gen_key (g, "nodes");
+  yajl_gen_array_open (g);
+  for (size_t i = 0; i < l->n_usage; i++)
+    {
+      const struct nr_node_usage *u = &l->usage[i];
+      if (u->containers == 0)
+        continue;
+      yajl_gen_map_open (g);
+      gen_int (g, "node", u->node);
+      gen_int (g, "containers", u->containers);
+      gen_int (g, "load", u->load);
+      gen_int (g, "millicpus", u->millicpus);
+      gen_int (g, "memory", u->memory);
+      gen_int (g, "hugepages", u->hugepages);
+      gen_set (g, "exclusive_cpus", &u->exclusive);
+      yajl_gen_map_close (g);
+    }
+  yajl_gen_array_close (g);
+  gen_key (g, "containers");
+  yajl_gen_array_open (g);
+  /* yajl would close the array and map; we write the entries ourselves,
+     so cut its buffer right after the opening bracket.  */
+  yajl_gen_get_buf (g, &buf, &buf_len);
+  out = xstrndup ((const char *) buf, buf_len);
+  *len = buf_len;
+  yajl_gen_free (g);
+  return out;
+}
+
+static void
+read_header (struct nr_ledger *l, yajl_val doc)
+{
+  const char *boot_id = nr_json_get_string (doc, "boot_id");
+  yajl_val nodes = nr_json_get (doc, "nodes");
+
+  free (l->boot_id);
+  l->boot_id = boot_id && *boot_id ? xstrdup (boot_id) : NULL;
+  l->reclaim_cursor = (size_t) get_int (doc, "reclaim_cursor");
+  if (nodes == NULL || nodes->type != yajl_t_array)
+    return;
+  for (size_t i = 0; i < nodes->u.array.len; i++)
+    {
+      yajl_val n = nodes->u.array.values[i];
+      struct nr_node_usage *u = usage_slot (l, (int) get_int (n, "node"));
+      u->containers = (int) get_int (n, "containers");
+      u->load = get_int (n, "load");
+      u->millicpus = get_int (n, "millicpus");
+      u->memory = get_int (n, "memory");
+      u->hugepages = get_int (n, "hugepages");
+      if (get_set (n, "exclusive_cpus", &u->exclusive, NULL) < 0)
+        nr_set_clear (&u->exclusive);
+    }
+}
+
+/* Our own layout: header line, entry lines, "]}".  Returns 0 when TEXT is
+   in it, -1 otherwise (then the caller reads it as plain JSON).  */
+static int
+read_line_layout (struct nr_ledger *l, char *text, size_t len)
+{
+  char *nl = memchr (text, '\n', len);
+  char *end = text + len;
+  char *p;
+  cleanup_free char *header = NULL;
+  cleanup_json yajl_val doc = NULL;
+  static const char opening[] = "\"containers\":[";
+  static const char closing[] = "]}\n";
+
+  if (nl == NULL || (size_t) (nl - text) < sizeof (opening)
+      || memcmp (nl - (sizeof (opening) - 1), opening, sizeof (opening) - 1) != 0
+      || len < sizeof (closing) - 1
+      || memcmp (end - (sizeof (closing) - 1), closing, sizeof (closing) - 1) != 0)
+    return -1;
+  header = xasprintf ("%.*s]}", (int) (nl - text), text);
+  if (nr_json_parse (header, strlen (header), &doc, NULL) < 0)
+    return -1;
+  if (get_int (doc, "version") != LEDGER_VERSION)
+    return -1;
+
+  end -= sizeof (closing) - 1;
+  for (p = nl + 1; p < end;)
+    {
+      char *eol = memchr (p, '\n', (size_t) (end - p));
+      size_t n;
+      if (eol == NULL)
+        return -1;
+      n = (size_t) (eol - p);
+      if (n > 0 && p[n - 1] == ',')
+        n--;
+      if (n < 2 || p[0] != '{' || p[n - 1] != '}')
+        return -1;
+      append_line (l, xstrndup (p, n), n);
+      p = eol + 1;
+    }
+  read_header (l, doc);
+  return 0;
+}
+
+/* Any other JSON document with a "containers" array: read every entry and
+   recompute the sums.  */
+static int
+read_any_json (struct nr_ledger *l, const char *text, size_t len, nr_error_t *err)
+{
+  cleanup_json yajl_val doc = NULL;
+  yajl_val containers;
+
+  if (nr_json_parse (text, len, &doc, err) < 0)
+    return -1;
+  containers = nr_json_get (doc, "containers");
+  if (doc->type != yajl_t_object || (containers && containers->type != yajl_t_array))
+    return nr_make_error (err, 0, "not a ledger document");
+  read_header (l, doc);
+  for (size_t i = 0; containers && i < containers->u.array.len; i++)
+    {
+      struct nr_ledger_entry e;
+      size_t n;
+      char *line;
+      if (entry_from_json (containers->u.array.values[i], &e, err) < 0)
+        return -1;
+      line = entry_to_line (&e, &n);
+      append_line (l, line, n);
+      nr_ledger_entry_free (&e);
+    }
+  l->dirty = true;
+  return nr_ledger_recompute (l, err);
+}
+
+static void
+drop_entries (struct nr_ledger *l)
+{
+  for (size_t i = 0; i < l->n_lines; i++)
+    free (l->lines[i].text);
+  l->n_lines = 0;
+  free (l->usage);
+  l->usage = NULL;
+  l->n_usage = 0;
+  l->dirty = true;
+}
+
+/* Keep an unreadable ledger for the admin and start from nothing.  */
+static int
+move_aside (struct nr_ledger *l, nr_error_t *err)
+{
+  char stamp[32];
+  time_t now = time (NULL);
+  struct tm tm;
+
+  gmtime_r (&now, &tm);
+  strftime (stamp, sizeof (stamp), "%Y%m%dT%H%M%SZ", &tm);
+  free (l->moved_aside);
+  l->moved_aside = xasprintf ("%s.corrupt-%s-%d", l->path, stamp, (int) getpid ());
+  if (rename (l->path, l->moved_aside) < 0)
+    return nr_make_error (err, errno, "move the unreadable ledger `%s` aside", l->path);
+  drop_entries (l);
+  return 0;
+}
+
+static int
+load_file (struct nr_ledger *l, nr_error_t *err)
+{
+  cleanup_close int fd = open (l->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  cleanup_free char *text = NULL;
+  struct stat st;
+  size_t used = 0;
+
+  if (fd < 0 && errno == ENOENT)
+    return 0;
+  if (fd < 0)
+    return nr_make_error (err, errno, "open the ledger `%s`", l->path);
+  if (fstat (fd, &st) < 0)
+    return nr_make_error (err, errno, "stat the ledger `%s`", l->path);
+  if (! S_ISREG (st.st_mode) || st.st_size > LEDGER_MAX_SIZE)
+    return move_aside (l, err);
+  text = xmalloc ((size_t) st.st_size + 1);
+  while (used < (size_t) st.st_size)
+    {
+      ssize_t r = read (fd, text + used, (size_t) st.st_size - used);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r < 0)
+        return nr_make_error (err, errno, "read the ledger `%s`", l->path);
+      if (r == 0)
+        break;
+      used += (size_t) r;
+    }
+  text[used] = '\0';
+  if (used == 0 || read_line_layout (l, text, used) == 0)
+    return 0;
+  drop_entries (l);
+  l->dirty = false;
+  if (read_any_json (l, text, used, NULL) == 0)
+    return 0;
+  return move_aside (l, err);
+}
+
+char *
+nr_read_boot_id (const char *proc_root)
+{
+  cleanup_free char *path = xasprintf ("%s/sys/kernel/random/boot_id", proc_root);
+  char buf[128];
+
+  if (read_small_file (path, buf, sizeof (buf)) < 0 || buf[0] == '\0')
+    return NULL;
+  return xstrdup (buf);
+}
+
+int
+nr_ledger_open (const char *path, const char *boot_id, struct nr_ledger **out,
+                nr_error_t *err)
+{
+  struct nr_ledger *l = xmalloc0 (sizeof (*l));
+  cleanup_ledger struct nr_ledger *owned = l;
+  cleanup_free char *dir_copy = xstrdup (path);
+  cleanup_free char *lock_path = xasprintf ("%s.lock", path);
+  const char *dir = dirname (dir_copy);
+
+  l->path = xstrdup (path);
+  l->lock_fd = -1;
+  if (mkdir_parents (dir, 0700, err) < 0)
+    return nr_error_wrap (err, "create the ledger directory");
+  l->lock_fd = open (lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (l->lock_fd < 0)
+    return nr_make_error (err, errno, "open the ledger lock `%s`", lock_path);
+  while (flock (l->lock_fd, LOCK_EX) < 0)
+    if (errno != EINTR)
+      return nr_make_error (err, errno, "lock `%s`", lock_path);
+  if (load_file (l, err) < 0)
+    return -1;
+  if (boot_id && (l->boot_id == NULL || strcmp (l->boot_id, boot_id) != 0))
+    {
+      /* Written before this boot: every container it lists is gone.  */
+      if (l->n_lines > 0)
+        drop_entries (l);
+      free (l->boot_id);
+      l->boot_id = xstrdup (boot_id);
+      l->reclaim_cursor = 0;
+      l->dirty = true;
+    }
+  *out = steal_pointer (&owned);
+  return 0;
+}
+
+int
+nr_ledger_commit (struct nr_ledger *l, nr_error_t *err)
+{
+  size_t header_len, total, off;
+  cleanup_free char *header = NULL;
+  cleanup_free char *buf = NULL;
+  cleanup_free char *dir_copy = NULL;
+
+  if (! l->dirty)
+    return 0;
+  header = header_text (l, &header_len);
+  total = header_len + 1 + 3;
+  for (size_t i = 0; i < l->n_lines; i++)
+    total += l->lines[i].len + 2;
+  buf = xmalloc (total + 1);
+  memcpy (buf, header, header_len);
+  off = header_len;
+  buf[off++] = '\n';
+  for (size_t i = 0; i < l->n_lines; i++)
+    {
+      memcpy (buf + off, l->lines[i].text, l->lines[i].len);
+      off += l->lines[i].len;
+      if (i + 1 < l->n_lines)
+        buf[off++] = ',';
+      buf[off++] = '\n';
+    }
+  memcpy (buf + off, "]}\n", 3);
+  off += 3;
+
+  dir_copy = xstrdup (l->path);
+  /* On tmpfs (the default, under /run) a sync buys nothing: the file does
+     not outlive the machine, and rename is atomic against a crash of the
+     process.  On a disk it is what makes the rename durable.  */
+  if (write_file_atomic (l->path, buf, off, 0600, ! path_on_tmpfs (dirname (dir_copy)), err) < 0)
+    return nr_error_wrap (err, "write the ledger");
+  l->dirty = false;
+  return 0;
+}
+
+void
+nr_ledger_close (struct nr_ledger *l)
+{
+  if (l == NULL)
+    return;
+  if (l->lock_fd >= 0)
+    close (l->lock_fd); /* releases the flock */
+  drop_entries (l);
+  free (l->lines);
+  free (l->path);
+  free (l->boot_id);
+  free (l->moved_aside);
+  free (l);
+}
+
+void
+cleanup_ledgerp (struct nr_ledger **l)
+{
+  nr_ledger_close (*l);
+}

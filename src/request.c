@@ -1,0 +1,123 @@
+/* numa-runtime: what a container needs, read from its spec.  */
+#include <config.h>
+
+#include "request.h"
+#include "util.h"
+
+#include <string.h>
+
+/* Annotations engines write to tie a container to its pod.  */
+static const char *const sandbox_id_keys[]
+    = { "io.kubernetes.cri.sandbox-id", "io.kubernetes.cri-o.SandboxID", NULL };
+static const char *const container_type_keys[]
+    = { "io.kubernetes.cri.container-type", "io.kubernetes.cri-o.ContainerType", NULL };
+
+static const char *
+first_annotation (yajl_val annotations, const char *const *keys)
+{
+  for (; *keys; keys++)
+    {
+      const char *v = nr_json_get_string (annotations, *keys);
+      if (v && *v)
+        return v;
+    }
+  return NULL;
+}
+
+static int64_t
+number_at (yajl_val obj, const char *key)
+{
+  yajl_val v = nr_json_get (obj, key);
+  return v && YAJL_IS_INTEGER (v) ? YAJL_GET_INTEGER (v) : 0;
+}
+
+static int
+read_cpu (yajl_val cpu, struct nr_request *req, nr_error_t *err)
+{
+  int64_t quota = number_at (cpu, "quota");
+  int64_t period = number_at (cpu, "period");
+  int64_t shares = number_at (cpu, "shares");
+  const char *cpus = nr_json_get_string (cpu, "cpus");
+  const char *mems = nr_json_get_string (cpu, "mems");
+
+  if (quota > 0)
+    {
+      if (period <= 0)
+        period = 100000; /* the kernel's default CFS period */
+      /* Round up: a 1.5-CPU limit needs two CPUs' worth of room.  */
+      req->millicpus = (quota * 1000 + period - 1) / period;
+    }
+  else if (shares > 2)
+    /* kubelet writes shares = millicpus * 1024 / 1000; 2 is BestEffort.  */
+    req->millicpus = (shares * 1000 + 1023) / 1024;
+
+  if (cpus && *cpus)
+    {
+      if (nr_set_parse (cpus, &req->cpus, err) < 0)
+        return nr_error_wrap (err, "linux.resources.cpu.cpus");
+      req->has_cpus = true;
+    }
+  if (mems && *mems)
+    {
+      if (nr_set_parse (mems, &req->mems, err) < 0)
+        return nr_error_wrap (err, "linux.resources.cpu.mems");
+      req->has_mems = true;
+    }
+  return 0;
+}
+
+int
+nr_request_from_spec (yajl_val spec, const char *id, struct nr_request *req,
+                      nr_error_t *err)
+{
+  static const char *const resources_path[] = { "linux", "resources", NULL };
+  yajl_val resources = nr_json_get_path (spec, resources_path);
+  yajl_val annotations = nr_json_get (spec, "annotations");
+  yajl_val hugepages = nr_json_get (resources, "hugepageLimits");
+  const char *pod, *type;
+
+  memset (req, 0, sizeof (*req));
+  req->id = id;
+  if (resources && resources->type != yajl_t_object && resources->type != yajl_t_null)
+    return nr_make_error (err, 0, "`linux.resources` is not an object");
+  if (read_cpu (nr_json_get (resources, "cpu"), req, err) < 0)
+    return -1;
+  req->memory = number_at (nr_json_get (resources, "memory"), "limit");
+  if (req->memory < 0) /* -1: unlimited */
+    req->memory = 0;
+  if (hugepages && hugepages->type == yajl_t_array)
+    for (size_t i = 0; i < hugepages->u.array.len; i++)
+      {
+        int64_t limit = number_at (hugepages->u.array.values[i], "limit");
+        if (limit > 0)
+          req->hugepages += limit;
+      }
+
+  type = first_annotation (annotations, container_type_keys);
+  pod = first_annotation (annotations, sandbox_id_keys);
+  req->sandbox = type && strcmp (type, "sandbox") == 0;
+  if (req->sandbox)
+    pod = id;
+  if (pod)
+    req->pod = xstrdup (pod);
+  return 0;
+}
+
+void
+nr_request_add_hint (struct nr_request *req, int node, const char *source)
+{
+  req->hints = xrealloc (req->hints, (req->n_hints + 1) * sizeof (*req->hints));
+  req->hints[req->n_hints].node = node;
+  req->hints[req->n_hints].source = xstrdup (source);
+  req->n_hints++;
+}
+
+void
+nr_request_free (struct nr_request *req)
+{
+  for (size_t i = 0; i < req->n_hints; i++)
+    free (req->hints[i].source);
+  free (req->hints);
+  free (req->pod);
+  memset (req, 0, sizeof (*req));
+}

@@ -1,0 +1,44 @@
+/* numa-runtime: what a container needs, read from its spec.  */
+#ifndef NR_REQUEST_H
+#define NR_REQUEST_H
+
+#include "cpuset.h"
+#include "error.h"
+#include "json.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* A node a device or volume of the container is attached to.  */
+struct nr_hint
+{
+  int node;
+  char *source; /* what produced it, e.g. "device /dev/nvme1n1", owned */
+};
+
+struct nr_request
+{
+  const char *id;      /* container id, borrowed from argv */
+  int64_t millicpus;   /* from quota/period, else shares; 0: no CPU limit */
+  int64_t memory;      /* linux.resources.memory.limit in bytes; 0: none */
+  int64_t hugepages;   /* sum of linux.resources.hugepageLimits */
+  bool has_cpus;       /* linux.resources.cpu.cpus was already set */
+  nr_set_t cpus;
+  bool has_mems;       /* linux.resources.cpu.mems was already set */
+  nr_set_t mems;
+  char *pod;           /* the pod's sandbox id (own id for a sandbox), owned */
+  bool sandbox;        /* this container is a pod sandbox */
+  struct nr_hint *hints; /* device/volume locality, owned */
+  size_t n_hints;
+};
+
+/* Read what the container of SPEC (document root) needs.  */
+int nr_request_from_spec (yajl_val spec, const char *id, struct nr_request *req,
+                          nr_error_t *err);
+
+/* Append a hint (SOURCE copied).  */
+void nr_request_add_hint (struct nr_request *req, int node, const char *source);
+
+void nr_request_free (struct nr_request *req);
+
+#endif

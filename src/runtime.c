@@ -1,0 +1,114 @@
+/* numa-runtime: finding and running the real OCI runtime.  */
+#include <config.h>
+
+#include "runtime.h"
+#include "util.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+static bool
+is_executable (const char *path)
+{
+  struct stat st;
+  return stat (path, &st) == 0 && S_ISREG (st.st_mode) && access (path, X_OK) == 0;
+}
+
+/* True when PATH is the binary we are running from.  */
+static bool
+is_self (const char *path)
+{
+  struct stat self, other;
+
+  if (stat ("/proc/self/exe", &self) < 0 || stat (path, &other) < 0)
+    return false;
+  return self.st_dev == other.st_dev && self.st_ino == other.st_ino;
+}
+
+static char *
+search_path (const char *name)
+{
+  const char *env = getenv ("PATH");
+  cleanup_free char *copy = xstrdup (env && *env ? env : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+  char *save = NULL;
+
+  for (char *dir = strtok_r (copy, ":", &save); dir; dir = strtok_r (NULL, ":", &save))
+    {
+      cleanup_free char *candidate = xasprintf ("%s/%s", *dir ? dir : ".", name);
+      /* A `runc` on PATH that is really us (installed under that name)
+         would exec itself forever.  */
+      if (is_executable (candidate) && ! is_self (candidate))
+        return steal_pointer (&candidate);
+    }
+  return NULL;
+}
+
+int
+nr_runtime_resolve (const struct nr_config *config, char **path, nr_error_t *err)
+{
+  static const char *const candidates[] = { "runc", "crun", NULL };
+  const char *configured = config->runtime_path;
+
+  if (configured)
+    {
+      cleanup_free char *found = strchr (configured, '/') ? xstrdup (configured)
+                                                         : search_path (configured);
+      if (found == NULL || ! is_executable (found))
+        return nr_make_error (err, found ? errno : 0,
+                              "the runtime `%s` ([runtime] path) is not an executable file",
+                              configured);
+      if (is_self (found))
+        return nr_make_error (err, 0,
+                              "the runtime `%s` ([runtime] path) is numa-runtime itself; "
+                              "set it to the real runc or crun",
+                              configured);
+      *path = steal_pointer (&found);
+      return 0;
+    }
+  for (const char *const *c = candidates; *c; c++)
+    if ((*path = search_path (*c)))
+      return 0;
+  return nr_make_error (err, 0, "no OCI runtime found: neither runc nor crun is on PATH; "
+                                "set [runtime] path in the config file");
+}
+
+int
+nr_runtime_exec (const char *runtime, char **argv, nr_error_t *err)
+{
+  /* argv[0] names the runtime so its own messages read as usual.  */
+  argv[0] = (char *) runtime;
+  execv (runtime, argv);
+  return nr_make_error (err, errno, "exec `%s`", runtime);
+}
+
+int
+nr_runtime_run (const char *runtime, char **argv, int *status, nr_error_t *err)
+{
+  pid_t pid, r;
+  int wstatus;
+
+  argv[0] = (char *) runtime;
+  pid = fork ();
+  if (pid < 0)
+    return nr_make_error (err, errno, "fork");
+  if (pid == 0)
+    {
+      execv (runtime, argv);
+      fprintf (stderr, "numa-runtime: exec `%s`: %s\n", runtime, strerror (errno));
+      _exit (127);
+    }
+  do
+    r = waitpid (pid, &wstatus, 0);
+  while (r < 0 && errno == EINTR);
+  if (r < 0)
+    return nr_make_error (err, errno, "wait for `%s`", runtime);
+  if (WIFEXITED (wstatus))
+    *status = WEXITSTATUS (wstatus);
+  else
+    *status = 128 + WTERMSIG (wstatus);
+  return 0;
+}

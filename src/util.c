@@ -1,0 +1,262 @@
+/* numa-runtime: memory, cleanup attributes and file helpers.  */
+#include <config.h>
+
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <linux/magic.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+
+void
+cleanup_freep (void *p)
+{
+  free (*(void **) p);
+}
+
+void
+cleanup_closep (int *fd)
+{
+  if (*fd >= 0)
+    close (*fd);
+}
+
+void
+cleanup_fclosep (FILE **f)
+{
+  if (*f != NULL)
+    fclose (*f);
+}
+
+static void
+out_of_memory (void)
+{
+  static const char msg[] = "numa-runtime: out of memory\n";
+  if (write (STDERR_FILENO, msg, sizeof (msg) - 1) < 0)
+    _exit (1);
+  abort ();
+}
+
+void *
+xmalloc (size_t size)
+{
+  void *p = malloc (size ? size : 1);
+  if (p == NULL)
+    out_of_memory ();
+  return p;
+}
+
+void *
+xmalloc0 (size_t size)
+{
+  void *p = calloc (1, size ? size : 1);
+  if (p == NULL)
+    out_of_memory ();
+  return p;
+}
+
+void *
+xrealloc (void *ptr, size_t size)
+{
+  void *p = realloc (ptr, size ? size : 1);
+  if (p == NULL)
+    out_of_memory ();
+  return p;
+}
+
+char *
+xstrdup (const char *s)
+{
+  char *p = strdup (s);
+  if (p == NULL)
+    out_of_memory ();
+  return p;
+}
+
+char *
+xstrndup (const char *s, size_t n)
+{
+  char *p = strndup (s, n);
+  if (p == NULL)
+    out_of_memory ();
+  return p;
+}
+
+char *
+xasprintf (const char *fmt, ...)
+{
+  char *out = NULL;
+  va_list ap;
+
+  va_start (ap, fmt);
+  if (vasprintf (&out, fmt, ap) < 0)
+    out_of_memory ();
+  va_end (ap);
+  return out;
+}
+
+int
+read_file (const char *path, size_t max_size, char **out, size_t *len,
+           nr_error_t *err)
+{
+  cleanup_close int fd = -1;
+  cleanup_free char *buf = NULL;
+  struct stat st;
+  size_t used = 0;
+
+  fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return nr_make_error (err, errno, "open `%s`", path);
+  if (fstat (fd, &st) < 0)
+    return nr_make_error (err, errno, "stat `%s`", path);
+  if (! S_ISREG (st.st_mode))
+    return nr_make_error (err, 0, "`%s` is not a regular file", path);
+  if ((size_t) st.st_size > max_size)
+    return nr_make_error (err, 0, "`%s` is %lld bytes, over the limit of %zu",
+                          path, (long long) st.st_size, max_size);
+
+  buf = xmalloc ((size_t) st.st_size + 1);
+  for (;;)
+    {
+      ssize_t r;
+      if (used == (size_t) st.st_size)
+        break;
+      r = read (fd, buf + used, (size_t) st.st_size - used);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r < 0)
+        return nr_make_error (err, errno, "read `%s`", path);
+      if (r == 0)
+        break;
+      used += (size_t) r;
+    }
+  buf[used] = '\0';
+  *len = used;
+  *out = steal_pointer (&buf);
+  return 0;
+}
+
+int
+read_small_file (const char *path, char *buf, size_t size)
+{
+  cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC);
+  ssize_t r;
+
+  if (fd < 0)
+    return -1;
+  do
+    r = read (fd, buf, size - 1);
+  while (r < 0 && errno == EINTR);
+  if (r < 0)
+    return -1;
+  buf[r] = '\0';
+  while (r > 0 && (buf[r - 1] == '\n' || buf[r - 1] == ' '))
+    buf[--r] = '\0';
+  return 0;
+}
+
+int
+write_all (int fd, const void *buf, size_t len)
+{
+  const char *p = buf;
+
+  while (len > 0)
+    {
+      ssize_t w = write (fd, p, len);
+      if (w < 0 && errno == EINTR)
+        continue;
+      if (w < 0)
+        return -1;
+      p += w;
+      len -= (size_t) w;
+    }
+  return 0;
+}
+
+static int
+fsync_parent_dir (const char *path)
+{
+  cleanup_free char *copy = xstrdup (path);
+  cleanup_close int dfd = open (dirname (copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+  if (dfd < 0 || fsync (dfd) < 0)
+    return -1;
+  return 0;
+}
+
+int
+write_file_atomic (const char *path, const void *data, size_t len, mode_t mode,
+                   bool sync, nr_error_t *err)
+{
+  cleanup_free char *tmp = xasprintf ("%s.tmp.%d", path, (int) getpid ());
+  cleanup_close int fd = -1;
+
+  fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+  if (fd < 0 && errno == EEXIST)
+    {
+      /* A previous process with our pid died half-way: its temp file is
+         garbage by definition.  */
+      unlink (tmp);
+      fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+    }
+  if (fd < 0)
+    return nr_make_error (err, errno, "create `%s`", tmp);
+  /* The umask must not narrow the mode we were asked to keep.  */
+  if (fchmod (fd, mode) < 0 || write_all (fd, data, len) < 0
+      || (sync && fsync (fd) < 0))
+    {
+      int saved = errno;
+      unlink (tmp);
+      return nr_make_error (err, saved, "write `%s`", tmp);
+    }
+  if (close (fd) < 0)
+    {
+      int saved = errno;
+      fd = -1;
+      unlink (tmp);
+      return nr_make_error (err, saved, "close `%s`", tmp);
+    }
+  fd = -1;
+  if (rename (tmp, path) < 0)
+    {
+      int saved = errno;
+      unlink (tmp);
+      return nr_make_error (err, saved, "rename `%s` to `%s`", tmp, path);
+    }
+  if (sync && fsync_parent_dir (path) < 0)
+    return nr_make_error (err, errno, "fsync the directory of `%s`", path);
+  return 0;
+}
+
+int
+mkdir_parents (const char *path, mode_t mode, nr_error_t *err)
+{
+  cleanup_free char *copy = xstrdup (path);
+
+  for (char *p = copy + 1; *p; p++)
+    {
+      if (*p != '/')
+        continue;
+      *p = '\0';
+      if (mkdir (copy, mode) < 0 && errno != EEXIST)
+        return nr_make_error (err, errno, "mkdir `%s`", copy);
+      *p = '/';
+    }
+  if (mkdir (copy, mode) < 0 && errno != EEXIST)
+    return nr_make_error (err, errno, "mkdir `%s`", copy);
+  return 0;
+}
+
+bool
+path_on_tmpfs (const char *path)
+{
+  struct statfs sfs;
+
+  if (statfs (path, &sfs) < 0)
+    return false;
+  return sfs.f_type == TMPFS_MAGIC || sfs.f_type == RAMFS_MAGIC;
+}

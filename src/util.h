@@ -1,0 +1,66 @@
+/* numa-runtime: memory, cleanup attributes and file helpers.  */
+#ifndef NR_UTIL_H
+#define NR_UTIL_H
+
+#include "error.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+void cleanup_freep (void *p);
+void cleanup_closep (int *fd);
+void cleanup_fclosep (FILE **f);
+#define cleanup_free __attribute__ ((cleanup (cleanup_freep)))
+#define cleanup_close __attribute__ ((cleanup (cleanup_closep)))
+#define cleanup_file __attribute__ ((cleanup (cleanup_fclosep)))
+
+/* Return *PP and set it to NULL: hands ownership to the caller.  */
+static inline void *
+take_ptr (void *pp)
+{
+  void **p = (void **) pp;
+  void *v = *p;
+  *p = NULL;
+  return v;
+}
+#define steal_pointer(pp) ((__typeof__ (*(pp))) take_ptr (pp))
+
+/* Allocation failures abort: there is nothing sensible a runtime wrapper
+   can do half-way through editing a bundle without memory.  */
+void *xmalloc (size_t size);
+void *xmalloc0 (size_t size);
+void *xrealloc (void *ptr, size_t size);
+char *xstrdup (const char *s);
+char *xstrndup (const char *s, size_t n);
+char *xasprintf (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+
+/* Read the whole file at PATH (at most MAX_SIZE bytes, else an error) into
+   a NUL-terminated buffer the caller frees.  *LEN gets its length.  */
+int read_file (const char *path, size_t max_size, char **out, size_t *len,
+               nr_error_t *err);
+
+/* Read a small sysfs/proc file, trailing newline stripped.  Returns 0, or
+   -1 with errno set (no error object: absence is often normal there).  */
+int read_small_file (const char *path, char *buf, size_t size);
+
+/* Replace PATH with DATA atomically: write PATH.tmp.<pid> in the same
+   directory with MODE, optionally fsync, rename over PATH, optionally fsync
+   the directory.  The temp file is removed on failure.  */
+int write_file_atomic (const char *path, const void *data, size_t len,
+                       mode_t mode, bool sync, nr_error_t *err);
+
+/* Write all of BUF to FD, retrying on EINTR and short writes.  */
+int write_all (int fd, const void *buf, size_t len);
+
+/* mkdir -p with MODE for each created component.  */
+int mkdir_parents (const char *path, mode_t mode, nr_error_t *err);
+
+/* True when PATH is on a tmpfs/ramfs (no fsync needed to survive a crash
+   of the process; it does not survive a reboot anyway).  */
+bool path_on_tmpfs (const char *path);
+
+#endif

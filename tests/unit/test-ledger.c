@@ -1,0 +1,229 @@
+/* The ledger file: entries survive a reopen, sums follow every change, a
+   foreign or broken file is handled.  */
+#include <config.h>
+
+#include "unit.h"
+
+#include "ledger.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static char *
+temp_dir (void)
+{
+  char tmpl[] = "/tmp/nr-ledger-XXXXXX";
+  assert_non_null (mkdtemp (tmpl));
+  return xstrdup (tmpl);
+}
+
+static void
+remove_tree (const char *dir)
+{
+  cleanup_free char *cmd = xasprintf ("rm -rf '%s'", dir);
+  assert_int_equal (system (cmd), 0);
+}
+
+static struct nr_ledger *
+open_ledger (const char *path, const char *boot)
+{
+  struct nr_ledger *l = NULL;
+  nr_error_t err = NULL;
+  if (nr_ledger_open (path, boot, &l, &err) < 0)
+    fail_msg ("open: %s", err->msg);
+  return l;
+}
+
+static void
+commit (struct nr_ledger *l)
+{
+  nr_error_t err = NULL;
+  if (nr_ledger_commit (l, &err) < 0)
+    fail_msg ("commit: %s", err->msg);
+}
+
+static struct nr_ledger_entry
+entry (const char *id, const char *nodes, const char *cpus, int64_t load)
+{
+  struct nr_ledger_entry e = { 0 };
+  e.id = (char *) id;
+  e.nodes = set_of (nodes);
+  e.cpus = set_of (cpus);
+  e.load = load;
+  e.memory = 1 << 20;
+  return e;
+}
+
+static void
+entries_survive_reopen_and_sums_follow (void **state)
+{
+  cleanup_free char *dir = temp_dir ();
+  cleanup_free char *path = xasprintf ("%s/sub/ledger.json", dir);
+  struct nr_ledger *l = open_ledger (path, "boot-1");
+  struct nr_ledger_entry a = entry ("a", "0", "0-3", 4000), b = entry ("b", "1", "4-7", 4000),
+                         c = entry ("c", "0-1", "0-7", 3001);
+  struct nr_node_usage u;
+  struct nr_ledger_entry got;
+  struct stat st;
+
+  nr_ledger_add (l, &a);
+  nr_ledger_add (l, &b);
+  nr_ledger_add (l, &c);
+  commit (l);
+  nr_ledger_close (l);
+
+  assert_int_equal (stat (path, &st), 0);
+  assert_int_equal (st.st_mode & 0777, 0600);
+  cleanup_free char *sub = xasprintf ("%s/sub", dir);
+  assert_int_equal (stat (sub, &st), 0);
+  assert_int_equal (st.st_mode & 0777, 0700);
+
+  l = open_ledger (path, "boot-1");
+  assert_int_equal (nr_ledger_count (l), 3);
+  nr_ledger_usage (l, 0, &u);
+  assert_int_equal (u.containers, 2);
+  assert_int_equal (u.load, 4000 + 1501); /* the first node takes the odd remainder */
+  nr_ledger_usage (l, 1, &u);
+  assert_int_equal (u.load, 4000 + 1500);
+  assert_int_equal (nr_ledger_find (l, "b", &got, NULL), 1);
+  assert_set_equal (got.cpus, "4-7");
+  nr_ledger_entry_free (&got);
+  assert_int_equal (nr_ledger_find (l, "zz", NULL, NULL), 0);
+  /* "a" is a prefix of nothing else, but "c" must not match "c2".  */
+  assert_int_equal (nr_ledger_find (l, "c2", NULL, NULL), 0);
+
+  assert_true (nr_ledger_remove (l, "c"));
+  assert_false (nr_ledger_remove (l, "c"));
+  nr_ledger_usage (l, 0, &u);
+  assert_int_equal (u.containers, 1);
+  assert_int_equal (u.load, 4000);
+  commit (l);
+  nr_ledger_close (l);
+
+  l = open_ledger (path, "boot-1");
+  assert_int_equal (nr_ledger_count (l), 2);
+  nr_ledger_usage (l, 1, &u);
+  assert_int_equal (u.load, 4000);
+  nr_ledger_close (l);
+  remove_tree (dir);
+}
+
+static void
+the_file_is_json_with_one_entry_a_line (void **state)
+{
+  cleanup_free char *dir = temp_dir ();
+  cleanup_free char *path = xasprintf ("%s/ledger.json", dir);
+  struct nr_ledger *l = open_ledger (path, "b");
+  struct nr_ledger_entry a = entry ("a", "0", "0-3", 4000), b = entry ("b", "1", "4-7", 4000);
+  cleanup_free char *text = NULL;
+  size_t len;
+  int lines = 0;
+
+  nr_ledger_add (l, &a);
+  nr_ledger_add (l, &b);
+  commit (l);
+  nr_ledger_close (l);
+  assert_int_equal (read_file (path, 1 << 20, &text, &len, NULL), 0);
+  for (size_t i = 0; i < len; i++)
+    lines += text[i] == '\n';
+  assert_int_equal (lines, 4);
+  assert_non_null (strstr (text, "\n{\"id\":\"a\",\"nodes\":\"0\",\"cpus\":\"0-3\""));
+  assert_non_null (strstr (text, "},\n{\"id\":\"b\""));
+  assert_string_equal (text + len - 3, "]}\n");
+  remove_tree (dir);
+}
+
+static void
+a_hand_written_ledger_is_read_and_sums_recomputed (void **state)
+{
+  cleanup_free char *dir = temp_dir ();
+  cleanup_free char *path = xasprintf ("%s/ledger.json", dir);
+  static const char doc[] = "{\n  \"version\": 1,\n  \"boot_id\": \"b\",\n  \"nodes\": [{\"node\":0,\"load\":999999}],\n"
+                            "  \"containers\": [\n    {\"nodes\": \"1\", \"id\": \"x\", \"load\": 2000, \"cpus\": \"4-7\"}\n  ]\n}\n";
+  struct nr_ledger *l;
+  struct nr_node_usage u;
+
+  assert_int_equal (write_file_atomic (path, doc, sizeof (doc) - 1, 0600, false, NULL), 0);
+  l = open_ledger (path, "b");
+  assert_int_equal (nr_ledger_count (l), 1);
+  nr_ledger_usage (l, 0, &u);
+  assert_int_equal (u.load, 0);
+  nr_ledger_usage (l, 1, &u);
+  assert_int_equal (u.load, 2000);
+  assert_int_equal (nr_ledger_find (l, "x", NULL, NULL), 1);
+  nr_ledger_close (l);
+  remove_tree (dir);
+}
+
+static void
+an_unparsable_ledger_is_moved_aside (void **state)
+{
+  cleanup_free char *dir = temp_dir ();
+  cleanup_free char *path = xasprintf ("%s/ledger.json", dir);
+  static const char junk[] = "{\"version\":1,\"containers\":[{\"id\":";
+  struct nr_ledger *l;
+  struct stat st;
+
+  assert_int_equal (write_file_atomic (path, junk, sizeof (junk) - 1, 0600, false, NULL), 0);
+  l = open_ledger (path, "b");
+  assert_int_equal (nr_ledger_count (l), 0);
+  assert_non_null (nr_ledger_moved_aside (l));
+  assert_int_equal (stat (nr_ledger_moved_aside (l), &st), 0);
+  assert_int_equal (st.st_size, sizeof (junk) - 1);
+  nr_ledger_close (l);
+  remove_tree (dir);
+}
+
+static void
+a_ledger_from_another_boot_starts_empty (void **state)
+{
+  cleanup_free char *dir = temp_dir ();
+  cleanup_free char *path = xasprintf ("%s/ledger.json", dir);
+  struct nr_ledger *l = open_ledger (path, "boot-1");
+  struct nr_ledger_entry a = entry ("a", "0", "0-3", 4000);
+
+  nr_ledger_add (l, &a);
+  commit (l);
+  nr_ledger_close (l);
+  l = open_ledger (path, "boot-2");
+  assert_int_equal (nr_ledger_count (l), 0);
+  nr_ledger_close (l);
+  remove_tree (dir);
+}
+
+static void
+exclusive_cpus_are_summed_per_node (void **state)
+{
+  cleanup_free char *dir = temp_dir ();
+  cleanup_free char *path = xasprintf ("%s/ledger.json", dir);
+  struct nr_ledger *l = open_ledger (path, "b");
+  struct nr_ledger_entry a = entry ("a", "0", "0-1", 2000), b = entry ("b", "0", "2", 1000);
+  struct nr_node_usage u;
+
+  a.exclusive = set_of ("0-1");
+  b.exclusive = set_of ("2");
+  nr_ledger_add (l, &a);
+  nr_ledger_add (l, &b);
+  nr_ledger_usage (l, 0, &u);
+  assert_set_equal (u.exclusive, "0-2");
+  nr_ledger_remove (l, "a");
+  nr_ledger_usage (l, 0, &u);
+  assert_set_equal (u.exclusive, "2");
+  nr_ledger_close (l);
+  remove_tree (dir);
+}
+
+int
+main (void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test (entries_survive_reopen_and_sums_follow),
+    cmocka_unit_test (the_file_is_json_with_one_entry_a_line),
+    cmocka_unit_test (a_hand_written_ledger_is_read_and_sums_recomputed),
+    cmocka_unit_test (an_unparsable_ledger_is_moved_aside),
+    cmocka_unit_test (a_ledger_from_another_boot_starts_empty),
+    cmocka_unit_test (exclusive_cpus_are_summed_per_node),
+  };
+  return cmocka_run_group_tests_name ("ledger", tests, NULL, NULL);
+}
