@@ -4,6 +4,7 @@
 #include "conf.h"
 #include "util.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <ini.h>
 #include <string.h>
@@ -33,6 +34,85 @@ nr_policy_parse (const char *name, enum nr_policy *out)
         return 0;
       }
   return -1;
+}
+
+static const char *const mpol_names[] = {
+  [NR_MPOL_BIND] = "bind",
+  [NR_MPOL_PREFERRED] = "preferred",
+  [NR_MPOL_INTERLEAVE] = "interleave",
+};
+
+const char *
+nr_mpol_name (enum nr_mpol mode)
+{
+  return mpol_names[mode];
+}
+
+int
+nr_mpol_parse (const char *name, enum nr_mpol *out)
+{
+  for (size_t i = 0; i < sizeof (mpol_names) / sizeof (mpol_names[0]); i++)
+    if (strcmp (name, mpol_names[i]) == 0)
+      {
+        *out = (enum nr_mpol) i;
+        return 0;
+      }
+  return -1;
+}
+
+int
+nr_spread_parse (const char *name, enum nr_spread *out)
+{
+  if (strcmp (name, "pack") == 0)
+    *out = NR_SPREAD_PACK;
+  else if (strcmp (name, "distribute") == 0)
+    *out = NR_SPREAD_DISTRIBUTE;
+  else
+    return -1;
+  return 0;
+}
+
+int
+nr_parse_size (const char *text, int64_t *out)
+{
+  char *end;
+  unsigned long long v;
+  int shift = 0;
+
+  if (! isdigit ((unsigned char) *text))
+    return -1;
+  errno = 0;
+  v = strtoull (text, &end, 10);
+  if (errno != 0)
+    return -1;
+  switch (*end)
+    {
+    case 'k': case 'K': shift = 10; end++; break;
+    case 'm': case 'M': shift = 20; end++; break;
+    case 'g': case 'G': shift = 30; end++; break;
+    case 't': case 'T': shift = 40; end++; break;
+    default: break;
+    }
+  if (*end == 'i' && shift)
+    end++;
+  if ((*end == 'B' || *end == 'b') && shift)
+    end++;
+  if (*end != '\0' || v > (unsigned long long) (INT64_MAX >> shift))
+    return -1;
+  *out = (int64_t) (v << shift);
+  return 0;
+}
+
+static int
+parse_bool (const char *v, bool *out)
+{
+  if (strcmp (v, "true") == 0 || strcmp (v, "yes") == 0 || strcmp (v, "1") == 0)
+    *out = true;
+  else if (strcmp (v, "false") == 0 || strcmp (v, "no") == 0 || strcmp (v, "0") == 0)
+    *out = false;
+  else
+    return -1;
+  return 0;
 }
 
 /* A key's parser stores VALUE into CONFIG, or returns an error text.  */
@@ -80,6 +160,110 @@ parse_policy (struct nr_config *c, const char *v)
   return NULL;
 }
 
+static const char *
+parse_cpu_allocation (struct nr_config *c, const char *v)
+{
+  if (strcmp (v, "shared") == 0)
+    c->cpu_exclusive = false;
+  else if (strcmp (v, "exclusive") == 0)
+    c->cpu_exclusive = true;
+  else
+    return "must be shared or exclusive";
+  return NULL;
+}
+
+static const char *
+parse_reserved_cpus (struct nr_config *c, const char *v)
+{
+  return nr_set_parse (v, &c->reserved_cpus, NULL) < 0 ? "must be a CPU list like 0-1,32-33" : NULL;
+}
+
+static const char *
+parse_reserved_memory (struct nr_config *c, const char *v)
+{
+  return nr_parse_size (v, &c->reserved_memory) < 0 ? "must be a size like 512M or 2G" : NULL;
+}
+
+static const char *
+parse_best_effort_share (struct nr_config *c, const char *v)
+{
+  char *end;
+  long long m = strtoll (v, &end, 10);
+  if (*v == '\0' || *end != '\0' || m < 0 || m > 1000000)
+    return "must be milli-CPUs between 0 and 1000000";
+  c->best_effort_millicpus = m;
+  return NULL;
+}
+
+static const char *
+parse_multi_node (struct nr_config *c, const char *v)
+{
+  return nr_spread_parse (v, &c->spread) < 0 ? "must be pack or distribute" : NULL;
+}
+
+static const char *
+parse_kubelet_cpuset (struct nr_config *c, const char *v)
+{
+  if (strcmp (v, "respect") == 0)
+    c->kubelet_override = false;
+  else if (strcmp (v, "override") == 0)
+    c->kubelet_override = true;
+  else
+    return "must be respect or override";
+  return NULL;
+}
+
+static const char *
+parse_update_cpuset (struct nr_config *c, const char *v)
+{
+  if (strcmp (v, "respect-placement") == 0)
+    c->update_narrow = true;
+  else if (strcmp (v, "pass-through") == 0)
+    c->update_narrow = false;
+  else
+    return "must be respect-placement or pass-through";
+  return NULL;
+}
+
+static const char *
+parse_memory_policy (struct nr_config *c, const char *v)
+{
+  return nr_mpol_parse (v, &c->memory_policy) < 0 ? "must be bind, preferred or interleave" : NULL;
+}
+
+static const char *
+parse_seccomp_allow (struct nr_config *c, const char *v)
+{
+  return parse_bool (v, &c->seccomp_allow_mempolicy) < 0 ? "must be true or false" : NULL;
+}
+
+static const char *
+parse_annotations_enabled (struct nr_config *c, const char *v)
+{
+  return parse_bool (v, &c->annotations_enabled) < 0 ? "must be true or false" : NULL;
+}
+
+static const char *
+parse_annotation_keys (struct nr_config *c, const char *v)
+{
+  return set_string (&c->annotation_keys, v);
+}
+
+static const char *
+parse_annotation_nodes (struct nr_config *c, const char *v)
+{
+  if (nr_set_parse (v, &c->annotation_nodes, NULL) < 0)
+    return "must be a node list like 0-1";
+  c->annotation_nodes_set = *v != '\0';
+  return NULL;
+}
+
+static const char *
+parse_annotations_weaken (struct nr_config *c, const char *v)
+{
+  return parse_bool (v, &c->annotations_may_weaken) < 0 ? "must be true or false" : NULL;
+}
+
 static const struct
 {
   const char *section;
@@ -91,6 +275,19 @@ static const struct
   { "topology", "sysfs_root", parse_sysfs_root },
   { "topology", "proc_root", parse_proc_root },
   { "placement", "policy", parse_policy },
+  { "placement", "cpu_allocation", parse_cpu_allocation },
+  { "placement", "reserved_cpus", parse_reserved_cpus },
+  { "placement", "reserved_memory", parse_reserved_memory },
+  { "placement", "best_effort_share", parse_best_effort_share },
+  { "placement", "multi_node", parse_multi_node },
+  { "placement", "kubelet_cpuset", parse_kubelet_cpuset },
+  { "placement", "update_cpuset", parse_update_cpuset },
+  { "memory", "policy", parse_memory_policy },
+  { "seccomp", "allow_mempolicy", parse_seccomp_allow },
+  { "annotations", "enabled", parse_annotations_enabled },
+  { "annotations", "honoured", parse_annotation_keys },
+  { "annotations", "allowed_nodes", parse_annotation_nodes },
+  { "annotations", "allow_weaker_policy", parse_annotations_weaken },
 };
 
 struct parse_state
@@ -128,6 +325,10 @@ set_defaults (struct nr_config *config)
   config->sysfs_root = xstrdup ("/sys");
   config->proc_root = xstrdup ("/proc");
   config->policy = NR_POLICY_BEST_EFFORT;
+  config->best_effort_millicpus = 100;
+  config->update_narrow = true;
+  config->seccomp_allow_mempolicy = true;
+  config->annotations_enabled = true;
 }
 
 int
@@ -176,5 +377,6 @@ nr_config_free (struct nr_config *config)
   free (config->ledger_path);
   free (config->sysfs_root);
   free (config->proc_root);
+  free (config->annotation_keys);
   memset (config, 0, sizeof (*config));
 }

@@ -2,9 +2,11 @@
 #ifndef NR_CONF_H
 #define NR_CONF_H
 
+#include "cpuset.h"
 #include "error.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 
 enum nr_policy
 {
@@ -15,6 +17,21 @@ enum nr_policy
 };
 
 /* Every string is owned by the struct; nr_config_free releases them.  */
+/* How a container spanning several nodes gets its CPUs.  */
+enum nr_spread
+{
+  NR_SPREAD_PACK,       /* fill the closest nodes in turn */
+  NR_SPREAD_DISTRIBUTE, /* an even share of CPUs from each chosen node */
+};
+
+/* Memory policy modes numa-runtime sets (see mempolicy.h).  */
+enum nr_mpol
+{
+  NR_MPOL_BIND,
+  NR_MPOL_PREFERRED,
+  NR_MPOL_INTERLEAVE,
+};
+
 struct nr_config
 {
   char *path;               /* the file read, or NULL when defaults only */
@@ -23,6 +40,20 @@ struct nr_config
   char *sysfs_root;         /* [topology] sysfs_root */
   char *proc_root;          /* [topology] proc_root */
   enum nr_policy policy;    /* [placement] policy */
+  bool cpu_exclusive;       /* [placement] cpu_allocation = exclusive */
+  nr_set_t reserved_cpus;   /* [placement] reserved_cpus: never handed out */
+  int64_t reserved_memory;  /* [placement] reserved_memory: bytes kept free per node */
+  int64_t best_effort_millicpus; /* [placement] best_effort_share */
+  enum nr_spread spread;    /* [placement] multi_node = pack|distribute */
+  bool kubelet_override;    /* [placement] kubelet_cpuset = override (else respect) */
+  bool update_narrow;       /* [placement] update_cpuset = respect-placement (else pass-through) */
+  enum nr_mpol memory_policy; /* [memory] policy */
+  bool seccomp_allow_mempolicy; /* [seccomp] allow_mempolicy */
+  bool annotations_enabled;     /* [annotations] enabled */
+  char *annotation_keys;        /* [annotations] honoured: comma list of key suffixes, NULL = all */
+  nr_set_t annotation_nodes;    /* [annotations] allowed_nodes; empty = any */
+  bool annotation_nodes_set;
+  bool annotations_may_weaken;  /* [annotations] allow_weaker_policy */
 };
 
 /* Load the config from $NUMA_RUNTIME_CONFIG, else the default path.  A
@@ -38,5 +69,11 @@ void nr_config_free (struct nr_config *config);
 
 const char *nr_policy_name (enum nr_policy policy);
 int nr_policy_parse (const char *name, enum nr_policy *out);
+const char *nr_mpol_name (enum nr_mpol mode);
+int nr_mpol_parse (const char *name, enum nr_mpol *out);
+int nr_spread_parse (const char *name, enum nr_spread *out);
+
+/* Parse a size like "512M", "2G", "1048576" (binary units).  */
+int nr_parse_size (const char *text, int64_t *out);
 
 #endif

@@ -2,6 +2,7 @@
 #ifndef NR_REQUEST_H
 #define NR_REQUEST_H
 
+#include "conf.h"
 #include "cpuset.h"
 #include "error.h"
 #include "json.h"
@@ -30,6 +31,20 @@ struct nr_request
   bool sandbox;        /* this container is a pod sandbox */
   struct nr_hint *hints; /* device/volume locality, owned */
   size_t n_hints;
+
+  /* Per-pod control from annotations (annotations.c), already checked
+     against the admin's bounds in the config.  */
+  bool opt_out;               /* leave this container alone */
+  bool has_policy;
+  enum nr_policy policy;
+  nr_set_t nodes_wanted;      /* empty: any node */
+  int span;                   /* nodes asked for; 0: as many as needed */
+  bool has_spread;
+  enum nr_spread spread;
+  bool has_exclusive;
+  bool exclusive;
+  bool has_mpol;
+  enum nr_mpol mpol;
 };
 
 /* Read what the container of SPEC (document root) needs.  */
