@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "ledger.h"
 #include "placement.h"
+#include "reclaim.h"
 #include "request.h"
 #include "runtime.h"
 #include "spec.h"
@@ -36,24 +37,6 @@ validate_id (const char *id, nr_error_t *err)
   if (strcmp (id, ".") == 0 || strcmp (id, "..") == 0)
     return nr_make_error (err, 0, "invalid container id `%s`", id);
   return 0;
-}
-
-/* Start time (clock ticks since boot) of PID, field 22 of /proc/PID/stat;
-   with the pid it names a process unambiguously.  0 when unknown.  */
-static uint64_t
-process_start_time (const char *proc_root, int pid)
-{
-  cleanup_free char *path = xasprintf ("%s/%d/stat", proc_root, pid);
-  char buf[1024];
-  char *p;
-
-  if (read_small_file (path, buf, sizeof (buf)) < 0 || (p = strrchr (buf, ')')) == NULL)
-    return 0;
-  /* Fields after the command: state is field 3; start time is field 22.  */
-  p++;
-  for (int field = 2; field < 22 && p; field++)
-    p = strchr (p + 1, ' ');
-  return p ? strtoull (p + 1, NULL, 10) : 0;
 }
 
 static bool
@@ -82,7 +65,7 @@ fill_entry (struct nr_ledger_entry *e, const struct nr_args *args,
   e->sandbox = req->sandbox;
   e->root = (char *) nr_args_root (args);
   e->creator_pid = (int) getpid ();
-  e->creator_start = process_start_time (config->proc_root, e->creator_pid);
+  e->creator_start = nr_process_start_time (config->proc_root, e->creator_pid);
   e->created = (int64_t) time (NULL);
 }
 
@@ -118,6 +101,16 @@ nr_cmd_create (const struct nr_args *args, const struct nr_config *config,
 
   boot_id = nr_read_boot_id (config->proc_root);
   if (nr_ledger_open (config->ledger_path, boot_id, &ledger, err) < 0)
+    goto out;
+  /* A create that fails in the runtime leaves its entry behind: we exec
+     the runtime rather than run it as a child (a child would add a process
+     and a wait to every create, and a numa-runtime killed while waiting
+     would leak the entry anyway).  Reclaim is what releases it: once the
+     creator (this pid, now the runtime) has exited without the runtime
+     having written <root>/<id>, the entry is dead, and the next create or
+     `gc` drops it.  Until then its CPUs stay held, which errs on the safe
+     side.  See docs/LEDGER.md.  */
+  if (nr_reclaim (ledger, config->proc_root, NR_RECLAIM_CREATE_BUDGET, NULL, err) < 0)
     goto out;
   if (nr_ledger_find (ledger, args->id, NULL, NULL) > 0
       && container_state_exists (nr_args_root (args), args->id))

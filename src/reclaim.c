@@ -1,0 +1,121 @@
+/* numa-runtime: releasing ledger entries whose container is gone.  See
+   reclaim.h for the rules.  */
+#include <config.h>
+
+#include "reclaim.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/stat.h>
+
+uint64_t
+nr_process_start_time (const char *proc_root, int pid)
+{
+  cleanup_free char *path = NULL;
+  char buf[1024];
+  char *p;
+
+  if (pid <= 0)
+    return 0;
+  path = xasprintf ("%s/%d/stat", proc_root, pid);
+  /* The command (field 2) is in parentheses and may itself hold spaces and
+     parentheses: count fields from the last ')'.  */
+  if (read_small_file (path, buf, sizeof (buf)) < 0 || (p = strrchr (buf, ')')) == NULL)
+    return 0;
+  /* P ends field 2; step to the blank that opens field 22.  */
+  for (int field = 3; field <= 22 && p; field++)
+    p = strchr (p + 1, ' ');
+  return p ? strtoull (p + 1, NULL, 10) : 0;
+}
+
+/* True when <root>/<id> exists or cannot be ruled out (a permission
+   problem says nothing about the container).  */
+static bool
+state_may_exist (const char *root, const char *id)
+{
+  cleanup_free char *path = xasprintf ("%s/%s", root, id);
+  struct stat st;
+
+  if (lstat (path, &st) == 0)
+    return true;
+  return errno != ENOENT && errno != ENOTDIR;
+}
+
+bool
+nr_entry_alive (const struct nr_ledger_entry *e, const char *proc_root)
+{
+  bool judged = false;
+
+  if (e->root && *e->root)
+    {
+      if (state_may_exist (e->root, e->id))
+        return true;
+      judged = true;
+    }
+  if (e->creator_pid > 0)
+    {
+      uint64_t start = nr_process_start_time (proc_root, e->creator_pid);
+      /* An entry without a start time trusts the pid alone.  */
+      if (start != 0 && (e->creator_start == 0 || start == e->creator_start))
+        return true;
+      judged = true;
+    }
+  return ! judged;
+}
+
+int
+nr_reclaim_each (struct nr_ledger *l, const char *proc_root, size_t budget,
+                 nr_reclaim_fn on_reclaim, void *data, size_t *reclaimed,
+                 nr_error_t *err)
+{
+  size_t count = nr_ledger_count (l);
+  size_t to_check = budget < count ? budget : count;
+  size_t i = count ? nr_ledger_reclaim_cursor (l) % count : 0;
+  size_t removed = 0;
+
+  for (size_t checked = 0; checked < to_check; checked++)
+    {
+      struct nr_ledger_entry e;
+      nr_error_t entry_err = NULL;
+
+      if (nr_ledger_count (l) == 0)
+        break;
+      if (i >= nr_ledger_count (l))
+        i = 0;
+      if (nr_ledger_entry_at (l, i, &e, &entry_err) < 0)
+        {
+          /* Only a hand-edited file has such a line; it holds nothing we
+             could judge, so leave it for the admin.  */
+          nr_warn ("ledger entry %zu: %s", i, entry_err->msg);
+          nr_error_release (&entry_err);
+          i++;
+          continue;
+        }
+      if (nr_entry_alive (&e, proc_root))
+        i++;
+      else
+        {
+          /* The next entry slides into slot I.  */
+          nr_warn ("reclaimed ledger entry %s: container gone", e.id);
+          if (on_reclaim)
+            on_reclaim (&e, data);
+          nr_ledger_remove (l, e.id);
+          removed++;
+        }
+      nr_ledger_entry_free (&e);
+    }
+  count = nr_ledger_count (l);
+  nr_ledger_set_reclaim_cursor (l, count ? i % count : 0);
+  if (reclaimed)
+    *reclaimed = removed;
+  return 0;
+}
+
+int
+nr_reclaim (struct nr_ledger *l, const char *proc_root, size_t budget,
+            size_t *reclaimed, nr_error_t *err)
+{
+  return nr_reclaim_each (l, proc_root, budget, NULL, NULL, reclaimed, err);
+}
