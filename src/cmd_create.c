@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "ledger.h"
 #include "placement.h"
+#include "rebuild.h"
 #include "reclaim.h"
 #include "request.h"
 #include "runtime.h"
@@ -102,6 +103,7 @@ nr_cmd_create (const struct nr_args *args, const struct nr_config *config,
   boot_id = nr_read_boot_id (config->proc_root);
   if (nr_ledger_open (config->ledger_path, boot_id, &ledger, err) < 0)
     goto out;
+  nr_ledger_recover (ledger, nr_args_root (args), config, &topo);
   /* A create that fails in the runtime leaves its entry behind: we exec
      the runtime rather than run it as a child (a child would add a process
      and a wait to every create, and a numa-runtime killed while waiting

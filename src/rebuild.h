@@ -1,0 +1,41 @@
+/* numa-runtime: rebuilding the ledger from the runtime's own state after
+   the ledger file was found unreadable (and moved aside by the ledger).
+ *
+ * The runtime keeps <root>/<id>/state.json for every container it knows;
+ * runc's holds the container's labels under "config", one of which is
+ * "bundle=<path>".  The bundle's config.json still carries what create
+ * wrote into it: linux.resources.cpu.cpus/mems are the placement, the
+ * limits are the request.  That is enough for an entry; what cannot be
+ * recovered (the creator process, exact load) is filled in conservatively
+ * (see rebuild.c).  Containers under other runtime roots than the one this
+ * invocation was given are not found: their entries are lost until they
+ * are deleted and created again.  */
+#ifndef NR_REBUILD_H
+#define NR_REBUILD_H
+
+#include "conf.h"
+#include "error.h"
+#include "ledger.h"
+#include "topology.h"
+
+#include <stddef.h>
+
+/* Add an entry for every container under ROOT that the ledger lacks and
+   whose spec shows a placement.  TOPO (may be NULL) maps CPUs to nodes when
+   a spec has cpus but no mems.  Containers whose state or spec cannot be
+   read are skipped with a warning.  *ADDED (may be NULL) gets the number
+   of entries added.  Fails only when ROOT exists but cannot be listed.  */
+int nr_rebuild_from_state (struct nr_ledger *l, const char *root,
+                           const struct nr_config *config,
+                           const struct nr_topology *topo, size_t *added,
+                           nr_error_t *err);
+
+/* Call right after nr_ledger_open: when the ledger file was moved aside,
+   say so at error level (the admin must look at it) and rebuild from the
+   state under ROOT.  Never fails: a rebuild that goes wrong is logged and
+   the ledger keeps whatever was recovered, so creation keeps working.  */
+void nr_ledger_recover (struct nr_ledger *l, const char *root,
+                        const struct nr_config *config,
+                        const struct nr_topology *topo);
+
+#endif
