@@ -13,5 +13,9 @@ int nr_cmd_create (const struct nr_args *args, const struct nr_config *config,
                    nr_error_t *err);
 int nr_cmd_delete (const struct nr_args *args, const struct nr_config *config,
                    nr_error_t *err);
+int nr_cmd_gc (const struct nr_args *args, const struct nr_config *config,
+               nr_error_t *err);
+int nr_cmd_status (const struct nr_args *args, const struct nr_config *config,
+                   nr_error_t *err);
 
 #endif

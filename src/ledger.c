@@ -5,6 +5,7 @@
 #include "ledger.h"
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -583,6 +584,32 @@ load_file (struct nr_ledger *l, nr_error_t *err)
   if (read_any_json (l, text, used, NULL) == 0)
     return 0;
   return move_aside (l, err);
+}
+
+size_t
+nr_ledger_remove_stale_temps (const struct nr_ledger *l)
+{
+  cleanup_free char *dir_copy = xstrdup (l->path);
+  cleanup_free char *base_copy = xstrdup (l->path);
+  const char *dir_path = dirname (dir_copy);
+  cleanup_free char *prefix = xasprintf ("%s.tmp.", basename (base_copy));
+  size_t prefix_len = strlen (prefix), removed = 0;
+  DIR *dir = opendir (dir_path);
+  struct dirent *de;
+
+  if (dir == NULL)
+    return 0;
+  while ((de = readdir (dir)) != NULL)
+    {
+      const char *rest = de->d_name + prefix_len;
+      if (strncmp (de->d_name, prefix, prefix_len) != 0 || *rest == '\0'
+          || strspn (rest, "0123456789") != strlen (rest))
+        continue;
+      if (unlinkat (dirfd (dir), de->d_name, 0) == 0)
+        removed++;
+    }
+  closedir (dir);
+  return removed;
 }
 
 char *

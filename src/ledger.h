@@ -106,6 +106,11 @@ int nr_ledger_recompute (struct nr_ledger *ledger, nr_error_t *err);
    ledger), or NULL.  */
 const char *nr_ledger_moved_aside (const struct nr_ledger *ledger);
 
+/* Remove temp files ("<path>.tmp.<pid>") that writers killed between
+   writing and renaming left behind; safe because the lock is held, so no
+   writer is active.  Returns how many were removed.  */
+size_t nr_ledger_remove_stale_temps (const struct nr_ledger *ledger);
+
 void nr_ledger_entry_free (struct nr_ledger_entry *entry);
 
 /* Current boot id from PROC_ROOT/sys/kernel/random/boot_id, caller frees;

@@ -25,6 +25,8 @@ static const struct
   { "create", nr_cmd_create },
   { "run", nr_cmd_create },
   { "delete", nr_cmd_delete },
+  { "gc", nr_cmd_gc },
+  { "status", nr_cmd_status },
 };
 
 static command_fn

@@ -1,0 +1,49 @@
+/* numa-runtime: `gc` — check every ledger entry now and release those
+   whose container is gone (what each create does for a few entries).
+   Prints one line per released entry and a summary on stdout; this is our
+   own command, nothing parses its output but people.  */
+#include <config.h>
+
+#include "commands.h"
+#include "ledger.h"
+#include "rebuild.h"
+#include "reclaim.h"
+#include "util.h"
+
+#include <stdint.h>
+#include <stdio.h>
+
+static void
+print_released (const struct nr_ledger_entry *e, void *data)
+{
+  cleanup_free char *nodes = nr_set_format (&e->nodes);
+  cleanup_free char *cpus = nr_set_format (&e->cpus);
+
+  (void) data;
+  printf ("released %s (node %s, cpus %s)\n", e->id, nodes, cpus);
+}
+
+int
+nr_cmd_gc (const struct nr_args *args, const struct nr_config *config,
+           nr_error_t *err)
+{
+  cleanup_free char *boot_id = nr_read_boot_id (config->proc_root);
+  cleanup_ledger struct nr_ledger *ledger = NULL;
+  size_t before, reclaimed = 0, temps;
+
+  if (nr_ledger_open (config->ledger_path, boot_id, &ledger, err) < 0)
+    return -1;
+  nr_ledger_recover (ledger, nr_args_root (args), config, NULL);
+  before = nr_ledger_count (ledger);
+  if (nr_reclaim_each (ledger, config->proc_root, SIZE_MAX, print_released, NULL,
+                       &reclaimed, err) < 0
+      || nr_ledger_commit (ledger, err) < 0)
+    return nr_error_wrap (err, "gc");
+  temps = nr_ledger_remove_stale_temps (ledger);
+  printf ("gc: released %zu of %zu ledger entries, %zu remain", reclaimed, before,
+          nr_ledger_count (ledger));
+  if (temps)
+    printf (", removed %zu stale temporary files", temps);
+  printf ("\n");
+  return fflush (stdout) == 0 ? 0 : nr_make_error (err, 0, "gc: write to stdout failed");
+}
