@@ -11,7 +11,10 @@
 #include <libgen.h>
 #include <string.h>
 #include <sys/file.h>
+#include <limits.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <yajl/yajl_gen.h>
 
@@ -19,10 +22,15 @@
 /* Far beyond any real node (10,000 entries take about 2 MiB).  */
 #define LEDGER_MAX_SIZE (256 * 1024 * 1024)
 
+/* One entry object in canonical form.  Lines read from the file point
+   into its mapping and are written back from there, so an update touches
+   only the lines it changes: at 10,000 entries, copying every line into
+   its own allocation cost more than the rest of a create together.  */
 struct line
 {
-  char *text; /* one entry object in canonical form, owned */
+  const char *text;
   size_t len;
+  bool owned; /* TEXT was allocated for this line (a new or changed entry) */
 };
 
 struct nr_ledger
@@ -38,6 +46,8 @@ struct nr_ledger
   size_t cap_lines;
   bool dirty;
   char *moved_aside;
+  char *map; /* the file as read (read-only mapping), or NULL */
+  size_t map_len;
 };
 
 /* ---- entries <-> JSON lines ------------------------------------------ */
@@ -165,8 +175,17 @@ static int
 entry_from_line (const struct line *l, struct nr_ledger_entry *e, nr_error_t *err)
 {
   cleanup_json yajl_val obj = NULL;
+  cleanup_free char *heap = NULL;
+  char stack[1024];
+  char *text = stack;
 
-  if (nr_json_parse (l->text, l->len, &obj, err) < 0)
+  /* The parser wants a NUL-terminated string; mapped lines have none.  */
+  if (l->len >= sizeof (stack))
+    text = heap = xmalloc (l->len + 1);
+  memcpy (text, l->text, l->len);
+  text[l->len] = '\0';
+  memset (e, 0, sizeof (*e));
+  if (nr_json_parse (text, l->len, &obj, err) < 0)
     return -1;
   return entry_from_json (obj, e, err);
 }
@@ -258,7 +277,7 @@ nr_ledger_usage (const struct nr_ledger *l, int node, struct nr_node_usage *out)
 /* ---- lines ----------------------------------------------------------- */
 
 static void
-append_line (struct nr_ledger *l, char *text, size_t len)
+append_line (struct nr_ledger *l, const char *text, size_t len, bool owned)
 {
   if (l->n_lines == l->cap_lines)
     {
@@ -267,7 +286,16 @@ append_line (struct nr_ledger *l, char *text, size_t len)
     }
   l->lines[l->n_lines].text = text;
   l->lines[l->n_lines].len = len;
+  l->lines[l->n_lines].owned = owned;
   l->n_lines++;
+}
+
+static void
+free_line (struct line *ln)
+{
+  if (ln->owned)
+    free ((char *) ln->text);
+  ln->text = NULL;
 }
 
 /* `{"id":"<escaped id>"` as our generator writes it.  */
@@ -336,7 +364,7 @@ nr_ledger_remove (struct nr_ledger *l, const char *id)
       account (l, &e, -1);
       nr_ledger_entry_free (&e);
     }
-  free (l->lines[i].text);
+  free_line (&l->lines[i]);
   memmove (&l->lines[i], &l->lines[i + 1], (l->n_lines - (size_t) i - 1) * sizeof (*l->lines));
   l->n_lines--;
   l->dirty = true;
@@ -351,7 +379,7 @@ nr_ledger_add (struct nr_ledger *l, const struct nr_ledger_entry *e)
 
   nr_ledger_remove (l, e->id);
   text = entry_to_line (e, &len);
-  append_line (l, text, len);
+  append_line (l, text, len, true);
   account (l, e, +1);
   l->dirty = true;
 }
@@ -449,11 +477,11 @@ read_header (struct nr_ledger *l, yajl_val doc)
 /* Our own layout: header line, entry lines, "]}".  Returns 0 when TEXT is
    in it, -1 otherwise (then the caller reads it as plain JSON).  */
 static int
-read_line_layout (struct nr_ledger *l, char *text, size_t len)
+read_line_layout (struct nr_ledger *l, const char *text, size_t len)
 {
-  char *nl = memchr (text, '\n', len);
-  char *end = text + len;
-  char *p;
+  const char *nl = memchr (text, '\n', len);
+  const char *end = text + len;
+  const char *p;
   cleanup_free char *header = NULL;
   cleanup_json yajl_val doc = NULL;
   static const char opening[] = "\"containers\":[";
@@ -473,7 +501,7 @@ read_line_layout (struct nr_ledger *l, char *text, size_t len)
   end -= sizeof (closing) - 1;
   for (p = nl + 1; p < end;)
     {
-      char *eol = memchr (p, '\n', (size_t) (end - p));
+      const char *eol = memchr (p, '\n', (size_t) (end - p));
       size_t n;
       if (eol == NULL)
         return -1;
@@ -482,7 +510,7 @@ read_line_layout (struct nr_ledger *l, char *text, size_t len)
         n--;
       if (n < 2 || p[0] != '{' || p[n - 1] != '}')
         return -1;
-      append_line (l, xstrndup (p, n), n);
+      append_line (l, p, n, false);
       p = eol + 1;
     }
   read_header (l, doc);
@@ -511,7 +539,7 @@ read_any_json (struct nr_ledger *l, const char *text, size_t len, nr_error_t *er
       if (entry_from_json (containers->u.array.values[i], &e, err) < 0)
         return -1;
       line = entry_to_line (&e, &n);
-      append_line (l, line, n);
+      append_line (l, line, n, true);
       nr_ledger_entry_free (&e);
     }
   l->dirty = true;
@@ -522,7 +550,7 @@ static void
 drop_entries (struct nr_ledger *l)
 {
   for (size_t i = 0; i < l->n_lines; i++)
-    free (l->lines[i].text);
+    free_line (&l->lines[i]);
   l->n_lines = 0;
   free (l->usage);
   l->usage = NULL;
@@ -554,7 +582,8 @@ load_file (struct nr_ledger *l, nr_error_t *err)
   cleanup_close int fd = open (l->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   cleanup_free char *text = NULL;
   struct stat st;
-  size_t used = 0;
+  size_t size;
+  void *map;
 
   if (fd < 0 && errno == ENOENT)
     return 0;
@@ -564,24 +593,28 @@ load_file (struct nr_ledger *l, nr_error_t *err)
     return nr_make_error (err, errno, "stat the ledger `%s`", l->path);
   if (! S_ISREG (st.st_mode) || st.st_size > LEDGER_MAX_SIZE)
     return move_aside (l, err);
-  text = xmalloc ((size_t) st.st_size + 1);
-  while (used < (size_t) st.st_size)
-    {
-      ssize_t r = read (fd, text + used, (size_t) st.st_size - used);
-      if (r < 0 && errno == EINTR)
-        continue;
-      if (r < 0)
-        return nr_make_error (err, errno, "read the ledger `%s`", l->path);
-      if (r == 0)
-        break;
-      used += (size_t) r;
-    }
-  text[used] = '\0';
-  if (used == 0 || read_line_layout (l, text, used) == 0)
+  size = (size_t) st.st_size;
+  if (size == 0)
+    return 0;
+  /* Mapped, not read: no copy, and MAP_POPULATE maps every page in one
+     go rather than a fault at a time.  We only ever replace the file by
+     rename, so the mapping stays valid; someone truncating the file in
+     place while we hold it would crash this process (SIGBUS) before it
+     commits anything, which leaves the ledger as it was.  */
+  map = mmap (NULL, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+  if (map == MAP_FAILED)
+    return nr_make_error (err, errno, "map the ledger `%s`", l->path);
+  l->map = map;
+  l->map_len = size;
+  if (read_line_layout (l, l->map, size) == 0)
     return 0;
   drop_entries (l);
   l->dirty = false;
-  if (read_any_json (l, text, used, NULL) == 0)
+  /* Any other JSON layout: the parser wants a NUL-terminated copy.  */
+  text = xmalloc (size + 1);
+  memcpy (text, l->map, size);
+  text[size] = '\0';
+  if (read_any_json (l, text, size, NULL) == 0)
     return 0;
   return move_aside (l, err);
 }
@@ -592,7 +625,7 @@ nr_ledger_remove_stale_temps (const struct nr_ledger *l)
   cleanup_free char *dir_copy = xstrdup (l->path);
   cleanup_free char *base_copy = xstrdup (l->path);
   const char *dir_path = dirname (dir_copy);
-  cleanup_free char *prefix = xasprintf ("%s.tmp.", basename (base_copy));
+  cleanup_free char *prefix = xasprintf ("%s.tmp", basename (base_copy));
   size_t prefix_len = strlen (prefix), removed = 0;
   DIR *dir = opendir (dir_path);
   struct dirent *de;
@@ -602,8 +635,11 @@ nr_ledger_remove_stale_temps (const struct nr_ledger *l)
   while ((de = readdir (dir)) != NULL)
     {
       const char *rest = de->d_name + prefix_len;
-      if (strncmp (de->d_name, prefix, prefix_len) != 0 || *rest == '\0'
-          || strspn (rest, "0123456789") != strlen (rest))
+      /* "<name>.tmp", and "<name>.tmp.<pid>" from earlier versions.  */
+      if (strncmp (de->d_name, prefix, prefix_len) != 0
+          || (*rest != '\0'
+              && (rest[0] != '.' || rest[1] == '\0'
+                  || strspn (rest + 1, "0123456789") != strlen (rest + 1))))
         continue;
       if (unlinkat (dirfd (dir), de->d_name, 0) == 0)
         removed++;
@@ -659,40 +695,125 @@ nr_ledger_open (const char *path, const char *boot_id, struct nr_ledger **out,
   return 0;
 }
 
+/* Append BASE/LEN to the write list, extending the previous piece when
+   it ends where this one starts (runs of untouched lines in the mapping
+   become a single piece).  */
+static void
+push_piece (struct iovec *iov, size_t *n, const char *base, size_t len)
+{
+  if (*n > 0 && (const char *) iov[*n - 1].iov_base + iov[*n - 1].iov_len == base)
+    iov[*n - 1].iov_len += len;
+  else
+    iov[(*n)++] = (struct iovec) { .iov_base = (void *) base, .iov_len = len };
+}
+
+static int
+writev_all (int fd, struct iovec *iov, size_t n)
+{
+  while (n > 0)
+    {
+      ssize_t w = writev (fd, iov, n > IOV_MAX ? IOV_MAX : (int) n);
+      if (w < 0 && errno == EINTR)
+        continue;
+      if (w < 0)
+        return -1;
+      while (n > 0 && (size_t) w >= iov->iov_len)
+        {
+          w -= (ssize_t) iov->iov_len;
+          iov++;
+          n--;
+        }
+      if (n > 0)
+        {
+          iov->iov_base = (char *) iov->iov_base + w;
+          iov->iov_len -= (size_t) w;
+        }
+    }
+  return 0;
+}
+
+static int
+fsync_dir (const char *path)
+{
+  cleanup_free char *copy = xstrdup (path);
+  cleanup_close int dfd = open (dirname (copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+  return dfd < 0 || fsync (dfd) < 0 ? -1 : 0;
+}
+
+/* Write the pieces to "<path>.tmp" and rename it over the ledger.  One
+   temp name is enough: only the lock holder writes, and a temp file left
+   by a writer killed half-way is garbage the next writer replaces.  */
+static int
+replace_file (const struct nr_ledger *l, struct iovec *iov, size_t n, bool sync,
+              nr_error_t *err)
+{
+  cleanup_free char *tmp = xasprintf ("%s.tmp", l->path);
+  cleanup_close int fd = -1;
+  int saved;
+
+  if (unlink (tmp) < 0 && errno != ENOENT)
+    return nr_make_error (err, errno, "remove `%s`", tmp);
+  fd = open (tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0)
+    return nr_make_error (err, errno, "create `%s`", tmp);
+  /* The umask must not narrow (or a hostile one widen) the mode.  */
+  if (fchmod (fd, 0600) < 0 || writev_all (fd, iov, n) < 0 || (sync && fsync (fd) < 0))
+    goto fail;
+  saved = close (fd);
+  fd = -1;
+  if (saved < 0 || rename (tmp, l->path) < 0)
+    goto fail;
+  if (sync && fsync_dir (l->path) < 0)
+    return nr_make_error (err, errno, "fsync the directory of `%s`", l->path);
+  return 0;
+
+fail:
+  saved = errno;
+  unlink (tmp);
+  return nr_make_error (err, saved, "write `%s`", tmp);
+}
+
 int
 nr_ledger_commit (struct nr_ledger *l, nr_error_t *err)
 {
-  size_t header_len, total, off;
+  static const char more[] = ",\n", last[] = "\n", closing[] = "]}\n";
   cleanup_free char *header = NULL;
-  cleanup_free char *buf = NULL;
   cleanup_free char *dir_copy = NULL;
+  cleanup_free struct iovec *iov = NULL;
+  size_t header_len, n = 0;
 
   if (! l->dirty)
     return 0;
   header = header_text (l, &header_len);
-  total = header_len + 1 + 3;
-  for (size_t i = 0; i < l->n_lines; i++)
-    total += l->lines[i].len + 2;
-  buf = xmalloc (total + 1);
-  memcpy (buf, header, header_len);
-  off = header_len;
-  buf[off++] = '\n';
+  iov = xmalloc ((2 * l->n_lines + 3) * sizeof (*iov));
+  push_piece (iov, &n, header, header_len);
+  push_piece (iov, &n, last, 1);
   for (size_t i = 0; i < l->n_lines; i++)
     {
-      memcpy (buf + off, l->lines[i].text, l->lines[i].len);
-      off += l->lines[i].len;
-      if (i + 1 < l->n_lines)
-        buf[off++] = ',';
-      buf[off++] = '\n';
+      const struct line *ln = &l->lines[i];
+      const char *sep = i + 1 < l->n_lines ? more : last;
+      size_t sep_len = strlen (sep);
+      const char *after = ln->text + ln->len;
+
+      /* A mapped line already followed by the right separator in the
+         mapping is written together with it.  */
+      if (! ln->owned && (size_t) (after - l->map) + sep_len <= l->map_len
+          && memcmp (after, sep, sep_len) == 0)
+        push_piece (iov, &n, ln->text, ln->len + sep_len);
+      else
+        {
+          push_piece (iov, &n, ln->text, ln->len);
+          push_piece (iov, &n, sep, sep_len);
+        }
     }
-  memcpy (buf + off, "]}\n", 3);
-  off += 3;
+  push_piece (iov, &n, closing, sizeof (closing) - 1);
 
   dir_copy = xstrdup (l->path);
   /* On tmpfs (the default, under /run) a sync buys nothing: the file does
      not outlive the machine, and rename is atomic against a crash of the
      process.  On a disk it is what makes the rename durable.  */
-  if (write_file_atomic (l->path, buf, off, 0600, ! path_on_tmpfs (dirname (dir_copy)), err) < 0)
+  if (replace_file (l, iov, n, ! path_on_tmpfs (dirname (dir_copy)), err) < 0)
     return nr_error_wrap (err, "write the ledger");
   l->dirty = false;
   return 0;
@@ -710,6 +831,8 @@ nr_ledger_close (struct nr_ledger *l)
   free (l->path);
   free (l->boot_id);
   free (l->moved_aside);
+  if (l->map)
+    munmap (l->map, l->map_len);
   free (l);
 }
 

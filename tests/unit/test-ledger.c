@@ -214,6 +214,79 @@ exclusive_cpus_are_summed_per_node (void **state)
   remove_tree (dir);
 }
 
+static char *
+ledger_text (const char *path)
+{
+  char *text = NULL;
+  size_t len;
+  assert_int_equal (read_file (path, 1 << 20, &text, &len, NULL), 0);
+  return text;
+}
+
+/* Lines kept from the file and lines written anew are put together with
+   the right separators wherever the changes fall: first, middle, last.  */
+static void
+untouched_lines_are_written_back_exactly (void **state)
+{
+  cleanup_free char *dir = temp_dir ();
+  cleanup_free char *path = xasprintf ("%s/ledger.json", dir);
+  cleanup_free char *fresh = xasprintf ("%s/fresh.json", dir);
+  static const char *const ids[] = { "a", "b", "c", "d", "e" };
+  struct nr_ledger *l = open_ledger (path, "b");
+  struct nr_ledger *want;
+  struct nr_ledger_entry e;
+
+  for (size_t i = 0; i < 5; i++)
+    {
+      e = entry (ids[i], "0", "0-3", 1000);
+      nr_ledger_add (l, &e);
+    }
+  commit (l);
+  nr_ledger_close (l);
+
+  l = open_ledger (path, "b");
+  assert_true (nr_ledger_remove (l, "e")); /* the last line */
+  assert_true (nr_ledger_remove (l, "a")); /* the first */
+  assert_true (nr_ledger_remove (l, "c")); /* one in the middle */
+  e = entry ("f", "1", "4-7", 2000);
+  nr_ledger_add (l, &e);
+  e = entry ("b", "1", "4-5", 3000); /* replaced: moves to the end */
+  nr_ledger_add (l, &e);
+  commit (l);
+  nr_ledger_close (l);
+
+  want = open_ledger (fresh, "b");
+  e = entry ("d", "0", "0-3", 1000);
+  nr_ledger_add (want, &e);
+  e = entry ("f", "1", "4-7", 2000);
+  nr_ledger_add (want, &e);
+  e = entry ("b", "1", "4-5", 3000);
+  nr_ledger_add (want, &e);
+  commit (want);
+  nr_ledger_close (want);
+  {
+    cleanup_free char *got = ledger_text (path);
+    cleanup_free char *expected = ledger_text (fresh);
+    assert_string_equal (got, expected);
+  }
+
+  /* Down to nothing and back.  */
+  l = open_ledger (path, "b");
+  nr_ledger_remove (l, "d");
+  nr_ledger_remove (l, "f");
+  nr_ledger_remove (l, "b");
+  commit (l);
+  nr_ledger_close (l);
+  {
+    cleanup_free char *got = ledger_text (path);
+    assert_non_null (strstr (got, "\"containers\":[\n]}\n"));
+  }
+  l = open_ledger (path, "b");
+  assert_int_equal (nr_ledger_count (l), 0);
+  nr_ledger_close (l);
+  remove_tree (dir);
+}
+
 int
 main (void)
 {
@@ -224,6 +297,7 @@ main (void)
     cmocka_unit_test (an_unparsable_ledger_is_moved_aside),
     cmocka_unit_test (a_ledger_from_another_boot_starts_empty),
     cmocka_unit_test (exclusive_cpus_are_summed_per_node),
+    cmocka_unit_test (untouched_lines_are_written_back_exactly),
   };
   return cmocka_run_group_tests_name ("ledger", tests, NULL, NULL);
 }
