@@ -337,6 +337,90 @@ nr_ledger_entry_at (const struct nr_ledger *l, size_t i, struct nr_ledger_entry 
   return entry_from_line (&l->lines[i], out, err);
 }
 
+/* The string value starting right after the opening quote at P (END
+   bounds the line), copied, when it holds no escape; NULL otherwise.  */
+static char *
+plain_string (const char *p, const char *end)
+{
+  const char *q = p;
+
+  while (q < end && *q != '"' && *q != '\\')
+    q++;
+  if (q >= end || *q != '"')
+    return NULL;
+  return xstrndup (p, (size_t) (q - p));
+}
+
+/* Where the value of a member starts in line LN, when PATTERN (the
+   member as the generator writes it: `,"key":`) occurs exactly once, else
+   NULL.
+   Inside a string yajl writes every '"' as '\\"', so `,"key":` can only be
+   the member itself.  */
+static const char *
+member_value (const struct line *ln, const char *pattern)
+{
+  size_t n = strlen (pattern);
+  const char *end = ln->text + ln->len;
+  const char *hit = memmem (ln->text, ln->len, pattern, (size_t) n);
+
+  if (hit == NULL || memmem (hit + n, (size_t) (end - hit) - n, pattern, n))
+    return NULL;
+  return hit + n;
+}
+
+static bool
+member_integer (const struct line *ln, const char *pattern, long long *out)
+{
+  const char *v = member_value (ln, pattern);
+  char *after;
+
+  if (v == NULL)
+    return false;
+  errno = 0;
+  *out = strtoll (v, &after, 10);
+  return errno == 0 && after != v && (*after == ',' || *after == '}');
+}
+
+int
+nr_ledger_entry_brief_at (const struct nr_ledger *l, size_t i, struct nr_ledger_entry *out,
+                          nr_error_t *err)
+{
+  static const char opening[] = "{\"id\":\"";
+  const struct line *ln = &l->lines[i];
+  const char *end = ln->text + ln->len;
+  const char *root;
+  long long pid = 0, start = 0;
+
+  memset (out, 0, sizeof (*out));
+  if (ln->len > sizeof (opening) && memcmp (ln->text, opening, sizeof (opening) - 1) == 0
+      && (out->id = plain_string (ln->text + sizeof (opening) - 1, end)) != NULL
+      && member_integer (ln, ",\"pid\":", &pid) && member_integer (ln, ",\"pid_start\":", &start))
+    {
+      root = member_value (ln, ",\"root\":");
+      if (root == NULL && memmem (ln->text, ln->len, "\"root\"", 6) == NULL)
+        goto done; /* no root recorded */
+      if (root && *root == '"' && (out->root = plain_string (root + 1, end)) != NULL)
+        goto done;
+    }
+  /* Anything unusual: escapes, another layout, a hand-edited line.  */
+  nr_ledger_entry_free (out);
+  {
+    struct nr_ledger_entry full;
+    if (entry_from_line (ln, &full, err) < 0)
+      return -1;
+    out->id = steal_pointer (&full.id);
+    out->root = steal_pointer (&full.root);
+    out->creator_pid = full.creator_pid;
+    out->creator_start = full.creator_start;
+    nr_ledger_entry_free (&full);
+    return 0;
+  }
+done:
+  out->creator_pid = (int) pid;
+  out->creator_start = (uint64_t) start;
+  return 0;
+}
+
 int
 nr_ledger_find (const struct nr_ledger *l, const char *id, struct nr_ledger_entry *out,
                 nr_error_t *err)

@@ -84,7 +84,7 @@ nr_reclaim_each (struct nr_ledger *l, const char *proc_root, size_t budget,
         break;
       if (i >= nr_ledger_count (l))
         i = 0;
-      if (nr_ledger_entry_at (l, i, &e, &entry_err) < 0)
+      if (nr_ledger_entry_brief_at (l, i, &e, &entry_err) < 0)
         {
           /* Only a hand-edited file has such a line; it holds nothing we
              could judge, so leave it for the admin.  */
@@ -100,7 +100,14 @@ nr_reclaim_each (struct nr_ledger *l, const char *proc_root, size_t budget,
           /* The next entry slides into slot I.  */
           nr_warn ("reclaimed ledger entry %s: container gone", e.id);
           if (on_reclaim)
-            on_reclaim (&e, data);
+            {
+              struct nr_ledger_entry full;
+              if (nr_ledger_entry_at (l, i, &full, NULL) == 0)
+                {
+                  on_reclaim (&full, data);
+                  nr_ledger_entry_free (&full);
+                }
+            }
           nr_ledger_remove (l, e.id);
           removed++;
         }

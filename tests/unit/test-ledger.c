@@ -287,6 +287,72 @@ untouched_lines_are_written_back_exactly (void **state)
   remove_tree (dir);
 }
 
+static void
+assert_brief_matches (struct nr_ledger *l, size_t i, const char *id, const char *root, int pid,
+                      uint64_t start)
+{
+  struct nr_ledger_entry b;
+  nr_error_t err = NULL;
+
+  if (nr_ledger_entry_brief_at (l, i, &b, &err) < 0)
+    fail_msg ("brief %zu: %s", i, err->msg);
+  assert_string_equal (b.id, id);
+  if (root)
+    assert_string_equal (b.root, root);
+  else
+    assert_null (b.root);
+  assert_int_equal (b.creator_pid, pid);
+  assert_int_equal (b.creator_start, start);
+  nr_ledger_entry_free (&b);
+}
+
+/* The quick reading of id, root and creator agrees with the parser, also
+   where a string value imitates a member or holds escapes.  */
+static void
+brief_entries_agree_with_the_parser (void **state)
+{
+  cleanup_free char *dir = temp_dir ();
+  cleanup_free char *path = xasprintf ("%s/ledger.json", dir);
+  static const char hand[] = "{\"version\":1,\"boot_id\":\"b\",\"containers\":[\n"
+                             "{ \"id\": \"spaced\", \"root\": \"/r\", \"pid\": 5, \"pid_start\": 6 },\n"
+                             "{\"id\":\"dup\",\"root\":\"/a\",\"pid\":1,\"pid_start\":2,\"root\":\"/b\"}\n"
+                             "]}\n";
+  struct nr_ledger *l = open_ledger (path, "b");
+  struct nr_ledger_entry a = entry ("plain", "0", "0-3", 1000);
+  struct nr_ledger_entry b = entry ("tricky", "0", "0-3", 1000);
+  struct nr_ledger_entry c = entry ("rootless", "1", "4", 1000);
+
+  a.root = (char *) "/run/containerd/runc/k8s.io";
+  a.creator_pid = 4242;
+  a.creator_start = 123456789012ULL;
+  b.pod = (char *) "x\",\"root\":\"/evil\",\"pid\":1,\"pid_start\":1,\"";
+  b.root = (char *) "/run/caf\u00e9 \"q\"";
+  b.creator_pid = 7;
+  b.creator_start = 8;
+  c.creator_pid = 9;
+  nr_ledger_add (l, &a);
+  nr_ledger_add (l, &b);
+  nr_ledger_add (l, &c);
+  commit (l);
+  nr_ledger_close (l);
+
+  l = open_ledger (path, "b");
+  assert_brief_matches (l, 0, "plain", "/run/containerd/runc/k8s.io", 4242, 123456789012ULL);
+  assert_brief_matches (l, 1, "tricky", "/run/caf\u00e9 \"q\"", 7, 8);
+  assert_brief_matches (l, 2, "rootless", NULL, 9, 0);
+  nr_ledger_close (l);
+
+  /* Another layout, and a duplicate key (the last one counts, as in the
+     parser).  */
+  assert_int_equal (write_file_atomic (path, hand, sizeof (hand) - 1, 0600, false, NULL), 0);
+  l = open_ledger (path, "b");
+  assert_int_equal (nr_ledger_count (l), 2);
+  assert_brief_matches (l, 0, "spaced", "/r", 5, 6);
+  assert_brief_matches (l, 1, "dup", "/b", 1, 2);
+  nr_ledger_close (l);
+  remove_tree (dir);
+}
+
 int
 main (void)
 {
@@ -298,6 +364,7 @@ main (void)
     cmocka_unit_test (a_ledger_from_another_boot_starts_empty),
     cmocka_unit_test (exclusive_cpus_are_summed_per_node),
     cmocka_unit_test (untouched_lines_are_written_back_exactly),
+    cmocka_unit_test (brief_entries_agree_with_the_parser),
   };
   return cmocka_run_group_tests_name ("ledger", tests, NULL, NULL);
 }
