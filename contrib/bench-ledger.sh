@@ -1,0 +1,120 @@
+#!/bin/bash
+# bench-ledger.sh [-r RUNS] [-w WARMUP] [-s "SIZES"] [-c]
+#
+# What the ledger's size costs a create.  For each size (default
+# "10 1000 10000") a ledger is generated in numa-runtime's own layout with
+# that many entries shaped like a busy Kubernetes node (64-hex container and
+# pod ids, containerd's runtime root, live state directories), and
+# `numa-runtime create` is timed with hyperfine against it: the runtime is
+# tests/fast-runtime (writes nothing, exits 0) and --prepare puts the
+# ledger and config.json back before every run, so the entry count stays
+# fixed and the id created is new to the ledger each time.  (The argv is
+# fixed so that hyperfine runs numa-runtime without a shell: on a busy
+# machine the shell-start-up correction is noisier than the 10-entry
+# create itself.)  Also timed: the fast runtime alone (the exec
+# numa-runtime ends with).  Work dir, ledger and bundle are on tmpfs, as
+# under /run on a node.
+#
+# Prints hyperfine's median and min per size, the cost per 1,000 entries
+# between sizes, and verdicts on the targets: < 2 ms median at 10,000
+# entries, growth no worse than linear.  -c: exit 1 when a target is missed.
+# Environment: NUMA_RUNTIME (default ../src/numa-runtime), KEEP=1.
+set -euo pipefail
+
+runs=60
+warmup=5
+sizes="10 1000 10000"
+check=0
+while getopts r:w:s:ch opt; do
+	case $opt in
+	r) runs=$OPTARG ;;
+	w) warmup=$OPTARG ;;
+	s) sizes=$OPTARG ;;
+	c) check=1 ;;
+	*) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 2 ;;
+	esac
+done
+
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/stress/lib.sh
+. "$here/../tests/stress/lib.sh"
+command -v hyperfine >/dev/null 2>&1 || die "hyperfine not found"
+stress_init bench-ledger
+
+ROOT=$W/root
+LEDGER=$W/ledger/ledger.json
+BUNDLE=$W/bundle
+mkdir -p "$ROOT" "$W/ledger" "$BUNDLE/rootfs"
+chmod 700 "$W/ledger"
+make_sysfs "$W/sys" 2 32
+export NUMA_RUNTIME_CONFIG=$W/numa-runtime.conf
+write_config "$NUMA_RUNTIME_CONFIG" "$LEDGER" "$W/sys"
+spec_json 1 268435456 >"$W/config.json"
+export FAST_RUNTIME_NO_STATE=1
+
+# median_ms/min_ms JSON: from hyperfine's --export-json.
+median_ms() { jq '.results[0].median * 1000' "$1"; }
+min_ms() { jq '.results[0].min * 1000' "$1"; }
+
+printf 'bench-ledger: %d runs per size after %d warm-up runs, work dir %s\n' "$runs" "$warmup" "$W"
+printf 'bench-ledger: load average %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
+
+hyperfine -N --style none --runs "$runs" --warmup "$warmup" --export-json "$W/runtime.json" \
+	"$FAST_RUNTIME --root $ROOT create --bundle $BUNDLE bench-0" >/dev/null 2>&1 ||
+	die "hyperfine failed on the fast runtime"
+printf '%-34s median %7.3f ms   min %7.3f ms\n' "fast runtime alone (exec + exit)" \
+	"$(median_ms "$W/runtime.json")" "$(min_ms "$W/runtime.json")"
+
+declare -A median
+prev_n= prev_t=
+for n in $sizes; do
+	gen_ledger "$n" "$ROOT" >"$W/ledger.$n" 2>"$W/ids.$n"
+	(cd "$ROOT" && xargs -r mkdir -p <"$W/ids.$n")
+	prepare="cp $W/ledger.$n $LEDGER && cp $W/config.json $BUNDLE/config.json"
+	hyperfine -N --style none --runs "$runs" --warmup "$warmup" --export-json "$W/create.$n.json" \
+		--prepare "sh -c '$prepare'" \
+		"$NUMA_RUNTIME --root $ROOT create --bundle $BUNDLE bench-new" \
+		>/dev/null 2>"$W/hyperfine.err" || die "hyperfine failed: $(cat "$W/hyperfine.err")"
+	# The last run's create must have landed in the ledger, next to the others.
+	[ "$(jq '.containers | length' "$LEDGER")" -eq $((n + 1)) ] ||
+		die "create did not add its entry to the $n-entry ledger"
+	median[$n]=$(median_ms "$W/create.$n.json")
+	printf '%-34s median %7.3f ms   min %7.3f ms   ledger %s\n' "create, $n entries" \
+		"${median[$n]}" "$(min_ms "$W/create.$n.json")" "$(du -h "$W/ledger.$n" | cut -f1)"
+	if [ -n "$prev_n" ]; then
+		printf '%-34s %7.3f ms per 1,000 entries\n' "  growth $prev_n -> $n" \
+			"$(echo "(${median[$n]} - $prev_t) * 1000 / ($n - $prev_n)" | bc -l)"
+	fi
+	prev_n=$n
+	prev_t=${median[$n]}
+	rm -rf "${ROOT:?}"/*
+done
+
+missed=0
+set -- $sizes
+first=$1
+last=${!#}
+if [ "$last" -ge 10000 ]; then
+	if [ "$(echo "${median[$last]} < 2" | bc -l)" = 1 ]; then
+		echo "target: create median at $last entries < 2 ms: met"
+	else
+		echo "target: create median at $last entries < 2 ms: MISSED (${median[$last]} ms)"
+		missed=1
+	fi
+fi
+if [ $# -ge 3 ]; then
+	mid=$2
+	# Linear: the cost per entry from the middle size to the largest is no
+	# more than from the smallest to the middle (with 50% for noise).
+	low=$(echo "(${median[$mid]} - ${median[$first]}) / ($mid - $first)" | bc -l)
+	high=$(echo "(${median[$last]} - ${median[$mid]}) / ($last - $mid)" | bc -l)
+	if [ "$(echo "$high <= 1.5 * $low || $high * 1000000 < 1" | bc -l)" = 1 ]; then
+		printf 'target: growth no worse than linear: met (%.2f vs %.2f us per entry)\n' \
+			"$(echo "$high * 1000" | bc -l)" "$(echo "$low * 1000" | bc -l)"
+	else
+		printf 'target: growth no worse than linear: MISSED (%.2f vs %.2f us per entry)\n' \
+			"$(echo "$high * 1000" | bc -l)" "$(echo "$low * 1000" | bc -l)"
+		missed=1
+	fi
+fi
+[ "$check" = 0 ] || [ "$missed" = 0 ]
