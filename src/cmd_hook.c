@@ -185,13 +185,15 @@ verify_cpuset (const struct nr_config *config, const struct oci_state *state,
                nr_error_t *err)
 {
   cleanup_ledger struct nr_ledger *ledger = NULL;
+  cleanup_free char *boot_id = NULL;
   struct nr_ledger_entry entry;
   nr_set_t allowed;
   int found;
 
   if (! ledger_exists (config->ledger_path))
     return 0;
-  if (nr_ledger_open (config->ledger_path, NULL, &ledger, err) < 0)
+  boot_id = nr_read_boot_id (config->proc_root);
+  if (nr_ledger_open (config->ledger_path, boot_id, &ledger, err) < 0)
     return -1;
   found = nr_ledger_find (ledger, state->id, &entry, err);
   /* The check reads /proc only: do not hold up other creates meanwhile.  */
