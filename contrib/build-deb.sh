@@ -55,6 +55,9 @@ fi
 [ ! -e "$tree/debian" ] || die "the source tree has a debian/ directory; contrib/debian is the packaging"
 cp -r "$tree/contrib/debian" "$tree/debian"
 
+# A clean build: nothing from a make that may be running us (make check
+# passes its command-line variables down through MAKEFLAGS).
+unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
 parallel=$(nproc 2>/dev/null || echo 1)
 printf '%s: building numa-runtime %s in %s\n' "$prog" "$version" "$work" >&2
 if ! (cd "$tree" && DEB_BUILD_OPTIONS="parallel=$parallel ${DEB_BUILD_OPTIONS:-}" \

@@ -53,9 +53,12 @@ teardown() {
 
 # the_deb: the package built for this file, built on first use.
 the_deb() {
+	[ ! -f "$DEB_DIR/build-failed" ] || fail "building the .deb failed in an earlier test"
 	if [ ! -f "$DEB_DIR/deb-path" ]; then
-		"$TOP_SRCDIR/contrib/build-deb.sh" "$DEB_DIR/out" >"$DEB_DIR/build.out" ||
+		if ! "$TOP_SRCDIR/contrib/build-deb.sh" "$DEB_DIR/out" >"$DEB_DIR/build.out"; then
+			touch "$DEB_DIR/build-failed"
 			fail "contrib/build-deb.sh failed"
+		fi
 		grep '/numa-runtime_[^/]*\.deb$' "$DEB_DIR/build.out" >"$DEB_DIR/deb-path"
 	fi
 	cat "$DEB_DIR/deb-path"
