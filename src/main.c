@@ -25,6 +25,7 @@ static const struct
   { "create", nr_cmd_create },
   { "run", nr_cmd_create },
   { "delete", nr_cmd_delete },
+  { "hook", nr_cmd_hook },
 };
 
 static command_fn
