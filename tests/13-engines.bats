@@ -220,7 +220,7 @@ use_dockerd() {
 
 @test "crio reads the drop-in" {
 	# Debian 12 has no cri-o package, so this is a plain skip even under
-	# NR_TEST_STRICT; it runs wherever crio is installed.
+	# NUMA_TEST_STRICT; it runs wherever crio is installed.
 	command -v crio >/dev/null 2>&1 || skip "needs crio (not packaged in Debian 12)"
 	mkdir -p "$T/crio.conf.d"
 	sed "s|/usr/bin/numa-runtime|$NUMA_RUNTIME|" "$TOP_SRCDIR/contrib/crio/10-numa-runtime.conf" \

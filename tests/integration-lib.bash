@@ -6,7 +6,7 @@
 #   NUMA_RUNTIME    binary under test (default: ../src/numa-runtime from here)
 #   TOP_SRCDIR      source tree (default: the parent of this directory)
 #   TOP_BUILDDIR    configured build tree (default: TOP_SRCDIR)
-#   NR_TEST_STRICT  1: a skip is a failure
+#   NUMA_TEST_STRICT  1: a skip is a failure
 
 bats_require_minimum_version 1.5.0
 
@@ -21,10 +21,10 @@ fail() {
 	return 1
 }
 
-# it_skip REASON: skip, or fail under NR_TEST_STRICT=1.
+# it_skip REASON: skip, or fail under NUMA_TEST_STRICT=1.
 it_skip() {
-	if [ "${NR_TEST_STRICT:-0}" = 1 ]; then
-		fail "skip turned into failure (NR_TEST_STRICT=1): $*"
+	if [ "${NUMA_TEST_STRICT:-0}" = 1 ]; then
+		fail "skip turned into failure (NUMA_TEST_STRICT=1): $*"
 		return 1
 	fi
 	skip "$*"
