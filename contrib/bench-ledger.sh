@@ -48,7 +48,7 @@ mkdir -p "$ROOT" "$W/ledger" "$BUNDLE/rootfs"
 chmod 700 "$W/ledger"
 make_sysfs "$W/sys" 2 32
 export NUMA_RUNTIME_CONFIG=$W/numa-runtime.conf
-write_config "$NUMA_RUNTIME_CONFIG" "$LEDGER" "$W/sys"
+stress_config "$NUMA_RUNTIME_CONFIG" "$LEDGER" "$W/sys"
 spec_json 1 268435456 >"$W/config.json"
 export FAST_RUNTIME_NO_STATE=1
 

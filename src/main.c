@@ -27,6 +27,7 @@ static const struct
   { "delete", nr_cmd_delete },
   { "gc", nr_cmd_gc },
   { "status", nr_cmd_status },
+  { "hook", nr_cmd_hook },
 };
 
 static command_fn

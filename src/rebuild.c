@@ -87,11 +87,14 @@ entry_from_spec (yajl_val spec, const char *id, const char *root,
   e->pod = steal_pointer (&req.pod);
   cpu_count = nr_set_count (&e->cpus);
   /* The spec does not say whether its CPUs were handed out exclusively.
-     Under exclusive allocation a container whose integer request equals
-     its CPU count almost certainly got them to itself; counting them as
-     held can only make placement more careful, never double-book.  */
-  if (config->cpu_exclusive && req.millicpus > 0 && req.millicpus % 1000 == 0
-      && cpu_count == req.millicpus / 1000 && ! nr_set_intersects (&e->cpus, taken))
+     A container that qualified for exclusive CPUs (as create decides:
+     the config or its annotation, and a whole-CPU request) and whose CPU
+     count equals its request almost certainly got them to itself;
+     counting them as held can only make placement more careful, and
+     CPUs already held by another entry are never counted twice.  */
+  if ((req.has_exclusive ? req.exclusive : config->cpu_exclusive) && req.millicpus >= 1000
+      && req.millicpus % 1000 == 0 && cpu_count == req.millicpus / 1000
+      && ! nr_set_intersects (&e->cpus, taken))
     e->exclusive = e->cpus;
   e->load = req.millicpus > 0 ? req.millicpus : config->best_effort_millicpus;
   nr_request_free (&req);

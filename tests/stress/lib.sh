@@ -5,7 +5,7 @@
 #                        $NUMA_RUNTIME; builds $FAST_RUNTIME, $KILL_AT and
 #                        $SNAPSHOT_SHIM from their sources into $W/bin
 #   make_sysfs DIR NODES CPUS_PER_NODE [MEM_KB]    a fixture sysfs tree
-#   write_config FILE LEDGER SYSFS [CPU_ALLOCATION]
+#   stress_config FILE LEDGER SYSFS [CPU_ALLOCATION]
 #   spec_json CPUS MEMORY                          a one-line config.json
 #   gen_ledger N ROOT    a ledger of N entries on stdout in numa-runtime's
 #                        own layout, their ids on stderr
@@ -86,7 +86,7 @@ make_sysfs() {
 	done
 }
 
-write_config() {
+stress_config() {
 	printf '%s\n' \
 		"[runtime]" "path = $FAST_RUNTIME" "" \
 		"[ledger]" "path = $2" "" \

@@ -43,7 +43,7 @@ SNAPSHOTS=$W/snapshots
 mkdir -p "$SNAPSHOTS" "$W/ops" "$W/bundles" "$W/deleting"
 make_sysfs "$W/sys" 2 64 67108864
 export NUMA_RUNTIME_CONFIG=$W/numa-runtime.conf
-write_config "$NUMA_RUNTIME_CONFIG" "$LEDGER" "$W/sys" exclusive
+stress_config "$NUMA_RUNTIME_CONFIG" "$LEDGER" "$W/sys" exclusive
 export NR_SNAPSHOT_LEDGER=$LEDGER NR_SNAPSHOT_DIR=$SNAPSHOTS NR_SNAPSHOT_MARKERS=$W/deleting
 specs=("$(spec_json 1 67108864)" "$(spec_json 2 134217728)")
 

@@ -40,7 +40,7 @@ mkdir -p "$W/ledger" "$ROOT" "$BUNDLE/rootfs"
 chmod 700 "$W/ledger"
 make_sysfs "$W/sys" 2 32
 export NUMA_RUNTIME_CONFIG=$W/numa-runtime.conf
-write_config "$NUMA_RUNTIME_CONFIG" "$LEDGER" "$W/sys" exclusive
+stress_config "$NUMA_RUNTIME_CONFIG" "$LEDGER" "$W/sys" exclusive
 spec=$(spec_json 1 67108864)
 
 # Live containers of other pods: their state directories exist.
