@@ -8,7 +8,9 @@
  * The second rule covers the window between numa-runtime committing the
  * entry and the runtime writing its state: numa-runtime execs `runc create`
  * in the same process, so the creator stays alive until runc has either
- * written the state directory or given up.  */
+ * written the state directory or given up.  The state directory is looked
+ * at again once the creator is found gone, or a runtime that wrote its
+ * state and exited in between would make a live container look dead.  */
 #ifndef NR_RECLAIM_H
 #define NR_RECLAIM_H
 
