@@ -5,6 +5,7 @@
 
 #include "commands.h"
 #include "ledger.h"
+#include "rebuild.h"
 #include "runtime.h"
 #include "util.h"
 
@@ -26,8 +27,15 @@ nr_cmd_delete (const struct nr_args *args, const struct nr_config *config,
     return status;
 
   boot_id = nr_read_boot_id (config->proc_root);
-  if (nr_ledger_open (config->ledger_path, boot_id, &ledger, &release_err) < 0
-      || (nr_ledger_remove (ledger, args->id) && nr_ledger_commit (ledger, &release_err) < 0))
+  if (nr_ledger_open (config->ledger_path, boot_id, &ledger, &release_err) == 0)
+    {
+      /* An unreadable ledger is reported and rebuilt by whoever finds it
+         first, a delete included.  */
+      nr_ledger_recover (ledger, nr_args_root (args), config, NULL);
+      nr_ledger_remove (ledger, args->id);
+    }
+  /* Commits only what changed.  */
+  if (release_err || nr_ledger_commit (ledger, &release_err) < 0)
     {
       /* The container is gone; its entry will be reclaimed later.  */
       nr_warn ("delete %s: release the ledger entry: %s", args->id, release_err->msg);

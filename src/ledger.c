@@ -46,6 +46,7 @@ struct nr_ledger
   size_t cap_lines;
   bool dirty;
   char *moved_aside;
+  bool aside_pending; /* the unreadable file is still at PATH */
   char *map; /* the file as read (read-only mapping), or NULL */
   size_t map_len;
 };
@@ -670,7 +671,11 @@ drop_entries (struct nr_ledger *l)
   l->dirty = true;
 }
 
-/* Keep an unreadable ledger for the admin and start from nothing.  */
+/* Keep an unreadable ledger for the admin and start from nothing.  The
+   file is set aside only when a good ledger replaces it (see
+   set_aside): a process that opens the ledger and never commits (a delete
+   that finds nothing to release) must leave it for the next one, which
+   will report it and rebuild, rather than leave no ledger at all.  */
 static int
 move_aside (struct nr_ledger *l, nr_error_t *err)
 {
@@ -682,9 +687,23 @@ move_aside (struct nr_ledger *l, nr_error_t *err)
   strftime (stamp, sizeof (stamp), "%Y%m%dT%H%M%SZ", &tm);
   free (l->moved_aside);
   l->moved_aside = xasprintf ("%s.corrupt-%s-%d", l->path, stamp, (int) getpid ());
-  if (rename (l->path, l->moved_aside) < 0)
-    return nr_make_error (err, errno, "move the unreadable ledger `%s` aside", l->path);
+  l->aside_pending = true;
   drop_entries (l);
+  return 0;
+}
+
+/* Give the unreadable file its aside name, keeping it at PATH too, so that
+   the rename of the new ledger still replaces PATH in one step.  Things
+   that cannot be linked (a directory) are renamed instead.  */
+static int
+set_aside (struct nr_ledger *l, nr_error_t *err)
+{
+  if (! l->aside_pending)
+    return 0;
+  if (link (l->path, l->moved_aside) < 0 && errno != ENOENT
+      && rename (l->path, l->moved_aside) < 0 && errno != ENOENT)
+    return nr_make_error (err, errno, "move the unreadable ledger `%s` aside", l->path);
+  l->aside_pending = false;
   return 0;
 }
 
@@ -921,6 +940,8 @@ nr_ledger_commit (struct nr_ledger *l, nr_error_t *err)
     }
   push_piece (iov, &n, closing, sizeof (closing) - 1);
 
+  if (set_aside (l, err) < 0)
+    return -1;
   dir_copy = xstrdup (l->path);
   /* On tmpfs (the default, under /run) a sync buys nothing: the file does
      not outlive the machine, and rename is atomic against a crash of the

@@ -115,8 +115,9 @@ void nr_ledger_set_reclaim_cursor (struct nr_ledger *ledger, size_t cursor);
 /* Recompute the per-node sums from every entry.  */
 int nr_ledger_recompute (struct nr_ledger *ledger, nr_error_t *err);
 
-/* The ledger file was unreadable and moved aside to this path (owned by the
-   ledger), or NULL.  */
+/* The ledger file was unreadable: the path (owned by the ledger) it is
+   kept at once the next commit replaces it, or NULL.  Until a commit the
+   unreadable file stays in place.  */
 const char *nr_ledger_moved_aside (const struct nr_ledger *ledger);
 
 /* Remove temp files ("<path>.tmp.<pid>") that writers killed between

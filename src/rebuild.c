@@ -207,7 +207,7 @@ nr_ledger_recover (struct nr_ledger *l, const char *root,
   if (moved == NULL)
     return;
   nr_log (NR_LOG_ERROR,
-          "the ledger `%s` was unreadable: moved it aside to `%s` and rebuilding "
+          "the ledger `%s` is unreadable: keeping it as `%s` and rebuilding "
           "it from the containers under `%s`; entries of containers under other "
           "runtime roots are lost",
           config->ledger_path, moved, root);

@@ -145,9 +145,9 @@ lock_is_held() { ! flock -n "$LEDGER.lock" true; }
 
 	run --separate-stderr nr --log "$T/log.json" create --bundle "$T/b3" c3
 	assert_success
-	[[ $stderr == *"numa-runtime: the ledger \`$LEDGER\` was unreadable: moved it aside to"* ]] ||
+	[[ $stderr == *"numa-runtime: the ledger \`$LEDGER\` is unreadable: keeping it as"* ]] ||
 		fail "not logged on stderr: $stderr"
-	jq -se 'any(.[]; .level == "error" and (.msg | contains("was unreadable")))' "$T/log.json" >/dev/null ||
+	jq -se 'any(.[]; .level == "error" and (.msg | contains("is unreadable")))' "$T/log.json" >/dev/null ||
 		fail "not logged in the log file:" "$(cat "$T/log.json")"
 
 	local aside
@@ -292,4 +292,24 @@ lock_is_held() { ! flock -n "$LEDGER.lock" true; }
 	run check_ledgers "$LEDGER"
 	assert_success
 	assert_equal "$output" "" "ledger invariants"
+}
+
+@test "a corrupt ledger found by delete or the poststop hook is rebuilt, not lost" {
+	create_ok c1 "$T/b1"
+	create_ok c2 "$T/b2"
+	create_ok c3 "$T/b3"
+
+	# poststop finds nothing to release in a broken ledger: it leaves the
+	# file for the next command rather than leaving no ledger at all.
+	echo garbage >"$LEDGER"
+	run --separate-stderr nr hook poststop <<<'{"ociVersion":"1.0.2","id":"c9","status":"stopped","bundle":"/"}'
+	assert_success
+	[ "$(cat "$LEDGER")" = garbage ]
+
+	# delete reports it, keeps it aside and rebuilds from the runtime state.
+	run --separate-stderr nr delete c1
+	assert_success
+	[[ $stderr == *"is unreadable: keeping it as"* ]] || fail "stderr: $stderr"
+	[ "$(cat "$LEDGER".corrupt-*)" = garbage ]
+	assert_ledger_ids c2 c3
 }

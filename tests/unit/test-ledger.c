@@ -166,11 +166,24 @@ an_unparsable_ledger_is_moved_aside (void **state)
   struct stat st;
 
   assert_int_equal (write_file_atomic (path, junk, sizeof (junk) - 1, 0600, false, NULL), 0);
+  /* Opened and closed without a commit: the file stays for the next.  */
   l = open_ledger (path, "b");
   assert_int_equal (nr_ledger_count (l), 0);
   assert_non_null (nr_ledger_moved_aside (l));
+  nr_ledger_close (l);
+  assert_int_equal (stat (path, &st), 0);
+  assert_int_equal (st.st_size, sizeof (junk) - 1);
+
+  /* A commit keeps it aside and puts a good ledger in its place.  */
+  l = open_ledger (path, "b");
+  assert_non_null (nr_ledger_moved_aside (l));
+  commit (l);
   assert_int_equal (stat (nr_ledger_moved_aside (l), &st), 0);
   assert_int_equal (st.st_size, sizeof (junk) - 1);
+  nr_ledger_close (l);
+  l = open_ledger (path, "b");
+  assert_null (nr_ledger_moved_aside (l));
+  assert_int_equal (nr_ledger_count (l), 0);
   nr_ledger_close (l);
   remove_tree (dir);
 }
