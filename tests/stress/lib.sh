@@ -5,7 +5,7 @@
 #                        $NUMA_RUNTIME; builds $FAST_RUNTIME, $KILL_AT and
 #                        $SNAPSHOT_SHIM from their sources into $W/bin
 #   make_sysfs DIR NODES CPUS_PER_NODE [MEM_KB]    a fixture sysfs tree
-#   stress_config FILE LEDGER SYSFS [CPU_ALLOCATION]
+#   stress_config FILE LEDGER SYSFS [CPU_ALLOCATION [POLICY]]
 #   spec_json CPUS MEMORY                          a one-line config.json
 #   gen_ledger N ROOT    a ledger of N entries on stdout in numa-runtime's
 #                        own layout, their ids on stderr
@@ -91,7 +91,7 @@ stress_config() {
 		"[runtime]" "path = $FAST_RUNTIME" "" \
 		"[ledger]" "path = $2" "" \
 		"[topology]" "sysfs_root = $3" "" \
-		"[placement]" "policy = best-effort" "cpu_allocation = ${4:-shared}" >"$1"
+		"[placement]" "policy = ${5:-best-effort}" "cpu_allocation = ${4:-shared}" >"$1"
 }
 
 spec_json() {

@@ -1,12 +1,15 @@
 #!/bin/bash
-# parallel.sh [-w WORKERS] [-n OPERATIONS]: many creates and deletes at once.
+# parallel.sh [-w WORKERS] [-n OPERATIONS] [-c CPUS_PER_NODE]: many creates
+# and deletes at once.
 #
 # WORKERS (default 64) shell workers share OPERATIONS (default 2,000)
 # numa-runtime creates and deletes through tests/fast-runtime, with
-# cpu_allocation = exclusive and whole-CPU requests (quota/period of 1 or 2
-# CPUs), so that exclusive CPUs are handed out once placement does that.
+# cpu_allocation = exclusive, policy = restricted and whole-CPU requests
+# (quota/period of 1 or 2 CPUs), so that exclusive CPUs are handed out.
 # Each worker keeps up to two containers of its own and picks create or
-# delete at random.  Checked:
+# delete at random; two nodes of CPUS_PER_NODE (default 48) CPUs cannot
+# hold them all at the peak, so some creates are refused for capacity.
+# Checked:
 #   - every committed ledger version (copied by snapshot-shim.so right before
 #     numa-runtime's rename, under the lock) parses, lists no id twice, gives
 #     no CPU to two entries' exclusive_cpus and has header sums equal to the
@@ -25,10 +28,12 @@ set -euo pipefail
 
 workers=64
 operations=2000
-while getopts w:n:h opt; do
+cpus_per_node=48
+while getopts w:n:c:h opt; do
 	case $opt in
 	w) workers=$OPTARG ;;
 	n) operations=$OPTARG ;;
+	c) cpus_per_node=$OPTARG ;;
 	*) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 2 ;;
 	esac
 done
@@ -41,9 +46,9 @@ LEDGER=$W/ledger/ledger.json
 ROOT=$W/root
 SNAPSHOTS=$W/snapshots
 mkdir -p "$SNAPSHOTS" "$W/ops" "$W/bundles" "$W/deleting"
-make_sysfs "$W/sys" 2 64 67108864
+make_sysfs "$W/sys" 2 "$cpus_per_node" 67108864
 export NUMA_RUNTIME_CONFIG=$W/numa-runtime.conf
-stress_config "$NUMA_RUNTIME_CONFIG" "$LEDGER" "$W/sys" exclusive
+stress_config "$NUMA_RUNTIME_CONFIG" "$LEDGER" "$W/sys" exclusive restricted
 export NR_SNAPSHOT_LEDGER=$LEDGER NR_SNAPSHOT_DIR=$SNAPSHOTS NR_SNAPSHOT_MARKERS=$W/deleting
 specs=("$(spec_json 1 67108864)" "$(spec_json 2 134217728)")
 
@@ -100,8 +105,8 @@ reader() {
 	echo "$reads $bad" >"$W/reader.count"
 }
 
-printf 'parallel: %d workers, %d operations, exclusive CPUs, work dir %s\n' \
-	"$workers" "$operations" "$W"
+printf 'parallel: %d workers, %d operations, 2 nodes of %d CPUs, exclusive CPUs, work dir %s\n' \
+	"$workers" "$operations" "$cpus_per_node" "$W"
 start=$(date +%s.%N)
 reader &
 reader_pid=$!
