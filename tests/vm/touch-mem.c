@@ -1,12 +1,37 @@
-/* touch-mem [MIB]: allocate MIB MiB (default 64) of anonymous memory, write
- * to every page so the kernel really backs it, print "ready", then sleep
- * until killed.  Used inside the test VM to see on which NUMA node a
+/* touch-mem [MIB]: print the task's memory policy ("mempolicy MODE NODES",
+ * from get_mempolicy(2)), allocate MIB MiB (default 64) of anonymous memory,
+ * write to every page so the kernel really backs it, print "ready", then
+ * sleep until killed.  Used inside the test VM to see on which NUMA node a
  * container's memory lands (checks.sh reads /proc/PID/numa_maps).
  * Built with gcc -static so it runs in a bare busybox rootfs. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+/* The task policy numa-runtime handed down (set_mempolicy before exec is
+   inherited by runc init and the container).  Raw syscall: no libnuma in a
+   static busybox rootfs.  */
+static void
+print_mempolicy (void)
+{
+  static const char *const modes[] = { "default", "preferred", "bind", "interleave", "local" };
+  unsigned long mask[16] = { 0 };
+  int mode = -1;
+  char nodes[256] = "";
+  size_t used = 0;
+
+  if (syscall (SYS_get_mempolicy, &mode, mask, sizeof (mask) * 8, NULL, 0UL) != 0)
+    {
+      perror ("touch-mem: get_mempolicy");
+      return;
+    }
+  for (int n = 0; n < (int) (sizeof (mask) * 8) && used + 8 < sizeof (nodes); n++)
+    if (mask[n / 64] >> (n % 64) & 1)
+      used += (size_t) snprintf (nodes + used, sizeof (nodes) - used, "%s%d", used ? "," : "", n);
+  printf ("mempolicy %s %s\n", mode >= 0 && mode < 5 ? modes[mode] : "other", used ? nodes : "-");
+}
 
 int
 main (int argc, char **argv)
@@ -23,6 +48,7 @@ main (int argc, char **argv)
         }
     }
 
+  print_mempolicy ();
   size_t size = (size_t) mib << 20;
   unsigned char *buf = malloc (size);
   if (buf == NULL)
