@@ -75,15 +75,56 @@ fill_entry (struct nr_ledger_entry *e, const struct nr_args *args,
   e->cpus = p->cpus;
   e->exclusive = p->exclusive;
   e->load = p->load;
-  e->millicpus = req->millicpus;
-  e->memory = req->memory;
-  e->hugepages = req->hugepages;
+  e->millicpus = p->millicpus;
+  e->memory = p->memory;
+  e->hugepages = p->hugepages;
   e->pod = req->pod;
   e->sandbox = req->sandbox;
   e->root = (char *) nr_args_root (args);
   e->creator_pid = (int) getpid ();
   e->creator_start = process_start_time (config->proc_root, e->creator_pid);
   e->created = (int64_t) time (NULL);
+}
+
+/* The node(s) the container's pod already holds, if any.  */
+static int
+find_pod_nodes (struct nr_ledger *ledger, const struct nr_request *req,
+                struct nr_placement_input *input, nr_error_t *err)
+{
+  struct nr_ledger_entry pod_entry;
+  int found;
+
+  if (req->pod == NULL || req->sandbox)
+    return 0;
+  found = nr_ledger_find_pod (ledger, req->pod, &pod_entry, err);
+  if (found <= 0)
+    return found;
+  input->pod_nodes = pod_entry.nodes;
+  input->pod_reserved = pod_entry.sandbox && (pod_entry.millicpus > 0 || pod_entry.memory > 0);
+  nr_ledger_entry_free (&pod_entry);
+  return 0;
+}
+
+static bool
+may_get_exclusive_cpus (const struct nr_request *req, const struct nr_config *config)
+{
+  bool exclusive = req->has_exclusive ? req->exclusive : config->cpu_exclusive;
+  return exclusive && req->millicpus >= 1000 && req->millicpus % 1000 == 0;
+}
+
+/* The runtime could not be exec'd: take back what we wrote.  */
+static void
+roll_back (const struct nr_args *args, const struct nr_config *config, struct nr_spec *spec)
+{
+  cleanup_ledger struct nr_ledger *ledger = NULL;
+  cleanup_free char *boot_id = nr_read_boot_id (config->proc_root);
+  nr_error_t err = NULL;
+
+  if (nr_spec_restore (spec, &err) < 0)
+    nr_log_error (&err);
+  if (nr_ledger_open (config->ledger_path, boot_id, &ledger, &err) < 0
+      || (nr_ledger_remove (ledger, args->id) && nr_ledger_commit (ledger, &err) < 0))
+    nr_log_error (&err);
 }
 
 int
@@ -129,7 +170,12 @@ nr_cmd_create (const struct nr_args *args, const struct nr_config *config,
   usage = xmalloc0 ((size_t) topo.n_nodes * sizeof (*usage));
   for (int i = 0; i < topo.n_nodes; i++)
     nr_ledger_usage (ledger, topo.nodes[i].id, &usage[i]);
-  input = (struct nr_placement_input) { &topo, usage, &req, config->policy };
+  input = (struct nr_placement_input) { .topo = &topo, .usage = usage, .req = &req,
+                                        .config = config };
+  if (find_pod_nodes (ledger, &req, &input, err) < 0)
+    goto out;
+  if (may_get_exclusive_cpus (&req, config))
+    nr_topology_load_siblings (config->sysfs_root, &topo);
   if (nr_place (&input, &placement, err) < 0)
     goto out;
   if (placement.warning)
@@ -162,8 +208,13 @@ out:
       if (nr_spec_restore (&spec, &restore_err) < 0)
         nr_log_error (&restore_err);
     }
-  nr_spec_free (&spec);
   if (ret < 0)
-    return nr_error_wrap (err, "%s `%s`", args->command, args->id);
-  return nr_runtime_exec (runtime, args->argv, err);
+    {
+      nr_spec_free (&spec);
+      return nr_error_wrap (err, "%s `%s`", args->command, args->id);
+    }
+  nr_runtime_exec (runtime, args->argv, err);
+  roll_back (args, config, &spec);
+  nr_spec_free (&spec);
+  return -1;
 }
