@@ -364,6 +364,21 @@ annotation_honoured (const struct nr_config *config, const char *suffix)
   return false;
 }
 
+/* NAME fit for a message: printable ASCII only, at most 32 bytes (and
+   "..." when cut).  It
+   comes from the pod and ends up in logs and kubectl describe.  */
+static char *
+shown_name (const char *name)
+{
+  size_t len = strnlen (name, 32);
+  char *out = xasprintf ("%.*s%s", (int) len, name, name[len] ? "..." : "");
+
+  for (char *p = out; p < out + len; p++)
+    if ((unsigned char) *p < 0x20 || (unsigned char) *p >= 0x7f || *p == '`')
+      *p = '?';
+  return out;
+}
+
 /* Split VALUE at commas into NAMES (pointing into VALUE, which is
    modified), each trimmed of blanks and checked.  */
 static int
@@ -386,12 +401,15 @@ split_nics (char *value, char **names, size_t *n_names, nr_error_t *err)
       while (end > name && (end[-1] == ' ' || end[-1] == '\t'))
         *--end = '\0';
       if (! nr_locality_ifname_valid (name))
-        return nr_make_error (err, EINVAL,
-                              "annotation %s: invalid interface name `%.32s` "
-                              "(want 1-15 of A-Z a-z 0-9 _ . : -)",
-                              NR_NICS_ANNOTATION, name);
+        {
+          cleanup_free char *shown = shown_name (name);
+          return nr_make_error (err, 0,
+                                "annotation %s: invalid interface name `%s` "
+                                "(want 1-15 of A-Z a-z 0-9 _ . : -)",
+                                NR_NICS_ANNOTATION, shown);
+        }
       if (*n_names == MAX_NICS)
-        return nr_make_error (err, EINVAL, "annotation %s: more than %d interfaces",
+        return nr_make_error (err, 0, "annotation %s: more than %d interfaces",
                               NR_NICS_ANNOTATION, MAX_NICS);
       names[(*n_names)++] = name;
     }

@@ -14,7 +14,9 @@
 /* The annotation naming the host interfaces a container uses, since
    network interfaces appear nowhere in config.json:
    "numa-runtime.io/nics": "ens1f0,ens2f1".  */
+#ifndef NR_ANNOTATION_PREFIX /* also in annotations.h */
 #define NR_ANNOTATION_PREFIX "numa-runtime.io/"
+#endif
 #define NR_NICS_ANNOTATION NR_ANNOTATION_PREFIX "nics"
 
 /* Add to REQ->hints the nodes of everything in SPEC (the config.json

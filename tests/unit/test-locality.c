@@ -455,6 +455,28 @@ bad_nic_name_is_an_error (void **state)
   config_free (&config);
 }
 
+/* The name is shown, but only as printable ASCII and cut short: it comes
+   from the pod and ends up in kubectl describe.  */
+static void
+bad_nic_name_is_shown_safely (void **state)
+{
+  struct nr_config config = machine_config ("two-socket");
+  struct nr_request req;
+  nr_error_t err = NULL;
+
+  assert_int_equal (hints_with (&config,
+                                "{\"annotations\":{\"numa-runtime.io/nics\":"
+                                "\"e\\u001b[31m`x`0123456789012345678901234567890123456789\"}}",
+                                &req, &err),
+                    -1);
+  assert_string_equal (err->msg, "annotation numa-runtime.io/nics: invalid interface name "
+                                 "`e?[31m?x?01234567890123456789012...` "
+                                 "(want 1-15 of A-Z a-z 0-9 _ . : -)");
+  nr_error_release (&err);
+  nr_request_free (&req);
+  config_free (&config);
+}
+
 static void
 nic_annotation_follows_admin_settings (void **state)
 {
@@ -568,6 +590,7 @@ main (void)
     cmocka_unit_test (device_numbers_missing_or_bad),
     cmocka_unit_test (nics_named_by_annotation),
     cmocka_unit_test (bad_nic_name_is_an_error),
+    cmocka_unit_test (bad_nic_name_is_shown_safely),
     cmocka_unit_test (nic_annotation_follows_admin_settings),
     cmocka_unit_test (interface_names),
     cmocka_unit_test (links_out_of_sysfs_are_not_followed),
