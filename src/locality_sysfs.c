@@ -6,13 +6,16 @@
  * then up the directory tree until one holds `numa_node` (only PCI
  * functions and a few buses have one; -1 means "no affinity").  Special
  * cases: stacked block devices (dm, md) live under devices/virtual and
- * name their lower devices in slaves/; a VFIO group's class device is
- * virtual, its IOMMU group lists the PCI functions; the NVIDIA driver
- * registers no class device at all and is found through its proc files.
+ * name their lower devices in slaves/; multipath NVMe namespaces hang off
+ * a virtual subsystem that links to its controllers; a VFIO group's class
+ * device is virtual, its IOMMU group lists the PCI functions; the NVIDIA
+ * driver registers no class device at all and is found through its proc
+ * files.
  *
  * Cost: a handful of realpath () and open () calls per device.  The only
- * directories read are slaves/ of virtual block devices, IOMMU group
- * members and the NVIDIA driver's GPU list.  */
+ * directories read are slaves/ of virtual block devices, the subsystem of
+ * a multipath NVMe namespace, IOMMU group members and the NVIDIA driver's
+ * GPU list.  */
 #include <config.h>
 
 #include "locality_sysfs.h"
@@ -214,6 +217,57 @@ is_partition (const char *dir)
   return stat (path, &st) == 0;
 }
 
+static char *
+parent_of (const char *dir)
+{
+  return xstrndup (dir, (size_t) (strrchr (dir, '/') - dir));
+}
+
+/* "nvme" and digits: a controller's name (not a namespace, "nvme0n1").  */
+static bool
+is_nvme_controller (const char *name)
+{
+  return strncmp (name, "nvme", 4) == 0 && name[4] != '\0'
+         && strspn (name + 4, "0123456789") == strlen (name + 4);
+}
+
+/* A multipath NVMe namespace (the kernel's native multipath, used when the
+   subsystem has several controllers, e.g. dual-port drives) hangs off its
+   subsystem, a virtual device; the subsystem links to each controller,
+   which sits under its PCI function.  DISK is the namespace's directory.  */
+static int
+nvme_subsystem_nodes (const struct nr_sysfs *sysfs, const char *disk, const char *chain,
+                      struct nr_reached_list *out, nr_error_t *err)
+{
+  cleanup_free char *subsystem = parent_of (disk);
+  cleanup_dir_list struct dir_list entries = { 0 };
+
+  if (list_dir (subsystem, &entries, err) < 0)
+    return -1;
+  for (int i = 0; i < entries.n; i++)
+    {
+      const char *name = entries.entries[i]->d_name;
+      cleanup_free char *link = NULL;
+      cleanup_free char *controller = NULL;
+      cleanup_free char *via = NULL;
+      int node;
+
+      if (! is_nvme_controller (name))
+        continue;
+      link = xasprintf ("%s/%s", subsystem, name);
+      if (resolve_inside (sysfs, link, &controller, err) < 0)
+        return -1;
+      if (controller == NULL)
+        continue;
+      if (nearest_numa_node (sysfs, controller, &node, err) < 0)
+        return -1;
+      out->kind = NR_REACH_STACKED;
+      via = xasprintf ("%s via %s", name, chain);
+      reached_add (out, node, via);
+    }
+  return 0;
+}
+
 /* The nodes of the devices a dm/md device DISK is built on.  CHAIN names
    DISK and what stands above it.  */
 static int
@@ -264,11 +318,14 @@ block_dir_nodes (const struct nr_sysfs *sysfs, const char *dir, const char *abov
       reached_add (out, node, chain);
       return 0;
     }
-  /* Only dm, md and friends (all under devices/virtual/block) have lower
+  /* Only dm, md and friends (under devices/virtual/block) and multipath
+     NVMe namespaces (under devices/virtual/nvme-subsystem) stand on other
      devices; a real disk without affinity is simply not close to any node.  */
-  if (strncmp (relative (sysfs, dir), "devices/virtual/block/", 22) != 0)
+  if (strncmp (relative (sysfs, dir), "devices/virtual/", 16) != 0)
     return 0;
-  disk = is_partition (dir) ? xstrndup (dir, (size_t) (strrchr (dir, '/') - dir)) : xstrdup (dir);
+  disk = is_partition (dir) ? parent_of (dir) : xstrdup (dir);
+  if (strncmp (relative (sysfs, disk), "devices/virtual/nvme-subsystem/", 31) == 0)
+    return nvme_subsystem_nodes (sysfs, disk, chain, out, err);
   return slaves_nodes (sysfs, disk, chain, depth, out, err);
 }
 

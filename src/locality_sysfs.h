@@ -31,7 +31,7 @@ struct nr_reached
 enum nr_reach_kind
 {
   NR_REACH_PLAIN,   /* the device itself (walk up sysfs) */
-  NR_REACH_STACKED, /* a dm/md device, through its slaves */
+  NR_REACH_STACKED, /* through lower devices: dm/md slaves, NVMe paths */
   NR_REACH_GPU,     /* an NVIDIA GPU, through the driver's proc files */
   NR_REACH_VFIO,    /* a VFIO group, through its IOMMU group's devices */
 };
@@ -55,7 +55,8 @@ void nr_reached_free (struct nr_reached_list *list);
    should, which the caller reports as a warning.  */
 
 /* Block device MAJOR:MINOR: partitions count as their disk; dm/md devices
-   as the union of their slaves, recursively.  */
+   as the union of their slaves, recursively; multipath NVMe namespaces as
+   the union of their subsystem's controllers.  */
 int nr_sysfs_block_nodes (const struct nr_sysfs *sysfs, unsigned major, unsigned minor,
                           struct nr_reached_list *out, nr_error_t *err);
 

@@ -180,6 +180,18 @@ nvme_disks_by_device_number (void **state)
   assert_device ("two-socket", "c", "/dev/nvme1", 240, 1, "1 device /dev/nvme1 (240:1)");
 }
 
+/* A SCSI/SAS disk sits several levels below its HBA's PCI function.  */
+static void
+scsi_disk_walks_up_to_its_hba (void **state)
+{
+  in_sysfs ("two-socket",
+            "d=devices/pci0000:80/0000:80:02.0/0000:82:00.0/host0/target0:0:0/0:0:0:0/block/sda "
+            "&& mkdir -p $d/sda1 && echo 8:0 > $d/dev && echo 1 > $d/sda1/partition "
+            "&& ln -s ../../$d dev/block/8:0 && ln -s ../../$d/sda1 dev/block/8:1");
+  assert_device ("two-socket", "b", "/dev/sda", 8, 0, "1 device /dev/sda (8:0)");
+  assert_device ("two-socket", "b", "/dev/sda1", 8, 1, "1 device /dev/sda1 (8:1)");
+}
+
 static void
 partition_counts_as_its_disk (void **state)
 {
@@ -203,6 +215,27 @@ dm_over_one_partition_gives_its_disks_node (void **state)
 {
   assert_device ("dm-md-nvme", "b", "/dev/dm-1", 253, 1,
                  "1 device /dev/dm-1 (253:1, nvme1n1p1 via dm-1)");
+}
+
+/* A dual-port NVMe drive with native multipath: the namespace hangs off a
+   virtual subsystem that links to both controllers (one per socket here).  */
+static void
+multipath_nvme_namespace_gives_its_controllers_nodes (void **state)
+{
+  in_sysfs ("two-socket",
+            "s=devices/virtual/nvme-subsystem/nvme-subsys5 && mkdir -p $s/nvme5n1/nvme5n1p1 "
+            "&& echo 259:50 > $s/nvme5n1/dev && echo 1 > $s/nvme5n1/nvme5n1p1/partition "
+            "&& echo 'SAMSUNG' > $s/model "
+            "&& ln -s ../../../pci0000:16/0000:16:02.0/0000:17:00.0/nvme/nvme0 $s/nvme0 "
+            "&& ln -s ../../../pci0000:80/0000:80:03.0/0000:83:00.0/nvme/nvme1 $s/nvme1 "
+            "&& ln -s ../../$s/nvme5n1 dev/block/259:50 "
+            "&& ln -s ../../$s/nvme5n1/nvme5n1p1 dev/block/259:51");
+  assert_device ("two-socket", "b", "/dev/nvme5n1", 259, 50,
+                 "0 device /dev/nvme5n1 (259:50, nvme0 via nvme5n1)\n"
+                 "1 device /dev/nvme5n1 (259:50, nvme1 via nvme5n1)");
+  assert_device ("two-socket", "b", "/dev/nvme5n1p1", 259, 51,
+                 "0 device /dev/nvme5n1p1 (259:51, nvme0 via nvme5n1p1)\n"
+                 "1 device /dev/nvme5n1p1 (259:51, nvme1 via nvme5n1p1)");
 }
 
 /* The st_dev -> sysfs step of a bind mount, driven with fixture numbers.  */
@@ -576,9 +609,11 @@ main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (nvme_disks_by_device_number),
+    cmocka_unit_test (scsi_disk_walks_up_to_its_hba),
     cmocka_unit_test (partition_counts_as_its_disk),
     cmocka_unit_test (dm_over_md_over_two_nodes_gives_two_hints),
     cmocka_unit_test (dm_over_one_partition_gives_its_disks_node),
+    cmocka_unit_test (multipath_nvme_namespace_gives_its_controllers_nodes),
     cmocka_unit_test (volume_by_device_number),
     cmocka_unit_test (bind_mount_of_a_host_directory),
     cmocka_unit_test (vfio_group_resolves_through_its_iommu_group),
