@@ -185,7 +185,7 @@ nearest_numa_node (const struct nr_sysfs *sysfs, const char *dir, int *node, nr_
       char *end;
       long parsed;
 
-      strcpy (path + len, "/numa_node");
+      memcpy (path + len, "/numa_node", sizeof ("/numa_node"));
       if (read_small_file (path, value, sizeof (value)) < 0)
         {
           if (errno != ENOENT && errno != ENOTDIR)
