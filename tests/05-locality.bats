@@ -184,8 +184,10 @@ PSEUDO='[{"path": "/dev/null", "type": "c", "major": 1, "minor": 3},
 @test "a bind-mounted directory pulls the container to its disk's node" {
 	# Make this test directory's filesystem (its st_dev) nvme1n1 of a copy of
 	# the machine: the real stat () path, then fixture sysfs.
-	local dev
-	dev=$(stat -c '%Hd:%Ld' "$T")
+	local st_dev dev
+	st_dev=$(stat -c '%d' "$T")
+	# glibc's major()/minor() of a 64-bit dev_t (as numa-runtime sees it)
+	dev=$(((st_dev >> 8) & 0xfff | (st_dev >> 32) & ~0xfff)):$(((st_dev & 0xff) | (st_dev >> 12) & ~0xff))
 	cp -a "$MACHINE" "$T/machine"
 	[ ! -e "$T/machine/sys/dev/block/$dev" ] ||
 		skip "this filesystem's device $dev is already a fixture disk"
