@@ -10,6 +10,7 @@
 #include "apply.h"
 #include "commands.h"
 #include "ledger.h"
+#include "locality.h"
 #include "placement.h"
 #include "request.h"
 #include "runtime.h"
@@ -62,6 +63,32 @@ container_state_exists (const char *root, const char *id)
   cleanup_free char *path = xasprintf ("%s/%s", root, id);
   struct stat st;
   return stat (path, &st) == 0;
+}
+
+/* Hints from the container's devices, volumes and NICs.  Only a
+   malformed request fails nr_locality_hints (a bad NIC annotation): under
+   best-effort the container is still placed, on the hints it has left;
+   stricter policies refuse it.  Everything else it cannot resolve is
+   already a warning there.  */
+static int
+add_locality_hints (yajl_val spec, const struct nr_config *config, struct nr_request *req,
+                    nr_error_t *err)
+{
+  enum nr_policy policy = req->has_policy ? req->policy : config->policy;
+
+  if (policy == NR_POLICY_NONE || req->opt_out)
+    return 0;
+  if (nr_locality_hints (spec, config, req, err) < 0)
+    {
+      if (policy != NR_POLICY_BEST_EFFORT)
+        return -1;
+      nr_warn ("container %s: %s", req->id, (*err)->msg);
+      nr_error_release (err);
+    }
+  for (size_t i = 0; i < req->n_hints; i++)
+    nr_debug ("container %s: locality hint node %d: %s", req->id, req->hints[i].node,
+              req->hints[i].source);
+  return 0;
 }
 
 static void
@@ -152,7 +179,8 @@ nr_cmd_create (const struct nr_args *args, const struct nr_config *config,
     return nr_error_wrap (err, "%s", args->command);
 
   if (nr_spec_load (nr_args_bundle (args), args->config_file, &spec, err) < 0
-      || nr_request_from_spec (spec.root, args->id, &req, err) < 0)
+      || nr_request_from_spec (spec.root, args->id, &req, err) < 0
+      || add_locality_hints (spec.root, config, &req, err) < 0)
     goto out;
   if (nr_topology_load (config->sysfs_root, &topo, err) < 0)
     goto out;
