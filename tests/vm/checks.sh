@@ -357,10 +357,66 @@ check_eq "numa-runtime, touch-mem beside a filler: NUMA_NODE is 1" \
 mem_node=$(field "$b/out" NUMA_NODE)
 [ -n "$why" ] || [ -n "$mem_node" ] || why="no NUMA_NODE reported"
 check_memory "numa-runtime, touch-mem" nr nr-mem "${mem_node:-(unknown)}"
+# runc 1.1.5 has no linux.memoryPolicy: numa-runtime set MPOL_BIND on itself
+# before exec'ing runc, and the container inherited it.
+check_eq "numa-runtime, touch-mem: task memory policy is bind to its node" \
+	"$(sed -n 's/^mempolicy //p' "$b/out" | head -n1)" "bind ${mem_node:-(unknown)}"
 if [ -z "$nr_why" ]; then
 	stop nr nr-mem
 	stop nr filler
 fi
+
+# ------------------------------------------------------------------ policies
+# list_expand LIST: one number a line.  list_union LISTS...: kernel list form.
+list_expand() {
+	echo "$1" | tr ',' '\n' | awk -F- 'NF { e = NF > 1 ? $2 : $1; for (i = $1; i <= e; i++) print i }'
+}
+list_union() {
+	for l in "$@"; do list_expand "$l"; done | sort -n | uniq | awk '
+		NR == 1 { s = p = $1; next }
+		$1 == p + 1 { p = $1; next }
+		{ out = out (out ? "," : "") (s == p ? s : s "-" p); s = p = $1 }
+		END { if (NR) print out (out ? "," : "") (s == p ? s : s "-" p) }'
+}
+
+# Asked to span two nodes: the closest pair by SLIT (distance 21, never 31).
+why=$nr_why
+b=$(bundle span2 '.annotations = { "numa-runtime.io/numa-nodes": "2" }' \
+	"$REPORT; exec sleep 100000")
+[ -n "$why" ] || start nr span2 "$b"
+check_eq "numa-runtime, numa-nodes=2: NUMA_NODE lists the closest pair" \
+	"$(field "$b/out" NUMA_NODE)" "0-1"
+check_eq "numa-runtime, numa-nodes=2: Mems_allowed_list is 0-1" \
+	"$(field "$b/out" Mems_allowed_list)" "0-1"
+check_eq "numa-runtime, numa-nodes=2: Cpus_allowed_list is both nodes' CPUs" \
+	"$(field "$b/out" Cpus_allowed_list)" "$(list_union "$(node_cpus 0)" "$(node_cpus 1)")"
+[ -n "$nr_why" ] || stop nr span2
+
+# distribute over two nodes: memory interleaved, pages split between them.
+why=$nr_why
+b=$(bundle dist2 '.annotations = { "numa-runtime.io/numa-nodes": "2",
+		"numa-runtime.io/spread": "distribute" }' \
+	"$REPORT; exec /touch-mem $MEM_MIB")
+[ -n "$why" ] || start nr dist2 "$b"
+[ -n "$why" ] || wait_for "$b/out" "ready.*" || why="touch-mem did not report ready"
+check_eq "numa-runtime, distribute: task memory policy is interleave over 0,1" \
+	"$(sed -n 's/^mempolicy //p' "$b/out" | head -n1)" "interleave 0,1"
+desc="numa-runtime, distribute: ${MEM_MIB} MiB split between nodes 0 and 1 (each >= 40%)"
+if [ -n "$why" ]; then
+	fail "$desc ($why)"
+else
+	pid=$(rt nr state dist2 | jq -r .pid)
+	p0=$(pages_on "$pid" 0) p1=$(pages_on "$pid" 1)
+	on0=${p0% *} on1=${p1% *} total=${p0#* }
+	diag "$desc: node0 $on0, node1 $on1 of $total pages"
+	if [ "$total" -ge $((MEM_MIB * 256)) ] && [ $((on0 * 100)) -ge $((total * 40)) ] &&
+		[ $((on1 * 100)) -ge $((total * 40)) ]; then
+		pass "$desc"
+	else
+		fail "$desc (node0 $on0, node1 $on1 of $total)"
+	fi
+fi
+[ -n "$nr_why" ] || stop nr dist2
 
 diag "$tap_n checks done at uptime $(cut -d" " -f1 /proc/uptime) s"
 exit 0
