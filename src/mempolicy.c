@@ -414,3 +414,79 @@ nr_mempolicy_apply_self (enum nr_mpol mode, const nr_set_t *nodes, nr_error_t *e
     }
   return 0;
 }
+
+/* ---- create's use ---------------------------------------------------------- */
+
+static char *
+dir_of (const char *path)
+{
+  char *dir = xstrdup (path);
+  char *slash = strrchr (dir, '/');
+
+  if (slash == NULL)
+    strcpy (dir, ".");
+  else if (slash == dir)
+    dir[1] = '\0';
+  else
+    *slash = '\0';
+  return dir;
+}
+
+int
+nr_mempolicy_prepare (yajl_val spec, const struct nr_config *config, const char *runtime,
+                      const struct nr_request *req, const nr_set_t *nodes,
+                      struct nr_mempolicy_plan *plan, nr_error_t *err)
+{
+  static const char *const mpol_path[] = { "linux", "memoryPolicy", NULL };
+  yajl_val existing = nr_json_get_path (spec, mpol_path);
+  cleanup_free char *cache_dir = dir_of (config->ledger_path);
+  nr_error_t probe_err = NULL;
+  unsigned modes = 0;
+  int kmode;
+
+  memset (plan, 0, sizeof (*plan));
+  if (nr_set_is_empty (nodes))
+    return 0;
+  if (existing && existing->type != yajl_t_null)
+    {
+      nr_debug ("container %s: keeps the linux.memoryPolicy of its spec", req->id);
+      return 0;
+    }
+  plan->mode = nr_mempolicy_choose (config, req, nodes);
+  plan->nodes = *nodes;
+  kmode = nr_mpol_kernel_mode (plan->mode, nr_set_count (nodes));
+
+  if (nr_runtime_memory_policy_modes (runtime, cache_dir, &modes, &probe_err) < 0)
+    {
+      nr_warn ("container %s: %s; applying the memory policy with set_mempolicy", req->id,
+               probe_err->msg);
+      nr_error_release (&probe_err);
+    }
+  if (modes & (1u << kmode))
+    return nr_mempolicy_write_spec (spec, plan->mode, nodes, err);
+
+  if (strcmp (config->sysfs_root, "/sys") != 0)
+    {
+      nr_debug ("container %s: topology from %s is not this kernel's; no set_mempolicy", req->id,
+                config->sysfs_root);
+      return 0;
+    }
+  plan->apply_self = true;
+  return 0;
+}
+
+void
+nr_mempolicy_finish (const struct nr_mempolicy_plan *plan, const char *id)
+{
+  nr_error_t err = NULL;
+
+  if (! plan->apply_self)
+    return;
+  if (nr_mempolicy_apply_self (plan->mode, &plan->nodes, &err) < 0)
+    {
+      nr_warn ("container %s: memory policy not applied (cpuset.mems still confines its "
+               "memory): %s",
+               id, err->msg);
+      nr_error_release (&err);
+    }
+}

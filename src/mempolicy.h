@@ -58,4 +58,28 @@ int nr_mempolicy_write_spec (yajl_val spec, enum nr_mpol mode, const nr_set_t *n
    this process may use (its cpuset), or when the kernel refuses.  */
 int nr_mempolicy_apply_self (enum nr_mpol mode, const nr_set_t *nodes, nr_error_t *err);
 
+/* How create hands over the memory policy.  */
+struct nr_mempolicy_plan
+{
+  bool apply_self;   /* set_mempolicy before exec'ing the runtime */
+  enum nr_mpol mode;
+  nr_set_t nodes;
+};
+
+/* Decide the memory policy of the container of SPEC placed on NODES: when
+   the spec already has linux.memoryPolicy, leave it; when RUNTIME takes the
+   chosen mode in linux.memoryPolicy, write it there; otherwise plan
+   set_mempolicy on ourselves, but only when the topology is this kernel's
+   ([topology] sysfs_root = /sys): a fixture tree's nodes mean nothing to
+   the kernel.  The features answer is cached in the ledger's directory.  */
+int nr_mempolicy_prepare (yajl_val spec, const struct nr_config *config, const char *runtime,
+                          const struct nr_request *req, const nr_set_t *nodes,
+                          struct nr_mempolicy_plan *plan, nr_error_t *err);
+
+/* Carry out PLAN just before exec'ing the runtime.  A failure is logged as
+   a warning and otherwise ignored: the runtime still confines the
+   container's memory to its nodes through cpuset.mems; the policy only
+   refines how it is spread and preferred.  */
+void nr_mempolicy_finish (const struct nr_mempolicy_plan *plan, const char *id);
+
 #endif
