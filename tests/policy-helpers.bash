@@ -189,3 +189,56 @@ assert_not_contains() {
 	*) ;;
 	esac
 }
+
+# ---- real runc ------------------------------------------------------------
+
+require_root() {
+	[ "$(id -u)" -eq 0 ] || nr_skip "needs root (running as uid $(id -u))"
+}
+
+require_runc() {
+	[ -n "$RUNC" ] && [ -x "$RUNC" ] || nr_skip "needs runc (not on PATH and RUNC not set)"
+}
+
+# busybox_bundle DIR ARG...: a runc bundle whose rootfs is a static busybox
+# (Debian's busybox-static) with one symlink per applet; config.json from
+# `runc spec` with terminal off and process.args = ARG...
+busybox_bundle() {
+	local dir=$1 busybox applet
+	shift
+	busybox=${BUSYBOX:-$(command -v busybox || true)}
+	[ -n "$busybox" ] || { nr_skip "needs busybox-static"; return; }
+	! ldd "$busybox" >/dev/null 2>&1 || { nr_skip "$busybox is not static (install busybox-static)"; return; }
+	mkdir -p "$dir/rootfs/bin" "$dir/rootfs/proc" "$dir/rootfs/sys" "$dir/rootfs/dev" "$dir/rootfs/tmp"
+	cp "$busybox" "$dir/rootfs/bin/busybox"
+	for applet in $("$busybox" --list); do
+		[ "$applet" = busybox ] || ln -sf busybox "$dir/rootfs/bin/$applet"
+	done
+	(cd "$dir" && "$RUNC" spec) || fail "runc spec failed"
+	jq '.process.terminal = false | .process.args = $ARGS.positional' --args -- "$@" \
+		<"$dir/config.json" >"$dir/config.json.new" && mv "$dir/config.json.new" "$dir/config.json"
+}
+
+# copy_with_libs ROOTFS PROGRAM: PROGRAM and the shared libraries ldd lists,
+# at the same paths inside ROOTFS.
+copy_with_libs() {
+	local rootfs=$1 prog=$2 lib
+	mkdir -p "$rootfs$(dirname "$prog")"
+	cp -L "$prog" "$rootfs$prog"
+	for lib in $(ldd "$prog" | grep -o '/[^ ]*'); do
+		mkdir -p "$rootfs$(dirname "$lib")"
+		cp -L "$lib" "$rootfs$lib"
+	done
+}
+
+# The syscalls a containerd-style default profile allows to a container
+# without CAP_SYS_NICE (enough for busybox, a glibc program and runc's final
+# execve): the mempolicy calls are not among them.
+SECCOMP_DEFAULT_STYLE_SYSCALLS='accept accept4 access alarm arch_prctl bind brk capget capset chdir chmod chown clock_getres clock_gettime clock_nanosleep clone clone3 close close_range connect copy_file_range dup dup2 dup3 epoll_create epoll_create1 epoll_ctl epoll_pwait epoll_wait eventfd eventfd2 execve execveat exit exit_group faccessat faccessat2 fadvise64 fallocate fchdir fchmod fchmodat fchown fchownat fcntl fdatasync flock fork fstat fstatfs fsync ftruncate futex getcpu getcwd getdents getdents64 getegid geteuid getgid getgroups getitimer getpeername getpgid getpgrp getpid getppid getpriority getrandom getresgid getresuid getrlimit get_robust_list getrusage getsid getsockname getsockopt gettid gettimeofday getuid getxattr ioctl kill lchown lgetxattr link linkat listen lseek lstat madvise membarrier memfd_create mincore mkdir mkdirat mknod mknodat mmap mprotect mremap msync munmap nanosleep newfstatat open openat openat2 pause pipe pipe2 poll ppoll prctl pread64 preadv prlimit64 pselect6 pwrite64 pwritev read readlink readlinkat readv recvfrom recvmsg rename renameat renameat2 restart_syscall rmdir rseq rt_sigaction rt_sigpending rt_sigprocmask rt_sigqueueinfo rt_sigreturn rt_sigsuspend rt_sigtimedwait sched_getaffinity sched_getparam sched_get_priority_max sched_get_priority_min sched_getscheduler sched_setaffinity sched_yield select sendfile sendmsg sendto setgid setgroups setitimer setpgid setpriority setresgid setresuid setrlimit set_robust_list setsid setsockopt set_tid_address setuid shutdown sigaltstack socket socketpair stat statfs statx symlink symlinkat sync sysinfo tgkill time times tkill truncate umask uname unlink unlinkat utimensat vfork wait4 waitid write writev'
+
+# seccomp_default_style: jq filter setting that profile.
+seccomp_default_style() {
+	local names
+	names=$(printf '%s\n' $SECCOMP_DEFAULT_STYLE_SYSCALLS | jq -R . | jq -sc .)
+	printf '.linux.seccomp = {"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 1, "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"], "syscalls": [{"names": %s, "action": "SCMP_ACT_ALLOW"}]}' "$names"
+}
