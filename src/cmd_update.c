@@ -226,7 +226,7 @@ update_resources (const char *runtime, const struct nr_args *args,
   cleanup_free char **argv = NULL;
   cleanup_json yajl_val doc = NULL;
   size_t len = 0, edited_len = 0;
-  int status;
+  int status = 0;
 
   if (from_stdin ? read_all (0, &text, &len, err) < 0
                  : read_file (args->resources, RESOURCES_MAX_SIZE, &text, &len, err) < 0)
