@@ -46,7 +46,9 @@ nr_apply_placement (yajl_val spec, const struct nr_placement *placement,
       || nr_json_ensure_object (linux_obj, "resources", "linux.resources", &resources, err) < 0
       || nr_json_ensure_object (resources, "cpu", "linux.resources.cpu", &cpu, err) < 0)
     return -1;
-  nr_json_set (cpu, "cpus", nr_json_new_string (cpus));
-  nr_json_set (cpu, "mems", nr_json_new_string (mems));
+  if (! placement->keep_cpus)
+    nr_json_set (cpu, "cpus", nr_json_new_string (cpus));
+  if (! placement->keep_mems)
+    nr_json_set (cpu, "mems", nr_json_new_string (mems));
   return set_env (spec, "NUMA_NODE", mems, err);
 }

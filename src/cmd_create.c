@@ -79,15 +79,56 @@ fill_entry (struct nr_ledger_entry *e, const struct nr_args *args,
   e->cpus = p->cpus;
   e->exclusive = p->exclusive;
   e->load = p->load;
-  e->millicpus = req->millicpus;
-  e->memory = req->memory;
-  e->hugepages = req->hugepages;
+  e->millicpus = p->millicpus;
+  e->memory = p->memory;
+  e->hugepages = p->hugepages;
   e->pod = req->pod;
   e->sandbox = req->sandbox;
   e->root = (char *) nr_args_root (args);
   e->creator_pid = (int) getpid ();
   e->creator_start = process_start_time (config->proc_root, e->creator_pid);
   e->created = (int64_t) time (NULL);
+}
+
+/* The node(s) the container's pod already holds, if any.  */
+static int
+find_pod_nodes (struct nr_ledger *ledger, const struct nr_request *req,
+                struct nr_placement_input *input, nr_error_t *err)
+{
+  struct nr_ledger_entry pod_entry;
+  int found;
+
+  if (req->pod == NULL || req->sandbox)
+    return 0;
+  found = nr_ledger_find_pod (ledger, req->pod, &pod_entry, err);
+  if (found <= 0)
+    return found;
+  input->pod_nodes = pod_entry.nodes;
+  input->pod_reserved = pod_entry.sandbox && (pod_entry.millicpus > 0 || pod_entry.memory > 0);
+  nr_ledger_entry_free (&pod_entry);
+  return 0;
+}
+
+static bool
+may_get_exclusive_cpus (const struct nr_request *req, const struct nr_config *config)
+{
+  bool exclusive = req->has_exclusive ? req->exclusive : config->cpu_exclusive;
+  return exclusive && req->millicpus >= 1000 && req->millicpus % 1000 == 0;
+}
+
+/* The runtime could not be exec'd: take back what we wrote.  */
+static void
+roll_back (const struct nr_args *args, const struct nr_config *config, struct nr_spec *spec)
+{
+  cleanup_ledger struct nr_ledger *ledger = NULL;
+  cleanup_free char *boot_id = nr_read_boot_id (config->proc_root);
+  nr_error_t err = NULL;
+
+  if (nr_spec_restore (spec, &err) < 0)
+    nr_log_error (&err);
+  if (nr_ledger_open (config->ledger_path, boot_id, &ledger, &err) < 0
+      || (nr_ledger_remove (ledger, args->id) && nr_ledger_commit (ledger, &err) < 0))
+    nr_log_error (&err);
 }
 
 int
@@ -105,7 +146,6 @@ nr_cmd_create (const struct nr_args *args, const struct nr_config *config,
   struct nr_placement_input input;
   struct nr_ledger_entry entry;
   struct nr_mempolicy_plan mempolicy = { 0 };
-  enum nr_policy policy;
   bool spec_saved = false;
   int ret = -1;
 
@@ -120,13 +160,13 @@ nr_cmd_create (const struct nr_args *args, const struct nr_config *config,
       || nr_request_from_spec (spec.root, args->id, &req, err) < 0
       || nr_annotations_read (spec.root, config, config->policy, &req, err) < 0)
     goto out;
-  policy = req.has_policy ? req.policy : config->policy;
-  if (req.opt_out || policy == NR_POLICY_NONE)
+  if (req.opt_out || nr_effective_policy (&req, config) == NR_POLICY_NONE)
     {
       nr_debug ("container %s: left alone (%s)", args->id,
                 req.opt_out ? "numa-runtime.io/disable" : "policy none");
-      ret = 0;
-      goto out;
+      nr_request_free (&req);
+      nr_spec_free (&spec);
+      return nr_runtime_exec (runtime, args->argv, err);
     }
   if (nr_topology_load (config->sysfs_root, &topo, err) < 0)
     goto out;
@@ -144,15 +184,19 @@ nr_cmd_create (const struct nr_args *args, const struct nr_config *config,
   usage = xmalloc0 ((size_t) topo.n_nodes * sizeof (*usage));
   for (int i = 0; i < topo.n_nodes; i++)
     nr_ledger_usage (ledger, topo.nodes[i].id, &usage[i]);
-  input = (struct nr_placement_input) { &topo, usage, &req, policy };
+  input = (struct nr_placement_input) { .topo = &topo, .usage = usage, .req = &req,
+                                        .config = config };
+  if (find_pod_nodes (ledger, &req, &input, err) < 0)
+    goto out;
+  if (may_get_exclusive_cpus (&req, config))
+    nr_topology_load_siblings (config->sysfs_root, &topo);
   if (nr_place (&input, &placement, err) < 0)
     goto out;
   if (placement.warning)
     nr_warn ("container %s: %s", args->id, placement.warning);
 
   if (nr_apply_placement (spec.root, &placement, err) < 0
-      || nr_mempolicy_prepare (spec.root, config, runtime, &req, &placement.nodes, &mempolicy,
-                               err) < 0
+      || nr_mempolicy_prepare (spec.root, config, runtime, &req, &placement, &mempolicy, err) < 0
       || (config->seccomp_allow_mempolicy && nr_seccomp_allow_mempolicy (spec.root, err) < 0)
       || nr_spec_save (&spec, err) < 0)
     goto out;
@@ -180,11 +224,16 @@ out:
       if (nr_spec_restore (&spec, &restore_err) < 0)
         nr_log_error (&restore_err);
     }
-  nr_spec_free (&spec);
   if (ret < 0)
-    return nr_error_wrap (err, "%s `%s`", args->command, args->id);
+    {
+      nr_spec_free (&spec);
+      return nr_error_wrap (err, "%s `%s`", args->command, args->id);
+    }
   /* Last thing before exec: the policy also applies to our own remaining
      allocations, and is inherited by the runtime (REFERENCE §4).  */
   nr_mempolicy_finish (&mempolicy, args->id);
-  return nr_runtime_exec (runtime, args->argv, err);
+  nr_runtime_exec (runtime, args->argv, err);
+  roll_back (args, config, &spec);
+  nr_spec_free (&spec);
+  return -1;
 }

@@ -135,10 +135,12 @@ append_to_log_file (enum nr_log_level level, const char *msg)
   strftime (stamp, sizeof (stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
   escaped = json_escape (msg);
   if (log_as_json)
-    line = xasprintf ("{\"level\":\"%s\",\"msg\":\"%s\",\"time\":\"%s\"}\n",
+    /* The engine shows the last error line's msg to the user (kubectl
+       describe): say who is speaking.  */
+    line = xasprintf ("{\"level\":\"%s\",\"msg\":\"numa-runtime: %s\",\"time\":\"%s\"}\n",
                       level_name (level), escaped, stamp);
   else
-    line = xasprintf ("time=\"%s\" level=%s msg=\"%s\"\n", stamp,
+    line = xasprintf ("time=\"%s\" level=%s msg=\"numa-runtime: %s\"\n", stamp,
                       level_name (level), escaped);
   /* One write () so concurrent writers never interleave within a line.  */
   if (write (fd, line, strlen (line)) < 0)

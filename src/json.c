@@ -14,6 +14,22 @@ cleanup_json_freep (yajl_val *v)
     yajl_tree_free (*v);
 }
 
+/* True when TEXT holds the escape \u0000 (not an escaped backslash
+   followed by "u0000").  yajl's tree keeps strings NUL-terminated, so such
+   a string would come back cut short: refuse it rather than alter it.  */
+static bool
+has_nul_escape (const char *text, size_t len)
+{
+  for (const char *p = text; (p = memchr (p, '\\', len - (size_t) (p - text))); p += 2)
+    {
+      if ((size_t) (p - text) + 1 >= len)
+        return false;
+      if (p[1] == 'u' && (size_t) (p - text) + 6 <= len && memcmp (p + 2, "0000", 4) == 0)
+        return true;
+    }
+  return false;
+}
+
 int
 nr_json_parse (const char *text, size_t len, yajl_val *out, nr_error_t *err)
 {
@@ -22,6 +38,9 @@ nr_json_parse (const char *text, size_t len, yajl_val *out, nr_error_t *err)
 
   if (strlen (text) != len)
     return nr_make_error (err, 0, "invalid JSON: contains a NUL byte");
+  if (has_nul_escape (text, len))
+    return nr_make_error (err, 0, "a string holds \\u0000 (NUL), which numa-runtime cannot "
+                                  "carry through unchanged");
   errbuf[0] = '\0';
   v = yajl_tree_parse (text, errbuf, sizeof (errbuf));
   if (v == NULL)

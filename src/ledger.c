@@ -321,6 +321,34 @@ nr_ledger_find (const struct nr_ledger *l, const char *id, struct nr_ledger_entr
   return 1;
 }
 
+int
+nr_ledger_find_pod (const struct nr_ledger *l, const char *pod, struct nr_ledger_entry *out,
+                    nr_error_t *err)
+{
+  cleanup_free char *needle = NULL;
+  size_t needle_len;
+  int found = nr_ledger_find (l, pod, out, err);
+
+  if (found != 0)
+    return found;
+  {
+    /* `,"pod":"<escaped id>"` as our generator writes it.  */
+    yajl_gen g = yajl_gen_alloc (NULL);
+    yajl_gen_map_open (g);
+    gen_string (g, "pod", pod);
+    needle = gen_finish (g, &needle_len);
+    needle[0] = ',';
+  }
+  for (size_t i = 0; i < l->n_lines; i++)
+    {
+      const struct line *ln = &l->lines[i];
+      const char *hit = memmem (ln->text, ln->len, needle, needle_len);
+      if (hit && (hit[needle_len] == ',' || hit[needle_len] == '}'))
+        return entry_from_line (ln, out, err) < 0 ? -1 : 1;
+    }
+  return 0;
+}
+
 bool
 nr_ledger_remove (struct nr_ledger *l, const char *id)
 {

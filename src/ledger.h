@@ -89,6 +89,11 @@ int nr_ledger_entry_at (const struct nr_ledger *ledger, size_t i,
 int nr_ledger_find (const struct nr_ledger *ledger, const char *id,
                     struct nr_ledger_entry *out, nr_error_t *err);
 
+/* The entry that fixes POD's node(s): the pod's sandbox entry (id == POD),
+   else the first entry of a container of that pod.  1 when found.  */
+int nr_ledger_find_pod (const struct nr_ledger *ledger, const char *pod,
+                        struct nr_ledger_entry *out, nr_error_t *err);
+
 /* Add ENTRY (copied), replacing an entry with the same id.  */
 void nr_ledger_add (struct nr_ledger *ledger, const struct nr_ledger_entry *entry);
 

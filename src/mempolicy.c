@@ -77,15 +77,13 @@ nr_mpol_oci_name (int kmode)
 
 enum nr_mpol
 nr_mempolicy_choose (const struct nr_config *config, const struct nr_request *req,
-                     const nr_set_t *nodes)
+                     bool distributed)
 {
-  enum nr_spread spread = req->has_spread ? req->spread : config->spread;
-
   if (req->has_mpol)
     return req->mpol;
   /* distribute spreads CPUs evenly over the nodes; memory follows the same
      way, as the CPU Manager's distribute-cpus-across-numa intends.  */
-  if (spread == NR_SPREAD_DISTRIBUTE && nr_set_count (nodes) > 1)
+  if (distributed)
     return NR_MPOL_INTERLEAVE;
   return config->memory_policy;
 }
@@ -434,9 +432,10 @@ dir_of (const char *path)
 
 int
 nr_mempolicy_prepare (yajl_val spec, const struct nr_config *config, const char *runtime,
-                      const struct nr_request *req, const nr_set_t *nodes,
+                      const struct nr_request *req, const struct nr_placement *placement,
                       struct nr_mempolicy_plan *plan, nr_error_t *err)
 {
+  const nr_set_t *nodes = &placement->nodes;
   static const char *const mpol_path[] = { "linux", "memoryPolicy", NULL };
   yajl_val existing = nr_json_get_path (spec, mpol_path);
   cleanup_free char *cache_dir = dir_of (config->ledger_path);
@@ -452,7 +451,7 @@ nr_mempolicy_prepare (yajl_val spec, const struct nr_config *config, const char 
       nr_debug ("container %s: keeps the linux.memoryPolicy of its spec", req->id);
       return 0;
     }
-  plan->mode = nr_mempolicy_choose (config, req, nodes);
+  plan->mode = nr_mempolicy_choose (config, req, placement->interleave);
   plan->nodes = *nodes;
   kmode = nr_mpol_kernel_mode (plan->mode, nr_set_count (nodes));
 

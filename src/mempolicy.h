@@ -14,6 +14,7 @@
 #include "cpuset.h"
 #include "error.h"
 #include "json.h"
+#include "placement.h"
 #include "request.h"
 
 #include <stdbool.h>
@@ -27,11 +28,12 @@ int nr_mpol_kernel_mode (enum nr_mpol mode, int n_nodes);
    the spec has none.  Static storage.  */
 const char *nr_mpol_oci_name (int kmode);
 
-/* The mode create uses for a container placed on NODES: the pod's
-   annotation, else interleave for a multi-node container in distribute
-   mode, else [memory] policy.  */
+/* The mode create uses: the pod's memory-policy annotation, else
+   interleave when placement spread the container over several nodes in
+   distribute mode (DISTRIBUTED, placement's `interleave`), else [memory]
+   policy.  */
 enum nr_mpol nr_mempolicy_choose (const struct nr_config *config, const struct nr_request *req,
-                                  const nr_set_t *nodes);
+                                  bool distributed);
 
 /* Which memory policy modes RUNTIME accepts in linux.memoryPolicy, as a
    bit mask of (1u << MPOL_*); 0 when it does not know the field.  Runs
@@ -66,14 +68,15 @@ struct nr_mempolicy_plan
   nr_set_t nodes;
 };
 
-/* Decide the memory policy of the container of SPEC placed on NODES: when
+/* Decide the memory policy of the container of SPEC over PLACEMENT's nodes
+   (kubelet's mems when it kept them): when
    the spec already has linux.memoryPolicy, leave it; when RUNTIME takes the
    chosen mode in linux.memoryPolicy, write it there; otherwise plan
    set_mempolicy on ourselves, but only when the topology is this kernel's
    ([topology] sysfs_root = /sys): a fixture tree's nodes mean nothing to
    the kernel.  The features answer is cached in the ledger's directory.  */
 int nr_mempolicy_prepare (yajl_val spec, const struct nr_config *config, const char *runtime,
-                          const struct nr_request *req, const nr_set_t *nodes,
+                          const struct nr_request *req, const struct nr_placement *placement,
                           struct nr_mempolicy_plan *plan, nr_error_t *err);
 
 /* Carry out PLAN just before exec'ing the runtime.  A failure is logged as

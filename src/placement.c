@@ -1,52 +1,653 @@
-/* numa-runtime: the placement decision.  */
+/* numa-runtime: the placement decision.  See placement.h for the rules.  */
 #include <config.h>
 
 #include "placement.h"
 #include "util.h"
 
+#include <inttypes.h>
+#include <stdarg.h>
 #include <string.h>
 
-/* A node can take containers when it has online CPUs: memory-only nodes
-   (CXL expanders, some HBM modes) are never a home node.  */
-static bool
-node_usable (const struct nr_node *node)
+/* What one node can still offer this container.  */
+struct node_room
 {
-  return ! nr_set_is_empty (&node->cpus);
+  const struct nr_node *node;
+  nr_set_t pool;         /* CPUs containers may use: the node's minus reserved */
+  nr_set_t shared;       /* pool minus CPUs held exclusively */
+  int64_t cpu_capacity;  /* |pool| in milli-CPUs */
+  int64_t cpu_free;      /* capacity minus the ledger's load */
+  int64_t mem_capacity;  /* bytes, less the reservation */
+  int64_t mem_free;
+  int64_t huge_free;
+  int exclusive_free;    /* CPUs that could still be given exclusively */
+  int hints;             /* device hints on this node */
+  int64_t load;
+};
+
+/* What the container needs, as placement counts it.  */
+struct demand
+{
+  int64_t millicpus;  /* room it takes on its nodes */
+  bool unlimited;     /* no CPU limit: takes a share, always fits */
+  int64_t memory;
+  int64_t hugepages;
+  int exclusive;      /* CPUs to hold exclusively; 0: shared pool */
+  bool prepaid;       /* its pod's sandbox already charges CPU and memory */
+};
+
+struct context
+{
+  const struct nr_placement_input *in;
+  enum nr_policy policy;
+  enum nr_spread spread;
+  struct node_room *rooms; /* per topo index */
+  struct demand demand;
+  nr_set_t hint_nodes;
+};
+
+enum nr_policy
+nr_effective_policy (const struct nr_request *req, const struct nr_config *config)
+{
+  return req->has_policy ? req->policy : config->policy;
 }
 
-/* The node carrying the least load; ties go to the lowest id.  */
-static int
-least_loaded (const struct nr_placement_input *in)
+static bool
+strict (const struct context *ctx)
 {
-  int best = -1;
+  return ctx->policy == NR_POLICY_RESTRICTED || ctx->policy == NR_POLICY_SINGLE_NUMA_NODE;
+}
 
-  for (int i = 0; i < in->topo->n_nodes; i++)
+static void
+add_warning (struct nr_placement *out, const char *fmt, ...)
+    __attribute__ ((format (printf, 2, 3)));
+
+static void
+add_warning (struct nr_placement *out, const char *fmt, ...)
+{
+  cleanup_free char *msg = NULL;
+  va_list ap;
+
+  va_start (ap, fmt);
+  if (vasprintf (&msg, fmt, ap) < 0)
+    msg = NULL;
+  va_end (ap);
+  if (msg == NULL)
+    return;
+  if (out->warning)
     {
-      if (! node_usable (&in->topo->nodes[i]))
-        continue;
-      if (best < 0 || in->usage[i].load < in->usage[best].load)
-        best = i;
+      char *joined = xasprintf ("%s; %s", out->warning, msg);
+      free (out->warning);
+      out->warning = joined;
     }
-  return best;
+  else
+    out->warning = steal_pointer (&msg);
+}
+
+/* ---- what is asked, what is offered ----------------------------------- */
+
+static void
+compute_demand (struct context *ctx)
+{
+  const struct nr_request *req = ctx->in->req;
+  const struct nr_config *config = ctx->in->config;
+  bool exclusive = req->has_exclusive ? req->exclusive : config->cpu_exclusive;
+  struct demand *d = &ctx->demand;
+
+  memset (d, 0, sizeof (*d));
+  d->unlimited = req->millicpus <= 0;
+  d->millicpus = d->unlimited ? config->best_effort_millicpus : req->millicpus;
+  d->memory = req->memory;
+  d->hugepages = req->hugepages;
+  /* Whole CPUs only, as the CPU Manager's static policy: a fractional
+     request shares the pool.  A sandbox never pins CPUs.  */
+  if (exclusive && ! req->sandbox && req->millicpus >= 1000 && req->millicpus % 1000 == 0)
+    d->exclusive = (int) (req->millicpus / 1000);
+  d->prepaid = ctx->in->pod_reserved && ! req->sandbox;
+}
+
+static void
+compute_rooms (struct context *ctx)
+{
+  const struct nr_topology *topo = ctx->in->topo;
+  const struct nr_config *config = ctx->in->config;
+
+  nr_set_clear (&ctx->hint_nodes);
+  for (size_t h = 0; h < ctx->in->req->n_hints; h++)
+    if (nr_topology_index (topo, ctx->in->req->hints[h].node) >= 0)
+      nr_set_add (&ctx->hint_nodes, ctx->in->req->hints[h].node);
+
+  for (int i = 0; i < topo->n_nodes; i++)
+    {
+      struct node_room *r = &ctx->rooms[i];
+      const struct nr_node_usage *u = &ctx->in->usage[i];
+
+      r->node = &topo->nodes[i];
+      r->pool = r->node->cpus;
+      nr_set_subtract (&r->pool, &config->reserved_cpus);
+      r->shared = r->pool;
+      nr_set_subtract (&r->shared, &u->exclusive);
+      r->cpu_capacity = (int64_t) nr_set_count (&r->pool) * 1000;
+      r->cpu_free = r->cpu_capacity - u->load;
+      r->mem_capacity = (int64_t) r->node->memory_total - config->reserved_memory;
+      if (r->mem_capacity < 0)
+        r->mem_capacity = 0;
+      r->mem_free = r->mem_capacity - u->memory;
+      r->huge_free = (int64_t) r->node->hugepages_total - u->hugepages;
+      /* Keep one CPU in the shared pool: the node's other containers
+         must still have somewhere to run.  */
+      r->exclusive_free = nr_set_count (&r->shared) - 1;
+      if (r->exclusive_free < 0)
+        r->exclusive_free = 0;
+      r->load = u->load;
+      r->hints = 0;
+      for (size_t h = 0; h < ctx->in->req->n_hints; h++)
+        r->hints += ctx->in->req->hints[h].node == r->node->id;
+    }
+}
+
+static bool
+usable (const struct node_room *r)
+{
+  return ! nr_set_is_empty (&r->pool);
+}
+
+/* Does the container fit on the nodes of SET (topo indexes flagged)?  */
+static bool
+fits (const struct context *ctx, const nr_set_t *set)
+{
+  const struct demand *d = &ctx->demand;
+  int64_t cpu = 0, mem = 0, huge = 0;
+  int excl = 0;
+
+  for (int i = nr_set_next (set, 0); i >= 0; i = nr_set_next (set, i + 1))
+    {
+      cpu += ctx->rooms[i].cpu_free;
+      mem += ctx->rooms[i].mem_free;
+      huge += ctx->rooms[i].huge_free;
+      excl += ctx->rooms[i].exclusive_free;
+    }
+  if (! d->prepaid && ! d->unlimited && cpu < d->millicpus)
+    return false;
+  if (! d->prepaid && d->memory > 0 && mem < d->memory)
+    return false;
+  if (d->hugepages > 0 && huge < d->hugepages)
+    return false;
+  return excl >= d->exclusive;
+}
+
+/* Headroom left on SET after placing: the smaller of the CPU and memory
+   fractions left free.  */
+static double
+headroom (const struct context *ctx, const nr_set_t *set)
+{
+  int64_t cpu_cap = 0, cpu_free = 0, mem_cap = 0, mem_free = 0;
+  double cpu_frac, mem_frac;
+
+  for (int i = nr_set_next (set, 0); i >= 0; i = nr_set_next (set, i + 1))
+    {
+      cpu_cap += ctx->rooms[i].cpu_capacity;
+      cpu_free += ctx->rooms[i].cpu_free;
+      mem_cap += ctx->rooms[i].mem_capacity;
+      mem_free += ctx->rooms[i].mem_free;
+    }
+  cpu_frac = cpu_cap > 0 ? (double) (cpu_free - ctx->demand.millicpus) / (double) cpu_cap : 0;
+  mem_frac = mem_cap > 0 ? (double) (mem_free - ctx->demand.memory) / (double) mem_cap : 1;
+  return cpu_frac < mem_frac ? cpu_frac : mem_frac;
+}
+
+static int64_t
+set_load (const struct context *ctx, const nr_set_t *set)
+{
+  int64_t load = 0;
+  for (int i = nr_set_next (set, 0); i >= 0; i = nr_set_next (set, i + 1))
+    load += ctx->rooms[i].load;
+  return load;
+}
+
+/* Is A a better home than B (both topo index sets)?  */
+static bool
+better (const struct context *ctx, const nr_set_t *a, const nr_set_t *b)
+{
+  double ha = headroom (ctx, a), hb = headroom (ctx, b);
+  int64_t la, lb;
+
+  if (ha > hb + 1e-9)
+    return true;
+  if (hb > ha + 1e-9)
+    return false;
+  la = set_load (ctx, a);
+  lb = set_load (ctx, b);
+  if (la != lb)
+    return la < lb;
+  return nr_set_next (a, 0) < nr_set_next (b, 0);
+}
+
+/* ---- explaining a refusal --------------------------------------------- */
+
+static char *
+gib (int64_t bytes)
+{
+  return xasprintf ("%.1f GiB", (double) bytes / (double) (INT64_C (1) << 30));
+}
+
+static char *
+describe_request (const struct context *ctx)
+{
+  const struct demand *d = &ctx->demand;
+  const struct nr_request *req = ctx->in->req;
+  cleanup_free char *mem = gib (d->memory);
+  cleanup_free char *hints = NULL;
+  cleanup_free char *cpus = d->unlimited ? xstrdup ("no CPU limit")
+                                         : xasprintf ("%.3g CPUs", (double) d->millicpus / 1000.0);
+  char *out;
+
+  for (size_t h = 0; h < req->n_hints; h++)
+    {
+      char *next = xasprintf ("%s%s%s on node %d", hints ? hints : "", hints ? ", " : "",
+                              req->hints[h].source, req->hints[h].node);
+      free (hints);
+      hints = next;
+    }
+  out = xasprintf ("%s%s, %s memory%s%s%s", cpus, d->exclusive ? " (exclusive)" : "",
+                   d->memory > 0 ? mem : "no", hints ? ", devices: " : "", hints ? hints : "", "");
+  return out;
+}
+
+static char *
+describe_offers (const struct context *ctx)
+{
+  char *out = xstrdup ("");
+
+  for (int i = 0; i < ctx->in->topo->n_nodes; i++)
+    {
+      const struct node_room *r = &ctx->rooms[i];
+      cleanup_free char *mem = gib (r->mem_free > 0 ? r->mem_free : 0);
+      char *next = xasprintf ("%s%snode %d: %.3g CPUs, %s free, %d exclusive CPUs free%s", out,
+                              *out ? "; " : "", r->node->id,
+                              (double) (r->cpu_free > 0 ? r->cpu_free : 0) / 1000.0, mem,
+                              r->exclusive_free, r->hints ? ", has devices" : "");
+      free (out);
+      out = next;
+    }
+  return out;
+}
+
+static int
+refuse (const struct context *ctx, nr_error_t *err, const char *why)
+{
+  cleanup_free char *asked = describe_request (ctx);
+  cleanup_free char *offers = describe_offers (ctx);
+
+  return nr_make_error (err, 0,
+                        "TopologyAffinityError: container %s cannot be placed under policy %s: %s; "
+                        "asked %s; offered %s",
+                        ctx->in->req->id, nr_policy_name (ctx->policy), why, asked, offers);
+}
+
+/* ---- choosing node sets ------------------------------------------------ */
+
+static void
+index_set_to_nodes (const struct context *ctx, const nr_set_t *idx, nr_set_t *nodes)
+{
+  nr_set_clear (nodes);
+  for (int i = nr_set_next (idx, 0); i >= 0; i = nr_set_next (idx, i + 1))
+    nr_set_add (nodes, ctx->rooms[i].node->id);
+}
+
+static void
+nodes_to_index_set (const struct context *ctx, const nr_set_t *nodes, nr_set_t *idx)
+{
+  nr_set_clear (idx);
+  for (int i = 0; i < ctx->in->topo->n_nodes; i++)
+    if (nr_set_has (nodes, ctx->rooms[i].node->id) && usable (&ctx->rooms[i]))
+      nr_set_add (idx, i);
+}
+
+/* Sum of pairwise distances: smaller is closer.  */
+static int
+set_cost (const struct context *ctx, const nr_set_t *set)
+{
+  int cost = 0;
+  for (int i = nr_set_next (set, 0); i >= 0; i = nr_set_next (set, i + 1))
+    for (int j = nr_set_next (set, i + 1); j >= 0; j = nr_set_next (set, j + 1))
+      cost += nr_topology_distance (ctx->in->topo, i, j);
+  return cost;
+}
+
+/* SEED plus the K-1 nodes of CANDIDATES closest to it, taking nodes of
+   HINTS (topo indexes) first.  */
+static void
+closest_set (const struct context *ctx, int seed, int k, const nr_set_t *candidates,
+             const nr_set_t *hints, nr_set_t *set)
+{
+  nr_set_clear (set);
+  nr_set_add (set, seed);
+  for (int taken = 1; taken < k; taken++)
+    {
+      int best = -1;
+      for (int j = nr_set_next (candidates, 0); j >= 0; j = nr_set_next (candidates, j + 1))
+        {
+          if (nr_set_has (set, j))
+            continue;
+          if (best >= 0 && nr_set_has (hints, best) != nr_set_has (hints, j))
+            {
+              if (nr_set_has (hints, j))
+                best = j;
+              continue;
+            }
+          if (best < 0
+              || nr_topology_distance (ctx->in->topo, seed, j)
+                     < nr_topology_distance (ctx->in->topo, seed, best))
+            best = j;
+        }
+      if (best < 0)
+        return;
+      nr_set_add (set, best);
+    }
+}
+
+/* The closest fitting set of exactly K nodes among CANDIDATES, preferring
+   sets that hold every hinted node.  Returns false when none fits (or,
+   with REQUIRE_FIT false, none exists).  */
+static bool
+choose_set (const struct context *ctx, int k, const nr_set_t *candidates, bool require_fit,
+            nr_set_t *chosen)
+{
+  nr_set_t hint_idx;
+  bool found = false, found_has_hints = false;
+  int found_cost = 0;
+
+  nodes_to_index_set (ctx, &ctx->hint_nodes, &hint_idx);
+  for (int seed = nr_set_next (candidates, 0); seed >= 0; seed = nr_set_next (candidates, seed + 1))
+    {
+      nr_set_t set;
+      bool has_hints;
+      int cost;
+
+      closest_set (ctx, seed, k, candidates, &hint_idx, &set);
+      if (nr_set_count (&set) != k || (require_fit && ! fits (ctx, &set)))
+        continue;
+      has_hints = nr_set_is_subset (&hint_idx, &set);
+      cost = set_cost (ctx, &set);
+      if (found)
+        {
+          if (found_has_hints && ! has_hints)
+            continue;
+          if (has_hints == found_has_hints
+              && (cost > found_cost || (cost == found_cost && ! better (ctx, &set, chosen))))
+            continue;
+        }
+      *chosen = set;
+      found = true;
+      found_has_hints = has_hints;
+      found_cost = cost;
+    }
+  return found;
+}
+
+/* The best single node of CANDIDATES that fits (or any, without
+   REQUIRE_FIT).  */
+static bool
+choose_node (const struct context *ctx, const nr_set_t *candidates, bool require_fit,
+             nr_set_t *chosen)
+{
+  return choose_set (ctx, 1, candidates, require_fit, chosen);
+}
+
+/* ---- CPUs for the chosen nodes ---------------------------------------- */
+
+static void
+assign_cpus (const struct context *ctx, const nr_set_t *chosen, struct nr_placement *out)
+{
+  const struct demand *d = &ctx->demand;
+  int n = nr_set_count (chosen);
+
+  nr_set_clear (&out->cpus);
+  nr_set_clear (&out->exclusive);
+  if (d->exclusive > 0)
+    {
+      int left = d->exclusive, k = 0;
+      for (int i = nr_set_next (chosen, 0); i >= 0; i = nr_set_next (chosen, i + 1), k++)
+        {
+          const struct node_room *r = &ctx->rooms[i];
+          int want = ctx->spread == NR_SPREAD_DISTRIBUTE
+                         ? d->exclusive / n + (k < d->exclusive % n ? 1 : 0)
+                         : left;
+          nr_set_t available = r->shared, picked;
+          if (want > r->exclusive_free)
+            want = r->exclusive_free;
+          if (want > left)
+            want = left;
+          left -= nr_pick_cpus (ctx->in->topo, &available, want, &picked);
+          nr_set_union (&out->exclusive, &picked);
+        }
+      out->cpus = out->exclusive;
+      return;
+    }
+
+  if (ctx->spread == NR_SPREAD_DISTRIBUTE && n > 1)
+    {
+      /* The same number of CPUs from each node.  */
+      int each = -1;
+      for (int i = nr_set_next (chosen, 0); i >= 0; i = nr_set_next (chosen, i + 1))
+        {
+          int c = nr_set_count (&ctx->rooms[i].shared);
+          if (each < 0 || c < each)
+            each = c;
+        }
+      for (int i = nr_set_next (chosen, 0); i >= 0; i = nr_set_next (chosen, i + 1))
+        {
+          nr_set_t picked;
+          nr_pick_cpus (ctx->in->topo, &ctx->rooms[i].shared, each, &picked);
+          nr_set_union (&out->cpus, &picked);
+        }
+    }
+  else
+    for (int i = nr_set_next (chosen, 0); i >= 0; i = nr_set_next (chosen, i + 1))
+      nr_set_union (&out->cpus, &ctx->rooms[i].shared);
+
+  if (nr_set_is_empty (&out->cpus))
+    {
+      /* Every CPU is held exclusively: share the pool rather than fail.  */
+      for (int i = nr_set_next (chosen, 0); i >= 0; i = nr_set_next (chosen, i + 1))
+        nr_set_union (&out->cpus, &ctx->rooms[i].pool);
+      add_warning (out, "no shared CPU left on the chosen node(s); using CPUs held exclusively");
+    }
+}
+
+static void
+finish (const struct context *ctx, const nr_set_t *chosen, struct nr_placement *out)
+{
+  const struct demand *d = &ctx->demand;
+
+  index_set_to_nodes (ctx, chosen, &out->nodes);
+  assign_cpus (ctx, chosen, out);
+  out->interleave = ctx->spread == NR_SPREAD_DISTRIBUTE && nr_set_count (chosen) > 1;
+  if (d->prepaid)
+    return; /* the pod's sandbox entry already charges all of it */
+  out->millicpus = d->unlimited ? 0 : d->millicpus;
+  out->load = d->exclusive > 0 ? (int64_t) d->exclusive * 1000 : d->millicpus;
+  out->memory = d->memory;
+  out->hugepages = d->hugepages;
+}
+
+/* ---- the rules --------------------------------------------------------- */
+
+/* Rule 1: kubelet's CPU or Memory Manager already chose.  */
+static void
+keep_kubelet_choice (const struct context *ctx, struct nr_placement *out)
+{
+  const struct nr_request *req = ctx->in->req;
+  const struct nr_topology *topo = ctx->in->topo;
+
+  nr_set_clear (&out->nodes);
+  if (req->has_mems)
+    out->nodes = req->mems;
+  else
+    for (int i = 0; i < topo->n_nodes; i++)
+      if (nr_set_intersects (&topo->nodes[i].cpus, &req->cpus))
+        nr_set_add (&out->nodes, topo->nodes[i].id);
+  if (req->has_cpus)
+    out->cpus = req->cpus;
+  else
+    nr_topology_cpus_of (topo, &out->nodes, &out->cpus);
+  out->keep_cpus = req->has_cpus;
+  out->keep_mems = req->has_mems;
+  out->millicpus = ctx->demand.unlimited ? 0 : ctx->demand.millicpus;
+  out->load = ctx->demand.millicpus;
+  out->memory = ctx->demand.memory;
+  out->hugepages = ctx->demand.hugepages;
+  if (! nr_set_is_empty (&ctx->hint_nodes) && ! nr_set_is_subset (&ctx->hint_nodes, &out->nodes))
+    add_warning (out, "kubelet's cpuset keeps the container away from its devices' node(s)");
+}
+
+/* Rule 2: a fixed set of nodes (annotation or pod).  */
+static int
+place_on (const struct context *ctx, const nr_set_t *nodes, const char *what,
+          struct nr_placement *out, nr_error_t *err)
+{
+  nr_set_t idx;
+
+  nodes_to_index_set (ctx, nodes, &idx);
+  if (nr_set_is_empty (&idx))
+    {
+      cleanup_free char *list = nr_set_format (nodes);
+      if (strict (ctx))
+        return refuse (ctx, err, "the requested nodes do not exist or have no CPU");
+      add_warning (out, "%s %s: no such node with CPUs; placing freely", what, list);
+      return 1;
+    }
+  if (ctx->policy == NR_POLICY_SINGLE_NUMA_NODE && nr_set_count (&idx) > 1)
+    return refuse (ctx, err, "asked for several nodes");
+  if (! fits (ctx, &idx))
+    {
+      cleanup_free char *list = nr_set_format (nodes);
+      cleanup_free char *why = xasprintf ("it does not fit on %s %s", what, list);
+      if (strict (ctx))
+        return refuse (ctx, err, why);
+      add_warning (out, "%s", why);
+    }
+  if (! nr_set_is_empty (&ctx->hint_nodes) && ! nr_set_is_subset (&ctx->hint_nodes, nodes))
+    add_warning (out, "%s keeps the container away from its devices' node(s)", what);
+  finish (ctx, &idx, out);
+  return 0;
+}
+
+/* Rules 3-5.  */
+static int
+place_freely (const struct context *ctx, struct nr_placement *out, nr_error_t *err)
+{
+  const struct nr_request *req = ctx->in->req;
+  nr_set_t candidates, preferred, chosen;
+  int n_usable;
+
+  nr_set_clear (&candidates);
+  for (int i = 0; i < ctx->in->topo->n_nodes; i++)
+    if (usable (&ctx->rooms[i]))
+      nr_set_add (&candidates, i);
+  n_usable = nr_set_count (&candidates);
+  if (n_usable == 0)
+    return nr_make_error (err, 0, "the host has no NUMA node with usable CPUs");
+
+  if (req->span > 1)
+    {
+      int k = req->span < n_usable ? req->span : n_usable;
+      if (ctx->policy == NR_POLICY_SINGLE_NUMA_NODE)
+        return refuse (ctx, err, "it asks to span several nodes");
+      if (choose_set (ctx, k, &candidates, true, &chosen)
+          || (! strict (ctx) && choose_set (ctx, k, &candidates, false, &chosen)))
+        {
+          if (! fits (ctx, &chosen))
+            add_warning (out, "it does not fit on %d nodes; placed anyway", k);
+          finish (ctx, &chosen, out);
+          return 0;
+        }
+      return refuse (ctx, err, "no set of nodes of that size fits it");
+    }
+
+  /* Rule 3: the nodes holding most device hints.  */
+  preferred = candidates;
+  if (! nr_set_is_empty (&ctx->hint_nodes))
+    {
+      int most = 0;
+      for (int i = nr_set_next (&candidates, 0); i >= 0; i = nr_set_next (&candidates, i + 1))
+        if (ctx->rooms[i].hints > most)
+          most = ctx->rooms[i].hints;
+      nr_set_clear (&preferred);
+      for (int i = nr_set_next (&candidates, 0); i >= 0; i = nr_set_next (&candidates, i + 1))
+        if (most > 0 && ctx->rooms[i].hints == most)
+          nr_set_add (&preferred, i);
+      if (nr_set_count (&ctx->hint_nodes) > 1)
+        {
+          cleanup_free char *list = nr_set_format (&ctx->hint_nodes);
+          cleanup_free char *why = xasprintf ("its devices sit on nodes %s and no node holds all of them", list);
+          if (strict (ctx))
+            return refuse (ctx, err, why);
+          add_warning (out, "%s; chose among the nodes holding most of them, by load", why);
+        }
+      if (nr_set_is_empty (&preferred))
+        preferred = candidates;
+    }
+
+  /* Rule 4: one node that fits, with the most headroom.  */
+  if (choose_node (ctx, &preferred, true, &chosen))
+    {
+      finish (ctx, &chosen, out);
+      return 0;
+    }
+  if (ctx->policy == NR_POLICY_SINGLE_NUMA_NODE)
+    return refuse (ctx, err, nr_set_is_empty (&ctx->hint_nodes) ? "it fits on no single node"
+                                                                 : "it does not fit on its devices' node");
+  if (ctx->policy == NR_POLICY_RESTRICTED)
+    return refuse (ctx, err, nr_set_is_empty (&ctx->hint_nodes) ? "it fits on no node"
+                                                                 : "it does not fit on its devices' node");
+
+  /* Rule 5 (best-effort): the closest set of nodes that fits.  */
+  for (int k = 2; k <= n_usable; k++)
+    if (choose_set (ctx, k, &candidates, true, &chosen))
+      {
+        add_warning (out, "too big for one node: spanning %d nodes", k);
+        finish (ctx, &chosen, out);
+        return 0;
+      }
+  choose_node (ctx, &preferred, false, &chosen);
+  add_warning (out, "it fits nowhere; placed on the least-loaded node");
+  finish (ctx, &chosen, out);
+  return 0;
 }
 
 int
-nr_place (const struct nr_placement_input *in, struct nr_placement *out,
-          nr_error_t *err)
+nr_place (const struct nr_placement_input *in, struct nr_placement *out, nr_error_t *err)
 {
-  int chosen;
-  const struct nr_node *node;
+  const struct nr_request *req = in->req;
+  cleanup_free struct node_room *rooms = xmalloc0 ((size_t) in->topo->n_nodes * sizeof (*rooms));
+  struct context ctx = { .in = in, .rooms = rooms };
+  int r;
 
   memset (out, 0, sizeof (*out));
-  chosen = least_loaded (in);
-  if (chosen < 0)
-    return nr_make_error (err, 0, "the host has no NUMA node with online CPUs");
-  node = &in->topo->nodes[chosen];
-  nr_set_add (&out->nodes, node->id);
-  out->cpus = node->cpus;
-  /* Weigh a container by the CPUs it may run on.  */
-  out->load = (int64_t) nr_set_count (&out->cpus) * 1000;
-  return 0;
+  ctx.policy = nr_effective_policy (req, in->config);
+  ctx.spread = req->has_spread ? req->spread : in->config->spread;
+  compute_demand (&ctx);
+  compute_rooms (&ctx);
+
+  if ((req->has_cpus || req->has_mems) && ! in->config->kubelet_override)
+    {
+      keep_kubelet_choice (&ctx, out);
+      return 0;
+    }
+  if (! nr_set_is_empty (&req->nodes_wanted))
+    {
+      r = place_on (&ctx, &req->nodes_wanted, "the annotation's nodes", out, err);
+      if (r <= 0)
+        return r;
+    }
+  if (! nr_set_is_empty (&in->pod_nodes))
+    {
+      r = place_on (&ctx, &in->pod_nodes, "its pod's node(s)", out, err);
+      if (r <= 0)
+        return r;
+    }
+  return place_freely (&ctx, out, err);
 }
 
 void

@@ -1,6 +1,24 @@
 /* numa-runtime: the placement decision — a pure function of the host's
-   topology, what the ledger says is taken, what the container needs and the
-   policy.  No I/O here, so every rule is unit-tested without root.  */
+ * topology, what the ledger says is taken, what the container needs, its
+ * pod and the configuration.  No I/O here, so every rule is unit-tested
+ * without root.
+ *
+ * The rules, in order:
+ *  1. A cpuset kubelet already wrote is kept (kubelet_cpuset = respect);
+ *     its nodes are derived from it.
+ *  2. Nodes named by annotation, or the nodes of the container's pod, are
+ *     where it goes.
+ *  3. Device hints: the node holding every hinted device, else (devices on
+ *     several nodes) the nodes holding most of them — refused under
+ *     restricted and single-numa-node.
+ *  4. Capacity: among those nodes, one where the container fits (CPUs,
+ *     memory, hugepages, exclusive CPUs, after reservations and ledger
+ *     allocations) with the most headroom; ties to the less loaded, then
+ *     the lower id.
+ *  5. Too big for one node (or asked to span N nodes): the closest set of
+ *     nodes by SLIT distance that fits.  Nothing fits: refused under
+ *     restricted/single-numa-node, the least-loaded node with a warning
+ *     under best-effort.  */
 #ifndef NR_PLACEMENT_H
 #define NR_PLACEMENT_H
 
@@ -17,23 +35,45 @@ struct nr_placement_input
   /* usage[i] is what the ledger holds on topo->nodes[i].  */
   const struct nr_node_usage *usage;
   const struct nr_request *req;
-  enum nr_policy policy;
+  const struct nr_config *config;
+  nr_set_t pod_nodes; /* nodes the container's pod holds; empty: none yet */
+  bool pod_reserved;  /* the pod's sandbox entry already charges its resources */
 };
 
 struct nr_placement
 {
-  nr_set_t nodes;     /* chosen node(s) */
+  nr_set_t nodes;     /* chosen node(s): mems and NUMA_NODE */
   nr_set_t cpus;      /* cpuset to write */
   nr_set_t exclusive; /* CPUs held exclusively (subset of cpus) */
-  int64_t load;       /* what the container weighs on its nodes */
+  bool keep_cpus;     /* the spec's cpus stay as they are (kubelet's) */
+  bool keep_mems;     /* the spec's mems stay as they are (kubelet's) */
+  bool interleave;    /* distribute mode: interleave memory over nodes */
+  /* What the ledger entry charges on its nodes.  */
+  int64_t load;       /* milli-CPUs of room it takes */
+  int64_t millicpus;
+  int64_t memory;
+  int64_t hugepages;
   char *warning;      /* a compromise worth logging, or NULL; owned */
 };
 
-/* Decide where IN->req goes.  Fails (with the reason) only when the policy
-   forbids every possibility.  */
+/* The policy in force for REQ: its annotation's, else the config's.  */
+enum nr_policy nr_effective_policy (const struct nr_request *req,
+                                    const struct nr_config *config);
+
+/* Decide where IN->req goes.  Fails, with a message naming what was asked
+   and what each node could offer, only when the policy forbids every
+   possibility.  */
 int nr_place (const struct nr_placement_input *in, struct nr_placement *out,
               nr_error_t *err);
 
 void nr_placement_free (struct nr_placement *placement);
+
+/* ---- CPU selection (cpualloc.c) ---------------------------------------- */
+
+/* Pick COUNT CPUs out of AVAILABLE, whole cores first (cores from
+   TOPO->thread_siblings when loaded), lowest numbers first.  Returns the
+   number picked (less than COUNT when AVAILABLE is short).  */
+int nr_pick_cpus (const struct nr_topology *topo, const nr_set_t *available,
+                  int count, nr_set_t *picked);
 
 #endif

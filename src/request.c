@@ -4,6 +4,7 @@
 #include "request.h"
 #include "util.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* Annotations engines write to tie a container to its pod.  */
@@ -66,6 +67,35 @@ read_cpu (yajl_val cpu, struct nr_request *req, nr_error_t *err)
   return 0;
 }
 
+static int64_t
+annotation_number (yajl_val annotations, const char *key)
+{
+  const char *v = nr_json_get_string (annotations, key);
+  char *end;
+  long long n;
+
+  if (v == NULL || *v == '\0')
+    return 0;
+  n = strtoll (v, &end, 10);
+  return *end == '\0' && n > 0 ? n : 0;
+}
+
+/* containerd's CRI puts the whole pod's resources on its sandbox as
+   annotations: charging them to the sandbox reserves the pod's room on its
+   node before its containers arrive.  */
+static void
+read_pod_resources (yajl_val annotations, struct nr_request *req)
+{
+  int64_t quota = annotation_number (annotations, "io.kubernetes.cri.sandbox-cpu-quota");
+  int64_t period = annotation_number (annotations, "io.kubernetes.cri.sandbox-cpu-period");
+  int64_t memory = annotation_number (annotations, "io.kubernetes.cri.sandbox-memory");
+
+  if (quota > 0 && req->millicpus == 0)
+    req->millicpus = (quota * 1000 + (period > 0 ? period : 100000) - 1) / (period > 0 ? period : 100000);
+  if (memory > 0 && req->memory == 0)
+    req->memory = memory;
+}
+
 int
 nr_request_from_spec (yajl_val spec, const char *id, struct nr_request *req,
                       nr_error_t *err)
@@ -97,7 +127,10 @@ nr_request_from_spec (yajl_val spec, const char *id, struct nr_request *req,
   pod = first_annotation (annotations, sandbox_id_keys);
   req->sandbox = type && strcmp (type, "sandbox") == 0;
   if (req->sandbox)
-    pod = id;
+    {
+      pod = id;
+      read_pod_resources (annotations, req);
+    }
   if (pod)
     req->pod = xstrdup (pod);
   return 0;

@@ -183,8 +183,33 @@ nr_topology_distance (const struct nr_topology *topo, int i, int j)
 }
 
 void
+nr_topology_load_siblings (const char *sysfs_root, struct nr_topology *topo)
+{
+  int last = -1;
+
+  for (int c = nr_set_next (&topo->online_cpus, 0); c >= 0; c = nr_set_next (&topo->online_cpus, c + 1))
+    last = c;
+  free (topo->thread_siblings);
+  topo->n_siblings = last + 1;
+  topo->thread_siblings = xmalloc0 ((size_t) (last + 1) * sizeof (nr_set_t));
+  for (int c = nr_set_next (&topo->online_cpus, 0); c >= 0; c = nr_set_next (&topo->online_cpus, c + 1))
+    {
+      cleanup_free char *path = xasprintf ("%s/devices/system/cpu/cpu%d/topology/thread_siblings_list",
+                                           sysfs_root, c);
+      char buf[1024];
+      nr_set_t *sib = &topo->thread_siblings[c];
+
+      if (read_small_file (path, buf, sizeof (buf)) < 0 || nr_set_parse (buf, sib, NULL) < 0)
+        nr_set_clear (sib);
+      nr_set_add (sib, c);
+      nr_set_intersect (sib, &topo->online_cpus);
+    }
+}
+
+void
 nr_topology_free (struct nr_topology *topo)
 {
+  free (topo->thread_siblings);
   free (topo->nodes);
   free (topo->distance);
   memset (topo, 0, sizeof (*topo));

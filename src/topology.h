@@ -26,6 +26,10 @@ struct nr_topology
   /* distance[i * n_nodes + j]: SLIT distance between nodes[i] and
      nodes[j] (10 = local); 10/20 defaults when the files are missing.  */
   int *distance;
+  /* thread_siblings[cpu]: the CPUs sharing cpu's core (cpu itself
+     included); NULL until nr_topology_load_siblings.  N_SIBLINGS entries.  */
+  nr_set_t *thread_siblings;
+  int n_siblings;
 };
 
 /* Read the topology under SYSFS_ROOT ("/sys" on a real host).  A kernel
@@ -43,6 +47,11 @@ void nr_topology_cpus_of (const struct nr_topology *topo, const nr_set_t *nodes,
 
 /* Distance between nodes with index I and J.  */
 int nr_topology_distance (const struct nr_topology *topo, int i, int j);
+
+/* Read each online CPU's thread_siblings_list: needed only to hand out
+   whole cores, so not part of every load.  Missing files leave a CPU its
+   own core.  */
+void nr_topology_load_siblings (const char *sysfs_root, struct nr_topology *topo);
 
 void nr_topology_free (struct nr_topology *topo);
 

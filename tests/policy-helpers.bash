@@ -4,7 +4,8 @@
 # Environment (all optional):
 #   NUMA_RUNTIME   binary under test (default: ../src/numa-runtime from here)
 #   RUNC           real runtime for the runc tests (default: runc on PATH)
-#   NR_TEST_STRICT set to 1 to turn every skip into a failure
+#   NUMA_TEST_STRICT (or NR_TEST_STRICT) set to 1 to turn every skip into a
+#                  failure (`make check` sets it unless given)
 #
 # Each test gets a directory $T with the config ($NUMA_RUNTIME_CONFIG), the
 # ledger ($LEDGER, in $T/ledger/), the runtime root ($RUNC_ROOT) and what
@@ -24,8 +25,8 @@ fail() {
 }
 
 nr_skip() {
-	if [ "${NR_TEST_STRICT:-0}" = 1 ]; then
-		fail "skip turned into failure (NR_TEST_STRICT=1): $*"
+	if [ "${NR_TEST_STRICT:-0}" = 1 ] || [ "${NUMA_TEST_STRICT:-0}" = 1 ]; then
+		fail "skip turned into failure (NUMA_TEST_STRICT=1): $*"
 		return 1
 	fi
 	skip "$*"

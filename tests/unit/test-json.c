@@ -69,6 +69,22 @@ rejects_embedded_nul (void **state)
 }
 
 static void
+refuses_a_nul_escape_it_could_not_keep (void **state)
+{
+  static const char bad[] = "{\"s\":\"a\\u0000b\"}";
+  static const char fine[] = "{\"s\":\"a\\\\u0000b\"}"; /* an escaped backslash */
+  yajl_val v = NULL;
+  nr_error_t err = NULL;
+  cleanup_free char *out = NULL;
+
+  assert_int_equal (nr_json_parse (bad, sizeof (bad) - 1, &v, &err), -1);
+  assert_non_null (strstr (err->msg, "NUL"));
+  nr_error_release (&err);
+  out = round_trip (fine);
+  assert_string_equal (out, fine);
+}
+
+static void
 apply_creates_objects_and_replaces_numa_node (void **state)
 {
   static const char *in = "{\"ociVersion\":\"1.0.2\",\"process\":{\"env\":[\"PATH=/bin\",\"NUMA_NODE=7\",\"X=1\"]},"
@@ -130,6 +146,7 @@ main (void)
     cmocka_unit_test (unicode_escapes_survive_as_the_same_characters),
     cmocka_unit_test (rejects_bad_json_with_one_line),
     cmocka_unit_test (rejects_embedded_nul),
+    cmocka_unit_test (refuses_a_nul_escape_it_could_not_keep),
     cmocka_unit_test (apply_creates_objects_and_replaces_numa_node),
     cmocka_unit_test (apply_keeps_existing_cpu_fields_in_place),
     cmocka_unit_test (apply_refuses_wrong_types),

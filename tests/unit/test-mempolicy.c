@@ -76,20 +76,13 @@ chooses_the_mode (void **state)
 {
   struct nr_config c = { 0 };
   struct nr_request req = { 0 };
-  nr_set_t one = set_of ("1"), two = set_of ("0-1");
 
   c.memory_policy = NR_MPOL_PREFERRED;
-  assert_int_equal (nr_mempolicy_choose (&c, &req, &two), NR_MPOL_PREFERRED);
-  c.spread = NR_SPREAD_DISTRIBUTE;
-  assert_int_equal (nr_mempolicy_choose (&c, &req, &two), NR_MPOL_INTERLEAVE);
-  assert_int_equal (nr_mempolicy_choose (&c, &req, &one), NR_MPOL_PREFERRED);
-  req.has_spread = true;
-  req.spread = NR_SPREAD_PACK;
-  assert_int_equal (nr_mempolicy_choose (&c, &req, &two), NR_MPOL_PREFERRED);
+  assert_int_equal (nr_mempolicy_choose (&c, &req, false), NR_MPOL_PREFERRED);
+  assert_int_equal (nr_mempolicy_choose (&c, &req, true), NR_MPOL_INTERLEAVE);
   req.has_mpol = true;
   req.mpol = NR_MPOL_BIND;
-  req.spread = NR_SPREAD_DISTRIBUTE;
-  assert_int_equal (nr_mempolicy_choose (&c, &req, &two), NR_MPOL_BIND);
+  assert_int_equal (nr_mempolicy_choose (&c, &req, true), NR_MPOL_BIND);
 
   assert_int_equal (nr_mpol_kernel_mode (NR_MPOL_BIND, 2), MPOL_BIND);
   assert_int_equal (nr_mpol_kernel_mode (NR_MPOL_PREFERRED, 1), MPOL_PREFERRED);
