@@ -113,7 +113,9 @@ nr_request_from_spec (yajl_val spec, const char *id, struct nr_request *req,
   if (read_cpu (nr_json_get (resources, "cpu"), req, err) < 0)
     return -1;
   req->memory = number_at (nr_json_get (resources, "memory"), "limit");
-  if (req->memory < 0) /* -1: unlimited */
+  /* -1, 2^63-1 and its page-aligned cgroup v1 spelling all mean "no
+     limit"; nothing real comes near 2^62 bytes.  */
+  if (req->memory < 0 || req->memory >= (INT64_C (1) << 62))
     req->memory = 0;
   if (hugepages && hugepages->type == yajl_t_array)
     for (size_t i = 0; i < hugepages->u.array.len; i++)

@@ -1,0 +1,225 @@
+#!/usr/bin/env bats
+# Placement on the two-node fixture (tests/fixtures/twonode: node0 cpus 0-3,
+# node1 cpus 4-7) with tests/fake-runtime, and what create does and does not
+# change in config.json.
+
+load helpers
+
+setup() {
+	nr_setup
+	use_fake_runtime
+	use_fixture twonode
+}
+
+# create_ok ID BUNDLE: numa-runtime create succeeds silently (with
+# ALLOW_WARNINGS=1: stderr may hold "numa-runtime: warning: " lines).
+create_ok() {
+	run --separate-stderr nr create --bundle "$2" "$1"
+	assert_success
+	assert_output ""
+	if [ "${ALLOW_WARNINGS:-0}" = 1 ]; then
+		! printf '%s\n' "$stderr" | grep -v -e '^numa-runtime: warning: ' -e '^$' >&2 ||
+			fail "stderr of create $1 has more than warnings:" "$stderr"
+	else
+		assert_equal "$stderr" "" "stderr of create $1"
+	fi
+	assert_runtime_argv --root "$RUNC_ROOT" create --bundle "$2" "$1"
+}
+
+delete_ok() {
+	run --separate-stderr nr delete "$1"
+	assert_success
+	assert_runtime_argv --root "$RUNC_ROOT" delete "$1"
+}
+
+# A config.json with what a JSON library might lose: unknown fields at every
+# level, integers beyond 2^53 and 2^63, floats in several spellings, escapes.
+write_tricky_config() {
+	cat >"$1/config.json" <<'EOF'
+{
+  "ociVersion": "1.0.2-dev",
+  "x-unknown-top": {
+    "numbers": [0, -1, 2.50, -0.0, 1e-7, 6.02E+23, 1.0, 0.1, 18446744073709551615, -9223372036854775808, 123456789012345678901234567890],
+    "literals": [true, false, null, [], {}, ""],
+    "text": "caf\u00e9 \u2603 \ud83d\ude00 \"quoted\" back\\slash \/ tab\t nl\n ctl\u001f"
+  },
+  "process": {
+    "terminal": false,
+    "user": {"uid": 0, "gid": 0, "additionalGids": [4294967295]},
+    "args": ["sh", "-c", "echo \"$NUMA_NODE\""],
+    "env": ["PATH=/bin", "LANG=C.UTF-8", "GREETING=gr\u00fc\u00df dich"],
+    "cwd": "/",
+    "x-process-extra": {"weight": 0.25}
+  },
+  "root": {"path": "rootfs", "readonly": true},
+  "hostname": "tricky",
+  "annotations": {
+    "io.kubernetes.cri.container-type": "container",
+    "org.example/\u00fc": "\u0001"
+  },
+  "linux": {
+    "resources": {
+      "memory": {"limit": 9223372036854775807, "swap": 18446744073709551615, "x-ratio": 1.5e300},
+      "cpu": {"shares": 1024, "quota": -1, "period": 100000, "x-cpu-extra": "kept"},
+      "devices": [{"allow": false, "access": "rwm"}],
+      "unified": {"memory.high": "max"}
+    },
+    "namespaces": [{"type": "pid"}, {"type": "mount"}],
+    "x-linux-extra": {"z": 1, "a": 2, "m": 3}
+  },
+  "x-unknown-last": 18446744073709551615
+}
+EOF
+}
+
+@test "two containers in turn land on node 0, then node 1" {
+	spec_bundle "$T/b1"
+	spec_bundle "$T/b2"
+	create_ok c1 "$T/b1"
+	assert_placed "$(fake_config c1)" 0 0-3
+	create_ok c2 "$T/b2"
+	assert_placed "$(fake_config c2)" 1 4-7
+	# what the runtime got is what is in the bundle
+	assert_file_same "$T/b1/config.json" "$(fake_config c1)"
+	assert_file_same "$T/b2/config.json" "$(fake_config c2)"
+	assert_ledger_ids c1 c2
+	assert_equal "$(ledger_field c1 nodes)" 0 "ledger nodes of c1"
+	assert_equal "$(ledger_field c1 cpus)" 0-3 "ledger cpus of c1"
+	assert_equal "$(ledger_field c2 nodes)" 1 "ledger nodes of c2"
+	assert_equal "$(ledger_field c2 cpus)" 4-7 "ledger cpus of c2"
+}
+
+@test "run is placed like create" {
+	spec_bundle "$T/b1"
+	spec_bundle "$T/b2"
+	run --separate-stderr nr run --bundle "$T/b1" r1
+	assert_success
+	assert_placed "$(fake_config r1)" 0 0-3
+	run --separate-stderr nr run -d --bundle "$T/b2" r2
+	assert_success
+	assert_placed "$(fake_config r2)" 1 4-7
+}
+
+@test "after deleting the first container the next goes to node 0 again" {
+	spec_bundle "$T/b1"
+	spec_bundle "$T/b2"
+	spec_bundle "$T/b3"
+	create_ok c1 "$T/b1"
+	create_ok c2 "$T/b2"
+	delete_ok c1
+	assert_ledger_ids c2
+	create_ok c3 "$T/b3"
+	assert_placed "$(fake_config c3)" 0 0-3
+	assert_ledger_ids c2 c3
+}
+
+@test "a failed delete keeps the ledger entry and the runtime's exit status" {
+	spec_bundle "$T/b1"
+	create_ok c1 "$T/b1"
+	FAKE_DELETE_STATUS=3 run --separate-stderr nr delete c1
+	assert_failure 3
+	assert_runtime_argv --root "$RUNC_ROOT" delete c1
+	assert_ledger_ids c1
+}
+
+@test "delete of a container the ledger does not know still reaches the runtime" {
+	spec_bundle "$T/b1"
+	create_ok c1 "$T/b1"
+	fake_container other
+	delete_ok other
+	assert_ledger_ids c1
+}
+
+@test "delete -f / --force release the ledger entry" {
+	spec_bundle "$T/b1"
+	spec_bundle "$T/b2"
+	create_ok c1 "$T/b1"
+	create_ok c2 "$T/b2"
+	run --separate-stderr nr delete -f c1
+	assert_success
+	assert_runtime_argv --root "$RUNC_ROOT" delete -f c1
+	run --separate-stderr nr delete --force c2
+	assert_success
+	assert_ledger_ids
+}
+
+@test "an existing NUMA_NODE in process.env is replaced, not duplicated" {
+	spec_bundle "$T/b1"
+	jq '.process.env = ["PATH=/bin", "NUMA_NODE=7", "MY_NUMA_NODE=keep", "NUMA_NODES=keep", "TERM=xterm"]' \
+		"$T/b1/config.json" >"$T/c.json" && mv "$T/c.json" "$T/b1/config.json"
+	create_ok c1 "$T/b1"
+	assert_placed "$(fake_config c1)" 0 0-3
+	assert_equal "$(jq -c '[.process.env[] | select(startswith("NUMA_NODE=") | not)]' "$(fake_config c1)")" \
+		'["PATH=/bin","MY_NUMA_NODE=keep","NUMA_NODES=keep","TERM=xterm"]' "other env entries (in order)"
+}
+
+@test "several existing NUMA_NODE entries leave exactly one" {
+	spec_bundle "$T/b1"
+	jq '.process.env = ["NUMA_NODE=1", "PATH=/bin", "NUMA_NODE=", "NUMA_NODE=0"]' \
+		"$T/b1/config.json" >"$T/c.json" && mv "$T/c.json" "$T/b1/config.json"
+	create_ok c1 "$T/b1"
+	assert_placed "$(fake_config c1)" 0 0-3
+}
+
+@test "process.env missing: NUMA_NODE is added" {
+	spec_bundle "$T/b1"
+	jq 'del(.process.env)' "$T/b1/config.json" >"$T/c.json" && mv "$T/c.json" "$T/b1/config.json"
+	create_ok c1 "$T/b1"
+	assert_placed "$(fake_config c1)" 0 0-3
+}
+
+@test "linux.resources missing: cpu.cpus and cpu.mems are added" {
+	spec_bundle "$T/b1"
+	jq 'del(.linux.resources)' "$T/b1/config.json" >"$T/c.json" && mv "$T/c.json" "$T/b1/config.json"
+	create_ok c1 "$T/b1"
+	assert_placed "$(fake_config c1)" 0 0-3
+}
+
+@test "unknown fields, big integers, floats and escapes survive (semantically)" {
+	mkdir -p "$T/b1/rootfs"
+	write_tricky_config "$T/b1"
+	cp "$T/b1/config.json" "$T/orig.json"
+	create_ok c1 "$T/b1"
+	assert_placed "$(fake_config c1)" 0 0-3
+	assert_json_same "$(fake_config c1)" "$T/orig.json" "$JQ_STRIP_OWNED"
+}
+
+@test "key order and number text survive" {
+	mkdir -p "$T/b1/rootfs"
+	write_tricky_config "$T/b1"
+	cp "$T/b1/config.json" "$T/orig.json"
+	create_ok c1 "$T/b1"
+	local got want n
+	# jq keeps key order without -S
+	got=$(jq -c "$JQ_STRIP_OWNED" "$(fake_config c1)")
+	want=$(jq -c "$JQ_STRIP_OWNED" "$T/orig.json")
+	assert_equal "$got" "$want" "config.json without the owned fields, in key order"
+	# jq 1.6 turns big numbers into doubles, so look for the literal text
+	for n in 18446744073709551615 -9223372036854775808 9223372036854775807 \
+		123456789012345678901234567890 2.50 -0.0 1e-7 6.02E+23 1.0 0.25 1.5e300 4294967295; do
+		grep -Eq "[[:space:]:,[]$(printf '%s' "$n" | sed 's/[.+[]/\\&/g')[]},[:space:]]" "$(fake_config c1)" ||
+			fail "number $n not found verbatim in the config.json handed to the runtime:" "$(cat "$(fake_config c1)")"
+	done
+}
+
+@test "file mode and owner of config.json are kept" {
+	spec_bundle "$T/b1"
+	chmod 0640 "$T/b1/config.json"
+	local want_owner
+	if [ "$(id -u)" -eq 0 ]; then
+		chown 1234:5678 "$T/b1/config.json"
+		want_owner=1234:5678
+	else
+		want_owner=$(stat -c %u:%g "$T/b1/config.json")
+	fi
+	create_ok c1 "$T/b1"
+	assert_placed "$T/b1/config.json" 0 0-3
+	assert_equal "$(stat -c %a "$T/b1/config.json")" 640 "mode of config.json"
+	assert_equal "$(stat -c %u:%g "$T/b1/config.json")" "$want_owner" "owner of config.json"
+}
+
+@test "no temporary files are left in the bundle" {
+	spec_bundle "$T/b1"
+	create_ok c1 "$T/b1"
+	assert_equal "$(cd "$T/b1" && ls -A | tr '\n' ' ')" "config.json rootfs " "bundle contents"
+}
