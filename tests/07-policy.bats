@@ -5,7 +5,7 @@
 load policy-helpers
 
 setup() { policy_setup; }
-teardown() { policy_teardown; }
+teardown() { nr_teardown; }
 
 # create_ok ID BUNDLE: a create that must succeed quietly.
 create_ok() {
@@ -30,7 +30,7 @@ create_ok() {
 	export FAKE_FEATURES=$FEATURES_WITH_MEMORY_POLICY
 	config_extra $'[memory]\npolicy = preferred'
 	spec_bundle "$T/b1"
-	spec_bundle "$T/b2" '.annotations = {"numa-runtime.io/memory-policy": "interleave"}'
+	policy_bundle "$T/b2" '.annotations = {"numa-runtime.io/memory-policy": "interleave"}'
 	create_ok c1 "$T/b1"
 	create_ok c2 "$T/b2"
 	assert_equal "$(jq -c '.linux.memoryPolicy' "$(fake_config c1)")" '{"mode":"MPOL_PREFERRED","nodes":"0"}'
@@ -59,7 +59,7 @@ create_ok() {
 
 @test "an existing linux.memoryPolicy is kept" {
 	export FAKE_FEATURES=$FEATURES_WITH_MEMORY_POLICY
-	spec_bundle "$T/b" '.linux.memoryPolicy = {"mode": "MPOL_LOCAL"}'
+	policy_bundle "$T/b" '.linux.memoryPolicy = {"mode": "MPOL_LOCAL"}'
 	create_ok c1 "$T/b"
 	assert_equal "$(jq -c '.linux.memoryPolicy' "$(fake_config c1)")" '{"mode":"MPOL_LOCAL"}'
 }
@@ -73,7 +73,7 @@ create_ok() {
 	assert_equal "$(fake_count features)" 1 "features calls"
 	[ -s "$(dirname "$LEDGER")/runtime-features" ] || fail "no cache file next to the ledger"
 	# A changed binary is asked again.
-	cp "$POLICY_FAKE_RUNTIME" "$T/runtime"
+	cp "$FAKE_RUNTIME" "$T/runtime"
 	echo "# changed" >>"$T/runtime"
 	CFG_RUNTIME=$T/runtime
 	write_config
@@ -87,7 +87,7 @@ create_ok() {
 RULE='{"names":["mbind","set_mempolicy","get_mempolicy","set_mempolicy_home_node"],"action":"SCMP_ACT_ALLOW"}'
 
 @test "seccomp: a blocking profile without CAP_SYS_NICE gets the mempolicy rule, nothing else changes" {
-	spec_bundle "$T/b" "$SECCOMP_BLOCKING"
+	policy_bundle "$T/b" "$SECCOMP_BLOCKING"
 	cp "$T/b/config.json" "$T/original.json"
 	create_ok c1 "$T/b"
 	got=$(fake_config c1)
@@ -104,8 +104,8 @@ RULE='{"names":["mbind","set_mempolicy","get_mempolicy","set_mempolicy_home_node
 }
 
 @test "seccomp: unchanged with CAP_SYS_NICE, a permissive profile, or [seccomp] allow_mempolicy = false" {
-	spec_bundle "$T/nice" "$SECCOMP_BLOCKING | .process.capabilities.bounding += [\"CAP_SYS_NICE\"]"
-	spec_bundle "$T/allow" "$SECCOMP_BLOCKING | .linux.seccomp.defaultAction = \"SCMP_ACT_ALLOW\""
+	policy_bundle "$T/nice" "$SECCOMP_BLOCKING | .process.capabilities.bounding += [\"CAP_SYS_NICE\"]"
+	policy_bundle "$T/allow" "$SECCOMP_BLOCKING | .linux.seccomp.defaultAction = \"SCMP_ACT_ALLOW\""
 	spec_bundle "$T/none"
 	create_ok nice "$T/nice"
 	create_ok allow "$T/allow"
@@ -115,7 +115,7 @@ RULE='{"names":["mbind","set_mempolicy","get_mempolicy","set_mempolicy_home_node
 	assert_equal "$(jq -c '.linux.seccomp' "$(fake_config none)")" null
 
 	config_extra $'[seccomp]\nallow_mempolicy = false'
-	spec_bundle "$T/off" "$SECCOMP_BLOCKING"
+	policy_bundle "$T/off" "$SECCOMP_BLOCKING"
 	create_ok off "$T/off"
 	assert_equal "$(jq -c '.linux.seccomp.syscalls | length' "$(fake_config off)")" 1
 }
@@ -203,7 +203,7 @@ RESOURCES='{"memory":{"limit":1073741824},"cpu":{"shares":1024,"quota":200000,"p
 @test "a malformed annotation is an error under restricted: nothing changes, runtime not called" {
 	CFG_POLICY=restricted
 	write_config
-	spec_bundle "$T/b" '.annotations = {"numa-runtime.io/nodes": "zero"}'
+	policy_bundle "$T/b" '.annotations = {"numa-runtime.io/nodes": "zero"}'
 	cp "$T/b/config.json" "$T/original.json"
 	run --separate-stderr nr --log "$T/log.json" create --bundle "$T/b" c1
 	assert_failure 1
@@ -214,7 +214,7 @@ RESOURCES='{"memory":{"limit":1073741824},"cpu":{"shares":1024,"quota":200000,"p
 }
 
 @test "a malformed annotation is a warning under best-effort, and the container is placed" {
-	spec_bundle "$T/b" '.annotations = {"numa-runtime.io/nodes": "zero", "numa-runtime.io/spread": "sideways"}'
+	policy_bundle "$T/b" '.annotations = {"numa-runtime.io/nodes": "zero", "numa-runtime.io/spread": "sideways"}'
 	run --separate-stderr nr --log "$T/log.json" create --bundle "$T/b" c1
 	assert_success
 	assert_equal "$stderr" ""
@@ -227,7 +227,7 @@ RESOURCES='{"memory":{"limit":1073741824},"cpu":{"shares":1024,"quota":200000,"p
 @test "weakening annotations need allow_weaker_policy" {
 	CFG_POLICY=restricted
 	write_config
-	spec_bundle "$T/b" '.annotations = {"numa-runtime.io/disable": "true"}'
+	policy_bundle "$T/b" '.annotations = {"numa-runtime.io/disable": "true"}'
 	run --separate-stderr nr create --bundle "$T/b" c1
 	assert_failure 1
 	assert_contains "$stderr" "allow_weaker_policy"
@@ -243,13 +243,13 @@ RESOURCES='{"memory":{"limit":1073741824},"cpu":{"shares":1024,"quota":200000,"p
 @test "annotations are ignored when [annotations] enabled = false" {
 	CFG_POLICY=restricted
 	config_extra $'[annotations]\nenabled = false'
-	spec_bundle "$T/b" '.annotations = {"numa-runtime.io/nodes": "zero", "numa-runtime.io/disable": "true"}'
+	policy_bundle "$T/b" '.annotations = {"numa-runtime.io/nodes": "zero", "numa-runtime.io/disable": "true"}'
 	create_ok c1 "$T/b"
 	assert_equal "$(jq -r '.linux.resources.cpu.mems' "$(fake_config c1)")" 0
 }
 
 @test "annotation values never reach the runtime's argv" {
-	spec_bundle "$T/b" '.annotations = {"numa-runtime.io/nodes": "1 --debug", "numa-runtime.io/policy": "$(touch /tmp/nr-pwned)"}'
+	policy_bundle "$T/b" '.annotations = {"numa-runtime.io/nodes": "1 --debug", "numa-runtime.io/policy": "$(touch /tmp/nr-pwned)"}'
 	run --separate-stderr nr create --bundle "$T/b" c1
 	assert_success
 	assert_equal "$(fake_last_argv)" "$(json_argv --root "$RUNC_ROOT" create --bundle "$T/b" c1)" "argv"

@@ -8,12 +8,10 @@ load policy-helpers
 GETMEMPOLICY=${GETMEMPOLICY:-$TESTS_DIR/progs/getmempolicy}
 
 setup() {
-	policy_setup
+	nr_setup # the real runc, the host's /sys
 	require_root
 	require_runc
-	CFG_RUNTIME=$RUNC
-	CFG_SYSFS=/sys
-	write_config
+	require_busybox
 	if [ ! -x "$GETMEMPOLICY" ]; then
 		GETMEMPOLICY=$T/getmempolicy
 		cc -static -O2 -o "$GETMEMPOLICY" "$TESTS_DIR/progs/getmempolicy.c" ||
@@ -21,7 +19,7 @@ setup() {
 	fi
 }
 
-teardown() { policy_teardown; }
+teardown() { nr_teardown; }
 
 # bundle_with_probe DIR JQ_FILTER ARG...: busybox bundle with getmempolicy
 # in /bin, edited by JQ_FILTER.
@@ -30,7 +28,7 @@ bundle_with_probe() {
 	shift 2
 	busybox_bundle "$dir" "$@"
 	cp "$GETMEMPOLICY" "$dir/rootfs/bin/getmempolicy"
-	jq "$filter" "$dir/config.json" >"$dir/config.json.new" && mv "$dir/config.json.new" "$dir/config.json"
+	edit_config "$dir" "$filter"
 }
 
 # run_container ID BUNDLE: `numa-runtime run`, output in $output.
