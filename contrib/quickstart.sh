@@ -15,7 +15,7 @@ packages=(
   runc busybox-static jq bats hyperfine numactl
   containerd nodejs npm
   qemu-system-x86 cpio kmod zstd e2fsprogs
-  debhelper dpkg-dev fakeroot
+  debhelper dpkg-dev fakeroot podman docker.io
 )
 
 install_packages() {

@@ -18,4 +18,8 @@ int nr_cmd_delete (const struct nr_args *args, const struct nr_config *config,
 int nr_cmd_update (const struct nr_args *args, const struct nr_config *config,
                    nr_error_t *err);
 
+/* `hook prestart|poststop`: read the OCI state on stdin (see cmd_hook.c).  */
+int nr_cmd_hook (const struct nr_args *args, const struct nr_config *config,
+                 nr_error_t *err);
+
 #endif

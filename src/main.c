@@ -27,6 +27,7 @@ static const struct
   { "run", nr_cmd_create },
   { "delete", nr_cmd_delete },
   { "update", nr_cmd_update },
+  { "hook", nr_cmd_hook },
 };
 
 static command_fn
