@@ -183,3 +183,24 @@ PSEUDO='[{"path": "/dev/null", "type": "c", "major": 1, "minor": 3},
 	log_has warning "container c1: device /dev/odd (99:1): "
 	log_has warning "outside the sysfs root"
 }
+
+@test "a valid NIC annotation is accepted under restricted and single-numa-node" {
+	for policy in restricted single-numa-node; do
+		use_machine "$MACHINE" "$policy"
+		bundle "$T/b-$policy" '[]' '{"numa-runtime.io/nics": "ens1f0"}'
+		create_ok "c-$policy" "$T/b-$policy"
+		assert_placed "$(fake_config "c-$policy")" 1 "$NODE1_CPUS"
+	done
+}
+
+@test "restricted refuses a GPU and a NIC on different nodes, naming both" {
+	use_machine "$MACHINE" restricted
+	bundle "$T/b1" "$GPU0" '{"numa-runtime.io/nics": "ens1f0"}'
+	run --separate-stderr nr_raw --log "$LOG" --log-format json create --bundle "$T/b1" c1
+	assert_failure 1
+	case $stderr in
+	*TopologyAffinityError*"gpu /dev/nvidia0"*"on node 0"*"nic ens1f0 on node 1"*) ;;
+	*) fail "refusal does not name both devices: $stderr" ;;
+	esac
+	assert_runtime_not_called
+}
