@@ -30,7 +30,10 @@ print_mempolicy (void)
   for (int n = 0; n < (int) (sizeof (mask) * 8) && used + 8 < sizeof (nodes); n++)
     if (mask[n / 64] >> (n % 64) & 1)
       used += (size_t) snprintf (nodes + used, sizeof (nodes) - used, "%s%d", used ? "," : "", n);
-  printf ("mempolicy %s %s\n", mode >= 0 && mode < 5 ? modes[mode] : "other", used ? nodes : "-");
+  /* The mode comes back with its flags (MPOL_F_STATIC_NODES is 1 << 15)
+     in the high bits.  */
+  int base = mode & 0xff;
+  printf ("mempolicy %s %s\n", base >= 0 && base < 5 ? modes[base] : "other", used ? nodes : "-");
 }
 
 int
