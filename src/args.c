@@ -57,6 +57,8 @@ static const struct flag_spec command_flags[] = {
   { "console-socket", NULL, FLAG_VALUE, NOFIELD },
   { "preserve-fds", NULL, FLAG_VALUE, NOFIELD },
   { "resources", "r", FLAG_VALUE, FIELD (resources) },
+  { "cpuset-cpus", NULL, FLAG_VALUE, FIELD (cpuset_cpus) },
+  { "cpuset-mems", NULL, FLAG_VALUE, FIELD (cpuset_mems) },
   { "force", NULL, FLAG_BOOL, FIELD (force) },
   { NULL, NULL, 0, 0 },
 };

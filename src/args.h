@@ -31,6 +31,8 @@ struct nr_args
   const char *config_file; /* crun create --config, -f */
   const char *pid_file;
   const char *resources;   /* update --resources, -r */
+  const char *cpuset_cpus; /* update --cpuset-cpus (points into argv) */
+  const char *cpuset_mems; /* update --cpuset-mems (points into argv) */
   bool force;              /* delete --force, -f */
 
   /* First positional argument after the subcommand: the container id.  */

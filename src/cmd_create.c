@@ -1,20 +1,25 @@
 /* numa-runtime: `create` and `run` — place the container, then exec the
  * real runtime with the original argv.
  *
- * argv -> spec -> request -> topology -> ledger -> placement -> spec edits
- *      -> save spec -> commit ledger -> exec.
+ * argv -> spec -> request (+ annotations) -> topology -> ledger -> placement
+ *      -> spec edits (cpuset, memory policy, seccomp) -> save spec
+ *      -> commit ledger -> set_mempolicy when the runtime cannot -> exec.
  * Anything failing before the exec leaves config.json byte-identical and
  * the ledger as it was.  */
 #include <config.h>
 
+#include "annotations.h"
 #include "apply.h"
 #include "commands.h"
 #include "ledger.h"
+#include "locality.h"
+#include "mempolicy.h"
 #include "placement.h"
 #include "rebuild.h"
 #include "reclaim.h"
 #include "request.h"
 #include "runtime.h"
+#include "seccomp_edit.h"
 #include "spec.h"
 #include "topology.h"
 #include "util.h"
@@ -46,6 +51,32 @@ container_state_exists (const char *root, const char *id)
   cleanup_free char *path = xasprintf ("%s/%s", root, id);
   struct stat st;
   return stat (path, &st) == 0;
+}
+
+/* Hints from the container's devices, volumes and NICs.  Only a
+   malformed request fails nr_locality_hints (a bad NIC annotation): under
+   best-effort the container is still placed, on the hints it has left;
+   stricter policies refuse it.  Everything else it cannot resolve is
+   already a warning there.  */
+static int
+add_locality_hints (yajl_val spec, const struct nr_config *config, struct nr_request *req,
+                    nr_error_t *err)
+{
+  enum nr_policy policy = req->has_policy ? req->policy : config->policy;
+
+  if (policy == NR_POLICY_NONE || req->opt_out)
+    return 0;
+  if (nr_locality_hints (spec, config, req, err) < 0)
+    {
+      if (policy != NR_POLICY_BEST_EFFORT)
+        return -1;
+      nr_warn ("container %s: %s", req->id, (*err)->msg);
+      nr_error_release (err);
+    }
+  for (size_t i = 0; i < req->n_hints; i++)
+    nr_debug ("container %s: locality hint node %d: %s", req->id, req->hints[i].node,
+              req->hints[i].source);
+  return 0;
 }
 
 static void
@@ -125,6 +156,7 @@ nr_cmd_create (const struct nr_args *args, const struct nr_config *config,
   struct nr_placement placement = { 0 };
   struct nr_placement_input input;
   struct nr_ledger_entry entry;
+  struct nr_mempolicy_plan mempolicy = { 0 };
   bool spec_saved = false;
   int ret = -1;
 
@@ -136,7 +168,18 @@ nr_cmd_create (const struct nr_args *args, const struct nr_config *config,
     return nr_error_wrap (err, "%s", args->command);
 
   if (nr_spec_load (nr_args_bundle (args), args->config_file, &spec, err) < 0
-      || nr_request_from_spec (spec.root, args->id, &req, err) < 0)
+      || nr_request_from_spec (spec.root, args->id, &req, err) < 0
+      || nr_annotations_read (spec.root, config, config->policy, &req, err) < 0)
+    goto out;
+  if (req.opt_out || nr_effective_policy (&req, config) == NR_POLICY_NONE)
+    {
+      nr_debug ("container %s: left alone (%s)", args->id,
+                req.opt_out ? "numa-runtime.io/disable" : "policy none");
+      nr_request_free (&req);
+      nr_spec_free (&spec);
+      return nr_runtime_exec (runtime, args->argv, err);
+    }
+  if (add_locality_hints (spec.root, config, &req, err) < 0)
     goto out;
   if (nr_topology_load (config->sysfs_root, &topo, err) < 0)
     goto out;
@@ -177,6 +220,8 @@ nr_cmd_create (const struct nr_args *args, const struct nr_config *config,
     nr_warn ("container %s: %s", args->id, placement.warning);
 
   if (nr_apply_placement (spec.root, &placement, err) < 0
+      || nr_mempolicy_prepare (spec.root, config, runtime, &req, &placement, &mempolicy, err) < 0
+      || (config->seccomp_allow_mempolicy && nr_seccomp_allow_mempolicy (spec.root, err) < 0)
       || nr_spec_save (&spec, err) < 0)
     goto out;
   spec_saved = true;
@@ -208,6 +253,9 @@ out:
       nr_spec_free (&spec);
       return nr_error_wrap (err, "%s `%s`", args->command, args->id);
     }
+  /* Last thing before exec: the policy also applies to our own remaining
+     allocations, and is inherited by the runtime (REFERENCE §4).  */
+  nr_mempolicy_finish (&mempolicy, args->id);
   nr_runtime_exec (runtime, args->argv, err);
   roll_back (args, config, &spec);
   nr_spec_free (&spec);

@@ -117,7 +117,10 @@ int nr_ledger_recompute (struct nr_ledger *ledger, nr_error_t *err);
 
 /* The ledger file was unreadable: the path (owned by the ledger) it is
    kept at once the next commit replaces it, or NULL.  Until a commit the
-   unreadable file stays in place.  */
+   unreadable file stays in place.  A command that may commit whatever it
+   found calls nr_ledger_recover (rebuild.h) first, which reports it and
+   rebuilds; one that commits only after releasing an entry it found need
+   not (an unreadable ledger has none).  */
 const char *nr_ledger_moved_aside (const struct nr_ledger *ledger);
 
 /* Remove temp files ("<path>.tmp.<pid>") that writers killed between

@@ -1,8 +1,9 @@
 /* numa-runtime: an OCI runtime wrapper that places containers on NUMA nodes.
  *
  * Called exactly like runc.  create/run are intercepted, delete releases
- * the ledger entry after the runtime's delete, everything else is exec'd
- * to the real runtime untouched.  */
+ * the ledger entry after the runtime's delete, update keeps a placed
+ * container's cpuset on its node(s), everything else is exec'd to the real
+ * runtime untouched.  */
 #include <config.h>
 
 #include "args.h"
@@ -27,6 +28,7 @@ static const struct
   { "delete", nr_cmd_delete },
   { "gc", nr_cmd_gc },
   { "status", nr_cmd_status },
+  { "update", nr_cmd_update },
   { "hook", nr_cmd_hook },
 };
 

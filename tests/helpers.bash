@@ -66,11 +66,12 @@ nr_setup() {
 	NUMA_RUNTIME_CONFIG=$T/numa-runtime.conf
 	FAKE_RUNTIME_LOG=$T/fake.log
 	export T RUNC_ROOT LEDGER NUMA_RUNTIME_CONFIG FAKE_RUNTIME_LOG
-	unset FAKE_DELETE_STATUS FAKE_EXIT_STATUS FAKE_CREATE_STATUS
+	unset FAKE_DELETE_STATUS FAKE_EXIT_STATUS FAKE_CREATE_STATUS FAKE_FEATURES
 	CFG_RUNTIME=${RUNC:-/nonexistent/runc}
 	CFG_LEDGER=$LEDGER
 	CFG_SYSFS=/sys
 	CFG_POLICY=best-effort
+	CFG_EXTRA=
 	write_config
 }
 
@@ -91,7 +92,8 @@ nr_teardown() {
 setup() { nr_setup; }
 teardown() { nr_teardown; }
 
-# write_config: (re)writes $NUMA_RUNTIME_CONFIG from the CFG_* variables.
+# write_config: (re)writes $NUMA_RUNTIME_CONFIG from the CFG_* variables;
+# CFG_EXTRA (more INI sections and keys) goes at the end.
 write_config() {
 	cat >"$NUMA_RUNTIME_CONFIG" <<EOF
 # written by tests/helpers.bash for: $BATS_TEST_DESCRIPTION
@@ -106,6 +108,7 @@ sysfs_root = $CFG_SYSFS
 
 [placement]
 policy = $CFG_POLICY
+${CFG_EXTRA:-}
 EOF
 }
 

@@ -1,0 +1,296 @@
+/* numa-runtime: per-pod control through annotations, within the admin's
+   bounds.  */
+#include <config.h>
+
+#include "annotations.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <string.h>
+
+#define PREFIX_LEN (sizeof (NR_ANNOTATION_PREFIX) - 1)
+
+/* A value is shown in messages at most this long, and only printable
+   ASCII: annotations come from whoever may create pods, and messages end
+   up in logs and in `kubectl describe`.  */
+#define SHOWN_MAX 64
+
+struct reader
+{
+  const struct nr_config *config;
+  enum nr_policy base; /* the configured policy */
+  struct nr_request *req;
+};
+
+/* A parser stores VALUE into the request, or returns why it cannot (owned
+   by the caller) and leaves the request alone.  */
+typedef char *(*value_parser) (struct reader *r, const char *value);
+
+static char *
+parse_policy (struct reader *r, const char *value)
+{
+  enum nr_policy policy;
+
+  if (nr_policy_parse (value, &policy) < 0)
+    return xstrdup ("must be none, best-effort, restricted or single-numa-node");
+  if (policy < r->base && ! r->config->annotations_may_weaken)
+    return xasprintf ("weaker than the configured policy %s, and [annotations] "
+                      "allow_weaker_policy is false",
+                      nr_policy_name (r->base));
+  r->req->has_policy = true;
+  r->req->policy = policy;
+  return NULL;
+}
+
+static char *
+parse_nodes (struct reader *r, const char *value)
+{
+  nr_set_t nodes;
+
+  if (nr_set_parse (value, &nodes, NULL) < 0 || nr_set_is_empty (&nodes))
+    return xstrdup ("must be a non-empty node list such as 1 or 0-1");
+  if (r->config->annotation_nodes_set
+      && ! nr_set_is_subset (&nodes, &r->config->annotation_nodes))
+    {
+      cleanup_free char *allowed = nr_set_format (&r->config->annotation_nodes);
+      return xasprintf ("asks for nodes outside [annotations] allowed_nodes = %s", allowed);
+    }
+  r->req->nodes_wanted = nodes;
+  return NULL;
+}
+
+static char *
+parse_span (struct reader *r, const char *value)
+{
+  int n = 0;
+
+  /* Digits only: no sign, blanks, hex or exponent, and no overflow.  */
+  for (const char *p = value; *p; p++)
+    {
+      if (! isdigit ((unsigned char) *p) || p - value >= 3)
+        goto bad;
+      n = n * 10 + (*p - '0');
+    }
+  if (*value == '\0' || n < 1 || n > NR_ANNOTATION_MAX_SPAN)
+    goto bad;
+  r->req->span = n;
+  return NULL;
+
+bad:
+  return xasprintf ("must be a number of nodes from 1 to %d", NR_ANNOTATION_MAX_SPAN);
+}
+
+static char *
+parse_spread (struct reader *r, const char *value)
+{
+  enum nr_spread spread;
+
+  if (nr_spread_parse (value, &spread) < 0)
+    return xstrdup ("must be pack or distribute");
+  r->req->has_spread = true;
+  r->req->spread = spread;
+  return NULL;
+}
+
+static char *
+parse_cpu_allocation (struct reader *r, const char *value)
+{
+  if (strcmp (value, "shared") == 0)
+    r->req->exclusive = false;
+  else if (strcmp (value, "exclusive") == 0)
+    r->req->exclusive = true;
+  else
+    return xstrdup ("must be shared or exclusive");
+  r->req->has_exclusive = true;
+  return NULL;
+}
+
+static char *
+parse_memory_policy (struct reader *r, const char *value)
+{
+  enum nr_mpol mode;
+
+  if (nr_mpol_parse (value, &mode) < 0)
+    return xstrdup ("must be bind, preferred or interleave");
+  r->req->has_mpol = true;
+  r->req->mpol = mode;
+  return NULL;
+}
+
+static char *
+parse_disable (struct reader *r, const char *value)
+{
+  if (strcmp (value, "false") == 0)
+    return NULL;
+  if (strcmp (value, "true") != 0)
+    return xstrdup ("must be true or false");
+  /* Leaving a container alone is the policy `none`: a weakening.  */
+  if (r->base > NR_POLICY_NONE && ! r->config->annotations_may_weaken)
+    return xasprintf ("would weaken the configured policy %s, and [annotations] "
+                      "allow_weaker_policy is false",
+                      nr_policy_name (r->base));
+  r->req->opt_out = true;
+  return NULL;
+}
+
+/* `nics` names interfaces; locality.c reads and checks it, as it needs
+   sysfs to mean anything.  */
+static char *
+parse_nics_elsewhere (struct reader *r, const char *value)
+{
+  (void) r;
+  (void) value;
+  return NULL;
+}
+
+/* `policy` comes first: a pod asking for restricted gets strict checking
+   of its other annotations.  */
+static const struct
+{
+  const char *suffix;
+  value_parser parse;
+} known[] = {
+  { "policy", parse_policy },
+  { "nodes", parse_nodes },
+  { "numa-nodes", parse_span },
+  { "spread", parse_spread },
+  { "cpu-allocation", parse_cpu_allocation },
+  { "memory-policy", parse_memory_policy },
+  { "disable", parse_disable },
+  { "nics", parse_nics_elsewhere },
+};
+
+static bool
+is_known (const char *suffix)
+{
+  for (size_t i = 0; i < sizeof (known) / sizeof (known[0]); i++)
+    if (strcmp (known[i].suffix, suffix) == 0)
+      return true;
+  return false;
+}
+
+/* True when [annotations] honoured (a comma list, blanks allowed) names
+   SUFFIX, or is unset.  */
+static bool
+is_honoured (const char *honoured, const char *suffix)
+{
+  size_t len = strlen (suffix);
+
+  if (honoured == NULL || *honoured == '\0')
+    return true;
+  for (const char *p = honoured; *p;)
+    {
+      const char *end;
+      while (*p == ' ' || *p == '\t' || *p == ',')
+        p++;
+      end = p;
+      while (*end && *end != ',' && *end != ' ' && *end != '\t')
+        end++;
+      if ((size_t) (end - p) == len && strncmp (p, suffix, len) == 0)
+        return true;
+      p = end;
+    }
+  return false;
+}
+
+/* VALUE fit for a message: printable ASCII only, at most SHOWN_MAX bytes.  */
+static char *
+shown (const char *value)
+{
+  size_t len = strlen (value);
+  size_t n = len > SHOWN_MAX ? SHOWN_MAX : len;
+  char *out = xmalloc (n + 4);
+
+  for (size_t i = 0; i < n; i++)
+    {
+      unsigned char c = (unsigned char) value[i];
+      out[i] = c >= 0x20 && c < 0x7f && c != '`' ? (char) c : '?';
+    }
+  strcpy (out + n, len > n ? "..." : "");
+  return out;
+}
+
+static bool
+is_strict (const struct reader *r)
+{
+  return r->base >= NR_POLICY_RESTRICTED
+         || (r->req->has_policy && r->req->policy >= NR_POLICY_RESTRICTED);
+}
+
+/* Report that annotation SUFFIX (VALUE may be NULL) cannot be used: an
+   error when strict (returns -1), else a warning (returns 0).  */
+static int
+refuse (struct reader *r, const char *suffix, const char *value, const char *why,
+        nr_error_t *err)
+{
+  cleanup_free char *text = value ? shown (value) : NULL;
+  cleanup_free char *what = value ? xasprintf ("annotation %s%s = `%s`", NR_ANNOTATION_PREFIX,
+                                               suffix, text)
+                                  : xasprintf ("annotation %s%s", NR_ANNOTATION_PREFIX, suffix);
+
+  if (is_strict (r))
+    return nr_make_error (err, 0, "%s: %s", what, why);
+  nr_warn ("container %s: ignoring %s: %s", r->req->id ? r->req->id : "?", what, why);
+  return 0;
+}
+
+int
+nr_annotations_read (yajl_val spec, const struct nr_config *config,
+                     enum nr_policy effective_policy, struct nr_request *req,
+                     nr_error_t *err)
+{
+  yajl_val annotations = nr_json_get (spec, "annotations");
+  struct reader r = { config, effective_policy, req };
+
+  if (annotations == NULL || annotations->type != yajl_t_object)
+    return 0;
+  if (! config->annotations_enabled)
+    {
+      for (size_t i = 0; i < annotations->u.object.len; i++)
+        if (strncmp (annotations->u.object.keys[i], NR_ANNOTATION_PREFIX, PREFIX_LEN) == 0)
+          {
+            nr_debug ("container %s: %s* annotations ignored ([annotations] enabled = false)",
+                      req->id ? req->id : "?", NR_ANNOTATION_PREFIX);
+            break;
+          }
+      return 0;
+    }
+
+  for (size_t i = 0; i < sizeof (known) / sizeof (known[0]); i++)
+    {
+      cleanup_free char *key = xasprintf ("%s%s", NR_ANNOTATION_PREFIX, known[i].suffix);
+      cleanup_free char *why = NULL;
+      /* The last of repeated keys, as Go's decoder (and so runc) sees it.  */
+      yajl_val v = nr_json_get (annotations, key);
+
+      if (v == NULL)
+        continue;
+      if (v->type != yajl_t_string)
+        why = xstrdup ("must be a string");
+      else if (! is_honoured (config->annotation_keys, known[i].suffix))
+        why = xstrdup ("not honoured on this node ([annotations] honoured)");
+      else
+        why = known[i].parse (&r, v->u.string);
+      if (why && refuse (&r, known[i].suffix, v->type == yajl_t_string ? v->u.string : NULL,
+                         why, err) < 0)
+        return -1;
+    }
+
+  /* A misspelt key would otherwise be silently without effect.  */
+  for (size_t i = 0; i < annotations->u.object.len; i++)
+    {
+      const char *key = annotations->u.object.keys[i];
+      cleanup_free char *suffix = NULL;
+
+      if (strncmp (key, NR_ANNOTATION_PREFIX, PREFIX_LEN) != 0 || is_known (key + PREFIX_LEN))
+        continue;
+      suffix = shown (key + PREFIX_LEN);
+      if (refuse (&r, suffix, NULL,
+                  "unknown key (known: policy, nodes, numa-nodes, spread, cpu-allocation, "
+                  "memory-policy, disable)",
+                  err)
+          < 0)
+        return -1;
+    }
+  return 0;
+}

@@ -1,0 +1,309 @@
+/* numa-runtime: `update` — keep a placed container on its node(s).
+ *
+ * Why this exists: kubelet's CPU Manager runs a reconcile loop (every 10 s
+ * by default, under every policy but none) that re-sends each container's
+ * cpuset through UpdateContainerResources whenever the shared pool changes;
+ * with the static policy even containers it never pinned get the whole
+ * shared pool.  containerd hands that to the runtime as
+ * `update --resources=- <id>` with the resources JSON on stdin (REFERENCE
+ * §3).  Passed on untouched, it would undo numa-runtime's placement within
+ * seconds of every create.
+ *
+ * With [placement] update_cpuset = respect-placement, an update that sets
+ * cpu.cpus for a container in the ledger gets cpu.cpus narrowed to the
+ * CPUs numa-runtime gave it (their intersection; the ledger's CPUs when
+ * that is empty) and cpu.mems set to its node(s).  Everything else —
+ * other containers, other resources, pass-through mode — reaches the
+ * runtime unchanged.
+ *
+ * The runtime runs as our child: the JSON (edited or not) goes down a pipe
+ * on its stdin, and its exit status is ours.  argv reaches it untouched,
+ * except that an edited --resources FILE becomes --resources=- (the
+ * caller's file is not ours to rewrite) and --cpuset-cpus/--cpuset-mems
+ * values in the flag form are replaced.  */
+#include <config.h>
+
+#include "commands.h"
+#include "json.h"
+#include "ledger.h"
+#include "runtime.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+
+/* containerd's resources JSON is a few hundred bytes.  */
+#define RESOURCES_MAX_SIZE (4 * 1024 * 1024)
+
+/* What to make of a requested cpuset: REQUESTED narrowed to ENTRY's CPUs.
+   Returns true when it differs from REQUESTED.  */
+static bool
+narrow_cpus (const nr_set_t *requested, const struct nr_ledger_entry *entry, nr_set_t *out)
+{
+  *out = *requested;
+  nr_set_intersect (out, &entry->cpus);
+  if (nr_set_is_empty (out))
+    *out = entry->cpus;
+  return ! nr_set_equal (out, requested);
+}
+
+/* Narrow cpu.cpus (and set cpu.mems) of resources document DOC.  Returns
+   true when DOC changed.  */
+static bool
+narrow_json (yajl_val doc, const struct nr_ledger_entry *entry, const char *id)
+{
+  yajl_val cpu = nr_json_get (doc, "cpu");
+  const char *cpus = nr_json_get_string (cpu, "cpus");
+  const char *mems = nr_json_get_string (cpu, "mems");
+  cleanup_free char *nodes = nr_set_format (&entry->nodes);
+  nr_set_t requested, narrowed;
+  bool changed;
+
+  if (cpus == NULL || *cpus == '\0' || nr_set_parse (cpus, &requested, NULL) < 0)
+    return false; /* nothing to keep in place, or the runtime's to refuse */
+  changed = narrow_cpus (&requested, entry, &narrowed);
+  if (changed)
+    {
+      cleanup_free char *text = nr_set_format (&narrowed);
+      nr_log (NR_LOG_INFO, "update %s: cpuset %s narrowed to %s (node(s) %s)", id, cpus, text,
+              nodes);
+      nr_json_set (cpu, "cpus", nr_json_new_string (text));
+    }
+  if (mems == NULL || strcmp (mems, nodes) != 0)
+    {
+      nr_json_set (cpu, "mems", nr_json_new_string (nodes));
+      changed = true;
+    }
+  return changed;
+}
+
+/* Read all of FD.  */
+static int
+read_all (int fd, char **out, size_t *len, nr_error_t *err)
+{
+  cleanup_free char *buf = NULL;
+  size_t used = 0, cap = 0;
+
+  for (;;)
+    {
+      ssize_t n;
+      if (used + 4096 + 1 > cap)
+        {
+          cap = cap ? cap * 2 : 16384;
+          buf = xrealloc (buf, cap);
+        }
+      n = read (fd, buf + used, cap - used - 1);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return nr_make_error (err, errno, "read the resources from stdin");
+      if (n == 0)
+        break;
+      used += (size_t) n;
+      if (used > RESOURCES_MAX_SIZE)
+        return nr_make_error (err, 0, "the resources on stdin exceed %d bytes",
+                              RESOURCES_MAX_SIZE);
+    }
+  buf[used] = '\0';
+  *len = used;
+  *out = steal_pointer (&buf);
+  return 0;
+}
+
+/* Run RUNTIME with ARGV[1..] as a child whose stdin is a pipe carrying
+   DATA; *STATUS gets its exit status (128 + signal when killed).  */
+static int
+run_with_input (const char *runtime, char **argv, const char *data, size_t len, int *status,
+                nr_error_t *err)
+{
+  struct sigaction ignore = { .sa_handler = SIG_IGN }, old;
+  int fds[2], wstatus, write_errno = 0;
+  pid_t pid, r;
+
+  if (pipe2 (fds, O_CLOEXEC) < 0)
+    return nr_make_error (err, errno, "pipe");
+  argv[0] = (char *) runtime;
+  /* A runtime that exits without reading must not kill us with SIGPIPE:
+     its exit status is what the caller needs.  */
+  sigemptyset (&ignore.sa_mask);
+  sigaction (SIGPIPE, &ignore, &old);
+  pid = fork ();
+  if (pid < 0)
+    {
+      int saved = errno;
+      close (fds[0]);
+      close (fds[1]);
+      sigaction (SIGPIPE, &old, NULL);
+      return nr_make_error (err, saved, "fork");
+    }
+  if (pid == 0)
+    {
+      /* An ignored signal stays ignored across execve.  */
+      signal (SIGPIPE, SIG_DFL);
+      if (dup2 (fds[0], 0) < 0)
+        _exit (127);
+      execv (runtime, argv);
+      fprintf (stderr, "numa-runtime: exec `%s`: %s\n", runtime, strerror (errno));
+      _exit (127);
+    }
+  close (fds[0]);
+  if (write_all (fds[1], data, len) < 0)
+    write_errno = errno;
+  close (fds[1]);
+  do
+    r = waitpid (pid, &wstatus, 0);
+  while (r < 0 && errno == EINTR);
+  sigaction (SIGPIPE, &old, NULL);
+  if (r < 0)
+    return nr_make_error (err, errno, "wait for `%s`", runtime);
+  if (write_errno != 0 && write_errno != EPIPE)
+    nr_warn ("update: pass the resources to `%s`: %s", runtime, strerror (write_errno));
+  *status = WIFEXITED (wstatus) ? WEXITSTATUS (wstatus) : 128 + WTERMSIG (wstatus);
+  return 0;
+}
+
+/* A copy of ARGV (NULL-terminated) in which the argument holding VALUE
+   (a pointer into ARGV, as nr_args_parse records it) gets NEW_VALUE:
+   either the whole argument, or what follows its `=`.  Strings are
+   leaked: the process execs or exits soon after.  */
+static void
+replace_value (char **argv, const char *value, const char *new_value)
+{
+  for (int i = 1; argv[i]; i++)
+    {
+      size_t len = strlen (argv[i]);
+      if (argv[i] == value)
+        {
+          argv[i] = xstrdup (new_value);
+          return;
+        }
+      if (value > argv[i] && value <= argv[i] + len)
+        {
+          argv[i] = xasprintf ("%.*s%s", (int) (value - argv[i]), argv[i], new_value);
+          return;
+        }
+    }
+}
+
+static char **
+copy_argv (const struct nr_args *args)
+{
+  char **copy = xmalloc0 ((size_t) (args->argc + 1) * sizeof (char *));
+  memcpy (copy, args->argv, (size_t) args->argc * sizeof (char *));
+  return copy;
+}
+
+/* The ledger entry of ID, if any.  1: found; 0: not found or unreadable
+   (an update must not fail because of our bookkeeping).  */
+static int
+find_entry (const struct nr_config *config, const char *id, struct nr_ledger_entry *entry)
+{
+  cleanup_free char *boot_id = nr_read_boot_id (config->proc_root);
+  cleanup_ledger struct nr_ledger *ledger = NULL;
+  nr_error_t err = NULL;
+  int found;
+
+  if (nr_ledger_open (config->ledger_path, boot_id, &ledger, &err) < 0
+      || (found = nr_ledger_find (ledger, id, entry, &err)) < 0)
+    {
+      nr_warn ("update %s: passed through, the ledger is unreadable: %s", id, err->msg);
+      nr_error_release (&err);
+      return 0;
+    }
+  return found;
+}
+
+static int
+update_resources (const char *runtime, const struct nr_args *args,
+                  const struct nr_ledger_entry *entry, nr_error_t *err)
+{
+  bool from_stdin = strcmp (args->resources, "-") == 0;
+  cleanup_free char *text = NULL;
+  cleanup_free char *edited = NULL;
+  cleanup_free char **argv = NULL;
+  cleanup_json yajl_val doc = NULL;
+  size_t len = 0, edited_len = 0;
+  int status = 0;
+
+  if (from_stdin ? read_all (0, &text, &len, err) < 0
+                 : read_file (args->resources, RESOURCES_MAX_SIZE, &text, &len, err) < 0)
+    {
+      if (! from_stdin)
+        {
+          /* The runtime says it better, in its own words.  */
+          nr_error_release (err);
+          return nr_runtime_exec (runtime, args->argv, err);
+        }
+      return nr_error_wrap (err, "update `%s`", args->id);
+    }
+  if (nr_json_parse (text, len, &doc, NULL) < 0 || doc->type != yajl_t_object
+      || ! narrow_json (doc, entry, args->id))
+    {
+      if (! from_stdin)
+        return nr_runtime_exec (runtime, args->argv, err);
+      if (run_with_input (runtime, args->argv, text, len, &status, err) < 0)
+        return -1;
+      return status;
+    }
+  edited = nr_json_generate (doc, &edited_len);
+  argv = copy_argv (args);
+  if (! from_stdin)
+    replace_value (argv, args->resources, "-");
+  if (run_with_input (runtime, argv, edited, edited_len, &status, err) < 0)
+    return -1;
+  return status;
+}
+
+static int
+update_flags (const char *runtime, const struct nr_args *args,
+              const struct nr_ledger_entry *entry, nr_error_t *err)
+{
+  cleanup_free char **argv = NULL;
+  cleanup_free char *nodes = nr_set_format (&entry->nodes);
+  nr_set_t requested, narrowed;
+
+  if (nr_set_parse (args->cpuset_cpus, &requested, NULL) < 0
+      || ! narrow_cpus (&requested, entry, &narrowed))
+    return nr_runtime_exec (runtime, args->argv, err);
+  argv = copy_argv (args);
+  {
+    cleanup_free char *text = nr_set_format (&narrowed);
+    nr_log (NR_LOG_INFO, "update %s: --cpuset-cpus %s narrowed to %s (node(s) %s)", args->id,
+            args->cpuset_cpus, text, nodes);
+    replace_value (argv, args->cpuset_cpus, text);
+  }
+  if (args->cpuset_mems)
+    replace_value (argv, args->cpuset_mems, nodes);
+  return nr_runtime_exec (runtime, argv, err);
+}
+
+int
+nr_cmd_update (const struct nr_args *args, const struct nr_config *config, nr_error_t *err)
+{
+  cleanup_free char *runtime = NULL;
+  struct nr_ledger_entry entry;
+  int ret;
+
+  if (nr_runtime_resolve (config, &runtime, err) < 0)
+    return -1;
+  /* runc ignores the cpuset flags when --resources is given.  */
+  if (! config->update_narrow || config->policy == NR_POLICY_NONE || args->id == NULL
+      || (args->resources == NULL && args->cpuset_cpus == NULL))
+    return nr_runtime_exec (runtime, args->argv, err);
+
+  memset (&entry, 0, sizeof (entry));
+  /* Looked up before reading stdin: a container we did not place gets the
+     caller's stdin itself, unread.  */
+  if (find_entry (config, args->id, &entry) <= 0 || nr_set_is_empty (&entry.cpus))
+    {
+      nr_ledger_entry_free (&entry);
+      return nr_runtime_exec (runtime, args->argv, err);
+    }
+  ret = args->resources ? update_resources (runtime, args, &entry, err)
+                        : update_flags (runtime, args, &entry, err);
+  nr_ledger_entry_free (&entry);
+  return ret;
+}

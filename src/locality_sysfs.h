@@ -1,0 +1,71 @@
+/* numa-runtime: from a device number, interface or GPU to the NUMA nodes
+   the kernel says it is attached to.  Internal to the locality module
+   (locality.c turns what is found here into request hints).
+
+   Everything is read under one sysfs root (and a proc root for the NVIDIA
+   driver's files); every symlink is resolved and must stay under that
+   root, so a hostile spec or annotation cannot make us read elsewhere.  */
+#ifndef NR_LOCALITY_SYSFS_H
+#define NR_LOCALITY_SYSFS_H
+
+#include "error.h"
+
+#include <stddef.h>
+
+struct nr_sysfs
+{
+  char *root;       /* realpath of the sysfs root, owned */
+  size_t root_len;
+  const char *proc_root; /* borrowed */
+};
+
+/* One node a device reaches, and through what: the device's sysfs name, a
+   stacking chain ("nvme0n1 via md0 via dm-0"), a PCI address...  */
+struct nr_reached
+{
+  int node;
+  char *via; /* owned */
+};
+
+/* How the nodes were found; decides how a hint's source is worded.  */
+enum nr_reach_kind
+{
+  NR_REACH_PLAIN,   /* the device itself (walk up sysfs) */
+  NR_REACH_STACKED, /* through lower devices: dm/md slaves, NVMe paths */
+  NR_REACH_GPU,     /* an NVIDIA GPU, through the driver's proc files */
+  NR_REACH_VFIO,    /* a VFIO group, through its IOMMU group's devices */
+};
+
+/* Distinct nodes (each node once, the first way found kept).  */
+struct nr_reached_list
+{
+  enum nr_reach_kind kind;
+  struct nr_reached *items;
+  size_t n;
+};
+
+int nr_sysfs_open (struct nr_sysfs *sysfs, const char *sysfs_root, const char *proc_root,
+                   nr_error_t *err);
+void nr_sysfs_close (struct nr_sysfs *sysfs);
+void nr_reached_free (struct nr_reached_list *list);
+
+/* Each fills OUT (initially empty) with the nodes found: none at all is
+   normal (a pseudo device, a VM without affinity, a device the kernel
+   lists nowhere).  They fail only when sysfs could not be read as it
+   should, which the caller reports as a warning.  */
+
+/* Block device MAJOR:MINOR: partitions count as their disk; dm/md devices
+   as the union of their slaves, recursively; multipath NVMe namespaces as
+   the union of their subsystem's controllers.  */
+int nr_sysfs_block_nodes (const struct nr_sysfs *sysfs, unsigned major, unsigned minor,
+                          struct nr_reached_list *out, nr_error_t *err);
+
+/* Char device MAJOR:MINOR, including VFIO groups and NVIDIA GPUs.  */
+int nr_sysfs_char_nodes (const struct nr_sysfs *sysfs, unsigned major, unsigned minor,
+                         struct nr_reached_list *out, nr_error_t *err);
+
+/* Network interface IFNAME, which the caller has validated.  */
+int nr_sysfs_net_nodes (const struct nr_sysfs *sysfs, const char *ifname,
+                        struct nr_reached_list *out, nr_error_t *err);
+
+#endif

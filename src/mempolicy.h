@@ -1,0 +1,88 @@
+/* numa-runtime: the container's NUMA memory policy.
+ *
+ * Two ways to hand it to the container:
+ *   - the OCI runtime-spec v1.3 field linux.memoryPolicy, for a runtime
+ *     whose `features` output lists linux.memoryPolicy (runc >= 1.5,
+ *     crun >= 1.24): the runtime applies it inside the container's init;
+ *   - set_mempolicy(2) on ourselves just before exec'ing an older runtime:
+ *     the policy is inherited across fork and kept across execve, so runc,
+ *     `runc init` and the container's process all start with it.  */
+#ifndef NR_MEMPOLICY_H
+#define NR_MEMPOLICY_H
+
+#include "conf.h"
+#include "cpuset.h"
+#include "error.h"
+#include "json.h"
+#include "placement.h"
+#include "request.h"
+
+#include <stdbool.h>
+
+/* The kernel's MPOL_* mode for MODE over N_NODES nodes: MPOL_PREFERRED
+   names a single node, so a preferred policy over several nodes is
+   MPOL_PREFERRED_MANY.  */
+int nr_mpol_kernel_mode (enum nr_mpol mode, int n_nodes);
+
+/* The runtime-spec name of kernel mode KMODE ("MPOL_BIND"), NULL when
+   the spec has none.  Static storage.  */
+const char *nr_mpol_oci_name (int kmode);
+
+/* The mode create uses: the pod's memory-policy annotation, else
+   interleave when placement spread the container over several nodes in
+   distribute mode (DISTRIBUTED, placement's `interleave`), else [memory]
+   policy.  */
+enum nr_mpol nr_mempolicy_choose (const struct nr_config *config, const struct nr_request *req,
+                                  bool distributed);
+
+/* Which memory policy modes RUNTIME accepts in linux.memoryPolicy, as a
+   bit mask of (1u << MPOL_*); 0 when it does not know the field.  Runs
+   `RUNTIME features` once and remembers the answer in
+   CACHE_DIR/runtime-features, keyed by the binary's identity (device,
+   inode, size, mtime), so an upgraded runtime is asked again.  CACHE_DIR
+   may be NULL (no cache).  Fails only when RUNTIME cannot be run or does
+   not answer in time.  */
+int nr_runtime_memory_policy_modes (const char *runtime, const char *cache_dir,
+                                    unsigned *modes, nr_error_t *err);
+
+/* *OUT: RUNTIME accepts linux.memoryPolicy with every mode numa-runtime
+   writes (bind, preferred, preferred-many, interleave).  */
+int nr_runtime_supports_memory_policy (const char *runtime, const char *cache_dir, bool *out,
+                                       nr_error_t *err);
+
+/* Set linux.memoryPolicy of SPEC to MODE over NODES, e.g.
+   {"mode":"MPOL_BIND","nodes":"1"}.  NODES must not be empty.  */
+int nr_mempolicy_write_spec (yajl_val spec, enum nr_mpol mode, const nr_set_t *nodes,
+                             nr_error_t *err);
+
+/* set_mempolicy(2) MODE over NODES for this process, to be inherited by
+   the runtime we exec next.  Fails when NODES are not all among the nodes
+   this process may use (its cpuset), or when the kernel refuses.  */
+int nr_mempolicy_apply_self (enum nr_mpol mode, const nr_set_t *nodes, nr_error_t *err);
+
+/* How create hands over the memory policy.  */
+struct nr_mempolicy_plan
+{
+  bool apply_self;   /* set_mempolicy before exec'ing the runtime */
+  enum nr_mpol mode;
+  nr_set_t nodes;
+};
+
+/* Decide the memory policy of the container of SPEC over PLACEMENT's nodes
+   (kubelet's mems when it kept them): when
+   the spec already has linux.memoryPolicy, leave it; when RUNTIME takes the
+   chosen mode in linux.memoryPolicy, write it there; otherwise plan
+   set_mempolicy on ourselves, but only when the topology is this kernel's
+   ([topology] sysfs_root = /sys): a fixture tree's nodes mean nothing to
+   the kernel.  The features answer is cached in the ledger's directory.  */
+int nr_mempolicy_prepare (yajl_val spec, const struct nr_config *config, const char *runtime,
+                          const struct nr_request *req, const struct nr_placement *placement,
+                          struct nr_mempolicy_plan *plan, nr_error_t *err);
+
+/* Carry out PLAN just before exec'ing the runtime.  A failure is logged as
+   a warning and otherwise ignored: the runtime still confines the
+   container's memory to its nodes through cpuset.mems; the policy only
+   refines how it is spread and preferred.  */
+void nr_mempolicy_finish (const struct nr_mempolicy_plan *plan, const char *id);
+
+#endif

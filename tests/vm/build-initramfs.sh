@@ -1,0 +1,198 @@
+#!/bin/sh
+# build-initramfs.sh OUT [NUMA_RUNTIME_BIN]
+#
+# Builds the test VM's initramfs (cpio newc, gzip) at OUT:
+#   /init                         tests/vm/init.sh (PID 1)
+#   /opt/numa-test/checks.sh      tests/vm/checks.sh (the checks, TAP)
+#   /opt/numa-test/rootfs/        busybox rootfs shared by all test containers,
+#                                 with /touch-mem (static, from touch-mem.c)
+#   /usr/sbin/runc, /usr/bin/jq, /usr/local/bin/numa-runtime (if given)
+#                                 plus their shared libraries and ld.so
+#   busybox-static with its applet links
+#   /lib/modules/numa-test/       virtio-pci, virtio-blk, ext4 (+ deps),
+#                                 decompressed, load order in load.list
+#
+# NUMA_RUNTIME_BIN may be empty or missing: checks.sh then reports every
+# numa-runtime check as failed ("numa-runtime binary missing").
+#
+# Environment: KERNEL_DIR (from fetch-kernel.sh; fetched when unset),
+#              RUNC (default: runc on PATH), BUSYBOX (default: busybox on PATH,
+#              must be static), CC (default: gcc).
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+
+log() { printf 'build-initramfs: %s\n' "$*" >&2; }
+die() { log "$*"; exit 1; }
+
+[ $# -ge 1 ] && [ $# -le 2 ] || die "usage: $0 OUT [NUMA_RUNTIME_BIN]"
+out=$1
+nr_bin=${2:-}
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/numa-initramfs.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT INT TERM HUP
+root=$tmp/root
+mkdir -p "$root"
+
+# ---------------------------------------------------------------- inputs
+if [ -z "${KERNEL_DIR:-}" ]; then
+	KERNEL_DIR=$("$here/fetch-kernel.sh")
+fi
+kver=$(cat "$KERNEL_DIR/version")
+moddir=$KERNEL_DIR/lib/modules/$kver
+[ -f "$moddir/modules.dep" ] || die "no modules.dep in $moddir"
+
+runc_bin=${RUNC:-$(command -v runc || true)}
+[ -n "$runc_bin" ] && [ -x "$runc_bin" ] || die "runc not found (set RUNC)"
+jq_bin=$(command -v jq || true)
+[ -n "$jq_bin" ] || die "jq not found"
+busybox_bin=${BUSYBOX:-$(command -v busybox || true)}
+[ -n "$busybox_bin" ] || die "busybox not found (install busybox-static)"
+if ldd "$busybox_bin" >/dev/null 2>&1; then
+	die "$busybox_bin is dynamically linked; install busybox-static"
+fi
+
+# A libtool-built program may be a wrapper script; use the real binary.
+if [ -n "$nr_bin" ] && [ -f "$nr_bin" ]; then
+	if [ "$(head -c 2 "$nr_bin")" = '#!' ]; then
+		d=$(dirname "$nr_bin") b=$(basename "$nr_bin")
+		for c in "$d/.libs/lt-$b" "$d/.libs/$b"; do
+			if [ -x "$c" ]; then nr_bin=$c; break; fi
+		done
+	fi
+elif [ -n "$nr_bin" ]; then
+	log "warning: $nr_bin does not exist; building without numa-runtime"
+	nr_bin=
+fi
+
+# ---------------------------------------------------------------- helpers
+# copy_file SRC DEST-IN-ROOT: copy SRC (symlinks followed) to $root/DEST.
+copy_file() {
+	mkdir -p "$root$(dirname "$2")"
+	cp -L "$1" "$root$2"
+}
+
+# copy_prog SRC DEST: a dynamically linked program and every library ldd
+# resolves for it, each at the path the loader will look for it.
+copy_prog() {
+	copy_file "$1" "$2"
+	ldd "$1" 2>/dev/null | awk '
+		$2 == "=>" && $3 ~ /^\// { print $3; next }
+		$1 ~ /^\// { print $1 }' | while read -r lib; do
+		[ -e "$root$lib" ] || copy_file "$lib" "$lib"
+	done
+}
+
+# install_busybox DIR: busybox at DIR/bin/busybox plus one relative link per
+# applet at the path busybox itself reports (bin/sh, sbin/insmod, ...).
+install_busybox() {
+	mkdir -p "$1/bin" "$1/sbin" "$1/usr/bin" "$1/usr/sbin"
+	cp "$busybox_bin" "$1/bin/busybox"
+	"$busybox_bin" --list-full | while read -r p; do
+		[ -e "$1/$p" ] || [ -L "$1/$p" ] && continue
+		case $p in
+		*/*/*) ln -s ../../bin/busybox "$1/$p" ;;
+		*/*) ln -s ../bin/busybox "$1/$p" ;;
+		esac
+	done
+}
+
+# ---------------------------------------------------------------- userland
+install_busybox "$root"
+mkdir -p "$root/proc" "$root/sys" "$root/dev" "$root/run" "$root/tmp" \
+	"$root/mnt" "$root/etc" "$root/newroot"
+chmod 1777 "$root/tmp"
+printf 'root:x:0:0:root:/root:/bin/sh\n' >"$root/etc/passwd"
+printf 'root:x:0:\n' >"$root/etc/group"
+
+copy_prog "$runc_bin" /usr/sbin/runc
+copy_prog "$jq_bin" /usr/bin/jq
+if [ -n "$nr_bin" ]; then
+	copy_prog "$nr_bin" /usr/local/bin/numa-runtime
+	log "numa-runtime: $nr_bin"
+else
+	log "numa-runtime: none"
+fi
+
+cp "$here/init.sh" "$root/init"
+chmod 0755 "$root/init"
+mkdir -p "$root/opt/numa-test"
+cp "$here/checks.sh" "$root/opt/numa-test/checks.sh"
+chmod 0755 "$root/opt/numa-test/checks.sh"
+
+# Container rootfs: busybox and the memory toucher, nothing else.
+crootfs=$root/opt/numa-test/rootfs
+install_busybox "$crootfs"
+mkdir -p "$crootfs/proc" "$crootfs/sys" "$crootfs/dev" "$crootfs/tmp" \
+	"$crootfs/data" "$crootfs/etc"
+chmod 1777 "$crootfs/tmp"
+cp "$root/etc/passwd" "$root/etc/group" "$crootfs/etc/"
+${CC:-gcc} -static -O2 -Wall -Wextra -o "$crootfs/touch-mem" "$here/touch-mem.c" ||
+	die "cannot build touch-mem.c statically (libc6-dev installed?)"
+
+# ---------------------------------------------------------------- modules
+# Modules to load, by name; dependencies are added from modules.dep.
+# crc32c_generic: ext4 asks the crypto API for "crc32c" at mount time, which
+# would need modprobe; loading a provider beforehand avoids that.
+wanted="virtio_pci virtio_blk crc32c_generic ext4"
+
+# modpath NAME: path of module NAME relative to $moddir, "" if built in.
+modpath() {
+	awk -v want="$1" '
+		function norm(s) { gsub(/-/, "_", s); return s }
+		{
+			f = $1; sub(/:$/, "", f)
+			n = f; sub(/.*\//, "", n); sub(/\.ko(\.(xz|zst|gz))?$/, "", n)
+			if (norm(n) == norm(want)) { print f; exit }
+		}' "$moddir/modules.dep"
+}
+
+# deps_of RELPATH: direct dependencies of a module (paths relative to $moddir).
+deps_of() {
+	awk -v f="$1:" '$1 == f { for (i = 2; i <= NF; i++) print $i; exit }' \
+		"$moddir/modules.dep"
+}
+
+mkdir -p "$root/lib/modules/numa-test"
+: >"$tmp/loaded"
+: >"$root/lib/modules/numa-test/load.list"
+
+# add_module RELPATH: depth first, dependencies before the module itself.
+add_module() {
+	grep -qxF "$1" "$tmp/loaded" && return 0
+	for d in $(deps_of "$1"); do
+		add_module "$d"
+	done
+	grep -qxF "$1" "$tmp/loaded" && return 0
+	echo "$1" >>"$tmp/loaded"
+	name=$(basename "$1")
+	name=${name%.xz} name=${name%.zst} name=${name%.gz}
+	dest=$root/lib/modules/numa-test/$name
+	case $1 in
+	*.ko.xz) xz -dc "$moddir/$1" >"$dest" ;;
+	*.ko.zst) zstd -q -dc "$moddir/$1" >"$dest" ;;
+	*.ko.gz) gzip -dc "$moddir/$1" >"$dest" ;;
+	*.ko) cp "$moddir/$1" "$dest" ;;
+	*) die "unknown module format: $1" ;;
+	esac
+	echo "$name" >>"$root/lib/modules/numa-test/load.list"
+}
+
+for m in $wanted; do
+	p=$(modpath "$m")
+	if [ -z "$p" ]; then
+		if grep -q "/$m\.ko" "$moddir/modules.builtin" 2>/dev/null; then
+			continue
+		fi
+		die "module $m neither in modules.dep nor built in ($kver)"
+	fi
+	add_module "$p"
+done
+log "modules: $(tr '\n' ' ' <"$root/lib/modules/numa-test/load.list")"
+
+# ---------------------------------------------------------------- archive
+# Root-owned entries whoever builds; /dev/console is created by /init.
+(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) |
+	gzip -6 >"$tmp/initramfs.gz"
+mv "$tmp/initramfs.gz" "$out"
+log "wrote $out ($(du -k "$out" | cut -f1) KiB)"

@@ -1,0 +1,251 @@
+#!/bin/bash
+# run.sh [--numa-runtime PATH] [--scenario NAME]... [--timeout SECONDS]
+#        [--log-dir DIR] [--sequential] [--verbose]
+#
+# Boots multi-NUMA qemu VMs (TCG) and runs tests/vm/checks.sh in each; prints
+# one TAP stream (plan last) on stdout, exits 0 when every check passed.
+#
+# Scenarios:
+#   two-node   2 nodes (cpus 0-1 / 2-3, 512 MiB each, distance 21); the
+#              test disk is a virtio-blk behind a pxb bridge on node 1
+#   four-node  4 nodes (one cpu, 512 MiB each); the disk on node 2
+#
+# --numa-runtime PATH  binary to test (default $NUMA_RUNTIME, else
+#                      <top>/src/numa-runtime); missing: its checks fail
+# --scenario NAME      run only these scenarios (repeatable)
+# --timeout SECONDS    per VM (default 240); a hang becomes a failing check
+# --log-dir DIR        keep the serial console logs there
+# --sequential         boot the scenarios one after the other (default: all at
+#                      once, so a hang costs one timeout, not one per VM)
+# --verbose            copy each console log to stderr
+#
+# Environment: NUMA_VM_CACHE (kernel cache dir, see fetch-kernel.sh),
+# KERNEL_DIR (an unpacked kernel; skips fetching), QEMU (qemu binary).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+
+nr_bin=${NUMA_RUNTIME:-$top/src/numa-runtime}
+scenarios=()
+timeout_s=240
+log_dir=
+parallel=1
+verbose=0
+
+usage() { sed -n '2,3p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+while [ $# -gt 0 ]; do
+	case $1 in
+	--numa-runtime) nr_bin=$2; shift 2 ;;
+	--numa-runtime=*) nr_bin=${1#*=}; shift ;;
+	--scenario) scenarios+=("$2"); shift 2 ;;
+	--scenario=*) scenarios+=("${1#*=}"); shift ;;
+	--timeout) timeout_s=$2; shift 2 ;;
+	--timeout=*) timeout_s=${1#*=}; shift ;;
+	--log-dir) log_dir=$2; shift 2 ;;
+	--log-dir=*) log_dir=${1#*=}; shift ;;
+	--parallel) parallel=1; shift ;;
+	--sequential) parallel=0; shift ;;
+	--verbose | -v) verbose=1; shift ;;
+	-h | --help) usage ;;
+	*) echo "run.sh: unknown argument $1" >&2; usage ;;
+	esac
+done
+[ ${#scenarios[@]} -gt 0 ] || scenarios=(two-node four-node)
+
+qemu=${QEMU:-qemu-system-x86_64}
+
+# TAP for "cannot run here": a skipped plan, not a failure.
+skip_all() { echo "1..0 # SKIP $*"; exit 0; }
+for tool in "$qemu" mkfs.ext4 cpio gzip gcc runc jq busybox timeout; do
+	command -v "$tool" >/dev/null 2>&1 || skip_all "$tool not found"
+done
+
+# scenario_args NAME: sets nodes, cpus_per_node, disk_node, dist (SLIT rows,
+# ';' between rows) for NAME.  Every node gets 512 MiB.
+scenario_args() {
+	case $1 in
+	two-node)
+		nodes=2 cpus_per_node=2 disk_node=1 dist="10,21;21,10" ;;
+	four-node)
+		# Two packages of two nodes each.
+		nodes=4 cpus_per_node=1 disk_node=2
+		dist="10,21,31,31;21,10,31,31;31,31,10,21;31,31,21,10" ;;
+	*) return 1 ;;
+	esac
+}
+
+for s in "${scenarios[@]}"; do
+	scenario_args "$s" || { echo "run.sh: unknown scenario $s" >&2; exit 2; }
+done
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/numa-vm.XXXXXX")
+pids=()
+cleanup() {
+	local p f
+	for f in "$tmp"/*.pid; do
+		[ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true
+	done
+	for p in "${pids[@]}"; do
+		kill "$p" 2>/dev/null || true
+	done
+	for p in "${pids[@]}"; do
+		wait "$p" 2>/dev/null || true
+	done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM HUP
+
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+t_start=$(now)
+
+# ------------------------------------------------------------------ kernel, initramfs
+if [ -z "${KERNEL_DIR:-}" ]; then
+	KERNEL_DIR=$("$here/fetch-kernel.sh" ${NUMA_VM_CACHE:+"$NUMA_VM_CACHE"}) ||
+		skip_all "no kernel (fetch-kernel.sh failed)"
+fi
+export KERNEL_DIR
+kver=$(cat "$KERNEL_DIR/version")
+vmlinuz=$KERNEL_DIR/boot/vmlinuz-$kver
+
+if [ -e "$nr_bin" ]; then
+	nr_bin=$(cd "$(dirname "$nr_bin")" && pwd)/$(basename "$nr_bin")
+	echo "# numa-runtime: $nr_bin"
+else
+	echo "# numa-runtime: $nr_bin does not exist; its checks will fail"
+	nr_bin=
+fi
+"$here/build-initramfs.sh" "$tmp/initramfs.gz" "$nr_bin" 2>"$tmp/build.log" || {
+	sed 's/^/# /' "$tmp/build.log"
+	echo "1..1"
+	echo "not ok 1 - build the VM initramfs"
+	exit 1
+}
+echo "# kernel $kver, initramfs $(du -k "$tmp/initramfs.gz" | cut -f1) KiB," \
+	"built in $(elapsed "$t_start" "$(now)") s"
+
+# ------------------------------------------------------------------ scenarios
+
+# boot NAME: runs scenario NAME's VM to completion or timeout; console in
+# $tmp/NAME.console, qemu's stderr in $tmp/NAME.qemu, seconds in $tmp/NAME.time.
+boot() {
+	local name=$1 nodes cpus_per_node disk_node dist
+	scenario_args "$name"
+	local disk=$tmp/$name.disk
+	truncate -s 64M "$disk"
+	mkfs.ext4 -q -F -L numadisk "$disk"
+
+	local args=(-machine pc -accel tcg -smp $((nodes * cpus_per_node)) -m $((nodes * 512))
+		-nic none -display none -monitor none -no-reboot
+		-serial "file:$tmp/$name.console")
+	local i j row
+	for ((i = 0; i < nodes; i++)); do
+		args+=(-object "memory-backend-ram,id=m$i,size=512M"
+			-numa "node,nodeid=$i,cpus=$((i * cpus_per_node))-$(((i + 1) * cpus_per_node - 1)),memdev=m$i")
+	done
+	IFS=';' read -r -a rows <<<"$dist"
+	for ((i = 0; i < nodes; i++)); do
+		IFS=',' read -r -a row <<<"${rows[i]}"
+		for ((j = i + 1; j < nodes; j++)); do
+			args+=(-numa "dist,src=$i,dst=$j,val=${row[j]}")
+		done
+	done
+	# The disk sits behind a PCI expander bridge bound to $disk_node, which is
+	# how the guest's sysfs comes to give it that numa_node.
+	args+=(-device "pxb,id=b1,bus_nr=16,numa_node=$disk_node"
+		-drive "file=$disk,if=none,id=d1,format=raw,cache=unsafe"
+		-device "virtio-blk-pci,drive=d1,bus=b1,addr=1,serial=numadisk"
+		-kernel "$vmlinuz" -initrd "$tmp/initramfs.gz"
+		-append "console=ttyS0 quiet loglevel=4 panic=-1 nt_scenario=$name nt_nodes=$nodes nt_disk_node=$disk_node nt_dist0=${rows[0]}")
+
+	local t0 rc=0
+	t0=$(now)
+	: >"$tmp/$name.console"
+	# timeout runs in its own process group; cleanup() kills it by this pid
+	# and it passes the signal on to qemu.
+	timeout -k 10 "$timeout_s" "$qemu" "${args[@]}" </dev/null >"$tmp/$name.qemu" 2>&1 &
+	echo $! >"$tmp/$name.pid"
+	wait $! || rc=$?
+	rm -f "$tmp/$name.pid"
+	echo "$rc $(elapsed "$t0" "$(now)")" >"$tmp/$name.time"
+}
+
+# report NAME: renumbered TAP lines of scenario NAME on stdout.
+n=0
+failed=0
+report() {
+	local name=$1 rc secs
+	read -r rc secs <"$tmp/$name.time"
+	local tap=$tmp/$name.tap
+	tr -d '\r' <"$tmp/$name.console" | sed -n 's/^.*@@tap@@ //p' |
+		awk -v n="$n" -v tag="[$name]" '
+			/^(not )?ok( |$)/ {
+				status = ($1 == "not") ? "not ok" : "ok"
+				rest = $0
+				sub(/^(not )?ok( +[0-9]+)?/, "", rest)
+				sub(/^ *-? */, "", rest)
+				print status " " ++n " - " tag " " rest
+				next
+			}
+			/^#/ { sub(/^# ?/, ""); print "# " tag " " $0; next }
+			{ print "# " tag " " $0 }' >"$tap"
+	cat "$tap"
+	local got bad
+	got=$(grep -Ec '^(not )?ok ' "$tap" || true)
+	bad=$(grep -c '^not ok ' "$tap" || true)
+	n=$((n + got))
+	n=$((n + 1))
+	if grep -q '@@tap-done@@' "$tmp/$name.console"; then
+		echo "ok $n - [$name] VM ran checks.sh and powered off ($secs s)"
+	else
+		bad=$((bad + 1))
+		local what="qemu exited with status $rc"
+		[ "$rc" = 124 ] && what="timed out after $timeout_s s"
+		echo "not ok $n - [$name] VM ran checks.sh and powered off ($what)"
+	fi
+	if [ "$bad" -gt 0 ]; then
+		failed=1
+	fi
+	if [ "$bad" -gt 0 ] || [ "$verbose" = 1 ]; then
+		{
+			echo "----- [$name] qemu output"
+			cat "$tmp/$name.qemu"
+			echo "----- [$name] console (last 80 lines)"
+			tr -d '\r' <"$tmp/$name.console" | tail -n 80
+			echo "-----"
+		} | sed 's/^/# /' >&2
+	fi
+	if [ -n "$log_dir" ]; then
+		mkdir -p "$log_dir"
+		cp "$tmp/$name.console" "$log_dir/$name.console.log"
+	fi
+}
+
+if [ "$parallel" = 1 ]; then
+	for s in "${scenarios[@]}"; do
+		boot "$s" &
+		pids+=($!)
+	done
+	for p in "${pids[@]}"; do
+		wait "$p" || true
+	done
+	pids=()
+	for s in "${scenarios[@]}"; do
+		report "$s"
+	done
+else
+	for s in "${scenarios[@]}"; do
+		boot "$s" &
+		pids=($!)
+		wait "${pids[0]}" || true
+		pids=()
+		report "$s"
+	done
+fi
+
+echo "# total $(elapsed "$t_start" "$(now)") s"
+echo "1..$n"
+exit $failed
