@@ -396,33 +396,52 @@ choose_node (const struct context *ctx, const nr_set_t *candidates, bool require
 
 /* ---- CPUs for the chosen nodes ---------------------------------------- */
 
+/* Hold D->exclusive CPUs of CHOSEN for the container.  False (nothing
+   held) when the nodes cannot spare that many.  */
+static bool
+assign_exclusive (const struct context *ctx, const nr_set_t *chosen, struct nr_placement *out)
+{
+  const struct demand *d = &ctx->demand;
+  int n = nr_set_count (chosen);
+  int left = d->exclusive, k = 0;
+
+  for (int i = nr_set_next (chosen, 0); i >= 0; i = nr_set_next (chosen, i + 1), k++)
+    {
+      const struct node_room *r = &ctx->rooms[i];
+      int want = ctx->spread == NR_SPREAD_DISTRIBUTE
+                     ? d->exclusive / n + (k < d->exclusive % n ? 1 : 0)
+                     : left;
+      nr_set_t picked;
+
+      if (want > r->exclusive_free)
+        want = r->exclusive_free;
+      if (want > left)
+        want = left;
+      left -= nr_pick_cpus (ctx->in->topo, &r->shared, want, &picked);
+      nr_set_union (&out->exclusive, &picked);
+    }
+  if (left > 0)
+    {
+      nr_set_clear (&out->exclusive);
+      return false;
+    }
+  out->cpus = out->exclusive;
+  return true;
+}
+
 static void
 assign_cpus (const struct context *ctx, const nr_set_t *chosen, struct nr_placement *out)
 {
-  const struct demand *d = &ctx->demand;
   int n = nr_set_count (chosen);
 
   nr_set_clear (&out->cpus);
   nr_set_clear (&out->exclusive);
-  if (d->exclusive > 0)
+  if (ctx->demand.exclusive > 0)
     {
-      int left = d->exclusive, k = 0;
-      for (int i = nr_set_next (chosen, 0); i >= 0; i = nr_set_next (chosen, i + 1), k++)
-        {
-          const struct node_room *r = &ctx->rooms[i];
-          int want = ctx->spread == NR_SPREAD_DISTRIBUTE
-                         ? d->exclusive / n + (k < d->exclusive % n ? 1 : 0)
-                         : left;
-          nr_set_t available = r->shared, picked;
-          if (want > r->exclusive_free)
-            want = r->exclusive_free;
-          if (want > left)
-            want = left;
-          left -= nr_pick_cpus (ctx->in->topo, &available, want, &picked);
-          nr_set_union (&out->exclusive, &picked);
-        }
-      out->cpus = out->exclusive;
-      return;
+      if (assign_exclusive (ctx, chosen, out))
+        return;
+      add_warning (out, "cannot hold %d CPUs exclusively there; sharing the pool",
+                   ctx->demand.exclusive);
     }
 
   if (ctx->spread == NR_SPREAD_DISTRIBUTE && n > 1)
@@ -466,7 +485,7 @@ finish (const struct context *ctx, const nr_set_t *chosen, struct nr_placement *
   if (d->prepaid)
     return; /* the pod's sandbox entry already charges all of it */
   out->millicpus = d->unlimited ? 0 : d->millicpus;
-  out->load = d->exclusive > 0 ? (int64_t) d->exclusive * 1000 : d->millicpus;
+  out->load = ! nr_set_is_empty (&out->exclusive) ? (int64_t) d->exclusive * 1000 : d->millicpus;
   out->memory = d->memory;
   out->hugepages = d->hugepages;
 }

@@ -424,6 +424,33 @@ one_cpu_always_stays_shared (void **state)
 }
 
 static void
+exclusive_cpus_that_cannot_be_held_fall_back_to_the_shared_pool (void **state)
+{
+  struct host h;
+  struct nr_placement p;
+
+  /* Two nodes of two CPUs: each can spare one exclusive CPU.  The third
+     one-CPU container fits nowhere and must still get CPUs.  */
+  host_init (&h, 2, 2, 16);
+  h.config.cpu_exclusive = true;
+  h.req.millicpus = 1000;
+  for (int i = 0; i < 2; i++)
+    {
+      place (&h, &p);
+      assert_int_equal (nr_set_count (&p.exclusive), 1);
+      charge (&h, &p);
+      nr_placement_free (&p);
+    }
+  place (&h, &p);
+  assert_false (nr_set_is_empty (&p.cpus));
+  assert_set_equal (p.exclusive, "");
+  assert_int_equal (p.load, 1000);
+  assert_non_null (strstr (p.warning, "sharing the pool"));
+  nr_placement_free (&p);
+  host_free (&h);
+}
+
+static void
 an_annotation_can_ask_for_exclusive_cpus (void **state)
 {
   struct host h;
@@ -750,6 +777,7 @@ main (void)
     cmocka_unit_test (a_partly_used_core_is_filled_before_a_whole_one_is_broken),
     cmocka_unit_test (fractional_requests_and_sandboxes_share_the_pool),
     cmocka_unit_test (one_cpu_always_stays_shared),
+    cmocka_unit_test (exclusive_cpus_that_cannot_be_held_fall_back_to_the_shared_pool),
     cmocka_unit_test (an_annotation_can_ask_for_exclusive_cpus),
     cmocka_unit_test (a_pod_s_containers_follow_its_sandbox),
     cmocka_unit_test (a_pod_node_without_room_is_refused_when_restricted),
