@@ -95,6 +95,7 @@ fill_entry (struct nr_ledger_entry *e, const struct nr_args *args,
   e->hugepages = p->hugepages;
   e->pod = req->pod;
   e->sandbox = req->sandbox;
+  e->kubelet_cpus = p->keep_cpus;
   e->root = (char *) nr_args_root (args);
   e->creator_pid = (int) getpid ();
   e->creator_start = nr_process_start_time (config->proc_root, e->creator_pid);

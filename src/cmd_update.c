@@ -297,7 +297,10 @@ nr_cmd_update (const struct nr_args *args, const struct nr_config *config, nr_er
   memset (&entry, 0, sizeof (entry));
   /* Looked up before reading stdin: a container we did not place gets the
      caller's stdin itself, unread.  */
-  if (find_entry (config, args->id, &entry) <= 0 || nr_set_is_empty (&entry.cpus))
+  /* A cpuset kubelet chose is kubelet's to change: its reconcile loop
+     grows and shrinks the shared pool, and we kept its choice at create.  */
+  if (find_entry (config, args->id, &entry) <= 0 || nr_set_is_empty (&entry.cpus)
+      || entry.kubelet_cpus)
     {
       nr_ledger_entry_free (&entry);
       return nr_runtime_exec (runtime, args->argv, err);

@@ -115,6 +115,11 @@ entry_to_line (const struct nr_ledger_entry *e, size_t *len)
       gen_key (g, "sandbox");
       yajl_gen_bool (g, 1);
     }
+  if (e->kubelet_cpus)
+    {
+      gen_key (g, "kubelet_cpus");
+      yajl_gen_bool (g, 1);
+    }
   if (e->root)
     gen_string (g, "root", e->root);
   gen_int (g, "pid", e->creator_pid);
@@ -164,6 +169,7 @@ entry_from_json (yajl_val obj, struct nr_ledger_entry *e, nr_error_t *err)
   if ((s = nr_json_get_string (obj, "pod")))
     e->pod = xstrdup (s);
   e->sandbox = YAJL_IS_TRUE (nr_json_get (obj, "sandbox"));
+  e->kubelet_cpus = YAJL_IS_TRUE (nr_json_get (obj, "kubelet_cpus"));
   if ((s = nr_json_get_string (obj, "root")))
     e->root = xstrdup (s);
   e->creator_pid = (int) get_int (obj, "pid");

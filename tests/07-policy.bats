@@ -147,6 +147,16 @@ RESOURCES='{"memory":{"limit":1073741824},"cpu":{"shares":1024,"quota":200000,"p
 	assert_equal "$(jq -c '.cpu' "$(fake_update c2)")" '{"cpus":"4-5","mems":"1"}'
 }
 
+@test "update of a container whose cpuset kubelet chose passes through: kubelet owns it" {
+	policy_bundle "$T/b" '.linux.resources.cpu.cpus = "5-6"'
+	create_ok c1 "$T/b"
+	assert_equal "$(cfg_cpus "$(fake_config c1)")" "5-6" "kubelet's cpuset kept at create"
+	assert_equal "$(ledger_field c1 kubelet_cpus)" true
+	run --separate-stderr nr update --resources=- c1 <<<"$RESOURCES"
+	assert_success
+	assert_equal "$(jq -c '.cpu.cpus' "$(fake_update c1)")" '"0-7"' "kubelet's new pool reaches the runtime"
+}
+
 @test "update passes through: unknown container, no cpuset, pass-through config" {
 	spec_bundle "$T/b"
 	create_ok c1 "$T/b"
