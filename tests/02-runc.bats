@@ -98,3 +98,39 @@ wait_status() {
 	assert_success
 	assert_ledger_ids c2
 }
+
+# cpus_seen BUNDLE ID: run ID to completion, print its Cpus_allowed_list.
+cpus_seen() {
+	nr run --bundle "$1" "$2" </dev/null 2>"$T/$2.err" | sed -n 's/^Cpus_allowed_list:[[:space:]]*//p'
+}
+
+@test "exclusive CPUs: held while the container lives, back in the shared pool after delete" {
+	[ "$(nproc --all)" -ge 2 ] && [ "$(wc -w <<<"$(tr ',-' '  ' <<<"$HOST_NODE0_CPUS")")" -ge 2 ] ||
+		nr_skip "needs node 0 to have two CPUs or more"
+	CFG_EXTRA=$'cpu_allocation = exclusive'
+	write_config
+	local report='grep -E "^Cpus_allowed_list:" /proc/self/status'
+	busybox_bundle "$T/excl" sh -c "$report; sleep 600"
+	jq '.linux.resources.cpu = {"quota": 100000, "period": 100000}' "$T/excl/config.json" >"$T/c.json" &&
+		mv "$T/c.json" "$T/excl/config.json"
+	nr_detached create --bundle "$T/excl" excl || fail "create failed: $(cat "$T/detached.err")"
+	local held
+	held=$(ledger_field excl exclusive_cpus)
+	[ -n "$held" ] && [ "$held" != null ] || fail "no exclusive CPU held: $(cat "$LEDGER")"
+	assert_equal "$(cfg_cpus "$T/excl/config.json")" "$held" "the container's cpuset is its exclusive CPU"
+
+	# A shared container meanwhile runs on the rest of the node.
+	busybox_bundle "$T/s1" sh -c "$report"
+	local shared
+	shared=$(cpus_seen "$T/s1" s1)
+	[ -n "$shared" ] || fail "s1 printed no Cpus_allowed_list: $(cat "$T/s1.err")"
+	[ "$shared" != "$HOST_NODE0_CPUS" ] || fail "shared container sees every CPU, the held $held too: $shared"
+	case ",$shared," in *",$held,"*) fail "shared container sees the held CPU $held: $shared" ;; esac
+	nr delete s1 >/dev/null 2>&1 || true
+
+	run --separate-stderr nr delete --force excl
+	assert_success
+	busybox_bundle "$T/s2" sh -c "$report"
+	assert_equal "$(cpus_seen "$T/s2" s2)" "$HOST_NODE0_CPUS" "after delete the held CPU is shared again"
+	nr delete s2 >/dev/null 2>&1 || true
+}

@@ -366,6 +366,31 @@ if [ -z "$nr_why" ]; then
 	stop nr filler
 fi
 
+# ------------------------------------------------------------------ pods
+# A pod's containers go to its sandbox's node even when another node is
+# emptier: sandbox on node 0, fillers make node 0 the busier one, then the
+# pod's app container arrives.
+why=$nr_why
+sb=$(bundle pod-sb '.annotations = { "io.kubernetes.cri.container-type": "sandbox" }' \
+	"$REPORT; exec sleep 100000")
+[ -n "$why" ] || start nr pod-sb "$sb"
+check_eq "numa-runtime, pod sandbox: NUMA_NODE is 0" "$(field "$sb/out" NUMA_NODE)" 0
+why=$nr_why
+fillers=
+for k in $(seq 1 "$NODES"); do
+	f=$(bundle "pod-filler$k" . "$REPORT; exec sleep 100000")
+	[ -n "$why" ] || start nr "pod-filler$k" "$f"
+	fillers="$fillers pod-filler$k"
+done
+why=$nr_why
+app=$(bundle pod-app '.annotations = { "io.kubernetes.cri.container-type": "container",
+		"io.kubernetes.cri.sandbox-id": "pod-sb" }' "$REPORT; exec sleep 100000")
+[ -n "$why" ] || start nr pod-app "$app"
+check_placement "numa-runtime, pod's app container beside busier node 0" "$app" 0
+if [ -z "$nr_why" ]; then
+	for id in pod-app $fillers pod-sb; do stop nr "$id"; done
+fi
+
 # ------------------------------------------------------------------ policies
 # list_expand LIST: one number a line.  list_union LISTS...: kernel list form.
 list_expand() {
