@@ -46,40 +46,6 @@ oci_state_free (struct oci_state *state)
   memset (state, 0, sizeof (*state));
 }
 
-/* Read FD to its end (procfs files report a size of 0, so no fstat) into
-   a NUL-terminated buffer the caller frees; WHAT names it in errors.  */
-static int
-read_fd_all (int fd, const char *what, char **out, size_t *len, nr_error_t *err)
-{
-  cleanup_free char *buf = NULL;
-  size_t used = 0, size = 4096;
-
-  buf = xmalloc (size);
-  for (;;)
-    {
-      ssize_t r;
-      if (used + 1 == size)
-        {
-          if (size >= STATE_MAX_SIZE)
-            return nr_make_error (err, 0, "%s is over %d bytes", what, STATE_MAX_SIZE);
-          size *= 2;
-          buf = xrealloc (buf, size);
-        }
-      r = read (fd, buf + used, size - used - 1);
-      if (r < 0 && errno == EINTR)
-        continue;
-      if (r < 0)
-        return nr_make_error (err, errno, "read %s", what);
-      if (r == 0)
-        break;
-      used += (size_t) r;
-    }
-  buf[used] = '\0';
-  *len = used;
-  *out = steal_pointer (&buf);
-  return 0;
-}
-
 /* Parse the state JSON in TEXT into STATE (caller frees with
    oci_state_free).  NEED_PID: the stage runs with a live process.  */
 static int
@@ -160,7 +126,7 @@ read_cpus_allowed (const char *proc_root, long long pid, nr_set_t *cpus,
   fd = open (path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return nr_make_error (err, errno, "open `%s`", path);
-  if (read_fd_all (fd, path, &text, &len, err) < 0)
+  if (read_fd (fd, STATE_MAX_SIZE, path, &text, &len, err) < 0)
     return -1;
   for (line = text; line != NULL && *line != '\0'; line = strchr (line, '\n'))
     {
@@ -252,7 +218,7 @@ nr_cmd_hook (const struct nr_args *args, const struct nr_config *config,
     {
       if (args->id == NULL || strcmp (args->id, stages[i].stage) != 0)
         continue;
-      if (read_fd_all (STDIN_FILENO, "the state from stdin", &text, &len, err) < 0
+      if (read_fd (STDIN_FILENO, STATE_MAX_SIZE, "the state from stdin", &text, &len, err) < 0
           || parse_state (text, len, stages[i].need_pid, &state, err) < 0)
         return nr_error_wrap (err, "hook %s", stages[i].stage);
       ret = stages[i].run (config, &state, err);

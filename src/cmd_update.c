@@ -80,39 +80,6 @@ narrow_json (yajl_val doc, const struct nr_ledger_entry *entry, const char *id)
   return changed;
 }
 
-/* Read all of FD.  */
-static int
-read_all (int fd, char **out, size_t *len, nr_error_t *err)
-{
-  cleanup_free char *buf = NULL;
-  size_t used = 0, cap = 0;
-
-  for (;;)
-    {
-      ssize_t n;
-      if (used + 4096 + 1 > cap)
-        {
-          cap = cap ? cap * 2 : 16384;
-          buf = xrealloc (buf, cap);
-        }
-      n = read (fd, buf + used, cap - used - 1);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        return nr_make_error (err, errno, "read the resources from stdin");
-      if (n == 0)
-        break;
-      used += (size_t) n;
-      if (used > RESOURCES_MAX_SIZE)
-        return nr_make_error (err, 0, "the resources on stdin exceed %d bytes",
-                              RESOURCES_MAX_SIZE);
-    }
-  buf[used] = '\0';
-  *len = used;
-  *out = steal_pointer (&buf);
-  return 0;
-}
-
 /* Run RUNTIME with ARGV[1..] as a child whose stdin is a pipe carrying
    DATA; *STATUS gets its exit status (128 + signal when killed).  */
 static int
@@ -228,7 +195,7 @@ update_resources (const char *runtime, const struct nr_args *args,
   size_t len = 0, edited_len = 0;
   int status = 0;
 
-  if (from_stdin ? read_all (0, &text, &len, err) < 0
+  if (from_stdin ? read_fd (STDIN_FILENO, RESOURCES_MAX_SIZE, "the resources on stdin", &text, &len, err) < 0
                  : read_file (args->resources, RESOURCES_MAX_SIZE, &text, &len, err) < 0)
     {
       if (! from_stdin)

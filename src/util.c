@@ -100,13 +100,44 @@ xasprintf (const char *fmt, ...)
 }
 
 int
+read_fd (int fd, size_t max_size, const char *what, char **out, size_t *len, nr_error_t *err)
+{
+  cleanup_free char *buf = NULL;
+  size_t used = 0, cap = 0;
+
+  for (;;)
+    {
+      ssize_t n;
+
+      if (used + 4096 + 1 > cap)
+        {
+          cap = cap ? cap * 2 : 16384;
+          buf = xrealloc (buf, cap);
+        }
+      n = read (fd, buf + used, cap - used - 1);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return nr_make_error (err, errno, "read %s", what);
+      if (n == 0)
+        break;
+      used += (size_t) n;
+      if (used > max_size)
+        return nr_make_error (err, 0, "%s is over the limit of %zu bytes", what, max_size);
+    }
+  buf[used] = '\0';
+  *len = used;
+  *out = steal_pointer (&buf);
+  return 0;
+}
+
+int
 read_file (const char *path, size_t max_size, char **out, size_t *len,
            nr_error_t *err)
 {
   cleanup_close int fd = -1;
-  cleanup_free char *buf = NULL;
+  cleanup_free char *what = NULL;
   struct stat st;
-  size_t used = 0;
 
   fd = open (path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
@@ -118,26 +149,8 @@ read_file (const char *path, size_t max_size, char **out, size_t *len,
   if ((size_t) st.st_size > max_size)
     return nr_make_error (err, 0, "`%s` is %lld bytes, over the limit of %zu",
                           path, (long long) st.st_size, max_size);
-
-  buf = xmalloc ((size_t) st.st_size + 1);
-  for (;;)
-    {
-      ssize_t r;
-      if (used == (size_t) st.st_size)
-        break;
-      r = read (fd, buf + used, (size_t) st.st_size - used);
-      if (r < 0 && errno == EINTR)
-        continue;
-      if (r < 0)
-        return nr_make_error (err, errno, "read `%s`", path);
-      if (r == 0)
-        break;
-      used += (size_t) r;
-    }
-  buf[used] = '\0';
-  *len = used;
-  *out = steal_pointer (&buf);
-  return 0;
+  what = xasprintf ("`%s`", path);
+  return read_fd (fd, max_size, what, out, len, err);
 }
 
 int

@@ -38,6 +38,12 @@ char *xstrdup (const char *s);
 char *xstrndup (const char *s, size_t n);
 char *xasprintf (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 
+/* Read FD to its end (at most MAX_SIZE bytes, else an error naming WHAT)
+   into a NUL-terminated buffer the caller frees.  Works for pipes and
+   procfs files, whose size fstat cannot tell.  */
+int read_fd (int fd, size_t max_size, const char *what, char **out, size_t *len,
+             nr_error_t *err);
+
 /* Read the whole file at PATH (at most MAX_SIZE bytes, else an error) into
    a NUL-terminated buffer the caller frees.  *LEN gets its length.  */
 int read_file (const char *path, size_t max_size, char **out, size_t *len,
