@@ -237,11 +237,15 @@ lock_is_held() { ! flock -n "$LEDGER.lock" true; }
 	flock -o "$LEDGER.lock" sleep 600 3>&- &
 	local holder=$!
 	wait_for lock_is_held
+	# flock's child must not outlive the test.
+	local sleeper
+	sleeper=$(pgrep -P "$holder")
 	run timeout 1 "$NUMA_RUNTIME" --root "$RUNC_ROOT" create --bundle "$T/b2" c2
 	assert_failure 124
 	# ...until it dies, whatever the way: the kernel drops the flock.
 	kill -9 "$holder"
 	wait "$holder" || true
+	[ -z "$sleeper" ] || kill -9 "$sleeper" 2>/dev/null || true
 	run --separate-stderr timeout 5 "$NUMA_RUNTIME" --root "$RUNC_ROOT" create --bundle "$T/b2" c2
 	assert_success
 
