@@ -2,7 +2,7 @@
 #include <config.h>
 
 #include "json.h"
-#include "ledger.h"
+#include "ledger_internal.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -18,193 +18,6 @@
 #include <time.h>
 #include <yajl/yajl_gen.h>
 
-#define LEDGER_VERSION 1
-/* Far beyond any real node (10,000 entries take about 2 MiB).  */
-#define LEDGER_MAX_SIZE (256 * 1024 * 1024)
-
-/* One entry object in canonical form.  Lines read from the file point
-   into its mapping and are written back from there, so an update touches
-   only the lines it changes: at 10,000 entries, copying every line into
-   its own allocation cost more than the rest of a create together.  */
-struct line
-{
-  const char *text;
-  size_t len;
-  bool owned; /* TEXT was allocated for this line (a new or changed entry) */
-};
-
-struct nr_ledger
-{
-  char *path;
-  int lock_fd;
-  char *boot_id;
-  size_t reclaim_cursor;
-  struct nr_node_usage *usage; /* sorted by node */
-  size_t n_usage;
-  struct line *lines;
-  size_t n_lines;
-  size_t cap_lines;
-  bool dirty;
-  char *moved_aside;
-  bool aside_pending; /* the unreadable file is still at PATH */
-  char *map; /* the file as read (read-only mapping), or NULL */
-  size_t map_len;
-};
-
-/* ---- entries <-> JSON lines ------------------------------------------ */
-
-static void
-gen_key (yajl_gen g, const char *key)
-{
-  yajl_gen_string (g, (const unsigned char *) key, strlen (key));
-}
-
-static void
-gen_string (yajl_gen g, const char *key, const char *value)
-{
-  gen_key (g, key);
-  yajl_gen_string (g, (const unsigned char *) value, strlen (value));
-}
-
-static void
-gen_set (yajl_gen g, const char *key, const nr_set_t *set)
-{
-  cleanup_free char *list = nr_set_format (set);
-  gen_string (g, key, list);
-}
-
-static void
-gen_int (yajl_gen g, const char *key, long long value)
-{
-  gen_key (g, key);
-  yajl_gen_integer (g, value);
-}
-
-static char *
-gen_finish (yajl_gen g, size_t *len)
-{
-  const unsigned char *buf;
-  size_t buf_len;
-  char *out;
-
-  yajl_gen_get_buf (g, &buf, &buf_len);
-  out = xstrndup ((const char *) buf, buf_len);
-  *len = buf_len;
-  yajl_gen_free (g);
-  return out;
-}
-
-static char *
-entry_to_line (const struct nr_ledger_entry *e, size_t *len)
-{
-  yajl_gen g = yajl_gen_alloc (NULL);
-
-  yajl_gen_map_open (g);
-  gen_string (g, "id", e->id);
-  gen_set (g, "nodes", &e->nodes);
-  gen_set (g, "cpus", &e->cpus);
-  gen_set (g, "exclusive_cpus", &e->exclusive);
-  gen_int (g, "load", e->load);
-  gen_int (g, "millicpus", e->millicpus);
-  gen_int (g, "memory", e->memory);
-  gen_int (g, "hugepages", e->hugepages);
-  if (e->pod)
-    gen_string (g, "pod", e->pod);
-  if (e->sandbox)
-    {
-      gen_key (g, "sandbox");
-      yajl_gen_bool (g, 1);
-    }
-  if (e->kubelet_cpus)
-    {
-      gen_key (g, "kubelet_cpus");
-      yajl_gen_bool (g, 1);
-    }
-  if (e->root)
-    gen_string (g, "root", e->root);
-  gen_int (g, "pid", e->creator_pid);
-  gen_int (g, "pid_start", (long long) e->creator_start);
-  gen_int (g, "created", e->created);
-  yajl_gen_map_close (g);
-  return gen_finish (g, len);
-}
-
-static long long
-get_int (yajl_val obj, const char *key)
-{
-  yajl_val v = nr_json_get (obj, key);
-  return v && YAJL_IS_INTEGER (v) ? YAJL_GET_INTEGER (v) : 0;
-}
-
-static int
-get_set (yajl_val obj, const char *key, nr_set_t *out, nr_error_t *err)
-{
-  const char *s = nr_json_get_string (obj, key);
-  if (s == NULL)
-    {
-      nr_set_clear (out);
-      return 0;
-    }
-  return nr_set_parse (s, out, err);
-}
-
-static int
-entry_from_json (yajl_val obj, struct nr_ledger_entry *e, nr_error_t *err)
-{
-  const char *id = nr_json_get_string (obj, "id");
-  const char *s;
-
-  memset (e, 0, sizeof (*e));
-  if (obj == NULL || obj->type != yajl_t_object || id == NULL || *id == '\0')
-    return nr_make_error (err, 0, "ledger entry without an id");
-  if (get_set (obj, "nodes", &e->nodes, err) < 0
-      || get_set (obj, "cpus", &e->cpus, err) < 0
-      || get_set (obj, "exclusive_cpus", &e->exclusive, err) < 0)
-    return nr_error_wrap (err, "ledger entry `%s`", id);
-  e->id = xstrdup (id);
-  e->load = get_int (obj, "load");
-  e->millicpus = get_int (obj, "millicpus");
-  e->memory = get_int (obj, "memory");
-  e->hugepages = get_int (obj, "hugepages");
-  if ((s = nr_json_get_string (obj, "pod")))
-    e->pod = xstrdup (s);
-  e->sandbox = YAJL_IS_TRUE (nr_json_get (obj, "sandbox"));
-  e->kubelet_cpus = YAJL_IS_TRUE (nr_json_get (obj, "kubelet_cpus"));
-  if ((s = nr_json_get_string (obj, "root")))
-    e->root = xstrdup (s);
-  e->creator_pid = (int) get_int (obj, "pid");
-  e->creator_start = (uint64_t) get_int (obj, "pid_start");
-  e->created = get_int (obj, "created");
-  return 0;
-}
-
-static int
-entry_from_line (const struct line *l, struct nr_ledger_entry *e, nr_error_t *err)
-{
-  cleanup_json yajl_val obj = NULL;
-  cleanup_free char *heap = NULL;
-  char stack[1024];
-  char *text = stack;
-
-  /* The parser wants a NUL-terminated string; mapped lines have none.  */
-  if (l->len >= sizeof (stack))
-    text = heap = xmalloc (l->len + 1);
-  memcpy (text, l->text, l->len);
-  text[l->len] = '\0';
-  memset (e, 0, sizeof (*e));
-  if (nr_json_parse (text, l->len, &obj, err) < 0)
-    return -1;
-  return entry_from_json (obj, e, err);
-}
-
-void
-nr_ledger_entry_free (struct nr_ledger_entry *e)
-{
-  free (e->id);
-  free (e->pod);
-  free (e->root);
-  memset (e, 0, sizeof (*e));
-}
 
 /* ---- per-node sums --------------------------------------------------- */
 
@@ -263,7 +76,7 @@ nr_ledger_recompute (struct nr_ledger *l, nr_error_t *err)
   for (size_t i = 0; i < l->n_lines; i++)
     {
       struct nr_ledger_entry e;
-      if (entry_from_line (&l->lines[i], &e, err) < 0)
+      if (ledger_entry_from_text (l->lines[i].text, l->lines[i].len, &e, err) < 0)
         return -1;
       account (l, &e, +1);
       nr_ledger_entry_free (&e);
@@ -311,8 +124,8 @@ id_prefix (const char *id, size_t *len)
 {
   yajl_gen g = yajl_gen_alloc (NULL);
   yajl_gen_map_open (g);
-  gen_string (g, "id", id);
-  return gen_finish (g, len);
+  ledger_gen_string (g, "id", id);
+  return ledger_gen_finish (g, len);
 }
 
 static ssize_t
@@ -341,7 +154,7 @@ int
 nr_ledger_entry_at (const struct nr_ledger *l, size_t i, struct nr_ledger_entry *out,
                     nr_error_t *err)
 {
-  return entry_from_line (&l->lines[i], out, err);
+  return ledger_entry_from_text (l->lines[i].text, l->lines[i].len, out, err);
 }
 
 /* The string value starting right after the opening quote at P (END
@@ -413,7 +226,7 @@ nr_ledger_entry_brief_at (const struct nr_ledger *l, size_t i, struct nr_ledger_
   nr_ledger_entry_free (out);
   {
     struct nr_ledger_entry full;
-    if (entry_from_line (ln, &full, err) < 0)
+    if (ledger_entry_from_text (ln->text, ln->len, &full, err) < 0)
       return -1;
     out->id = steal_pointer (&full.id);
     out->root = steal_pointer (&full.root);
@@ -436,7 +249,7 @@ nr_ledger_find (const struct nr_ledger *l, const char *id, struct nr_ledger_entr
 
   if (i < 0)
     return 0;
-  if (out && entry_from_line (&l->lines[i], out, err) < 0)
+  if (out && ledger_entry_from_text (l->lines[i].text, l->lines[i].len, out, err) < 0)
     return -1;
   return 1;
 }
@@ -455,8 +268,8 @@ nr_ledger_find_pod (const struct nr_ledger *l, const char *pod, struct nr_ledger
     /* `,"pod":"<escaped id>"` as our generator writes it.  */
     yajl_gen g = yajl_gen_alloc (NULL);
     yajl_gen_map_open (g);
-    gen_string (g, "pod", pod);
-    needle = gen_finish (g, &needle_len);
+    ledger_gen_string (g, "pod", pod);
+    needle = ledger_gen_finish (g, &needle_len);
     needle[0] = ',';
   }
   for (size_t i = 0; i < l->n_lines; i++)
@@ -464,7 +277,7 @@ nr_ledger_find_pod (const struct nr_ledger *l, const char *pod, struct nr_ledger
       const struct line *ln = &l->lines[i];
       const char *hit = memmem (ln->text, ln->len, needle, needle_len);
       if (hit && (hit[needle_len] == ',' || hit[needle_len] == '}'))
-        return entry_from_line (ln, out, err) < 0 ? -1 : 1;
+        return ledger_entry_from_text (ln->text, ln->len, out, err) < 0 ? -1 : 1;
     }
   return 0;
 }
@@ -478,7 +291,7 @@ nr_ledger_remove (struct nr_ledger *l, const char *id)
   if (i < 0)
     return false;
   /* Our own line: it parsed when it was written.  */
-  if (entry_from_line (&l->lines[i], &e, NULL) == 0)
+  if (ledger_entry_from_text (l->lines[i].text, l->lines[i].len, &e, NULL) == 0)
     {
       account (l, &e, -1);
       nr_ledger_entry_free (&e);
@@ -497,7 +310,7 @@ nr_ledger_add (struct nr_ledger *l, const struct nr_ledger_entry *e)
   char *text;
 
   nr_ledger_remove (l, e->id);
-  text = entry_to_line (e, &len);
+  text = ledger_entry_to_line (e, &len);
   append_line (l, text, len, true);
   account (l, e, +1);
   l->dirty = true;
@@ -527,47 +340,6 @@ nr_ledger_moved_aside (const struct nr_ledger *l)
 
 /* ---- reading the file ------------------------------------------------ */
 
-static char *
-header_text (const struct nr_ledger *l, size_t *len)
-{
-  yajl_gen g = yajl_gen_alloc (NULL);
-  const unsigned char *buf;
-  size_t buf_len;
-  char *out;
-
-  yajl_gen_map_open (g);
-  gen_int (g, "version", LEDGER_VERSION);
-  gen_string (g, "boot_id", l->boot_id ? l->boot_id : "");
-  gen_int (g, "reclaim_cursor", (long long) l->reclaim_cursor);
-  gen_key (g, "nodes");
-  yajl_gen_array_open (g);
-  for (size_t i = 0; i < l->n_usage; i++)
-    {
-      const struct nr_node_usage *u = &l->usage[i];
-      if (u->containers == 0)
-        continue;
-      yajl_gen_map_open (g);
-      gen_int (g, "node", u->node);
-      gen_int (g, "containers", u->containers);
-      gen_int (g, "load", u->load);
-      gen_int (g, "millicpus", u->millicpus);
-      gen_int (g, "memory", u->memory);
-      gen_int (g, "hugepages", u->hugepages);
-      gen_set (g, "exclusive_cpus", &u->exclusive);
-      yajl_gen_map_close (g);
-    }
-  yajl_gen_array_close (g);
-  gen_key (g, "containers");
-  yajl_gen_array_open (g);
-  /* yajl would close the array and map; we write the entries ourselves,
-     so cut its buffer right after the opening bracket.  */
-  yajl_gen_get_buf (g, &buf, &buf_len);
-  out = xstrndup ((const char *) buf, buf_len);
-  *len = buf_len;
-  yajl_gen_free (g);
-  return out;
-}
-
 static void
 read_header (struct nr_ledger *l, yajl_val doc)
 {
@@ -576,19 +348,19 @@ read_header (struct nr_ledger *l, yajl_val doc)
 
   free (l->boot_id);
   l->boot_id = boot_id && *boot_id ? xstrdup (boot_id) : NULL;
-  l->reclaim_cursor = (size_t) get_int (doc, "reclaim_cursor");
+  l->reclaim_cursor = (size_t) ledger_get_int (doc, "reclaim_cursor");
   if (nodes == NULL || nodes->type != yajl_t_array)
     return;
   for (size_t i = 0; i < nodes->u.array.len; i++)
     {
       yajl_val n = nodes->u.array.values[i];
-      struct nr_node_usage *u = usage_slot (l, (int) get_int (n, "node"));
-      u->containers = (int) get_int (n, "containers");
-      u->load = get_int (n, "load");
-      u->millicpus = get_int (n, "millicpus");
-      u->memory = get_int (n, "memory");
-      u->hugepages = get_int (n, "hugepages");
-      if (get_set (n, "exclusive_cpus", &u->exclusive, NULL) < 0)
+      struct nr_node_usage *u = usage_slot (l, (int) ledger_get_int (n, "node"));
+      u->containers = (int) ledger_get_int (n, "containers");
+      u->load = ledger_get_int (n, "load");
+      u->millicpus = ledger_get_int (n, "millicpus");
+      u->memory = ledger_get_int (n, "memory");
+      u->hugepages = ledger_get_int (n, "hugepages");
+      if (ledger_get_set (n, "exclusive_cpus", &u->exclusive, NULL) < 0)
         nr_set_clear (&u->exclusive);
     }
 }
@@ -614,7 +386,7 @@ read_line_layout (struct nr_ledger *l, const char *text, size_t len)
   header = xasprintf ("%.*s]}", (int) (nl - text), text);
   if (nr_json_parse (header, strlen (header), &doc, NULL) < 0)
     return -1;
-  if (get_int (doc, "version") != LEDGER_VERSION)
+  if (ledger_get_int (doc, "version") != LEDGER_VERSION)
     return -1;
 
   end -= sizeof (closing) - 1;
@@ -655,9 +427,9 @@ read_any_json (struct nr_ledger *l, const char *text, size_t len, nr_error_t *er
       struct nr_ledger_entry e;
       size_t n;
       char *line;
-      if (entry_from_json (containers->u.array.values[i], &e, err) < 0)
+      if (ledger_entry_from_json (containers->u.array.values[i], &e, err) < 0)
         return -1;
-      line = entry_to_line (&e, &n);
+      line = ledger_entry_to_line (&e, &n);
       append_line (l, line, n, true);
       nr_ledger_entry_free (&e);
     }
@@ -679,7 +451,7 @@ drop_entries (struct nr_ledger *l)
 
 /* Keep an unreadable ledger for the admin and start from nothing.  The
    file is set aside only when a good ledger replaces it (see
-   set_aside): a process that opens the ledger and never commits (a delete
+   ledger_set_aside): a process that opens the ledger and never commits (a delete
    that finds nothing to release) must leave it for the next one, which
    will report it and rebuild, rather than leave no ledger at all.  */
 static int
@@ -701,8 +473,8 @@ move_aside (struct nr_ledger *l, nr_error_t *err)
 /* Give the unreadable file its aside name, keeping it at PATH too, so that
    the rename of the new ledger still replaces PATH in one step.  Things
    that cannot be linked (a directory) are renamed instead.  */
-static int
-set_aside (struct nr_ledger *l, nr_error_t *err)
+int
+ledger_set_aside (struct nr_ledger *l, nr_error_t *err)
 {
   if (! l->aside_pending)
     return 0;
@@ -835,129 +607,6 @@ nr_ledger_open (const char *path, const char *boot_id, struct nr_ledger **out,
 /* Append BASE/LEN to the write list, extending the previous piece when
    it ends where this one starts (runs of untouched lines in the mapping
    become a single piece).  */
-static void
-push_piece (struct iovec *iov, size_t *n, const char *base, size_t len)
-{
-  if (*n > 0 && (const char *) iov[*n - 1].iov_base + iov[*n - 1].iov_len == base)
-    iov[*n - 1].iov_len += len;
-  else
-    iov[(*n)++] = (struct iovec) { .iov_base = (void *) base, .iov_len = len };
-}
-
-static int
-writev_all (int fd, struct iovec *iov, size_t n)
-{
-  while (n > 0)
-    {
-      ssize_t w = writev (fd, iov, n > IOV_MAX ? IOV_MAX : (int) n);
-      if (w < 0 && errno == EINTR)
-        continue;
-      if (w < 0)
-        return -1;
-      while (n > 0 && (size_t) w >= iov->iov_len)
-        {
-          w -= (ssize_t) iov->iov_len;
-          iov++;
-          n--;
-        }
-      if (n > 0)
-        {
-          iov->iov_base = (char *) iov->iov_base + w;
-          iov->iov_len -= (size_t) w;
-        }
-    }
-  return 0;
-}
-
-static int
-fsync_dir (const char *path)
-{
-  cleanup_free char *copy = xstrdup (path);
-  cleanup_close int dfd = open (dirname (copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-  return dfd < 0 || fsync (dfd) < 0 ? -1 : 0;
-}
-
-/* Write the pieces to "<path>.tmp" and rename it over the ledger.  One
-   temp name is enough: only the lock holder writes, and a temp file left
-   by a writer killed half-way is garbage the next writer replaces.  */
-static int
-replace_file (const struct nr_ledger *l, struct iovec *iov, size_t n, bool sync,
-              nr_error_t *err)
-{
-  cleanup_free char *tmp = xasprintf ("%s.tmp", l->path);
-  cleanup_close int fd = -1;
-  int saved;
-
-  if (unlink (tmp) < 0 && errno != ENOENT)
-    return nr_make_error (err, errno, "remove `%s`", tmp);
-  fd = open (tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0)
-    return nr_make_error (err, errno, "create `%s`", tmp);
-  /* The umask must not narrow (or a hostile one widen) the mode.  */
-  if (fchmod (fd, 0600) < 0 || writev_all (fd, iov, n) < 0 || (sync && fsync (fd) < 0))
-    goto fail;
-  saved = close (fd);
-  fd = -1;
-  if (saved < 0 || rename (tmp, l->path) < 0)
-    goto fail;
-  if (sync && fsync_dir (l->path) < 0)
-    return nr_make_error (err, errno, "fsync the directory of `%s`", l->path);
-  return 0;
-
-fail:
-  saved = errno;
-  unlink (tmp);
-  return nr_make_error (err, saved, "write `%s`", tmp);
-}
-
-int
-nr_ledger_commit (struct nr_ledger *l, nr_error_t *err)
-{
-  static const char more[] = ",\n", last[] = "\n", closing[] = "]}\n";
-  cleanup_free char *header = NULL;
-  cleanup_free char *dir_copy = NULL;
-  cleanup_free struct iovec *iov = NULL;
-  size_t header_len, n = 0;
-
-  if (! l->dirty)
-    return 0;
-  header = header_text (l, &header_len);
-  iov = xmalloc ((2 * l->n_lines + 3) * sizeof (*iov));
-  push_piece (iov, &n, header, header_len);
-  push_piece (iov, &n, last, 1);
-  for (size_t i = 0; i < l->n_lines; i++)
-    {
-      const struct line *ln = &l->lines[i];
-      const char *sep = i + 1 < l->n_lines ? more : last;
-      size_t sep_len = strlen (sep);
-      const char *after = ln->text + ln->len;
-
-      /* A mapped line already followed by the right separator in the
-         mapping is written together with it.  */
-      if (! ln->owned && (size_t) (after - l->map) + sep_len <= l->map_len
-          && memcmp (after, sep, sep_len) == 0)
-        push_piece (iov, &n, ln->text, ln->len + sep_len);
-      else
-        {
-          push_piece (iov, &n, ln->text, ln->len);
-          push_piece (iov, &n, sep, sep_len);
-        }
-    }
-  push_piece (iov, &n, closing, sizeof (closing) - 1);
-
-  if (set_aside (l, err) < 0)
-    return -1;
-  dir_copy = xstrdup (l->path);
-  /* On tmpfs (the default, under /run) a sync buys nothing: the file does
-     not outlive the machine, and rename is atomic against a crash of the
-     process.  On a disk it is what makes the rename durable.  */
-  if (replace_file (l, iov, n, ! path_on_tmpfs (dirname (dir_copy)), err) < 0)
-    return nr_error_wrap (err, "write the ledger");
-  l->dirty = false;
-  return 0;
-}
-
 void
 nr_ledger_close (struct nr_ledger *l)
 {

@@ -1,49 +1,12 @@
 /* numa-runtime: the placement decision.  See placement.h for the rules.  */
 #include <config.h>
 
-#include "placement.h"
+#include "placement_internal.h"
 #include "util.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
 #include <string.h>
-
-/* What one node can still offer this container.  */
-struct node_room
-{
-  const struct nr_node *node;
-  nr_set_t pool;         /* CPUs containers may use: the node's minus reserved */
-  nr_set_t shared;       /* pool minus CPUs held exclusively */
-  int64_t cpu_capacity;  /* |pool| in milli-CPUs */
-  int64_t cpu_free;      /* capacity minus the ledger's load */
-  int64_t mem_capacity;  /* bytes, less the reservation */
-  int64_t mem_free;
-  int64_t huge_free;
-  int exclusive_free;    /* CPUs that could still be given exclusively */
-  int hints;             /* device hints on this node */
-  int64_t load;
-};
-
-/* What the container needs, as placement counts it.  */
-struct demand
-{
-  int64_t millicpus;  /* room it takes on its nodes */
-  bool unlimited;     /* no CPU limit: takes a share, always fits */
-  int64_t memory;
-  int64_t hugepages;
-  int exclusive;      /* CPUs to hold exclusively; 0: shared pool */
-  bool prepaid;       /* its pod's sandbox already charges CPU and memory */
-};
-
-struct context
-{
-  const struct nr_placement_input *in;
-  enum nr_policy policy;
-  enum nr_spread spread;
-  struct node_room *rooms; /* per topo index */
-  struct demand demand;
-  nr_set_t hint_nodes;
-};
 
 enum nr_policy
 nr_effective_policy (const struct nr_request *req, const struct nr_config *config)
@@ -51,8 +14,8 @@ nr_effective_policy (const struct nr_request *req, const struct nr_config *confi
   return req->has_policy ? req->policy : config->policy;
 }
 
-static bool
-strict (const struct context *ctx)
+bool
+placement_strict (const struct context *ctx)
 {
   return ctx->policy == NR_POLICY_RESTRICTED || ctx->policy == NR_POLICY_SINGLE_NUMA_NODE;
 }
@@ -220,68 +183,6 @@ better (const struct context *ctx, const nr_set_t *a, const nr_set_t *b)
   if (la != lb)
     return la < lb;
   return nr_set_next (a, 0) < nr_set_next (b, 0);
-}
-
-/* ---- explaining a refusal --------------------------------------------- */
-
-static char *
-gib (int64_t bytes)
-{
-  return xasprintf ("%.1f GiB", (double) bytes / (double) (INT64_C (1) << 30));
-}
-
-static char *
-describe_request (const struct context *ctx)
-{
-  const struct demand *d = &ctx->demand;
-  const struct nr_request *req = ctx->in->req;
-  cleanup_free char *mem = gib (d->memory);
-  cleanup_free char *hints = NULL;
-  cleanup_free char *cpus = d->unlimited ? xstrdup ("no CPU limit")
-                                         : xasprintf ("%.3g CPUs", (double) d->millicpus / 1000.0);
-  char *out;
-
-  for (size_t h = 0; h < req->n_hints; h++)
-    {
-      char *next = xasprintf ("%s%s%s on node %d", hints ? hints : "", hints ? ", " : "",
-                              req->hints[h].source, req->hints[h].node);
-      free (hints);
-      hints = next;
-    }
-  out = xasprintf ("%s%s, %s memory%s%s%s", cpus, d->exclusive ? " (exclusive)" : "",
-                   d->memory > 0 ? mem : "no", hints ? ", devices: " : "", hints ? hints : "", "");
-  return out;
-}
-
-static char *
-describe_offers (const struct context *ctx)
-{
-  char *out = xstrdup ("");
-
-  for (int i = 0; i < ctx->in->topo->n_nodes; i++)
-    {
-      const struct node_room *r = &ctx->rooms[i];
-      cleanup_free char *mem = gib (r->mem_free > 0 ? r->mem_free : 0);
-      char *next = xasprintf ("%s%snode %d: %.3g CPUs, %s free, %d exclusive CPUs free%s", out,
-                              *out ? "; " : "", r->node->id,
-                              (double) (r->cpu_free > 0 ? r->cpu_free : 0) / 1000.0, mem,
-                              r->exclusive_free, r->hints ? ", has devices" : "");
-      free (out);
-      out = next;
-    }
-  return out;
-}
-
-static int
-refuse (const struct context *ctx, nr_error_t *err, const char *why)
-{
-  cleanup_free char *asked = describe_request (ctx);
-  cleanup_free char *offers = describe_offers (ctx);
-
-  return nr_make_error (err, 0,
-                        "TopologyAffinityError: container %s cannot be placed under policy %s: %s; "
-                        "asked %s; offered %s",
-                        ctx->in->req->id, nr_policy_name (ctx->policy), why, asked, offers);
 }
 
 /* ---- choosing node sets ------------------------------------------------ */
@@ -531,19 +432,19 @@ place_on (const struct context *ctx, const nr_set_t *nodes, const char *what,
   if (nr_set_is_empty (&idx))
     {
       cleanup_free char *list = nr_set_format (nodes);
-      if (strict (ctx))
-        return refuse (ctx, err, "the requested nodes do not exist or have no CPU");
+      if (placement_strict (ctx))
+        return placement_refuse (ctx, err, "the requested nodes do not exist or have no CPU");
       add_warning (out, "%s %s: no such node with CPUs; placing freely", what, list);
       return 1;
     }
   if (ctx->policy == NR_POLICY_SINGLE_NUMA_NODE && nr_set_count (&idx) > 1)
-    return refuse (ctx, err, "asked for several nodes");
+    return placement_refuse (ctx, err, "asked for several nodes");
   if (! fits (ctx, &idx))
     {
       cleanup_free char *list = nr_set_format (nodes);
       cleanup_free char *why = xasprintf ("it does not fit on %s %s", what, list);
-      if (strict (ctx))
-        return refuse (ctx, err, why);
+      if (placement_strict (ctx))
+        return placement_refuse (ctx, err, why);
       add_warning (out, "%s", why);
     }
   if (! nr_set_is_empty (&ctx->hint_nodes) && ! nr_set_is_subset (&ctx->hint_nodes, nodes))
@@ -572,16 +473,16 @@ place_freely (const struct context *ctx, struct nr_placement *out, nr_error_t *e
     {
       int k = req->span < n_usable ? req->span : n_usable;
       if (ctx->policy == NR_POLICY_SINGLE_NUMA_NODE)
-        return refuse (ctx, err, "it asks to span several nodes");
+        return placement_refuse (ctx, err, "it asks to span several nodes");
       if (choose_set (ctx, k, &candidates, true, &chosen)
-          || (! strict (ctx) && choose_set (ctx, k, &candidates, false, &chosen)))
+          || (! placement_strict (ctx) && choose_set (ctx, k, &candidates, false, &chosen)))
         {
           if (! fits (ctx, &chosen))
             add_warning (out, "it does not fit on %d nodes; placed anyway", k);
           finish (ctx, &chosen, out);
           return 0;
         }
-      return refuse (ctx, err, "no set of nodes of that size fits it");
+      return placement_refuse (ctx, err, "no set of nodes of that size fits it");
     }
 
   /* Rule 3: the nodes holding most device hints.  */
@@ -600,8 +501,8 @@ place_freely (const struct context *ctx, struct nr_placement *out, nr_error_t *e
         {
           cleanup_free char *list = nr_set_format (&ctx->hint_nodes);
           cleanup_free char *why = xasprintf ("its devices sit on nodes %s and no node holds all of them", list);
-          if (strict (ctx))
-            return refuse (ctx, err, why);
+          if (placement_strict (ctx))
+            return placement_refuse (ctx, err, why);
           add_warning (out, "%s; chose among the nodes holding most of them, by load", why);
         }
       if (nr_set_is_empty (&preferred))
@@ -615,10 +516,10 @@ place_freely (const struct context *ctx, struct nr_placement *out, nr_error_t *e
       return 0;
     }
   if (ctx->policy == NR_POLICY_SINGLE_NUMA_NODE)
-    return refuse (ctx, err, nr_set_is_empty (&ctx->hint_nodes) ? "it fits on no single node"
+    return placement_refuse (ctx, err, nr_set_is_empty (&ctx->hint_nodes) ? "it fits on no single node"
                                                                  : "it does not fit on its devices' node");
   if (ctx->policy == NR_POLICY_RESTRICTED)
-    return refuse (ctx, err, nr_set_is_empty (&ctx->hint_nodes) ? "it fits on no node"
+    return placement_refuse (ctx, err, nr_set_is_empty (&ctx->hint_nodes) ? "it fits on no node"
                                                                  : "it does not fit on its devices' node");
 
   /* Rule 5 (best-effort): the closest set of nodes that fits.  */

@@ -1,0 +1,70 @@
+/* numa-runtime: the text of a refusal — what the container asked for and
+   what each node could offer — shown to the user like kubelet's
+   TopologyAffinityError.  */
+#include <config.h>
+
+#include "placement_internal.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static char *
+gib (int64_t bytes)
+{
+  return xasprintf ("%.1f GiB", (double) bytes / (double) (INT64_C (1) << 30));
+}
+
+static char *
+describe_request (const struct context *ctx)
+{
+  const struct demand *d = &ctx->demand;
+  const struct nr_request *req = ctx->in->req;
+  cleanup_free char *mem = gib (d->memory);
+  cleanup_free char *hints = NULL;
+  cleanup_free char *cpus = d->unlimited ? xstrdup ("no CPU limit")
+                                         : xasprintf ("%.3g CPUs", (double) d->millicpus / 1000.0);
+  char *out;
+
+  for (size_t h = 0; h < req->n_hints; h++)
+    {
+      char *next = xasprintf ("%s%s%s on node %d", hints ? hints : "", hints ? ", " : "",
+                              req->hints[h].source, req->hints[h].node);
+      free (hints);
+      hints = next;
+    }
+  out = xasprintf ("%s%s, %s memory%s%s%s", cpus, d->exclusive ? " (exclusive)" : "",
+                   d->memory > 0 ? mem : "no", hints ? ", devices: " : "", hints ? hints : "", "");
+  return out;
+}
+
+static char *
+describe_offers (const struct context *ctx)
+{
+  char *out = xstrdup ("");
+
+  for (int i = 0; i < ctx->in->topo->n_nodes; i++)
+    {
+      const struct node_room *r = &ctx->rooms[i];
+      cleanup_free char *mem = gib (r->mem_free > 0 ? r->mem_free : 0);
+      char *next = xasprintf ("%s%snode %d: %.3g CPUs, %s free, %d exclusive CPUs free%s", out,
+                              *out ? "; " : "", r->node->id,
+                              (double) (r->cpu_free > 0 ? r->cpu_free : 0) / 1000.0, mem,
+                              r->exclusive_free, r->hints ? ", has devices" : "");
+      free (out);
+      out = next;
+    }
+  return out;
+}
+
+int
+placement_refuse (const struct context *ctx, nr_error_t *err, const char *why)
+{
+  cleanup_free char *asked = describe_request (ctx);
+  cleanup_free char *offers = describe_offers (ctx);
+
+  return nr_make_error (err, 0,
+                        "TopologyAffinityError: container %s cannot be placed under policy %s: %s; "
+                        "asked %s; offered %s",
+                        ctx->in->req->id, nr_policy_name (ctx->policy), why, asked, offers);
+}
