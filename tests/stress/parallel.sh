@@ -47,6 +47,14 @@ ROOT=$W/root
 SNAPSHOTS=$W/snapshots
 mkdir -p "$SNAPSHOTS" "$W/ops" "$W/bundles" "$W/deleting"
 make_sysfs "$W/sys" 2 "$cpus_per_node" 67108864
+# The snapshot shim needs a dynamically linked numa-runtime (the default
+# build is static-pie); make check hands over a shared-linked build of the
+# same code.
+OBSERVED_RUNTIME=${NUMA_RUNTIME_SHARED:-$NUMA_RUNTIME}
+case $(ldd "$OBSERVED_RUNTIME" 2>&1) in
+*"statically linked"* | *"not a dynamic executable"*)
+	die "$OBSERVED_RUNTIME is statically linked: LD_PRELOAD cannot watch its commits (set NUMA_RUNTIME_SHARED to a shared-linked build)" ;;
+esac
 export NUMA_RUNTIME_CONFIG=$W/numa-runtime.conf
 stress_config "$NUMA_RUNTIME_CONFIG" "$LEDGER" "$W/sys" exclusive restricted
 export NR_SNAPSHOT_LEDGER=$LEDGER NR_SNAPSHOT_DIR=$SNAPSHOTS NR_SNAPSHOT_MARKERS=$W/deleting
@@ -65,7 +73,7 @@ worker() {
 			id=w$w-$seq
 			seq=$((seq + 1))
 			printf '%s' "${specs[RANDOM % 2]}" >"$bundle/config.json"
-			if msg=$(LD_PRELOAD=$SNAPSHOT_SHIM "$NUMA_RUNTIME" --root "$ROOT" \
+			if msg=$(LD_PRELOAD=$SNAPSHOT_SHIM "$OBSERVED_RUNTIME" --root "$ROOT" \
 				create --bundle "$bundle" "$id" 2>&1); then
 				echo "create $id ok"
 				live+=("$id")
@@ -76,7 +84,7 @@ worker() {
 			k=$((RANDOM % ${#live[@]}))
 			id=${live[k]}
 			: >"$W/deleting/$id"
-			if msg=$(LD_PRELOAD=$SNAPSHOT_SHIM "$NUMA_RUNTIME" --root "$ROOT" \
+			if msg=$(LD_PRELOAD=$SNAPSHOT_SHIM "$OBSERVED_RUNTIME" --root "$ROOT" \
 				delete "$id" 2>&1); then
 				echo "delete $id ok"
 				live=("${live[@]:0:k}" "${live[@]:k+1}")
