@@ -5,6 +5,7 @@
 #include <config.h>
 
 #include "commands.h"
+#include "json.h"
 #include "ledger.h"
 #include "rebuild.h"
 #include "reclaim.h"
@@ -64,60 +65,23 @@ fill_rows (const struct nr_topology *topo, const struct nr_ledger *ledger,
 /* ---- JSON -------------------------------------------------------------- */
 
 static void
-jkey (yajl_gen g, const char *key)
-{
-  yajl_gen_string (g, (const unsigned char *) key, strlen (key));
-}
-
-static void
-jstring (yajl_gen g, const char *key, const char *value)
-{
-  jkey (g, key);
-  if (value)
-    yajl_gen_string (g, (const unsigned char *) value, strlen (value));
-  else
-    yajl_gen_null (g);
-}
-
-static void
-jset (yajl_gen g, const char *key, const nr_set_t *set)
-{
-  cleanup_free char *list = nr_set_format (set);
-  jstring (g, key, list);
-}
-
-static void
-jint (yajl_gen g, const char *key, long long value)
-{
-  jkey (g, key);
-  yajl_gen_integer (g, value);
-}
-
-static void
-jbool (yajl_gen g, const char *key, bool value)
-{
-  jkey (g, key);
-  yajl_gen_bool (g, value);
-}
-
-static void
 json_entry (yajl_gen g, const struct nr_ledger_entry *e, bool alive)
 {
   yajl_gen_map_open (g);
-  jstring (g, "id", e->id);
-  jset (g, "nodes", &e->nodes);
-  jset (g, "cpus", &e->cpus);
-  jset (g, "exclusive_cpus", &e->exclusive);
-  jint (g, "millicpus", e->millicpus);
-  jint (g, "memory", e->memory);
-  jint (g, "hugepages", e->hugepages);
-  jint (g, "load", e->load);
-  jstring (g, "pod", e->pod);
-  jbool (g, "sandbox", e->sandbox);
-  jstring (g, "root", e->root);
-  jint (g, "pid", e->creator_pid);
-  jint (g, "created", e->created);
-  jbool (g, "alive", alive);
+  nr_json_gen_string (g, "id", e->id);
+  nr_json_gen_set (g, "nodes", &e->nodes);
+  nr_json_gen_set (g, "cpus", &e->cpus);
+  nr_json_gen_set (g, "exclusive_cpus", &e->exclusive);
+  nr_json_gen_int (g, "millicpus", e->millicpus);
+  nr_json_gen_int (g, "memory", e->memory);
+  nr_json_gen_int (g, "hugepages", e->hugepages);
+  nr_json_gen_int (g, "load", e->load);
+  nr_json_gen_string (g, "pod", e->pod);
+  nr_json_gen_bool (g, "sandbox", e->sandbox);
+  nr_json_gen_string (g, "root", e->root);
+  nr_json_gen_int (g, "pid", e->creator_pid);
+  nr_json_gen_int (g, "created", e->created);
+  nr_json_gen_bool (g, "alive", alive);
   yajl_gen_map_close (g);
 }
 
@@ -130,28 +94,28 @@ print_json (FILE *out, const struct node_row *rows, int n_rows,
   size_t len;
 
   yajl_gen_map_open (g);
-  jkey (g, "nodes");
+  nr_json_gen_key (g, "nodes");
   yajl_gen_array_open (g);
   for (int i = 0; i < n_rows; i++)
     {
       const struct node_row *r = &rows[i];
       yajl_gen_map_open (g);
-      jint (g, "node", r->node->id);
-      jset (g, "cpus", &r->node->cpus);
-      jset (g, "exclusive_cpus", &r->usage.exclusive);
-      jset (g, "reserved_cpus", &r->reserved_cpus);
-      jint (g, "millicpus", r->usage.millicpus);
-      jint (g, "load", r->usage.load);
-      jint (g, "memory_total", (long long) r->node->memory_total);
-      jint (g, "memory_reserved", r->memory_reserved);
-      jint (g, "memory_allocated", r->usage.memory);
-      jint (g, "memory_free", r->memory_free);
-      jint (g, "hugepages_allocated", r->usage.hugepages);
-      jint (g, "containers", r->usage.containers);
+      nr_json_gen_int (g, "node", r->node->id);
+      nr_json_gen_set (g, "cpus", &r->node->cpus);
+      nr_json_gen_set (g, "exclusive_cpus", &r->usage.exclusive);
+      nr_json_gen_set (g, "reserved_cpus", &r->reserved_cpus);
+      nr_json_gen_int (g, "millicpus", r->usage.millicpus);
+      nr_json_gen_int (g, "load", r->usage.load);
+      nr_json_gen_int (g, "memory_total", (long long) r->node->memory_total);
+      nr_json_gen_int (g, "memory_reserved", r->memory_reserved);
+      nr_json_gen_int (g, "memory_allocated", r->usage.memory);
+      nr_json_gen_int (g, "memory_free", r->memory_free);
+      nr_json_gen_int (g, "hugepages_allocated", r->usage.hugepages);
+      nr_json_gen_int (g, "containers", r->usage.containers);
       yajl_gen_map_close (g);
     }
   yajl_gen_array_close (g);
-  jkey (g, "containers");
+  nr_json_gen_key (g, "containers");
   yajl_gen_array_open (g);
   for (size_t i = 0; i < nr_ledger_count (ledger); i++)
     {

@@ -269,3 +269,55 @@ nr_json_array_remove (yajl_val arr, size_t index)
   memmove (&arr->u.array.values[index], &arr->u.array.values[index + 1], tail * sizeof (yajl_val));
   arr->u.array.len--;
 }
+
+void
+nr_json_gen_key (yajl_gen g, const char *key)
+{
+  yajl_gen_string (g, (const unsigned char *) key, strlen (key));
+}
+
+void
+nr_json_gen_string (yajl_gen g, const char *key, const char *value)
+{
+  nr_json_gen_key (g, key);
+  if (value)
+    yajl_gen_string (g, (const unsigned char *) value, strlen (value));
+  else
+    yajl_gen_null (g);
+}
+
+void
+nr_json_gen_set (yajl_gen g, const char *key, const nr_set_t *set)
+{
+  cleanup_free char *list = nr_set_format (set);
+  nr_json_gen_string (g, key, list);
+}
+
+void
+nr_json_gen_int (yajl_gen g, const char *key, long long value)
+{
+  nr_json_gen_key (g, key);
+  yajl_gen_integer (g, value);
+}
+
+void
+nr_json_gen_bool (yajl_gen g, const char *key, bool value)
+{
+  nr_json_gen_key (g, key);
+  yajl_gen_bool (g, value);
+}
+
+char *
+nr_json_gen_finish (yajl_gen g, size_t *len)
+{
+  const unsigned char *buf;
+  size_t buf_len;
+  char *out;
+
+  yajl_gen_get_buf (g, &buf, &buf_len);
+  out = xstrndup ((const char *) buf, buf_len);
+  if (len)
+    *len = buf_len;
+  yajl_gen_free (g);
+  return out;
+}

@@ -4,10 +4,12 @@
 #ifndef NR_JSON_H
 #define NR_JSON_H
 
+#include "cpuset.h"
 #include "error.h"
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
 void cleanup_json_freep (yajl_val *v);
@@ -53,5 +55,15 @@ yajl_val nr_json_new_bool (bool b);
 void nr_json_array_append (yajl_val arr, yajl_val value);
 /* Remove element INDEX of ARR, freeing it.  */
 void nr_json_array_remove (yajl_val arr, size_t index);
+
+/* Writing object members with yajl's generator: KEY then the value (a
+   NULL string is written as null, a set in list form).  */
+void nr_json_gen_key (yajl_gen g, const char *key);
+void nr_json_gen_string (yajl_gen g, const char *key, const char *value);
+void nr_json_gen_set (yajl_gen g, const char *key, const nr_set_t *set);
+void nr_json_gen_int (yajl_gen g, const char *key, long long value);
+void nr_json_gen_bool (yajl_gen g, const char *key, bool value);
+/* The generator's output as a string the caller frees; frees G.  */
+char *nr_json_gen_finish (yajl_gen g, size_t *len);
 
 #endif

@@ -124,8 +124,8 @@ id_prefix (const char *id, size_t *len)
 {
   yajl_gen g = yajl_gen_alloc (NULL);
   yajl_gen_map_open (g);
-  ledger_gen_string (g, "id", id);
-  return ledger_gen_finish (g, len);
+  nr_json_gen_string (g, "id", id);
+  return nr_json_gen_finish (g, len);
 }
 
 static ssize_t
@@ -268,8 +268,8 @@ nr_ledger_find_pod (const struct nr_ledger *l, const char *pod, struct nr_ledger
     /* `,"pod":"<escaped id>"` as our generator writes it.  */
     yajl_gen g = yajl_gen_alloc (NULL);
     yajl_gen_map_open (g);
-    ledger_gen_string (g, "pod", pod);
-    needle = ledger_gen_finish (g, &needle_len);
+    nr_json_gen_string (g, "pod", pod);
+    needle = nr_json_gen_finish (g, &needle_len);
     needle[0] = ',';
   }
   for (size_t i = 0; i < l->n_lines; i++)

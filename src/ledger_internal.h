@@ -52,14 +52,6 @@ char *ledger_header_text (const struct nr_ledger *l, size_t *len);
    nr_ledger_moved_aside); 0 when there is none.  */
 int ledger_set_aside (struct nr_ledger *l, nr_error_t *err);
 
-/* Writing JSON members with yajl's generator.  */
-void ledger_gen_key (yajl_gen g, const char *key);
-void ledger_gen_string (yajl_gen g, const char *key, const char *value);
-void ledger_gen_set (yajl_gen g, const char *key, const nr_set_t *set);
-void ledger_gen_int (yajl_gen g, const char *key, long long value);
-/* The generator's buffer as a string the caller frees; frees G.  */
-char *ledger_gen_finish (yajl_gen g, size_t *len);
-
 /* Reading members of a parsed object (0 / the empty set when absent).  */
 long long ledger_get_int (yajl_val obj, const char *key);
 int ledger_get_set (yajl_val obj, const char *key, nr_set_t *out, nr_error_t *err);

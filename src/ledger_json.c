@@ -6,80 +6,39 @@
 
 #include <string.h>
 
-void
-ledger_gen_key (yajl_gen g, const char *key)
-{
-  yajl_gen_string (g, (const unsigned char *) key, strlen (key));
-}
-
-void
-ledger_gen_string (yajl_gen g, const char *key, const char *value)
-{
-  ledger_gen_key (g, key);
-  yajl_gen_string (g, (const unsigned char *) value, strlen (value));
-}
-
-void
-ledger_gen_set (yajl_gen g, const char *key, const nr_set_t *set)
-{
-  cleanup_free char *list = nr_set_format (set);
-  ledger_gen_string (g, key, list);
-}
-
-void
-ledger_gen_int (yajl_gen g, const char *key, long long value)
-{
-  ledger_gen_key (g, key);
-  yajl_gen_integer (g, value);
-}
-
-char *
-ledger_gen_finish (yajl_gen g, size_t *len)
-{
-  const unsigned char *buf;
-  size_t buf_len;
-  char *out;
-
-  yajl_gen_get_buf (g, &buf, &buf_len);
-  out = xstrndup ((const char *) buf, buf_len);
-  *len = buf_len;
-  yajl_gen_free (g);
-  return out;
-}
-
 char *
 ledger_entry_to_line (const struct nr_ledger_entry *e, size_t *len)
 {
   yajl_gen g = yajl_gen_alloc (NULL);
 
   yajl_gen_map_open (g);
-  ledger_gen_string (g, "id", e->id);
-  ledger_gen_set (g, "nodes", &e->nodes);
-  ledger_gen_set (g, "cpus", &e->cpus);
-  ledger_gen_set (g, "exclusive_cpus", &e->exclusive);
-  ledger_gen_int (g, "load", e->load);
-  ledger_gen_int (g, "millicpus", e->millicpus);
-  ledger_gen_int (g, "memory", e->memory);
-  ledger_gen_int (g, "hugepages", e->hugepages);
+  nr_json_gen_string (g, "id", e->id);
+  nr_json_gen_set (g, "nodes", &e->nodes);
+  nr_json_gen_set (g, "cpus", &e->cpus);
+  nr_json_gen_set (g, "exclusive_cpus", &e->exclusive);
+  nr_json_gen_int (g, "load", e->load);
+  nr_json_gen_int (g, "millicpus", e->millicpus);
+  nr_json_gen_int (g, "memory", e->memory);
+  nr_json_gen_int (g, "hugepages", e->hugepages);
   if (e->pod)
-    ledger_gen_string (g, "pod", e->pod);
+    nr_json_gen_string (g, "pod", e->pod);
   if (e->sandbox)
     {
-      ledger_gen_key (g, "sandbox");
+      nr_json_gen_key (g, "sandbox");
       yajl_gen_bool (g, 1);
     }
   if (e->kubelet_cpus)
     {
-      ledger_gen_key (g, "kubelet_cpus");
+      nr_json_gen_key (g, "kubelet_cpus");
       yajl_gen_bool (g, 1);
     }
   if (e->root)
-    ledger_gen_string (g, "root", e->root);
-  ledger_gen_int (g, "pid", e->creator_pid);
-  ledger_gen_int (g, "pid_start", (long long) e->creator_start);
-  ledger_gen_int (g, "created", e->created);
+    nr_json_gen_string (g, "root", e->root);
+  nr_json_gen_int (g, "pid", e->creator_pid);
+  nr_json_gen_int (g, "pid_start", (long long) e->creator_start);
+  nr_json_gen_int (g, "created", e->created);
   yajl_gen_map_close (g);
-  return ledger_gen_finish (g, len);
+  return nr_json_gen_finish (g, len);
 }
 
 long long

@@ -22,10 +22,10 @@ ledger_header_text (const struct nr_ledger *l, size_t *len)
   char *out;
 
   yajl_gen_map_open (g);
-  ledger_gen_int (g, "version", LEDGER_VERSION);
-  ledger_gen_string (g, "boot_id", l->boot_id ? l->boot_id : "");
-  ledger_gen_int (g, "reclaim_cursor", (long long) l->reclaim_cursor);
-  ledger_gen_key (g, "nodes");
+  nr_json_gen_int (g, "version", LEDGER_VERSION);
+  nr_json_gen_string (g, "boot_id", l->boot_id ? l->boot_id : "");
+  nr_json_gen_int (g, "reclaim_cursor", (long long) l->reclaim_cursor);
+  nr_json_gen_key (g, "nodes");
   yajl_gen_array_open (g);
   for (size_t i = 0; i < l->n_usage; i++)
     {
@@ -33,17 +33,17 @@ ledger_header_text (const struct nr_ledger *l, size_t *len)
       if (u->containers == 0)
         continue;
       yajl_gen_map_open (g);
-      ledger_gen_int (g, "node", u->node);
-      ledger_gen_int (g, "containers", u->containers);
-      ledger_gen_int (g, "load", u->load);
-      ledger_gen_int (g, "millicpus", u->millicpus);
-      ledger_gen_int (g, "memory", u->memory);
-      ledger_gen_int (g, "hugepages", u->hugepages);
-      ledger_gen_set (g, "exclusive_cpus", &u->exclusive);
+      nr_json_gen_int (g, "node", u->node);
+      nr_json_gen_int (g, "containers", u->containers);
+      nr_json_gen_int (g, "load", u->load);
+      nr_json_gen_int (g, "millicpus", u->millicpus);
+      nr_json_gen_int (g, "memory", u->memory);
+      nr_json_gen_int (g, "hugepages", u->hugepages);
+      nr_json_gen_set (g, "exclusive_cpus", &u->exclusive);
       yajl_gen_map_close (g);
     }
   yajl_gen_array_close (g);
-  ledger_gen_key (g, "containers");
+  nr_json_gen_key (g, "containers");
   yajl_gen_array_open (g);
   /* yajl would close the array and map; we write the entries ourselves,
      so cut its buffer right after the opening bracket.  */
