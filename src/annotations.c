@@ -49,8 +49,7 @@ parse_nodes (struct reader *r, const char *value)
 
   if (nr_set_parse (value, &nodes, NULL) < 0 || nr_set_is_empty (&nodes))
     return xstrdup ("must be a non-empty node list such as 1 or 0-1");
-  if (r->config->annotation_nodes_set
-      && ! nr_set_is_subset (&nodes, &r->config->annotation_nodes))
+  if (r->config->annotation_nodes_set && ! nr_set_is_subset (&nodes, &r->config->annotation_nodes))
     {
       cleanup_free char *allowed = nr_set_format (&r->config->annotation_nodes);
       return xasprintf ("asks for nodes outside [annotations] allowed_nodes = %s", allowed);
@@ -220,13 +219,12 @@ is_strict (const struct reader *r)
 /* Report that annotation SUFFIX (VALUE may be NULL) cannot be used: an
    error when strict (returns -1), else a warning (returns 0).  */
 static int
-refuse (struct reader *r, const char *suffix, const char *value, const char *why,
-        nr_error_t *err)
+refuse (struct reader *r, const char *suffix, const char *value, const char *why, nr_error_t *err)
 {
   cleanup_free char *text = value ? shown (value) : NULL;
-  cleanup_free char *what = value ? xasprintf ("annotation %s%s = `%s`", NR_ANNOTATION_PREFIX,
-                                               suffix, text)
-                                  : xasprintf ("annotation %s%s", NR_ANNOTATION_PREFIX, suffix);
+  cleanup_free char *what =
+      value ? xasprintf ("annotation %s%s = `%s`", NR_ANNOTATION_PREFIX, suffix, text)
+            : xasprintf ("annotation %s%s", NR_ANNOTATION_PREFIX, suffix);
 
   if (is_strict (r))
     return nr_make_error (err, 0, "%s: %s", what, why);
@@ -235,9 +233,8 @@ refuse (struct reader *r, const char *suffix, const char *value, const char *why
 }
 
 int
-nr_annotations_read (yajl_val spec, const struct nr_config *config,
-                     enum nr_policy effective_policy, struct nr_request *req,
-                     nr_error_t *err)
+nr_annotations_read (yajl_val spec, const struct nr_config *config, enum nr_policy effective_policy,
+                     struct nr_request *req, nr_error_t *err)
 {
   yajl_val annotations = nr_json_get (spec, "annotations");
   struct reader r = { config, effective_policy, req };
@@ -271,8 +268,9 @@ nr_annotations_read (yajl_val spec, const struct nr_config *config,
         why = xstrdup ("not honoured on this node ([annotations] honoured)");
       else
         why = known[i].parse (&r, v->u.string);
-      if (why && refuse (&r, known[i].suffix, v->type == yajl_t_string ? v->u.string : NULL,
-                         why, err) < 0)
+      if (why
+          && refuse (&r, known[i].suffix, v->type == yajl_t_string ? v->u.string : NULL, why, err)
+                 < 0)
         return -1;
     }
 

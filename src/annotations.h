@@ -36,7 +36,6 @@
    forbidden value is an error; otherwise it is logged as a warning and
    ignored.  Returns 0, or -1 with *ERR filled.  */
 int nr_annotations_read (yajl_val spec, const struct nr_config *config,
-                         enum nr_policy effective_policy, struct nr_request *req,
-                         nr_error_t *err);
+                         enum nr_policy effective_policy, struct nr_request *req, nr_error_t *err);
 
 #endif

@@ -35,8 +35,7 @@ set_env (yajl_val spec, const char *name, const char *value, nr_error_t *err)
 }
 
 int
-nr_apply_placement (yajl_val spec, const struct nr_placement *placement,
-                    nr_error_t *err)
+nr_apply_placement (yajl_val spec, const struct nr_placement *placement, nr_error_t *err)
 {
   yajl_val linux_obj, resources, cpu;
   cleanup_free char *cpus = nr_set_format (&placement->cpus);

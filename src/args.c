@@ -26,7 +26,7 @@ struct flag_spec
   const char *name;  /* long name, without dashes */
   const char *alias; /* short alias or NULL */
   enum flag_kind kind;
-  size_t offset;     /* offset of the field in struct nr_args, or SIZE_MAX */
+  size_t offset; /* offset of the field in struct nr_args, or SIZE_MAX */
 };
 
 #define FIELD(f) offsetof (struct nr_args, f)
@@ -64,16 +64,16 @@ static const struct flag_spec command_flags[] = {
 };
 
 /* `update` takes many value flags (--cpu-period 100000 ...).  */
-static const char *const update_value_flags[]
-    = { "blkio-weight", "cpu-period", "cpu-quota", "cpu-share", "cpu-rt-period",
-        "cpu-rt-runtime", "cpuset-cpus", "cpuset-mems", "kernel-memory",
-        "kernel-memory-tcp", "memory", "memory-reservation", "memory-swap",
-        "pids-limit", "l3-cache-schema", "mem-bw-schema", "cpu-idle", NULL };
+static const char *const update_value_flags[] = {
+  "blkio-weight",   "cpu-period",         "cpu-quota",   "cpu-share",     "cpu-rt-period",
+  "cpu-rt-runtime", "cpuset-cpus",        "cpuset-mems", "kernel-memory", "kernel-memory-tcp",
+  "memory",         "memory-reservation", "memory-swap", "pids-limit",    "l3-cache-schema",
+  "mem-bw-schema",  "cpu-idle",           NULL
+};
 
 /* Split "-name", "--name", "--name=value" into NAME (len) and VALUE.  */
 static bool
-split_flag (const char *arg, const char **name, size_t *name_len,
-            const char **value)
+split_flag (const char *arg, const char **name, size_t *name_len, const char **value)
 {
   if (arg[0] != '-' || arg[1] == '\0')
     return false;
@@ -116,8 +116,7 @@ store_flag (struct nr_args *out, const struct flag_spec *f, const char *value)
   if (f->kind == FLAG_VALUE)
     *(const char **) ((char *) out + f->offset) = value;
   else
-    *(bool *) ((char *) out + f->offset)
-        = value == NULL || strcmp (value, "false") != 0;
+    *(bool *) ((char *) out + f->offset) = value == NULL || strcmp (value, "false") != 0;
 }
 
 int

@@ -80,9 +80,8 @@ add_locality_hints (yajl_val spec, const struct nr_config *config, struct nr_req
 }
 
 static void
-fill_entry (struct nr_ledger_entry *e, const struct nr_args *args,
-            const struct nr_config *config, const struct nr_request *req,
-            const struct nr_placement *p)
+fill_entry (struct nr_ledger_entry *e, const struct nr_args *args, const struct nr_config *config,
+            const struct nr_request *req, const struct nr_placement *p)
 {
   memset (e, 0, sizeof (*e));
   e->id = (char *) args->id;
@@ -144,8 +143,7 @@ roll_back (const struct nr_args *args, const struct nr_config *config, struct nr
 }
 
 int
-nr_cmd_create (const struct nr_args *args, const struct nr_config *config,
-               nr_error_t *err)
+nr_cmd_create (const struct nr_args *args, const struct nr_config *config, nr_error_t *err)
 {
   cleanup_free char *runtime = NULL;
   cleanup_free char *boot_id = NULL;
@@ -209,8 +207,8 @@ nr_cmd_create (const struct nr_args *args, const struct nr_config *config,
   usage = xmalloc0 ((size_t) topo.n_nodes * sizeof (*usage));
   for (int i = 0; i < topo.n_nodes; i++)
     nr_ledger_usage (ledger, topo.nodes[i].id, &usage[i]);
-  input = (struct nr_placement_input) { .topo = &topo, .usage = usage, .req = &req,
-                                        .config = config };
+  input =
+      (struct nr_placement_input){ .topo = &topo, .usage = usage, .req = &req, .config = config };
   if (find_pod_nodes (ledger, &req, &input, err) < 0)
     goto out;
   if (may_get_exclusive_cpus (&req, config))

@@ -10,8 +10,7 @@
 #include "util.h"
 
 int
-nr_cmd_delete (const struct nr_args *args, const struct nr_config *config,
-               nr_error_t *err)
+nr_cmd_delete (const struct nr_args *args, const struct nr_config *config, nr_error_t *err)
 {
   cleanup_free char *runtime = NULL;
   cleanup_free char *boot_id = NULL;

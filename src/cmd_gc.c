@@ -24,8 +24,7 @@ print_released (const struct nr_ledger_entry *e, void *data)
 }
 
 int
-nr_cmd_gc (const struct nr_args *args, const struct nr_config *config,
-           nr_error_t *err)
+nr_cmd_gc (const struct nr_args *args, const struct nr_config *config, nr_error_t *err)
 {
   cleanup_free char *boot_id = nr_read_boot_id (config->proc_root);
   cleanup_ledger struct nr_ledger *ledger = NULL;
@@ -35,8 +34,8 @@ nr_cmd_gc (const struct nr_args *args, const struct nr_config *config,
     return -1;
   nr_ledger_recover (ledger, nr_args_root (args), config, NULL);
   before = nr_ledger_count (ledger);
-  if (nr_reclaim_each (ledger, config->proc_root, SIZE_MAX, print_released, NULL,
-                       &reclaimed, err) < 0
+  if (nr_reclaim_each (ledger, config->proc_root, SIZE_MAX, print_released, NULL, &reclaimed, err)
+          < 0
       || nr_ledger_commit (ledger, err) < 0)
     return nr_error_wrap (err, "gc");
   temps = nr_ledger_remove_stale_temps (ledger);

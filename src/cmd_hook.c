@@ -49,8 +49,7 @@ oci_state_free (struct oci_state *state)
 /* Parse the state JSON in TEXT into STATE (caller frees with
    oci_state_free).  NEED_PID: the stage runs with a live process.  */
 static int
-parse_state (const char *text, size_t len, bool need_pid,
-             struct oci_state *state, nr_error_t *err)
+parse_state (const char *text, size_t len, bool need_pid, struct oci_state *state, nr_error_t *err)
 {
   cleanup_json yajl_val root = NULL;
   const char *id;
@@ -88,8 +87,7 @@ ledger_exists (const char *path)
 }
 
 static int
-hook_poststop (const struct nr_config *config, const struct oci_state *state,
-               nr_error_t *err)
+hook_poststop (const struct nr_config *config, const struct oci_state *state, nr_error_t *err)
 {
   cleanup_ledger struct nr_ledger *ledger = NULL;
   cleanup_free char *boot_id = NULL;
@@ -113,8 +111,7 @@ hook_poststop (const struct nr_config *config, const struct oci_state *state,
    file: the kernel keeps it equal to the cpuset cgroup's CPUs (online
    ones), on cgroup v1 and v2 alike.  */
 static int
-read_cpus_allowed (const char *proc_root, long long pid, nr_set_t *cpus,
-                   nr_error_t *err)
+read_cpus_allowed (const char *proc_root, long long pid, nr_set_t *cpus, nr_error_t *err)
 {
   static const char key[] = "Cpus_allowed_list:";
   cleanup_free char *path = xasprintf ("%s/%lld/status", proc_root, pid);
@@ -147,8 +144,7 @@ read_cpus_allowed (const char *proc_root, long long pid, nr_set_t *cpus,
 /* Compare the container's cpuset with its ledger entry.  Returns -1 only
    for trouble reading either; a mismatch is a warning and 0.  */
 static int
-verify_cpuset (const struct nr_config *config, const struct oci_state *state,
-               nr_error_t *err)
+verify_cpuset (const struct nr_config *config, const struct oci_state *state, nr_error_t *err)
 {
   cleanup_ledger struct nr_ledger *ledger = NULL;
   cleanup_free char *boot_id = NULL;
@@ -182,8 +178,7 @@ verify_cpuset (const struct nr_config *config, const struct oci_state *state,
 }
 
 static int
-hook_prestart (const struct nr_config *config, const struct oci_state *state,
-               nr_error_t *err)
+hook_prestart (const struct nr_config *config, const struct oci_state *state, nr_error_t *err)
 {
   nr_error_t check_err = NULL;
 
@@ -206,8 +201,7 @@ static const struct
 };
 
 int
-nr_cmd_hook (const struct nr_args *args, const struct nr_config *config,
-             nr_error_t *err)
+nr_cmd_hook (const struct nr_args *args, const struct nr_config *config, nr_error_t *err)
 {
   cleanup_free char *text = NULL;
   struct oci_state state = { 0 };

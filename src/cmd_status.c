@@ -35,8 +35,8 @@ want_json (const struct nr_args *args)
   for (int i = args->command_index + 1; i < args->argc; i++)
     {
       const char *a = args->argv[i];
-      if (strcmp (a, "--json") == 0 || strcmp (a, "-json") == 0
-          || strcmp (a, "--json=true") == 0 || strcmp (a, "-json=true") == 0)
+      if (strcmp (a, "--json") == 0 || strcmp (a, "-json") == 0 || strcmp (a, "--json=true") == 0
+          || strcmp (a, "-json=true") == 0)
         return true;
     }
   return false;
@@ -86,8 +86,8 @@ json_entry (yajl_gen g, const struct nr_ledger_entry *e, bool alive)
 }
 
 static void
-print_json (FILE *out, const struct node_row *rows, int n_rows,
-            const struct nr_ledger *ledger, const struct nr_config *config)
+print_json (FILE *out, const struct node_row *rows, int n_rows, const struct nr_ledger *ledger,
+            const struct nr_config *config)
 {
   yajl_gen g = yajl_gen_alloc (NULL);
   const unsigned char *buf;
@@ -166,13 +166,13 @@ or_dash (const char *s)
 }
 
 static void
-print_table (FILE *out, const struct node_row *rows, int n_rows,
-             const struct nr_ledger *ledger, const struct nr_config *config)
+print_table (FILE *out, const struct node_row *rows, int n_rows, const struct nr_ledger *ledger,
+             const struct nr_config *config)
 {
   char total[32], alloc[32], avail[32];
 
   fprintf (out, "%-5s %-16s %-16s %9s %9s %9s %10s\n", "NODE", "CPUS", "EXCLUSIVE", "MEM-TOTAL",
-          "MEM-ALLOC", "MEM-FREE", "CONTAINERS");
+           "MEM-ALLOC", "MEM-FREE", "CONTAINERS");
   for (int i = 0; i < n_rows; i++)
     {
       const struct node_row *r = &rows[i];
@@ -183,12 +183,12 @@ print_table (FILE *out, const struct node_row *rows, int n_rows,
       human_bytes (r->usage.memory, alloc, sizeof (alloc));
       human_bytes (r->memory_free, avail, sizeof (avail));
       fprintf (out, "%-5d %-16s %-16s %9s %9s %9s %10d\n", r->node->id, or_dash (cpus),
-              or_dash (excl), total, alloc, avail, r->usage.containers);
+               or_dash (excl), total, alloc, avail, r->usage.containers);
     }
   if (nr_ledger_count (ledger) == 0)
     return;
-  fprintf (out, "\n%-5s %-16s %-16s %9s %-20s %-5s %s\n", "NODES", "CPUS", "EXCLUSIVE",
-           "MEMORY", "CREATED", "STATE", "CONTAINER");
+  fprintf (out, "\n%-5s %-16s %-16s %9s %-20s %-5s %s\n", "NODES", "CPUS", "EXCLUSIVE", "MEMORY",
+           "CREATED", "STATE", "CONTAINER");
   for (size_t i = 0; i < nr_ledger_count (ledger); i++)
     {
       struct nr_ledger_entry e;
@@ -223,8 +223,7 @@ print_table (FILE *out, const struct node_row *rows, int n_rows,
 }
 
 int
-nr_cmd_status (const struct nr_args *args, const struct nr_config *config,
-               nr_error_t *err)
+nr_cmd_status (const struct nr_args *args, const struct nr_config *config, nr_error_t *err)
 {
   cleanup_free char *boot_id = nr_read_boot_id (config->proc_root);
   cleanup_ledger struct nr_ledger *ledger = NULL;

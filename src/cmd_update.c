@@ -195,8 +195,10 @@ update_resources (const char *runtime, const struct nr_args *args,
   size_t len = 0, edited_len = 0;
   int status = 0;
 
-  if (from_stdin ? read_fd (STDIN_FILENO, RESOURCES_MAX_SIZE, "the resources on stdin", &text, &len, err) < 0
-                 : read_file (args->resources, RESOURCES_MAX_SIZE, &text, &len, err) < 0)
+  if (from_stdin
+          ? read_fd (STDIN_FILENO, RESOURCES_MAX_SIZE, "the resources on stdin", &text, &len, err)
+                < 0
+          : read_file (args->resources, RESOURCES_MAX_SIZE, &text, &len, err) < 0)
     {
       if (! from_stdin)
         {
@@ -225,8 +227,8 @@ update_resources (const char *runtime, const struct nr_args *args,
 }
 
 static int
-update_flags (const char *runtime, const struct nr_args *args,
-              const struct nr_ledger_entry *entry, nr_error_t *err)
+update_flags (const char *runtime, const struct nr_args *args, const struct nr_ledger_entry *entry,
+              nr_error_t *err)
 {
   cleanup_free char **argv = NULL;
   cleanup_free char *nodes = nr_set_format (&entry->nodes);

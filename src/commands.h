@@ -9,21 +9,15 @@
 #include "conf.h"
 #include "error.h"
 
-int nr_cmd_create (const struct nr_args *args, const struct nr_config *config,
-                   nr_error_t *err);
-int nr_cmd_delete (const struct nr_args *args, const struct nr_config *config,
-                   nr_error_t *err);
-int nr_cmd_gc (const struct nr_args *args, const struct nr_config *config,
-               nr_error_t *err);
-int nr_cmd_status (const struct nr_args *args, const struct nr_config *config,
-                   nr_error_t *err);
+int nr_cmd_create (const struct nr_args *args, const struct nr_config *config, nr_error_t *err);
+int nr_cmd_delete (const struct nr_args *args, const struct nr_config *config, nr_error_t *err);
+int nr_cmd_gc (const struct nr_args *args, const struct nr_config *config, nr_error_t *err);
+int nr_cmd_status (const struct nr_args *args, const struct nr_config *config, nr_error_t *err);
 /* `update`: keeps a placed container's cpuset on its node(s); returns the
    runtime's exit status when it ran it as a child.  */
-int nr_cmd_update (const struct nr_args *args, const struct nr_config *config,
-                   nr_error_t *err);
+int nr_cmd_update (const struct nr_args *args, const struct nr_config *config, nr_error_t *err);
 
 /* `hook prestart|poststop`: read the OCI state on stdin (see cmd_hook.c).  */
-int nr_cmd_hook (const struct nr_args *args, const struct nr_config *config,
-                 nr_error_t *err);
+int nr_cmd_hook (const struct nr_args *args, const struct nr_config *config, nr_error_t *err);
 
 #endif

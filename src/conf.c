@@ -87,11 +87,28 @@ nr_parse_size (const char *text, int64_t *out)
     return -1;
   switch (*end)
     {
-    case 'k': case 'K': shift = 10; end++; break;
-    case 'm': case 'M': shift = 20; end++; break;
-    case 'g': case 'G': shift = 30; end++; break;
-    case 't': case 'T': shift = 40; end++; break;
-    default: break;
+    case 'k':
+    case 'K':
+      shift = 10;
+      end++;
+      break;
+    case 'm':
+    case 'M':
+      shift = 20;
+      end++;
+      break;
+    case 'g':
+    case 'G':
+      shift = 30;
+      end++;
+      break;
+    case 't':
+    case 'T':
+      shift = 40;
+      end++;
+      break;
+    default:
+      break;
     }
   if (*end == 'i' && shift)
     end++;
@@ -304,8 +321,7 @@ on_ini_entry (void *user, const char *section, const char *key, const char *valu
   for (size_t i = 0; i < sizeof (known_keys) / sizeof (known_keys[0]); i++)
     {
       const char *why;
-      if (strcmp (known_keys[i].section, section) != 0
-          || strcmp (known_keys[i].key, key) != 0)
+      if (strcmp (known_keys[i].section, section) != 0 || strcmp (known_keys[i].key, key) != 0)
         continue;
       why = known_keys[i].parse (state->config, value);
       if (why && state->problem == NULL)
@@ -332,8 +348,7 @@ set_defaults (struct nr_config *config)
 }
 
 int
-nr_config_load_file (struct nr_config *config, const char *path,
-                     bool must_exist, nr_error_t *err)
+nr_config_load_file (struct nr_config *config, const char *path, bool must_exist, nr_error_t *err)
 {
   struct parse_state state = { config, NULL };
   cleanup_file FILE *f = NULL;

@@ -34,26 +34,26 @@ enum nr_mpol
 
 struct nr_config
 {
-  char *path;               /* the file read, or NULL when defaults only */
-  char *runtime_path;       /* [runtime] path; NULL: search PATH */
-  char *ledger_path;        /* [ledger] path */
-  char *sysfs_root;         /* [topology] sysfs_root */
-  char *proc_root;          /* [topology] proc_root */
-  enum nr_policy policy;    /* [placement] policy */
-  bool cpu_exclusive;       /* [placement] cpu_allocation = exclusive */
-  nr_set_t reserved_cpus;   /* [placement] reserved_cpus: never handed out */
-  int64_t reserved_memory;  /* [placement] reserved_memory: bytes kept free per node */
+  char *path;                    /* the file read, or NULL when defaults only */
+  char *runtime_path;            /* [runtime] path; NULL: search PATH */
+  char *ledger_path;             /* [ledger] path */
+  char *sysfs_root;              /* [topology] sysfs_root */
+  char *proc_root;               /* [topology] proc_root */
+  enum nr_policy policy;         /* [placement] policy */
+  bool cpu_exclusive;            /* [placement] cpu_allocation = exclusive */
+  nr_set_t reserved_cpus;        /* [placement] reserved_cpus: never handed out */
+  int64_t reserved_memory;       /* [placement] reserved_memory: bytes kept free per node */
   int64_t best_effort_millicpus; /* [placement] best_effort_share */
-  enum nr_spread spread;    /* [placement] multi_node = pack|distribute */
-  bool kubelet_override;    /* [placement] kubelet_cpuset = override (else respect) */
-  bool update_narrow;       /* [placement] update_cpuset = respect-placement (else pass-through) */
-  enum nr_mpol memory_policy; /* [memory] policy */
+  enum nr_spread spread;         /* [placement] multi_node = pack|distribute */
+  bool kubelet_override;         /* [placement] kubelet_cpuset = override (else respect) */
+  bool update_narrow; /* [placement] update_cpuset = respect-placement (else pass-through) */
+  enum nr_mpol memory_policy;   /* [memory] policy */
   bool seccomp_allow_mempolicy; /* [seccomp] allow_mempolicy */
   bool annotations_enabled;     /* [annotations] enabled */
   char *annotation_keys;        /* [annotations] honoured: comma list of key suffixes, NULL = all */
   nr_set_t annotation_nodes;    /* [annotations] allowed_nodes; empty = any */
   bool annotation_nodes_set;
-  bool annotations_may_weaken;  /* [annotations] allow_weaker_policy */
+  bool annotations_may_weaken; /* [annotations] allow_weaker_policy */
 };
 
 /* Load the config from $NUMA_RUNTIME_CONFIG, else the default path.  A
@@ -62,8 +62,8 @@ struct nr_config
 int nr_config_load (struct nr_config *config, nr_error_t *err);
 
 /* Load from PATH; MUST_EXIST says whether a missing file is an error.  */
-int nr_config_load_file (struct nr_config *config, const char *path,
-                         bool must_exist, nr_error_t *err);
+int nr_config_load_file (struct nr_config *config, const char *path, bool must_exist,
+                         nr_error_t *err);
 
 void nr_config_free (struct nr_config *config);
 

@@ -140,8 +140,8 @@ append_to_log_file (enum nr_log_level level, const char *msg)
     line = xasprintf ("{\"level\":\"%s\",\"msg\":\"numa-runtime: %s\",\"time\":\"%s\"}\n",
                       level_name (level), escaped, stamp);
   else
-    line = xasprintf ("time=\"%s\" level=%s msg=\"numa-runtime: %s\"\n", stamp,
-                      level_name (level), escaped);
+    line = xasprintf ("time=\"%s\" level=%s msg=\"numa-runtime: %s\"\n", stamp, level_name (level),
+                      escaped);
   /* One write () so concurrent writers never interleave within a line.  */
   if (write (fd, line, strlen (line)) < 0)
     return;
@@ -170,8 +170,7 @@ nr_log (enum nr_log_level level, const char *fmt, ...)
       for (char *p = msg; *p; p++)
         if (*p == '\n')
           *p = ' ';
-      fprintf (stderr, "numa-runtime: %s%s\n",
-               level == NR_LOG_WARNING ? "warning: " : "", msg);
+      fprintf (stderr, "numa-runtime: %s%s\n", level == NR_LOG_WARNING ? "warning: " : "", msg);
       errno = saved_errno;
     }
 }

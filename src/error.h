@@ -23,8 +23,7 @@ int nr_make_error (nr_error_t *err, int errno_, const char *fmt, ...)
     __attribute__ ((format (printf, 3, 4)));
 
 /* Prefix the message in *ERR with context ("context: message").  Returns -1.  */
-int nr_error_wrap (nr_error_t *err, const char *fmt, ...)
-    __attribute__ ((format (printf, 2, 3)));
+int nr_error_wrap (nr_error_t *err, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 
 void nr_error_release (nr_error_t *err);
 
@@ -42,8 +41,7 @@ void nr_log_init (const char *log_path, const char *log_format, bool debug);
 
 /* Write one message.  Errors go to stderr and the log file; warnings to the
    log file, or stderr when there is none; info/debug only with --debug.  */
-void nr_log (enum nr_log_level level, const char *fmt, ...)
-    __attribute__ ((format (printf, 2, 3)));
+void nr_log (enum nr_log_level level, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 
 #define nr_warn(...) nr_log (NR_LOG_WARNING, __VA_ARGS__)
 #define nr_debug(...) nr_log (NR_LOG_DEBUG, __VA_ARGS__)

@@ -39,8 +39,9 @@ nr_json_parse (const char *text, size_t len, yajl_val *out, nr_error_t *err)
   if (strlen (text) != len)
     return nr_make_error (err, 0, "invalid JSON: contains a NUL byte");
   if (has_nul_escape (text, len))
-    return nr_make_error (err, 0, "a string holds \\u0000 (NUL), which numa-runtime cannot "
-                                  "carry through unchanged");
+    return nr_make_error (err, 0,
+                          "a string holds \\u0000 (NUL), which numa-runtime cannot "
+                          "carry through unchanged");
   errbuf[0] = '\0';
   v = yajl_tree_parse (text, errbuf, sizeof (errbuf));
   if (v == NULL)
@@ -173,8 +174,8 @@ nr_json_set (yajl_val obj, const char *key, yajl_val value)
 }
 
 int
-nr_json_ensure_object (yajl_val obj, const char *key, const char *where,
-                       yajl_val *out, nr_error_t *err)
+nr_json_ensure_object (yajl_val obj, const char *key, const char *where, yajl_val *out,
+                       nr_error_t *err)
 {
   yajl_val v = nr_json_get (obj, key);
 

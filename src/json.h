@@ -38,8 +38,8 @@ void nr_json_set (yajl_val obj, const char *key, yajl_val value);
 
 /* Member KEY of OBJ as an object, created (or replacing a null) when
    absent.  Fails when the member exists with another type.  */
-int nr_json_ensure_object (yajl_val obj, const char *key, const char *where,
-                           yajl_val *out, nr_error_t *err);
+int nr_json_ensure_object (yajl_val obj, const char *key, const char *where, yajl_val *out,
+                           nr_error_t *err);
 
 /* Remove member KEY from OBJ (every occurrence).  */
 void nr_json_remove (yajl_val obj, const char *key);

@@ -18,7 +18,6 @@
 #include <time.h>
 #include <yajl/yajl_gen.h>
 
-
 /* ---- per-node sums --------------------------------------------------- */
 
 static struct nr_node_usage *
@@ -52,7 +51,8 @@ account (struct nr_ledger *l, const struct nr_ledger_entry *e, int sign)
   int n = nr_set_count (&e->nodes);
   int k = 0;
 
-  for (int node = nr_set_next (&e->nodes, 0); node >= 0; node = nr_set_next (&e->nodes, node + 1), k++)
+  for (int node = nr_set_next (&e->nodes, 0); node >= 0;
+       node = nr_set_next (&e->nodes, node + 1), k++)
     {
       struct nr_node_usage *u = usage_slot (l, node);
       u->containers += sign;
@@ -478,8 +478,8 @@ ledger_set_aside (struct nr_ledger *l, nr_error_t *err)
 {
   if (! l->aside_pending)
     return 0;
-  if (link (l->path, l->moved_aside) < 0 && errno != ENOENT
-      && rename (l->path, l->moved_aside) < 0 && errno != ENOENT)
+  if (link (l->path, l->moved_aside) < 0 && errno != ENOENT && rename (l->path, l->moved_aside) < 0
+      && errno != ENOENT)
     return nr_make_error (err, errno, "move the unreadable ledger `%s` aside", l->path);
   l->aside_pending = false;
   return 0;
@@ -569,8 +569,7 @@ nr_read_boot_id (const char *proc_root)
 }
 
 int
-nr_ledger_open (const char *path, const char *boot_id, struct nr_ledger **out,
-                nr_error_t *err)
+nr_ledger_open (const char *path, const char *boot_id, struct nr_ledger **out, nr_error_t *err)
 {
   struct nr_ledger *l = xmalloc0 (sizeof (*l));
   cleanup_ledger struct nr_ledger *owned = l;

@@ -28,20 +28,20 @@
 struct nr_ledger_entry
 {
   char *id;
-  nr_set_t nodes;     /* the node(s) it was placed on */
-  nr_set_t cpus;      /* the cpuset written into its spec */
-  nr_set_t exclusive; /* CPUs it holds to itself (subset of cpus) */
-  int64_t load;       /* milli-CPUs it weighs on its nodes (placement's unit) */
-  int64_t millicpus;  /* milli-CPUs requested (0: no limit) */
-  int64_t memory;     /* bytes requested (0: no limit) */
-  int64_t hugepages;  /* bytes of hugepages requested */
-  char *pod;          /* sandbox id of its pod, or NULL */
-  bool sandbox;       /* the entry is a pod sandbox: it holds the pod's node */
-  bool kubelet_cpus;  /* its cpuset is kubelet's (kept, not chosen by us) */
-  char *root;         /* runtime state root (--root) to check liveness */
-  int creator_pid;    /* the numa-runtime (then runtime) process creating it */
+  nr_set_t nodes;         /* the node(s) it was placed on */
+  nr_set_t cpus;          /* the cpuset written into its spec */
+  nr_set_t exclusive;     /* CPUs it holds to itself (subset of cpus) */
+  int64_t load;           /* milli-CPUs it weighs on its nodes (placement's unit) */
+  int64_t millicpus;      /* milli-CPUs requested (0: no limit) */
+  int64_t memory;         /* bytes requested (0: no limit) */
+  int64_t hugepages;      /* bytes of hugepages requested */
+  char *pod;              /* sandbox id of its pod, or NULL */
+  bool sandbox;           /* the entry is a pod sandbox: it holds the pod's node */
+  bool kubelet_cpus;      /* its cpuset is kubelet's (kept, not chosen by us) */
+  char *root;             /* runtime state root (--root) to check liveness */
+  int creator_pid;        /* the numa-runtime (then runtime) process creating it */
   uint64_t creator_start; /* its start time in clock ticks since boot */
-  int64_t created;    /* unix time */
+  int64_t created;        /* unix time */
 };
 
 /* Per-node sums over the entries.  An entry on several nodes counts an
@@ -62,8 +62,7 @@ struct nr_ledger;
 /* Open the ledger at PATH for update: create its directory (0700) and lock
    file, take the exclusive flock, read it.  BOOT_ID (may be NULL) is the
    current boot's id: a ledger from another boot starts empty.  */
-int nr_ledger_open (const char *path, const char *boot_id,
-                    struct nr_ledger **out, nr_error_t *err);
+int nr_ledger_open (const char *path, const char *boot_id, struct nr_ledger **out, nr_error_t *err);
 
 /* Write the ledger if it changed (temp file + rename; fsync unless it is
    on tmpfs).  The lock stays held until nr_ledger_close.  */
@@ -75,28 +74,27 @@ void cleanup_ledgerp (struct nr_ledger **ledger);
 #define cleanup_ledger __attribute__ ((cleanup (cleanup_ledgerp)))
 
 /* Usage of NODE (zeroes when no entry is on it).  */
-void nr_ledger_usage (const struct nr_ledger *ledger, int node,
-                      struct nr_node_usage *out);
+void nr_ledger_usage (const struct nr_ledger *ledger, int node, struct nr_node_usage *out);
 
 /* Number of entries.  */
 size_t nr_ledger_count (const struct nr_ledger *ledger);
 
 /* Read entry I (0 <= I < count) into OUT, which the caller releases with
    nr_ledger_entry_free.  */
-int nr_ledger_entry_at (const struct nr_ledger *ledger, size_t i,
-                        struct nr_ledger_entry *out, nr_error_t *err);
+int nr_ledger_entry_at (const struct nr_ledger *ledger, size_t i, struct nr_ledger_entry *out,
+                        nr_error_t *err);
 
 /* What liveness needs of entry I: OUT gets its id, root, creator pid and
    start time, everything else zero; release it with nr_ledger_entry_free.
    Read straight from the line when it is in the form numa-runtime writes,
    which costs a fraction of nr_ledger_entry_at: reclaim looks at dozens
    of entries on every create.  */
-int nr_ledger_entry_brief_at (const struct nr_ledger *ledger, size_t i,
-                              struct nr_ledger_entry *out, nr_error_t *err);
+int nr_ledger_entry_brief_at (const struct nr_ledger *ledger, size_t i, struct nr_ledger_entry *out,
+                              nr_error_t *err);
 
 /* Find ID.  Returns 1 and fills OUT when present, 0 when absent.  */
-int nr_ledger_find (const struct nr_ledger *ledger, const char *id,
-                    struct nr_ledger_entry *out, nr_error_t *err);
+int nr_ledger_find (const struct nr_ledger *ledger, const char *id, struct nr_ledger_entry *out,
+                    nr_error_t *err);
 
 /* The entry that fixes POD's node(s): the pod's sandbox entry (id == POD),
    else the first entry of a container of that pod.  1 when found.  */

@@ -40,7 +40,7 @@ struct nr_ledger
   bool dirty;
   char *moved_aside;
   bool aside_pending; /* the unreadable file is still at PATH */
-  char *map; /* the file as read (read-only mapping), or NULL */
+  char *map;          /* the file as read (read-only mapping), or NULL */
   size_t map_len;
 };
 

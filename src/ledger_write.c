@@ -60,7 +60,7 @@ push_piece (struct iovec *iov, size_t *n, const char *base, size_t len)
   if (*n > 0 && (const char *) iov[*n - 1].iov_base + iov[*n - 1].iov_len == base)
     iov[*n - 1].iov_len += len;
   else
-    iov[(*n)++] = (struct iovec) { .iov_base = (void *) base, .iov_len = len };
+    iov[(*n)++] = (struct iovec){ .iov_base = (void *) base, .iov_len = len };
 }
 
 static int
@@ -101,8 +101,7 @@ fsync_dir (const char *path)
    temp name is enough: only the lock holder writes, and a temp file left
    by a writer killed half-way is garbage the next writer replaces.  */
 static int
-replace_file (const struct nr_ledger *l, struct iovec *iov, size_t n, bool sync,
-              nr_error_t *err)
+replace_file (const struct nr_ledger *l, struct iovec *iov, size_t n, bool sync, nr_error_t *err)
 {
   cleanup_free char *tmp = xasprintf ("%s.tmp", l->path);
   cleanup_close int fd = -1;

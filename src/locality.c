@@ -26,12 +26,12 @@ static const struct
 {
   unsigned major, minor;
 } pseudo_devices[] = {
-  { 1, 3 },  { 1, 5 },    /* null, zero */
-  { 1, 7 },  { 1, 8 },    /* full, random */
-  { 1, 9 },  { 5, 0 },    /* urandom, tty */
-  { 5, 1 },  { 5, 2 },    /* console, ptmx */
+  { 1, 3 },    { 1, 5 },    /* null, zero */
+  { 1, 7 },    { 1, 8 },    /* full, random */
+  { 1, 9 },    { 5, 0 },    /* urandom, tty */
+  { 5, 1 },    { 5, 2 },    /* console, ptmx */
   { 10, 229 }, { 10, 200 }, /* fuse, net/tun */
-  { 10, 232 },            /* kvm */
+  { 10, 232 },              /* kvm */
 };
 
 /* Kubelet volumes holding a few small files (configuration, credentials,
@@ -139,8 +139,8 @@ device_number_hints (struct locality_walk *w, const char *path, bool block, unsi
     }
   for (size_t i = 0; i < reached.n; i++)
     {
-      cleanup_free char *source
-          = device_source (reached.kind, path, major, minor, reached.items[i].via);
+      cleanup_free char *source =
+          device_source (reached.kind, path, major, minor, reached.items[i].via);
       add_hint_once (w->req, reached.items[i].node, source);
     }
   nr_reached_free (&reached);
@@ -319,11 +319,10 @@ mount_hints (struct locality_walk *w, yajl_val mount)
      backed by no block device.  */
   if (! S_ISDIR (st.st_mode) || major (st.st_dev) == 0 || ! sysfs_ready (w))
     return;
-  if (volume_hints (&w->sysfs, w->req, destination, major (st.st_dev), minor (st.st_dev), &err)
-      < 0)
+  if (volume_hints (&w->sysfs, w->req, destination, major (st.st_dev), minor (st.st_dev), &err) < 0)
     {
-      cleanup_free char *what = xasprintf ("volume %s (%u:%u)", destination, major (st.st_dev),
-                                           minor (st.st_dev));
+      cleanup_free char *what =
+          xasprintf ("volume %s (%u:%u)", destination, major (st.st_dev), minor (st.st_dev));
       warn_source (w->req, what, &err);
     }
 }
@@ -334,7 +333,7 @@ bool
 nr_locality_ifname_valid (const char *name)
 {
   static const char allowed[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                 "0123456789_.:-";
+                                "0123456789_.:-";
   size_t len = strlen (name);
 
   return len >= 1 && len <= 15 && strspn (name, allowed) == len && strcmp (name, ".") != 0
@@ -409,8 +408,8 @@ split_nics (char *value, char **names, size_t *n_names, nr_error_t *err)
                                 NR_NICS_ANNOTATION, shown);
         }
       if (*n_names == MAX_NICS)
-        return nr_make_error (err, 0, "annotation %s: more than %d interfaces",
-                              NR_NICS_ANNOTATION, MAX_NICS);
+        return nr_make_error (err, 0, "annotation %s: more than %d interfaces", NR_NICS_ANNOTATION,
+                              MAX_NICS);
       names[(*n_names)++] = name;
     }
   return 0;

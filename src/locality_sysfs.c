@@ -443,8 +443,8 @@ static int
 iommu_group_nodes (const struct nr_sysfs *sysfs, const char *group, struct nr_reached_list *out,
                    nr_error_t *err)
 {
-  cleanup_free char *devices_dir
-      = xasprintf ("%s/kernel/iommu_groups/%s/devices", sysfs->root, group);
+  cleanup_free char *devices_dir =
+      xasprintf ("%s/kernel/iommu_groups/%s/devices", sysfs->root, group);
   cleanup_dir_list struct dir_list members = { 0 };
 
   out->kind = NR_REACH_VFIO;
@@ -498,8 +498,8 @@ nr_sysfs_char_nodes (const struct nr_sysfs *sysfs, unsigned major, unsigned mino
 /* ---- network interfaces -------------------------------------------- */
 
 int
-nr_sysfs_net_nodes (const struct nr_sysfs *sysfs, const char *ifname,
-                    struct nr_reached_list *out, nr_error_t *err)
+nr_sysfs_net_nodes (const struct nr_sysfs *sysfs, const char *ifname, struct nr_reached_list *out,
+                    nr_error_t *err)
 {
   cleanup_free char *link = xasprintf ("%s/class/net/%s", sysfs->root, ifname);
   cleanup_free char *dir = NULL;

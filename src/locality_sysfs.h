@@ -14,7 +14,7 @@
 
 struct nr_sysfs
 {
-  char *root;       /* realpath of the sysfs root, owned */
+  char *root; /* realpath of the sysfs root, owned */
   size_t root_len;
   const char *proc_root; /* borrowed */
 };

@@ -47,8 +47,8 @@ static const struct
 #define N_OCI_MODES (sizeof (oci_modes) / sizeof (oci_modes[0]))
 
 /* The modes numa-runtime may write (see nr_mpol_kernel_mode).  */
-#define MODES_WE_WRITE                                                                    \
-  ((1u << MPOL_BIND) | (1u << MPOL_PREFERRED) | (1u << MPOL_PREFERRED_MANY)               \
+#define MODES_WE_WRITE                                                                             \
+  ((1u << MPOL_BIND) | (1u << MPOL_PREFERRED) | (1u << MPOL_PREFERRED_MANY)                        \
    | (1u << MPOL_INTERLEAVE))
 
 int
@@ -76,8 +76,7 @@ nr_mpol_oci_name (int kmode)
 }
 
 enum nr_mpol
-nr_mempolicy_choose (const struct nr_config *config, const struct nr_request *req,
-                     bool distributed)
+nr_mempolicy_choose (const struct nr_config *config, const struct nr_request *req, bool distributed)
 {
   if (req->has_mpol)
     return req->mpol;
@@ -132,7 +131,8 @@ run_features (const char *runtime, char **out, bool *exited_ok, nr_error_t *err)
       int null_fd = open ("/dev/null", O_RDWR | O_CLOEXEC);
       /* Only stdout is ours to read; the runtime's chatter on stderr must
          not reach the engine, which reads our stderr as the error.  */
-      if (dup2 (fds[1], 1) < 0 || (null_fd >= 0 && (dup2 (null_fd, 0) < 0 || dup2 (null_fd, 2) < 0)))
+      if (dup2 (fds[1], 1) < 0
+          || (null_fd >= 0 && (dup2 (null_fd, 0) < 0 || dup2 (null_fd, 2) < 0)))
         _exit (127);
       execl (runtime, runtime, "features", (char *) NULL);
       _exit (127);
@@ -295,8 +295,8 @@ cache_store (const char *cache, const struct identity *id, unsigned modes)
 }
 
 int
-nr_runtime_memory_policy_modes (const char *runtime, const char *cache_dir,
-                                unsigned *modes, nr_error_t *err)
+nr_runtime_memory_policy_modes (const char *runtime, const char *cache_dir, unsigned *modes,
+                                nr_error_t *err)
 {
   cleanup_free char *cache = cache_dir ? xasprintf ("%s/" CACHE_FILE, cache_dir) : NULL;
   cleanup_free char *text = NULL;
@@ -330,7 +330,7 @@ int
 nr_runtime_supports_memory_policy (const char *runtime, const char *cache_dir, bool *out,
                                    nr_error_t *err)
 {
-  unsigned modes;
+  unsigned modes = 0;
 
   if (nr_runtime_memory_policy_modes (runtime, cache_dir, &modes, err) < 0)
     return -1;
@@ -341,8 +341,7 @@ nr_runtime_supports_memory_policy (const char *runtime, const char *cache_dir, b
 /* ---- handing it over ------------------------------------------------------ */
 
 int
-nr_mempolicy_write_spec (yajl_val spec, enum nr_mpol mode, const nr_set_t *nodes,
-                         nr_error_t *err)
+nr_mempolicy_write_spec (yajl_val spec, enum nr_mpol mode, const nr_set_t *nodes, nr_error_t *err)
 {
   cleanup_free char *list = nr_set_format (nodes);
   yajl_val linux_obj, mpol;
@@ -352,8 +351,9 @@ nr_mempolicy_write_spec (yajl_val spec, enum nr_mpol mode, const nr_set_t *nodes
   if (nr_json_ensure_object (spec, "linux", "linux", &linux_obj, err) < 0)
     return -1;
   mpol = nr_json_new_object ();
-  nr_json_set (mpol, "mode",
-               nr_json_new_string (nr_mpol_oci_name (nr_mpol_kernel_mode (mode, nr_set_count (nodes)))));
+  nr_json_set (
+      mpol, "mode",
+      nr_json_new_string (nr_mpol_oci_name (nr_mpol_kernel_mode (mode, nr_set_count (nodes)))));
   nr_json_set (mpol, "nodes", nr_json_new_string (list));
   nr_json_set (linux_obj, "memoryPolicy", mpol);
   return 0;

@@ -42,8 +42,8 @@ enum nr_mpol nr_mempolicy_choose (const struct nr_config *config, const struct n
    inode, size, mtime), so an upgraded runtime is asked again.  CACHE_DIR
    may be NULL (no cache).  Fails only when RUNTIME cannot be run or does
    not answer in time.  */
-int nr_runtime_memory_policy_modes (const char *runtime, const char *cache_dir,
-                                    unsigned *modes, nr_error_t *err);
+int nr_runtime_memory_policy_modes (const char *runtime, const char *cache_dir, unsigned *modes,
+                                    nr_error_t *err);
 
 /* *OUT: RUNTIME accepts linux.memoryPolicy with every mode numa-runtime
    writes (bind, preferred, preferred-many, interleave).  */
@@ -63,7 +63,7 @@ int nr_mempolicy_apply_self (enum nr_mpol mode, const nr_set_t *nodes, nr_error_
 /* How create hands over the memory policy.  */
 struct nr_mempolicy_plan
 {
-  bool apply_self;   /* set_mempolicy before exec'ing the runtime */
+  bool apply_self; /* set_mempolicy before exec'ing the runtime */
   enum nr_mpol mode;
   nr_set_t nodes;
 };

@@ -20,8 +20,7 @@ placement_strict (const struct context *ctx)
   return ctx->policy == NR_POLICY_RESTRICTED || ctx->policy == NR_POLICY_SINGLE_NUMA_NODE;
 }
 
-static void
-add_warning (struct nr_placement *out, const char *fmt, ...)
+static void add_warning (struct nr_placement *out, const char *fmt, ...)
     __attribute__ ((format (printf, 2, 3)));
 
 static void
@@ -500,7 +499,8 @@ place_freely (const struct context *ctx, struct nr_placement *out, nr_error_t *e
       if (nr_set_count (&ctx->hint_nodes) > 1)
         {
           cleanup_free char *list = nr_set_format (&ctx->hint_nodes);
-          cleanup_free char *why = xasprintf ("its devices sit on nodes %s and no node holds all of them", list);
+          cleanup_free char *why =
+              xasprintf ("its devices sit on nodes %s and no node holds all of them", list);
           if (placement_strict (ctx))
             return placement_refuse (ctx, err, why);
           add_warning (out, "%s; chose among the nodes holding most of them, by load", why);
@@ -516,11 +516,15 @@ place_freely (const struct context *ctx, struct nr_placement *out, nr_error_t *e
       return 0;
     }
   if (ctx->policy == NR_POLICY_SINGLE_NUMA_NODE)
-    return placement_refuse (ctx, err, nr_set_is_empty (&ctx->hint_nodes) ? "it fits on no single node"
-                                                                 : "it does not fit on its devices' node");
+    return placement_refuse (ctx, err,
+                             nr_set_is_empty (&ctx->hint_nodes)
+                                 ? "it fits on no single node"
+                                 : "it does not fit on its devices' node");
   if (ctx->policy == NR_POLICY_RESTRICTED)
-    return placement_refuse (ctx, err, nr_set_is_empty (&ctx->hint_nodes) ? "it fits on no node"
-                                                                 : "it does not fit on its devices' node");
+    return placement_refuse (ctx, err,
+                             nr_set_is_empty (&ctx->hint_nodes)
+                                 ? "it fits on no node"
+                                 : "it does not fit on its devices' node");
 
   /* Rule 5 (best-effort): the closest set of nodes that fits.  */
   for (int k = 2; k <= n_usable; k++)

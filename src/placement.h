@@ -49,22 +49,20 @@ struct nr_placement
   bool keep_mems;     /* the spec's mems stay as they are (kubelet's) */
   bool interleave;    /* distribute mode: interleave memory over nodes */
   /* What the ledger entry charges on its nodes.  */
-  int64_t load;       /* milli-CPUs of room it takes */
+  int64_t load; /* milli-CPUs of room it takes */
   int64_t millicpus;
   int64_t memory;
   int64_t hugepages;
-  char *warning;      /* a compromise worth logging, or NULL; owned */
+  char *warning; /* a compromise worth logging, or NULL; owned */
 };
 
 /* The policy in force for REQ: its annotation's, else the config's.  */
-enum nr_policy nr_effective_policy (const struct nr_request *req,
-                                    const struct nr_config *config);
+enum nr_policy nr_effective_policy (const struct nr_request *req, const struct nr_config *config);
 
 /* Decide where IN->req goes.  Fails, with a message naming what was asked
    and what each node could offer, only when the policy forbids every
    possibility.  */
-int nr_place (const struct nr_placement_input *in, struct nr_placement *out,
-              nr_error_t *err);
+int nr_place (const struct nr_placement_input *in, struct nr_placement *out, nr_error_t *err);
 
 void nr_placement_free (struct nr_placement *placement);
 
@@ -73,7 +71,7 @@ void nr_placement_free (struct nr_placement *placement);
 /* Pick COUNT CPUs out of AVAILABLE, whole cores first (cores from
    TOPO->thread_siblings when loaded), lowest numbers first.  Returns the
    number picked (less than COUNT when AVAILABLE is short).  */
-int nr_pick_cpus (const struct nr_topology *topo, const nr_set_t *available,
-                  int count, nr_set_t *picked);
+int nr_pick_cpus (const struct nr_topology *topo, const nr_set_t *available, int count,
+                  nr_set_t *picked);
 
 #endif

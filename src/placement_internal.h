@@ -8,27 +8,27 @@
 struct node_room
 {
   const struct nr_node *node;
-  nr_set_t pool;         /* CPUs containers may use: the node's minus reserved */
-  nr_set_t shared;       /* pool minus CPUs held exclusively */
-  int64_t cpu_capacity;  /* |pool| in milli-CPUs */
-  int64_t cpu_free;      /* capacity minus the ledger's load */
-  int64_t mem_capacity;  /* bytes, less the reservation */
+  nr_set_t pool;        /* CPUs containers may use: the node's minus reserved */
+  nr_set_t shared;      /* pool minus CPUs held exclusively */
+  int64_t cpu_capacity; /* |pool| in milli-CPUs */
+  int64_t cpu_free;     /* capacity minus the ledger's load */
+  int64_t mem_capacity; /* bytes, less the reservation */
   int64_t mem_free;
   int64_t huge_free;
-  int exclusive_free;    /* CPUs that could still be given exclusively */
-  int hints;             /* device hints on this node */
+  int exclusive_free; /* CPUs that could still be given exclusively */
+  int hints;          /* device hints on this node */
   int64_t load;
 };
 
 /* What the container needs, as placement counts it.  */
 struct demand
 {
-  int64_t millicpus;  /* room it takes on its nodes */
-  bool unlimited;     /* no CPU limit: takes a share, always fits */
+  int64_t millicpus; /* room it takes on its nodes */
+  bool unlimited;    /* no CPU limit: takes a share, always fits */
   int64_t memory;
   int64_t hugepages;
-  int exclusive;      /* CPUs to hold exclusively; 0: shared pool */
-  bool prepaid;       /* its pod's sandbox already charges CPU and memory */
+  int exclusive; /* CPUs to hold exclusively; 0: shared pool */
+  bool prepaid;  /* its pod's sandbox already charges CPU and memory */
 };
 
 struct context

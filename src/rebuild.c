@@ -56,9 +56,9 @@ nodes_of_cpus (const struct nr_topology *topo, const nr_set_t *cpus, nr_set_t *n
    numa-runtime left alone), -1 on error.  TAKEN is the union of the
    exclusive CPUs of the entries rebuilt so far.  */
 static int
-entry_from_spec (yajl_val spec, const char *id, const char *root,
-                 const struct nr_config *config, const struct nr_topology *topo,
-                 const nr_set_t *taken, struct nr_ledger_entry *e, nr_error_t *err)
+entry_from_spec (yajl_val spec, const char *id, const char *root, const struct nr_config *config,
+                 const struct nr_topology *topo, const nr_set_t *taken, struct nr_ledger_entry *e,
+                 nr_error_t *err)
 {
   struct nr_request req;
   int cpu_count;
@@ -105,8 +105,8 @@ entry_from_spec (yajl_val spec, const char *id, const char *root,
    Returns 1 when an entry was added, 0 when there was nothing to add.  */
 static int
 rebuild_one (struct nr_ledger *l, const char *root, const char *name,
-             const struct nr_config *config, const struct nr_topology *topo,
-             nr_set_t *taken, nr_error_t *err)
+             const struct nr_config *config, const struct nr_topology *topo, nr_set_t *taken,
+             nr_error_t *err)
 {
   cleanup_free char *state_path = xasprintf ("%s/%s/state.json", root, name);
   cleanup_free char *text = NULL;
@@ -145,10 +145,8 @@ rebuild_one (struct nr_ledger *l, const char *root, const char *name,
 }
 
 int
-nr_rebuild_from_state (struct nr_ledger *l, const char *root,
-                       const struct nr_config *config,
-                       const struct nr_topology *topo, size_t *added,
-                       nr_error_t *err)
+nr_rebuild_from_state (struct nr_ledger *l, const char *root, const struct nr_config *config,
+                       const struct nr_topology *topo, size_t *added, nr_error_t *err)
 {
   cleanup_dir DIR *dir = opendir (root);
   struct dirent *de;
@@ -197,8 +195,8 @@ nr_rebuild_from_state (struct nr_ledger *l, const char *root,
 }
 
 void
-nr_ledger_recover (struct nr_ledger *l, const char *root,
-                   const struct nr_config *config, const struct nr_topology *topo)
+nr_ledger_recover (struct nr_ledger *l, const char *root, const struct nr_config *config,
+                   const struct nr_topology *topo)
 {
   const char *moved = nr_ledger_moved_aside (l);
   nr_error_t err = NULL;

@@ -25,17 +25,14 @@
    a spec has cpus but no mems.  Containers whose state or spec cannot be
    read are skipped with a warning.  *ADDED (may be NULL) gets the number
    of entries added.  Fails only when ROOT exists but cannot be listed.  */
-int nr_rebuild_from_state (struct nr_ledger *l, const char *root,
-                           const struct nr_config *config,
-                           const struct nr_topology *topo, size_t *added,
-                           nr_error_t *err);
+int nr_rebuild_from_state (struct nr_ledger *l, const char *root, const struct nr_config *config,
+                           const struct nr_topology *topo, size_t *added, nr_error_t *err);
 
 /* Call right after nr_ledger_open: when the ledger file was moved aside,
    say so at error level (the admin must look at it) and rebuild from the
    state under ROOT.  Never fails: a rebuild that goes wrong is logged and
    the ledger keeps whatever was recovered, so creation keeps working.  */
-void nr_ledger_recover (struct nr_ledger *l, const char *root,
-                        const struct nr_config *config,
+void nr_ledger_recover (struct nr_ledger *l, const char *root, const struct nr_config *config,
                         const struct nr_topology *topo);
 
 #endif

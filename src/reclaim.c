@@ -68,8 +68,7 @@ nr_entry_alive (const struct nr_ledger_entry *e, const char *proc_root)
 
 int
 nr_reclaim_each (struct nr_ledger *l, const char *proc_root, size_t budget,
-                 nr_reclaim_fn on_reclaim, void *data, size_t *reclaimed,
-                 nr_error_t *err)
+                 nr_reclaim_fn on_reclaim, void *data, size_t *reclaimed, nr_error_t *err)
 {
   size_t count = nr_ledger_count (l);
   size_t to_check = budget < count ? budget : count;
@@ -122,8 +121,8 @@ nr_reclaim_each (struct nr_ledger *l, const char *proc_root, size_t budget,
 }
 
 int
-nr_reclaim (struct nr_ledger *l, const char *proc_root, size_t budget,
-            size_t *reclaimed, nr_error_t *err)
+nr_reclaim (struct nr_ledger *l, const char *proc_root, size_t budget, size_t *reclaimed,
+            nr_error_t *err)
 {
   return nr_reclaim_each (l, proc_root, budget, NULL, NULL, reclaimed, err);
 }

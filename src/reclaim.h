@@ -41,12 +41,11 @@ typedef void (*nr_reclaim_fn) (const struct nr_ledger_entry *e, void *data);
    passed to ON_RECLAIM (may be NULL).  *RECLAIMED (may be NULL) gets the
    number removed.  Changes are in memory: the caller commits.  */
 int nr_reclaim_each (struct nr_ledger *l, const char *proc_root, size_t budget,
-                     nr_reclaim_fn on_reclaim, void *data, size_t *reclaimed,
-                     nr_error_t *err);
+                     nr_reclaim_fn on_reclaim, void *data, size_t *reclaimed, nr_error_t *err);
 
 /* nr_reclaim_each without a callback.  */
-int nr_reclaim (struct nr_ledger *l, const char *proc_root, size_t budget,
-                size_t *reclaimed, nr_error_t *err);
+int nr_reclaim (struct nr_ledger *l, const char *proc_root, size_t budget, size_t *reclaimed,
+                nr_error_t *err);
 
 /* Entries a create checks: enough that every entry is looked at on each
    create on realistic nodes (a few hundred containers at most), bounded so

@@ -8,10 +8,10 @@
 #include <string.h>
 
 /* Annotations engines write to tie a container to its pod.  */
-static const char *const sandbox_id_keys[]
-    = { "io.kubernetes.cri.sandbox-id", "io.kubernetes.cri-o.SandboxID", NULL };
-static const char *const container_type_keys[]
-    = { "io.kubernetes.cri.container-type", "io.kubernetes.cri-o.ContainerType", NULL };
+static const char *const sandbox_id_keys[] = { "io.kubernetes.cri.sandbox-id",
+                                               "io.kubernetes.cri-o.SandboxID", NULL };
+static const char *const container_type_keys[] = { "io.kubernetes.cri.container-type",
+                                                   "io.kubernetes.cri-o.ContainerType", NULL };
 
 static const char *
 first_annotation (yajl_val annotations, const char *const *keys)
@@ -91,14 +91,14 @@ read_pod_resources (yajl_val annotations, struct nr_request *req)
   int64_t memory = annotation_number (annotations, "io.kubernetes.cri.sandbox-memory");
 
   if (quota > 0 && req->millicpus == 0)
-    req->millicpus = (quota * 1000 + (period > 0 ? period : 100000) - 1) / (period > 0 ? period : 100000);
+    req->millicpus =
+        (quota * 1000 + (period > 0 ? period : 100000) - 1) / (period > 0 ? period : 100000);
   if (memory > 0 && req->memory == 0)
     req->memory = memory;
 }
 
 int
-nr_request_from_spec (yajl_val spec, const char *id, struct nr_request *req,
-                      nr_error_t *err)
+nr_request_from_spec (yajl_val spec, const char *id, struct nr_request *req, nr_error_t *err)
 {
   static const char *const resources_path[] = { "linux", "resources", NULL };
   yajl_val resources = nr_json_get_path (spec, resources_path);

@@ -19,26 +19,26 @@ struct nr_hint
 
 struct nr_request
 {
-  const char *id;      /* container id, borrowed from argv */
-  int64_t millicpus;   /* from quota/period, else shares; 0: no CPU limit */
-  int64_t memory;      /* linux.resources.memory.limit in bytes; 0: none */
-  int64_t hugepages;   /* sum of linux.resources.hugepageLimits */
-  bool has_cpus;       /* linux.resources.cpu.cpus was already set */
+  const char *id;    /* container id, borrowed from argv */
+  int64_t millicpus; /* from quota/period, else shares; 0: no CPU limit */
+  int64_t memory;    /* linux.resources.memory.limit in bytes; 0: none */
+  int64_t hugepages; /* sum of linux.resources.hugepageLimits */
+  bool has_cpus;     /* linux.resources.cpu.cpus was already set */
   nr_set_t cpus;
-  bool has_mems;       /* linux.resources.cpu.mems was already set */
+  bool has_mems; /* linux.resources.cpu.mems was already set */
   nr_set_t mems;
-  char *pod;           /* the pod's sandbox id (own id for a sandbox), owned */
-  bool sandbox;        /* this container is a pod sandbox */
+  char *pod;             /* the pod's sandbox id (own id for a sandbox), owned */
+  bool sandbox;          /* this container is a pod sandbox */
   struct nr_hint *hints; /* device/volume locality, owned */
   size_t n_hints;
 
   /* Per-pod control from annotations (annotations.c), already checked
      against the admin's bounds in the config.  */
-  bool opt_out;               /* leave this container alone */
+  bool opt_out; /* leave this container alone */
   bool has_policy;
   enum nr_policy policy;
-  nr_set_t nodes_wanted;      /* empty: any node */
-  int span;                   /* nodes asked for; 0: as many as needed */
+  nr_set_t nodes_wanted; /* empty: any node */
+  int span;              /* nodes asked for; 0: as many as needed */
   bool has_spread;
   enum nr_spread spread;
   bool has_exclusive;
@@ -48,8 +48,7 @@ struct nr_request
 };
 
 /* Read what the container of SPEC (document root) needs.  */
-int nr_request_from_spec (yajl_val spec, const char *id, struct nr_request *req,
-                          nr_error_t *err);
+int nr_request_from_spec (yajl_val spec, const char *id, struct nr_request *req, nr_error_t *err);
 
 /* Append a hint (SOURCE copied).  */
 void nr_request_add_hint (struct nr_request *req, int node, const char *source);

@@ -33,7 +33,8 @@ static char *
 search_path (const char *name)
 {
   const char *env = getenv ("PATH");
-  cleanup_free char *copy = xstrdup (env && *env ? env : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+  cleanup_free char *copy =
+      xstrdup (env && *env ? env : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
   char *save = NULL;
 
   for (char *dir = strtok_r (copy, ":", &save); dir; dir = strtok_r (NULL, ":", &save))
@@ -55,8 +56,8 @@ nr_runtime_resolve (const struct nr_config *config, char **path, nr_error_t *err
 
   if (configured)
     {
-      cleanup_free char *found = strchr (configured, '/') ? xstrdup (configured)
-                                                         : search_path (configured);
+      cleanup_free char *found =
+          strchr (configured, '/') ? xstrdup (configured) : search_path (configured);
       if (found == NULL || ! is_executable (found))
         return nr_make_error (err, found ? errno : 0,
                               "the runtime `%s` ([runtime] path) is not an executable file",
@@ -72,8 +73,9 @@ nr_runtime_resolve (const struct nr_config *config, char **path, nr_error_t *err
   for (const char *const *c = candidates; *c; c++)
     if ((*path = search_path (*c)))
       return 0;
-  return nr_make_error (err, 0, "no OCI runtime found: neither runc nor crun is on PATH; "
-                                "set [runtime] path in the config file");
+  return nr_make_error (err, 0,
+                        "no OCI runtime found: neither runc nor crun is on PATH; "
+                        "set [runtime] path in the config file");
 }
 
 int

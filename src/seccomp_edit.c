@@ -9,8 +9,8 @@
 #include <string.h>
 #include <sys/capability.h>
 
-static const char *const mempolicy_syscalls[]
-    = { "mbind", "set_mempolicy", "get_mempolicy", "set_mempolicy_home_node", NULL };
+static const char *const mempolicy_syscalls[] = { "mbind", "set_mempolicy", "get_mempolicy",
+                                                  "set_mempolicy_home_node", NULL };
 
 /* OCI profiles name at most this many architectures (runtime-spec lists
    about twenty).  */
@@ -167,7 +167,8 @@ nr_seccomp_allow_syscalls (yajl_val spec, const char *const *names, nr_error_t *
   for (const char *const *name = names; *name; name++)
     {
       bool named = false;
-      for (size_t r = 0; syscalls && syscalls->type == yajl_t_array && r < syscalls->u.array.len; r++)
+      for (size_t r = 0; syscalls && syscalls->type == yajl_t_array && r < syscalls->u.array.len;
+           r++)
         named = named || rule_names (syscalls->u.array.values[r], *name);
       if (named)
         nr_debug ("seccomp: %s has its own rule; left as it is", *name);

@@ -9,8 +9,7 @@
 #include <sys/stat.h>
 
 int
-nr_spec_load (const char *bundle, const char *config_file, struct nr_spec *spec,
-              nr_error_t *err)
+nr_spec_load (const char *bundle, const char *config_file, struct nr_spec *spec, nr_error_t *err)
 {
   struct stat st;
 

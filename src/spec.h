@@ -25,8 +25,8 @@ struct nr_spec
 
 /* Load the spec of BUNDLE (CONFIG_FILE overrides bundle/config.json; a
    relative CONFIG_FILE is taken relative to the bundle, as crun does).  */
-int nr_spec_load (const char *bundle, const char *config_file,
-                  struct nr_spec *spec, nr_error_t *err);
+int nr_spec_load (const char *bundle, const char *config_file, struct nr_spec *spec,
+                  nr_error_t *err);
 
 /* Write the edited document over the file atomically (temp file in the
    same directory, fsync, rename), keeping mode and owner.  */

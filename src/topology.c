@@ -86,8 +86,8 @@ read_distances (const char *sysfs_root, struct nr_topology *topo)
   topo->distance = xmalloc0 ((size_t) (n * n) * sizeof (int));
   for (int i = 0; i < n; i++)
     {
-      cleanup_free char *path = xasprintf ("%s/" NODE_DIR "/node%d/distance",
-                                           sysfs_root, topo->nodes[i].id);
+      cleanup_free char *path =
+          xasprintf ("%s/" NODE_DIR "/node%d/distance", sysfs_root, topo->nodes[i].id);
       char buf[4096];
       bool ok = read_small_file (path, buf, sizeof (buf)) == 0;
       char *p = buf;
@@ -187,15 +187,17 @@ nr_topology_load_siblings (const char *sysfs_root, struct nr_topology *topo)
 {
   int last = -1;
 
-  for (int c = nr_set_next (&topo->online_cpus, 0); c >= 0; c = nr_set_next (&topo->online_cpus, c + 1))
+  for (int c = nr_set_next (&topo->online_cpus, 0); c >= 0;
+       c = nr_set_next (&topo->online_cpus, c + 1))
     last = c;
   free (topo->thread_siblings);
   topo->n_siblings = last + 1;
   topo->thread_siblings = xmalloc0 ((size_t) (last + 1) * sizeof (nr_set_t));
-  for (int c = nr_set_next (&topo->online_cpus, 0); c >= 0; c = nr_set_next (&topo->online_cpus, c + 1))
+  for (int c = nr_set_next (&topo->online_cpus, 0); c >= 0;
+       c = nr_set_next (&topo->online_cpus, c + 1))
     {
-      cleanup_free char *path = xasprintf ("%s/devices/system/cpu/cpu%d/topology/thread_siblings_list",
-                                           sysfs_root, c);
+      cleanup_free char *path =
+          xasprintf ("%s/devices/system/cpu/cpu%d/topology/thread_siblings_list", sysfs_root, c);
       char buf[1024];
       nr_set_t *sib = &topo->thread_siblings[c];
 

@@ -11,9 +11,9 @@
 struct nr_node
 {
   int id;
-  nr_set_t cpus;          /* online CPUs of the node */
-  uint64_t memory_total;  /* bytes */
-  uint64_t memory_free;   /* bytes, at load time */
+  nr_set_t cpus;            /* online CPUs of the node */
+  uint64_t memory_total;    /* bytes */
+  uint64_t memory_free;     /* bytes, at load time */
   uint64_t hugepages_total; /* bytes, all sizes */
   uint64_t hugepages_free;  /* bytes */
 };
@@ -35,15 +35,13 @@ struct nr_topology
 /* Read the topology under SYSFS_ROOT ("/sys" on a real host).  A kernel
    without NUMA support (no devices/system/node) is one node 0 holding every
    online CPU.  */
-int nr_topology_load (const char *sysfs_root, struct nr_topology *topo,
-                      nr_error_t *err);
+int nr_topology_load (const char *sysfs_root, struct nr_topology *topo, nr_error_t *err);
 
 /* Index of node ID in topo->nodes, or -1.  */
 int nr_topology_index (const struct nr_topology *topo, int id);
 
 /* Union of the CPUs of the nodes in NODES.  */
-void nr_topology_cpus_of (const struct nr_topology *topo, const nr_set_t *nodes,
-                          nr_set_t *cpus);
+void nr_topology_cpus_of (const struct nr_topology *topo, const nr_set_t *nodes, nr_set_t *cpus);
 
 /* Distance between nodes with index I and J.  */
 int nr_topology_distance (const struct nr_topology *topo, int i, int j);

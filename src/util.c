@@ -132,8 +132,7 @@ read_fd (int fd, size_t max_size, const char *what, char **out, size_t *len, nr_
 }
 
 int
-read_file (const char *path, size_t max_size, char **out, size_t *len,
-           nr_error_t *err)
+read_file (const char *path, size_t max_size, char **out, size_t *len, nr_error_t *err)
 {
   cleanup_close int fd = -1;
   cleanup_free char *what = NULL;
@@ -147,8 +146,8 @@ read_file (const char *path, size_t max_size, char **out, size_t *len,
   if (! S_ISREG (st.st_mode))
     return nr_make_error (err, 0, "`%s` is not a regular file", path);
   if ((size_t) st.st_size > max_size)
-    return nr_make_error (err, 0, "`%s` is %lld bytes, over the limit of %zu",
-                          path, (long long) st.st_size, max_size);
+    return nr_make_error (err, 0, "`%s` is %lld bytes, over the limit of %zu", path,
+                          (long long) st.st_size, max_size);
   what = xasprintf ("`%s`", path);
   return read_fd (fd, max_size, what, out, len, err);
 }
@@ -202,8 +201,8 @@ fsync_parent_dir (const char *path)
 }
 
 int
-write_file_atomic (const char *path, const void *data, size_t len, mode_t mode,
-                   bool sync, nr_error_t *err)
+write_file_atomic (const char *path, const void *data, size_t len, mode_t mode, bool sync,
+                   nr_error_t *err)
 {
   cleanup_free char *tmp = xasprintf ("%s.tmp.%d", path, (int) getpid ());
   cleanup_close int fd = -1;
@@ -219,8 +218,7 @@ write_file_atomic (const char *path, const void *data, size_t len, mode_t mode,
   if (fd < 0)
     return nr_make_error (err, errno, "create `%s`", tmp);
   /* The umask must not narrow the mode we were asked to keep.  */
-  if (fchmod (fd, mode) < 0 || write_all (fd, data, len) < 0
-      || (sync && fsync (fd) < 0))
+  if (fchmod (fd, mode) < 0 || write_all (fd, data, len) < 0 || (sync && fsync (fd) < 0))
     {
       int saved = errno;
       unlink (tmp);

@@ -41,13 +41,11 @@ char *xasprintf (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 /* Read FD to its end (at most MAX_SIZE bytes, else an error naming WHAT)
    into a NUL-terminated buffer the caller frees.  Works for pipes and
    procfs files, whose size fstat cannot tell.  */
-int read_fd (int fd, size_t max_size, const char *what, char **out, size_t *len,
-             nr_error_t *err);
+int read_fd (int fd, size_t max_size, const char *what, char **out, size_t *len, nr_error_t *err);
 
 /* Read the whole file at PATH (at most MAX_SIZE bytes, else an error) into
    a NUL-terminated buffer the caller frees.  *LEN gets its length.  */
-int read_file (const char *path, size_t max_size, char **out, size_t *len,
-               nr_error_t *err);
+int read_file (const char *path, size_t max_size, char **out, size_t *len, nr_error_t *err);
 
 /* Read a small sysfs/proc file, trailing newline stripped.  Returns 0, or
    -1 with errno set (no error object: absence is often normal there).  */
@@ -56,8 +54,8 @@ int read_small_file (const char *path, char *buf, size_t size);
 /* Replace PATH with DATA atomically: write PATH.tmp.<pid> in the same
    directory with MODE, optionally fsync, rename over PATH, optionally fsync
    the directory.  The temp file is removed on failure.  */
-int write_file_atomic (const char *path, const void *data, size_t len,
-                       mode_t mode, bool sync, nr_error_t *err);
+int write_file_atomic (const char *path, const void *data, size_t len, mode_t mode, bool sync,
+                       nr_error_t *err);
 
 /* Write all of BUF to FD, retrying on EINTR and short writes.  */
 int write_all (int fd, const void *buf, size_t len);

@@ -25,7 +25,8 @@ static int
 read_with (const struct nr_config *c, enum nr_policy policy, const char *annotations,
            struct nr_request *req, char **msg)
 {
-  cleanup_free char *text = xasprintf ("{\"ociVersion\":\"1.0.2\",\"annotations\":%s}", annotations);
+  cleanup_free char *text =
+      xasprintf ("{\"ociVersion\":\"1.0.2\",\"annotations\":%s}", annotations);
   cleanup_json yajl_val spec = NULL;
   nr_error_t err = NULL;
   int ret;
@@ -207,9 +208,9 @@ weakening_needs_permission (void **state)
                                "{\"numa-runtime.io/policy\":\"best-effort\"}", &req, &msg),
                     -1);
   assert_non_null (strstr (msg, "weaker than the configured policy restricted"));
-  assert_int_equal (read_with (&c, NR_POLICY_RESTRICTED, "{\"numa-runtime.io/disable\":\"true\"}",
-                               &req, &msg2),
-                    -1);
+  assert_int_equal (
+      read_with (&c, NR_POLICY_RESTRICTED, "{\"numa-runtime.io/disable\":\"true\"}", &req, &msg2),
+      -1);
   assert_false (req.opt_out);
 
   /* Stronger is always fine.  */
@@ -219,27 +220,26 @@ weakening_needs_permission (void **state)
   assert_int_equal (req.policy, NR_POLICY_SINGLE_NUMA_NODE);
 
   /* Under best-effort a weakening is a warning and is not applied.  */
-  assert_int_equal (read_with (&c, NR_POLICY_BEST_EFFORT, "{\"numa-runtime.io/policy\":\"none\"}",
-                               &req, NULL),
-                    0);
+  assert_int_equal (
+      read_with (&c, NR_POLICY_BEST_EFFORT, "{\"numa-runtime.io/policy\":\"none\"}", &req, NULL),
+      0);
   assert_false (req.has_policy);
-  assert_int_equal (read_with (&c, NR_POLICY_BEST_EFFORT, "{\"numa-runtime.io/disable\":\"true\"}",
-                               &req, NULL),
-                    0);
+  assert_int_equal (
+      read_with (&c, NR_POLICY_BEST_EFFORT, "{\"numa-runtime.io/disable\":\"true\"}", &req, NULL),
+      0);
   assert_false (req.opt_out);
 
   c.annotations_may_weaken = true;
-  assert_int_equal (read_with (&c, NR_POLICY_RESTRICTED, "{\"numa-runtime.io/policy\":\"none\"}",
-                               &req, NULL),
-                    0);
+  assert_int_equal (
+      read_with (&c, NR_POLICY_RESTRICTED, "{\"numa-runtime.io/policy\":\"none\"}", &req, NULL), 0);
   assert_int_equal (req.policy, NR_POLICY_NONE);
-  assert_int_equal (read_with (&c, NR_POLICY_RESTRICTED, "{\"numa-runtime.io/disable\":\"true\"}",
-                               &req, NULL),
-                    0);
+  assert_int_equal (
+      read_with (&c, NR_POLICY_RESTRICTED, "{\"numa-runtime.io/disable\":\"true\"}", &req, NULL),
+      0);
   assert_true (req.opt_out);
-  assert_int_equal (read_with (&c, NR_POLICY_RESTRICTED, "{\"numa-runtime.io/disable\":\"false\"}",
-                               &req, NULL),
-                    0);
+  assert_int_equal (
+      read_with (&c, NR_POLICY_RESTRICTED, "{\"numa-runtime.io/disable\":\"false\"}", &req, NULL),
+      0);
   assert_false (req.opt_out);
 }
 
@@ -253,13 +253,11 @@ nodes_are_bounded_by_the_config (void **state)
   default_config (&c);
   c.annotation_nodes = set_of ("1-2");
   c.annotation_nodes_set = true;
-  assert_int_equal (read_with (&c, NR_POLICY_RESTRICTED, "{\"numa-runtime.io/nodes\":\"2\"}", &req,
-                               NULL),
-                    0);
+  assert_int_equal (
+      read_with (&c, NR_POLICY_RESTRICTED, "{\"numa-runtime.io/nodes\":\"2\"}", &req, NULL), 0);
   assert_set_equal (req.nodes_wanted, "2");
-  assert_int_equal (read_with (&c, NR_POLICY_RESTRICTED, "{\"numa-runtime.io/nodes\":\"0-1\"}",
-                               &req, &msg),
-                    -1);
+  assert_int_equal (
+      read_with (&c, NR_POLICY_RESTRICTED, "{\"numa-runtime.io/nodes\":\"0-1\"}", &req, &msg), -1);
   assert_non_null (strstr (msg, "allowed_nodes = 1-2"));
 }
 
@@ -279,9 +277,8 @@ only_honoured_keys_are_read (void **state)
                     0);
   assert_true (req.has_mpol);
   assert_true (nr_set_is_empty (&req.nodes_wanted));
-  assert_int_equal (read_with (&c, NR_POLICY_RESTRICTED, "{\"numa-runtime.io/nodes\":\"1\"}", &req,
-                               &msg),
-                    -1);
+  assert_int_equal (
+      read_with (&c, NR_POLICY_RESTRICTED, "{\"numa-runtime.io/nodes\":\"1\"}", &req, &msg), -1);
   assert_non_null (strstr (msg, "not honoured"));
 }
 
@@ -309,11 +306,12 @@ messages_never_carry_raw_values (void **state)
   cleanup_free char *msg = NULL;
 
   default_config (&c);
-  assert_int_equal (read_with (&c, NR_POLICY_RESTRICTED,
-                               "{\"numa-runtime.io/nodes\":\"1\\n`$(id)`\\u001b[31m"
-                               "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"}",
-                               &req, &msg),
-                    -1);
+  assert_int_equal (
+      read_with (&c, NR_POLICY_RESTRICTED,
+                 "{\"numa-runtime.io/nodes\":\"1\\n`$(id)`\\u001b[31m"
+                 "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"}",
+                 &req, &msg),
+      -1);
   assert_null (strchr (msg, '\n'));
   assert_null (strchr (msg, '\x1b'));
   assert_non_null (strstr (msg, "`1??$(id)??[31mAAAA"));

@@ -7,7 +7,6 @@
 
 #include <string.h>
 
-
 static struct nr_args
 parse (int argc, char **argv)
 {
@@ -18,19 +17,18 @@ parse (int argc, char **argv)
   return a;
 }
 
-#define PARSE(...)                                              \
-  ({                                                            \
-    char *_v[] = { "numa-runtime", __VA_ARGS__, NULL };         \
-    parse ((int) (sizeof (_v) / sizeof (_v[0])) - 1, _v);       \
+#define PARSE(...)                                                                                 \
+  ({                                                                                               \
+    char *_v[] = { "numa-runtime", __VA_ARGS__, NULL };                                            \
+    parse ((int) (sizeof (_v) / sizeof (_v[0])) - 1, _v);                                          \
   })
 
 static void
 containerd_shim_create (void **state)
 {
-  struct nr_args a = PARSE ("--root", "/run/containerd/runc/k8s.io", "--log",
-                            "/b/log.json", "--log-format", "json", "--systemd-cgroup",
-                            "create", "--bundle", "/b", "--pid-file", "/b/init.pid",
-                            "--console-socket", "/tmp/s", "abc");
+  struct nr_args a = PARSE ("--root", "/run/containerd/runc/k8s.io", "--log", "/b/log.json",
+                            "--log-format", "json", "--systemd-cgroup", "create", "--bundle", "/b",
+                            "--pid-file", "/b/init.pid", "--console-socket", "/tmp/s", "abc");
   assert_string_equal (a.command, "create");
   assert_int_equal (a.command_index, 8);
   assert_string_equal (a.root, "/run/containerd/runc/k8s.io");

@@ -8,10 +8,19 @@
 static void
 parses_and_formats_ranges (void **state)
 {
-  static const struct { const char *in, *out; } cases[] = {
-    { "0-3", "0-3" },       { "0,1,2,3", "0-3" },   { "8,0-1", "0-1,8" },
-    { "0-3,8-11\n", "0-3,8-11" }, { "", "" },       { " 5 ", "5" },
-    { "0-0", "0" },         { "4095", "4095" },     { "1,3,5-7", "1,3,5-7" },
+  static const struct
+  {
+    const char *in, *out;
+  } cases[] = {
+    { "0-3", "0-3" },
+    { "0,1,2,3", "0-3" },
+    { "8,0-1", "0-1,8" },
+    { "0-3,8-11\n", "0-3,8-11" },
+    { "", "" },
+    { " 5 ", "5" },
+    { "0-0", "0" },
+    { "4095", "4095" },
+    { "1,3,5-7", "1,3,5-7" },
   };
   for (size_t i = 0; i < sizeof (cases) / sizeof (cases[0]); i++)
     {
@@ -23,7 +32,8 @@ parses_and_formats_ranges (void **state)
 static void
 rejects_malformed_lists (void **state)
 {
-  static const char *const bad[] = { "a", "1-", "3-1", "1,,2", "1,", "-1", "1 2", "99999", "1-2-3", "0x1" };
+  static const char *const bad[] = { "a",  "1-",  "3-1",   "1,,2",  "1,",
+                                     "-1", "1 2", "99999", "1-2-3", "0x1" };
   for (size_t i = 0; i < sizeof (bad) / sizeof (bad[0]); i++)
     {
       nr_set_t s;

@@ -40,8 +40,10 @@ keeps_order_types_and_numbers (void **state)
 static void
 unicode_escapes_survive_as_the_same_characters (void **state)
 {
-  cleanup_free char *out = round_trip ("{\"s\":\"caf\\u00e9 \\ud83d\\ude00 \\\"q\\\" \\\\ \\n\\t\\u0001\"}");
-  assert_string_equal (out, "{\"s\":\"caf\xc3\xa9 \xf0\x9f\x98\x80 \\\"q\\\" \\\\ \\n\\t\\u0001\"}");
+  cleanup_free char *out =
+      round_trip ("{\"s\":\"caf\\u00e9 \\ud83d\\ude00 \\\"q\\\" \\\\ \\n\\t\\u0001\"}");
+  assert_string_equal (out,
+                       "{\"s\":\"caf\xc3\xa9 \xf0\x9f\x98\x80 \\\"q\\\" \\\\ \\n\\t\\u0001\"}");
 }
 
 static void
@@ -87,8 +89,9 @@ refuses_a_nul_escape_it_could_not_keep (void **state)
 static void
 apply_creates_objects_and_replaces_numa_node (void **state)
 {
-  static const char *in = "{\"ociVersion\":\"1.0.2\",\"process\":{\"env\":[\"PATH=/bin\",\"NUMA_NODE=7\",\"X=1\"]},"
-                          "\"linux\":{\"namespaces\":[{\"type\":\"pid\"}]},\"z\":18446744073709551615}";
+  static const char *in =
+      "{\"ociVersion\":\"1.0.2\",\"process\":{\"env\":[\"PATH=/bin\",\"NUMA_NODE=7\",\"X=1\"]},"
+      "\"linux\":{\"namespaces\":[{\"type\":\"pid\"}]},\"z\":18446744073709551615}";
   cleanup_json yajl_val v = NULL;
   cleanup_free char *out = NULL;
   struct nr_placement p = { 0 };
@@ -99,15 +102,18 @@ apply_creates_objects_and_replaces_numa_node (void **state)
   p.cpus = set_of ("4-7");
   assert_int_equal (nr_apply_placement (v, &p, &err), 0);
   out = nr_json_generate (v, NULL);
-  assert_string_equal (out, "{\"ociVersion\":\"1.0.2\",\"process\":{\"env\":[\"PATH=/bin\",\"X=1\",\"NUMA_NODE=1\"]},"
-                            "\"linux\":{\"namespaces\":[{\"type\":\"pid\"}],\"resources\":{\"cpu\":"
-                            "{\"cpus\":\"4-7\",\"mems\":\"1\"}}},\"z\":18446744073709551615}");
+  assert_string_equal (
+      out,
+      "{\"ociVersion\":\"1.0.2\",\"process\":{\"env\":[\"PATH=/bin\",\"X=1\",\"NUMA_NODE=1\"]},"
+      "\"linux\":{\"namespaces\":[{\"type\":\"pid\"}],\"resources\":{\"cpu\":"
+      "{\"cpus\":\"4-7\",\"mems\":\"1\"}}},\"z\":18446744073709551615}");
 }
 
 static void
 apply_keeps_existing_cpu_fields_in_place (void **state)
 {
-  static const char *in = "{\"linux\":{\"resources\":{\"cpu\":{\"shares\":1024,\"cpus\":\"0\",\"quota\":50000}}}}";
+  static const char *in =
+      "{\"linux\":{\"resources\":{\"cpu\":{\"shares\":1024,\"cpus\":\"0\",\"quota\":50000}}}}";
   cleanup_json yajl_val v = NULL;
   cleanup_free char *out = NULL;
   struct nr_placement p = { 0 };
@@ -117,8 +123,9 @@ apply_keeps_existing_cpu_fields_in_place (void **state)
   p.cpus = set_of ("0-3");
   assert_int_equal (nr_apply_placement (v, &p, NULL), 0);
   out = nr_json_generate (v, NULL);
-  assert_string_equal (out, "{\"linux\":{\"resources\":{\"cpu\":{\"shares\":1024,\"cpus\":\"0-3\",\"quota\":50000,"
-                            "\"mems\":\"0\"}}},\"process\":{\"env\":[\"NUMA_NODE=0\"]}}");
+  assert_string_equal (
+      out, "{\"linux\":{\"resources\":{\"cpu\":{\"shares\":1024,\"cpus\":\"0-3\",\"quota\":50000,"
+           "\"mems\":\"0\"}}},\"process\":{\"env\":[\"NUMA_NODE=0\"]}}");
 }
 
 static void

@@ -139,8 +139,10 @@ a_hand_written_ledger_is_read_and_sums_recomputed (void **state)
 {
   cleanup_free char *dir = temp_dir ();
   cleanup_free char *path = xasprintf ("%s/ledger.json", dir);
-  static const char doc[] = "{\n  \"version\": 1,\n  \"boot_id\": \"b\",\n  \"nodes\": [{\"node\":0,\"load\":999999}],\n"
-                            "  \"containers\": [\n    {\"nodes\": \"1\", \"id\": \"x\", \"load\": 2000, \"cpus\": \"4-7\"}\n  ]\n}\n";
+  static const char doc[] =
+      "{\n  \"version\": 1,\n  \"boot_id\": \"b\",\n  \"nodes\": [{\"node\":0,\"load\":999999}],\n"
+      "  \"containers\": [\n    {\"nodes\": \"1\", \"id\": \"x\", \"load\": 2000, \"cpus\": "
+      "\"4-7\"}\n  ]\n}\n";
   struct nr_ledger *l;
   struct nr_node_usage u;
 
@@ -326,10 +328,11 @@ brief_entries_agree_with_the_parser (void **state)
 {
   cleanup_free char *dir = temp_dir ();
   cleanup_free char *path = xasprintf ("%s/ledger.json", dir);
-  static const char hand[] = "{\"version\":1,\"boot_id\":\"b\",\"containers\":[\n"
-                             "{ \"id\": \"spaced\", \"root\": \"/r\", \"pid\": 5, \"pid_start\": 6 },\n"
-                             "{\"id\":\"dup\",\"root\":\"/a\",\"pid\":1,\"pid_start\":2,\"root\":\"/b\"}\n"
-                             "]}\n";
+  static const char hand[] =
+      "{\"version\":1,\"boot_id\":\"b\",\"containers\":[\n"
+      "{ \"id\": \"spaced\", \"root\": \"/r\", \"pid\": 5, \"pid_start\": 6 },\n"
+      "{\"id\":\"dup\",\"root\":\"/a\",\"pid\":1,\"pid_start\":2,\"root\":\"/b\"}\n"
+      "]}\n";
   struct nr_ledger *l = open_ledger (path, "b");
   struct nr_ledger_entry a = entry ("plain", "0", "0-3", 1000);
   struct nr_ledger_entry b = entry ("tricky", "0", "0-3", 1000);

@@ -80,20 +80,20 @@ format_hints (const struct nr_request *req)
   char *out = xstrdup ("");
   for (size_t i = 0; i < req->n_hints; i++)
     {
-      char *longer = xasprintf ("%s%s%d %s", out, i ? "\n" : "", req->hints[i].node,
-                                req->hints[i].source);
+      char *longer =
+          xasprintf ("%s%s%d %s", out, i ? "\n" : "", req->hints[i].node, req->hints[i].source);
       free (out);
       out = longer;
     }
   return out;
 }
 
-#define assert_hints(req, expected)                                                      \
-  do                                                                                     \
-    {                                                                                    \
-      cleanup_free char *_got = format_hints (req);                                     \
-      assert_string_equal (_got, (expected));                                            \
-    }                                                                                    \
+#define assert_hints(req, expected)                                                                \
+  do                                                                                               \
+    {                                                                                              \
+      cleanup_free char *_got = format_hints (req);                                                \
+      assert_string_equal (_got, (expected));                                                      \
+    }                                                                                              \
   while (0)
 
 /* Run nr_locality_hints on MACHINE with SPEC_JSON; returns its status and
@@ -147,20 +147,20 @@ device_hints (const char *machine, const char *type, const char *path, unsigned 
   return out;
 }
 
-#define assert_device(machine, type, path, major, minor, expected)                      \
-  do                                                                                     \
-    {                                                                                    \
-      cleanup_free char *_got = device_hints (machine, type, path, major, minor);       \
-      assert_string_equal (_got, (expected));                                            \
-    }                                                                                    \
+#define assert_device(machine, type, path, major, minor, expected)                                 \
+  do                                                                                               \
+    {                                                                                              \
+      cleanup_free char *_got = device_hints (machine, type, path, major, minor);                  \
+      assert_string_equal (_got, (expected));                                                      \
+    }                                                                                              \
   while (0)
 
 /* Run SHELL_CMD in MACHINE's sysfs directory.  */
 static void
 in_sysfs (const char *machine, const char *shell_cmd)
 {
-  cleanup_free char *cmd
-      = xasprintf ("cd '%s/%s/sys' && { %s; }", fixtures_dir, machine, shell_cmd);
+  cleanup_free char *cmd =
+      xasprintf ("cd '%s/%s/sys' && { %s; }", fixtures_dir, machine, shell_cmd);
   assert_int_equal (system (cmd), 0);
 }
 
@@ -370,23 +370,23 @@ nvidia_gpu_by_minor (void **state)
 static void
 pseudo_devices_give_no_hint (void **state)
 {
-  static const char spec[]
-      = "{\"linux\":{\"devices\":["
-        "{\"path\":\"/dev/null\",\"type\":\"c\",\"major\":1,\"minor\":3},"
-        "{\"path\":\"/dev/zero\",\"type\":\"c\",\"major\":1,\"minor\":5},"
-        "{\"path\":\"/dev/full\",\"type\":\"c\",\"major\":1,\"minor\":7},"
-        "{\"path\":\"/dev/random\",\"type\":\"c\",\"major\":1,\"minor\":8},"
-        "{\"path\":\"/dev/urandom\",\"type\":\"c\",\"major\":1,\"minor\":9},"
-        "{\"path\":\"/dev/tty\",\"type\":\"c\",\"major\":5,\"minor\":0},"
-        "{\"path\":\"/dev/console\",\"type\":\"c\",\"major\":5,\"minor\":1},"
-        "{\"path\":\"/dev/ptmx\",\"type\":\"c\",\"major\":5,\"minor\":2},"
-        "{\"path\":\"/dev/fuse\",\"type\":\"c\",\"major\":10,\"minor\":229},"
-        "{\"path\":\"/dev/net/tun\",\"type\":\"c\",\"major\":10,\"minor\":200},"
-        "{\"path\":\"/dev/kvm\",\"type\":\"c\",\"major\":10,\"minor\":232},"
-        "{\"path\":\"/dev/pts/0\",\"type\":\"c\",\"major\":136,\"minor\":0},"
-        "{\"path\":\"/dev/fifo\",\"type\":\"p\"},"
-        "{\"path\":\"/dev/null\",\"type\":\"c\"}"
-        "]}}";
+  static const char spec[] =
+      "{\"linux\":{\"devices\":["
+      "{\"path\":\"/dev/null\",\"type\":\"c\",\"major\":1,\"minor\":3},"
+      "{\"path\":\"/dev/zero\",\"type\":\"c\",\"major\":1,\"minor\":5},"
+      "{\"path\":\"/dev/full\",\"type\":\"c\",\"major\":1,\"minor\":7},"
+      "{\"path\":\"/dev/random\",\"type\":\"c\",\"major\":1,\"minor\":8},"
+      "{\"path\":\"/dev/urandom\",\"type\":\"c\",\"major\":1,\"minor\":9},"
+      "{\"path\":\"/dev/tty\",\"type\":\"c\",\"major\":5,\"minor\":0},"
+      "{\"path\":\"/dev/console\",\"type\":\"c\",\"major\":5,\"minor\":1},"
+      "{\"path\":\"/dev/ptmx\",\"type\":\"c\",\"major\":5,\"minor\":2},"
+      "{\"path\":\"/dev/fuse\",\"type\":\"c\",\"major\":10,\"minor\":229},"
+      "{\"path\":\"/dev/net/tun\",\"type\":\"c\",\"major\":10,\"minor\":200},"
+      "{\"path\":\"/dev/kvm\",\"type\":\"c\",\"major\":10,\"minor\":232},"
+      "{\"path\":\"/dev/pts/0\",\"type\":\"c\",\"major\":136,\"minor\":0},"
+      "{\"path\":\"/dev/fifo\",\"type\":\"p\"},"
+      "{\"path\":\"/dev/null\",\"type\":\"c\"}"
+      "]}}";
   struct nr_request req;
 
   for (size_t m = 0; m < sizeof (machines) / sizeof (machines[0]); m++)
@@ -461,18 +461,19 @@ nics_named_by_annotation (void **state)
 static void
 bad_nic_name_is_an_error (void **state)
 {
-  static const char *const bad_values[]
-      = { "../../../etc", "ens1/f0", "averyveryverylongname", "..", ".", "ens1f0,",
-          ",ens1f0", "ens1f0,,lo", "ens 1", "ens1f0\\n" };
+  static const char *const bad_values[] = { "../../../etc", "ens1/f0",    "averyveryverylongname",
+                                            "..",           ".",          "ens1f0,",
+                                            ",ens1f0",      "ens1f0,,lo", "ens 1",
+                                            "ens1f0\\n" };
   struct nr_config config = machine_config ("two-socket");
 
   for (size_t i = 0; i < sizeof (bad_values) / sizeof (bad_values[0]); i++)
     {
-      cleanup_free char *spec
-          = xasprintf ("{\"linux\":{\"devices\":[{\"path\":\"/dev/nvidia1\",\"type\":\"c\","
-                       "\"major\":195,\"minor\":1}]},"
-                       "\"annotations\":{\"numa-runtime.io/nics\":\"ens1f0,%s\"}}",
-                       bad_values[i]);
+      cleanup_free char *spec =
+          xasprintf ("{\"linux\":{\"devices\":[{\"path\":\"/dev/nvidia1\",\"type\":\"c\","
+                     "\"major\":195,\"minor\":1}]},"
+                     "\"annotations\":{\"numa-runtime.io/nics\":\"ens1f0,%s\"}}",
+                     bad_values[i]);
       struct nr_request req;
       nr_error_t err = NULL;
 

@@ -65,10 +65,10 @@ runs (const char *runtime)
   return n;
 }
 
-#define RUNC_15_FEATURES                                                                          \
-  "{\"ociVersionMin\":\"1.0.0\",\"ociVersionMax\":\"1.3.0\",\"linux\":{\"memoryPolicy\":"        \
-  "{\"modes\":[\"MPOL_BIND\",\"MPOL_DEFAULT\",\"MPOL_INTERLEAVE\",\"MPOL_LOCAL\","               \
-  "\"MPOL_PREFERRED\",\"MPOL_PREFERRED_MANY\",\"MPOL_WEIGHTED_INTERLEAVE\"],"                     \
+#define RUNC_15_FEATURES                                                                           \
+  "{\"ociVersionMin\":\"1.0.0\",\"ociVersionMax\":\"1.3.0\",\"linux\":{\"memoryPolicy\":"          \
+  "{\"modes\":[\"MPOL_BIND\",\"MPOL_DEFAULT\",\"MPOL_INTERLEAVE\",\"MPOL_LOCAL\","                 \
+  "\"MPOL_PREFERRED\",\"MPOL_PREFERRED_MANY\",\"MPOL_WEIGHTED_INTERLEAVE\"],"                      \
   "\"flags\":[\"MPOL_F_NUMA_BALANCING\",\"MPOL_F_RELATIVE_NODES\",\"MPOL_F_STATIC_NODES\"]}}}"
 
 static void
@@ -98,8 +98,8 @@ reads_linux_memory_policy_from_features (void **state)
   cleanup_free char *runc11 = fake_runtime ("runc11", "{\"ociVersionMax\":\"1.0.2-dev\",\"linux\":"
                                                       "{\"namespaces\":[\"pid\"]}}");
   cleanup_free char *no_modes = fake_runtime ("nomodes", "{\"linux\":{\"memoryPolicy\":{}}}");
-  cleanup_free char *bind_only
-      = fake_runtime ("bindonly", "{\"linux\":{\"memoryPolicy\":{\"modes\":[\"MPOL_BIND\"]}}}");
+  cleanup_free char *bind_only =
+      fake_runtime ("bindonly", "{\"linux\":{\"memoryPolicy\":{\"modes\":[\"MPOL_BIND\"]}}}");
   cleanup_free char *garbage = fake_runtime ("garbage", "this is not JSON");
   nr_error_t err = NULL;
   unsigned modes;

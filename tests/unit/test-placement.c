@@ -71,8 +71,8 @@ set_distance (struct host *h, int a, int b, int d)
 static int
 try_place (struct host *h, struct nr_placement *out, nr_error_t *err)
 {
-  struct nr_placement_input in = { &h->topo, h->usage, &h->req, &h->config, h->pod_nodes,
-                                   h->pod_reserved };
+  struct nr_placement_input in = { &h->topo,   h->usage,     &h->req,
+                                   &h->config, h->pod_nodes, h->pod_reserved };
   return nr_place (&in, out, err);
 }
 
@@ -100,14 +100,15 @@ assert_refused (struct host *h, const char *const *needles)
   nr_error_release (&err);
 }
 
-#define REFUSED(h, ...) assert_refused ((h), (const char *const[]) { __VA_ARGS__, NULL })
+#define REFUSED(h, ...) assert_refused ((h), (const char *const[]){ __VA_ARGS__, NULL })
 
 /* Record placement P in the host's usage as the ledger would.  */
 static void
 charge (struct host *h, const struct nr_placement *p)
 {
   int n = nr_set_count (&p->nodes), k = 0;
-  for (int node = nr_set_next (&p->nodes, 0); node >= 0; node = nr_set_next (&p->nodes, node + 1), k++)
+  for (int node = nr_set_next (&p->nodes, 0); node >= 0;
+       node = nr_set_next (&p->nodes, node + 1), k++)
     {
       h->usage[node].containers++;
       h->usage[node].load += p->load / n;

@@ -58,10 +58,10 @@ fake_process (const struct fixture *f, int pid, unsigned long long start)
 {
   cleanup_free char *dir = xasprintf ("%s/%d", f->proc, pid);
   cleanup_free char *path = xasprintf ("%s/stat", dir);
-  cleanup_free char *text = xasprintf (
-      "%d (a) b (c)) S 1 %d %d 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 %llu "
-      "2535424 200 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n",
-      pid, pid, pid, start);
+  cleanup_free char *text =
+      xasprintf ("%d (a) b (c)) S 1 %d %d 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 %llu "
+                 "2535424 200 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n",
+                 pid, pid, pid, start);
   nr_error_t err = NULL;
 
   mkdir (dir, 0700);
@@ -204,8 +204,7 @@ main (void)
     cmocka_unit_test_setup_teardown (start_time_is_field_22, setup, teardown),
     cmocka_unit_test_setup_teardown (alive_by_state_or_by_creator, setup, teardown),
     cmocka_unit_test_setup_teardown (budget_and_cursor_walk_round_robin, setup, teardown),
-    cmocka_unit_test_setup_teardown (unlimited_budget_checks_every_entry_once, setup,
-                                     teardown),
+    cmocka_unit_test_setup_teardown (unlimited_budget_checks_every_entry_once, setup, teardown),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

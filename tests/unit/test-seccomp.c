@@ -10,15 +10,16 @@
 #include <seccomp.h>
 #include <string.h>
 
-#define NO_NICE "\"process\":{\"capabilities\":{\"bounding\":[\"CAP_KILL\"],\"effective\":[\"CAP_KILL\"]}}"
+#define NO_NICE                                                                                    \
+  "\"process\":{\"capabilities\":{\"bounding\":[\"CAP_KILL\"],\"effective\":[\"CAP_KILL\"]}}"
 
-#define CONTAINERD_PROFILE                                                                        \
-  "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":1,"                                  \
-  "\"architectures\":[\"SCMP_ARCH_X86_64\",\"SCMP_ARCH_X86\",\"SCMP_ARCH_X32\"],"                 \
+#define CONTAINERD_PROFILE                                                                         \
+  "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":1,"                                   \
+  "\"architectures\":[\"SCMP_ARCH_X86_64\",\"SCMP_ARCH_X86\",\"SCMP_ARCH_X32\"],"                  \
   "\"syscalls\":[{\"names\":[\"read\",\"write\",\"exit_group\"],\"action\":\"SCMP_ACT_ALLOW\"}]}"
 
-#define MEMPOLICY_RULE                                                                            \
-  "{\"names\":[\"mbind\",\"set_mempolicy\",\"get_mempolicy\",\"set_mempolicy_home_node\"],"       \
+#define MEMPOLICY_RULE                                                                             \
+  "{\"names\":[\"mbind\",\"set_mempolicy\",\"get_mempolicy\",\"set_mempolicy_home_node\"],"        \
   "\"action\":\"SCMP_ACT_ALLOW\"}"
 
 struct outcome
@@ -65,9 +66,9 @@ assert_unchanged (const char *text)
 static void
 adds_one_rule_at_the_end (void **state)
 {
-  struct outcome o
-      = edit ("{\"ociVersion\":\"1.0.2\"," NO_NICE ",\"linux\":{\"seccomp\":" CONTAINERD_PROFILE "}}",
-              NULL);
+  struct outcome o =
+      edit ("{\"ociVersion\":\"1.0.2\"," NO_NICE ",\"linux\":{\"seccomp\":" CONTAINERD_PROFILE "}}",
+            NULL);
   cleanup_free char *want = NULL;
 
   assert_int_equal (o.ret, 1);
@@ -79,9 +80,10 @@ adds_one_rule_at_the_end (void **state)
 static void
 creates_the_syscalls_list_when_absent (void **state)
 {
-  struct outcome o = edit ("{" NO_NICE ",\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_KILL\","
-                           "\"architectures\":[\"SCMP_ARCH_AARCH64\"]}}}",
-                           NULL);
+  struct outcome o =
+      edit ("{" NO_NICE ",\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_KILL\","
+            "\"architectures\":[\"SCMP_ARCH_AARCH64\"]}}}",
+            NULL);
   assert_int_equal (o.ret, 1);
   assert_non_null (strstr (o.after, "\"syscalls\":[" MEMPOLICY_RULE "]"));
   outcome_free (&o);
@@ -107,8 +109,9 @@ leaves_containers_with_cap_sys_nice (void **state)
 {
   assert_unchanged ("{\"process\":{\"capabilities\":{\"bounding\":[\"CAP_SYS_NICE\"]}},"
                     "\"linux\":{\"seccomp\":" CONTAINERD_PROFILE "}}");
-  assert_unchanged ("{\"process\":{\"capabilities\":{\"effective\":[\"CAP_KILL\",\"cap_sys_nice\"]}},"
-                    "\"linux\":{\"seccomp\":" CONTAINERD_PROFILE "}}");
+  assert_unchanged (
+      "{\"process\":{\"capabilities\":{\"effective\":[\"CAP_KILL\",\"cap_sys_nice\"]}},"
+      "\"linux\":{\"seccomp\":" CONTAINERD_PROFILE "}}");
 }
 
 static void
@@ -122,8 +125,9 @@ no_capabilities_at_all_counts_as_lacking (void **state)
 static void
 leaves_profiles_that_already_allow_one (void **state)
 {
-  assert_unchanged ("{" NO_NICE ",\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ERRNO\","
-                    "\"syscalls\":[{\"names\":[\"read\",\"get_mempolicy\"],\"action\":\"SCMP_ACT_ALLOW\"}]}}}");
+  assert_unchanged (
+      "{" NO_NICE ",\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ERRNO\","
+      "\"syscalls\":[{\"names\":[\"read\",\"get_mempolicy\"],\"action\":\"SCMP_ACT_ALLOW\"}]}}}");
   assert_unchanged ("{" NO_NICE ",\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ERRNO\","
                     "\"syscalls\":[{\"names\":[\"mbind\"],\"action\":\"SCMP_ACT_LOG\"}]}}}");
 }
@@ -131,9 +135,10 @@ leaves_profiles_that_already_allow_one (void **state)
 static void
 keeps_explicit_denials (void **state)
 {
-  struct outcome o = edit ("{" NO_NICE ",\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ERRNO\","
-                           "\"syscalls\":[{\"names\":[\"mbind\"],\"action\":\"SCMP_ACT_KILL\"}]}}}",
-                           NULL);
+  struct outcome o =
+      edit ("{" NO_NICE ",\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ERRNO\","
+            "\"syscalls\":[{\"names\":[\"mbind\"],\"action\":\"SCMP_ACT_KILL\"}]}}}",
+            NULL);
   assert_int_equal (o.ret, 1);
   assert_non_null (strstr (o.after, "{\"names\":[\"set_mempolicy\",\"get_mempolicy\","
                                     "\"set_mempolicy_home_node\"],\"action\":\"SCMP_ACT_ALLOW\"}"));

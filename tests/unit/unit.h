@@ -23,12 +23,12 @@ set_of (const char *list)
   return s;
 }
 
-#define assert_set_equal(set, list)                                  \
-  do                                                                 \
-    {                                                                \
-      cleanup_free char *_got = nr_set_format (&(set));              \
-      assert_string_equal (_got, (list));                            \
-    }                                                                \
+#define assert_set_equal(set, list)                                                                \
+  do                                                                                               \
+    {                                                                                              \
+      cleanup_free char *_got = nr_set_format (&(set));                                            \
+      assert_string_equal (_got, (list));                                                          \
+    }                                                                                              \
   while (0)
 
 #endif
