@@ -36,6 +36,8 @@ setup() {
 	PODMAN=()
 	DOCKERD_PID=
 	CGROUPS_BEFORE=$(engine_cgroups)
+	# podman keeps its lock table in shared memory, outside --root/--runroot.
+	PODMAN_SHM_BEFORE=$([ -e /dev/shm/libpod_lock ] && echo yes || echo no)
 }
 
 # The parent cgroups podman (cgroupfs) and dockerd create and leave behind.
@@ -65,6 +67,7 @@ teardown() {
 		grep -qxF "$dir" <<<"$CGROUPS_BEFORE" ||
 			find "$dir" -depth -type d -exec rmdir {} \; 2>/dev/null || true
 	done
+	[ "$PODMAN_SHM_BEFORE" = yes ] || rm -f /dev/shm/libpod_lock
 	it_teardown
 }
 
