@@ -62,13 +62,11 @@ static int
 add_locality_hints (yajl_val spec, const struct nr_config *config, struct nr_request *req,
                     nr_error_t *err)
 {
-  enum nr_policy policy = req->has_policy ? req->policy : config->policy;
-
-  if (policy == NR_POLICY_NONE || req->opt_out)
-    return 0;
+  /* Only placed containers get here: opted-out and `none` ones were
+     passed through before.  */
   if (nr_locality_hints (spec, config, req, err) < 0)
     {
-      if (policy != NR_POLICY_BEST_EFFORT)
+      if (nr_effective_policy (req, config) != NR_POLICY_BEST_EFFORT)
         return -1;
       nr_warn ("container %s: %s", req->id, (*err)->msg);
       nr_error_release (err);
