@@ -127,6 +127,26 @@ read_shard_lines (struct shard *s, const char *text, size_t len)
   return 0;
 }
 
+const char *
+ledger_shard_name (const struct nr_ledger *l, const char *file)
+{
+  return file + strlen (l->shard_dir_name) + 1;
+}
+
+int
+ledger_shard_dir (struct nr_ledger *l, bool create)
+{
+  cleanup_free char *path = NULL;
+
+  if (l->shard_dir_fd >= 0)
+    return l->shard_dir_fd;
+  path = xasprintf ("%s/%s", l->dir, l->shard_dir_name);
+  if (create && mkdir (path, 0700) < 0 && errno != EEXIST)
+    return -1;
+  l->shard_dir_fd = open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  return l->shard_dir_fd;
+}
+
 void
 ledger_load_shard (struct nr_ledger *l, size_t i)
 {
@@ -136,11 +156,14 @@ ledger_load_shard (struct nr_ledger *l, size_t i)
   cleanup_close int fd = -1;
   struct stat st;
   void *map;
+  int dfd;
 
   if (s->loaded)
     return;
   path = xasprintf ("%s/%s", l->dir, s->file);
-  fd = open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  dfd = ledger_shard_dir (l, false);
+  fd = dfd < 0 ? -1
+               : openat (dfd, ledger_shard_name (l, s->file), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0 || fstat (fd, &st) < 0)
     why = xasprintf ("shard `%s`: %s", path, strerror (errno));
   else if (! S_ISREG (st.st_mode) || st.st_size == 0 || st.st_size > LEDGER_MAX_SIZE)
@@ -451,6 +474,7 @@ nr_ledger_open (const char *path, const char *boot_id, struct nr_ledger **out, n
   l->base = xstrdup (basename (base_copy));
   l->shard_dir_name = xasprintf ("%s.d", l->base);
   l->lock_fd = -1;
+  l->shard_dir_fd = -1;
   reset_shards (l, LEDGER_SHARDS);
   if (mkdir_parents (l->dir, 0700, err) < 0)
     return nr_error_wrap (err, "create the ledger directory");
@@ -491,6 +515,10 @@ ledger_set_aside (struct nr_ledger *l, nr_error_t *err)
   aside_dir = xasprintf ("%s.d", l->moved_aside);
   if (rename (shard_dir, aside_dir) < 0 && errno != ENOENT)
     return nr_make_error (err, errno, "move `%s` aside", shard_dir);
+  /* Whatever we had open is the damaged one's now.  */
+  if (l->shard_dir_fd >= 0)
+    close (l->shard_dir_fd);
+  l->shard_dir_fd = -1;
   l->aside_pending = false;
   return 0;
 }
@@ -552,6 +580,8 @@ nr_ledger_close (struct nr_ledger *l)
     return;
   if (l->lock_fd >= 0)
     close (l->lock_fd); /* releases the flock */
+  if (l->shard_dir_fd >= 0)
+    close (l->shard_dir_fd);
   for (size_t i = 0; i < l->n_shards; i++)
     free_shard (&l->shards[i]);
   free (l->shards);
