@@ -369,6 +369,30 @@ an_index_in_another_layout_reads_the_same (void **state)
   remove_tree (dir);
 }
 
+/* A symlink in place of the shard directory is not followed.  */
+static void
+a_symlinked_shard_directory_is_not_followed (void **state)
+{
+  cleanup_free char *dir = temp_dir ();
+  cleanup_free char *path = xasprintf ("%s/ledger.json", dir);
+  cleanup_free char *shard_dir = xasprintf ("%s/ledger.json.d", dir);
+  cleanup_free char *elsewhere = xasprintf ("%s/elsewhere", dir);
+  struct nr_ledger *l = open_ledger (path, "b");
+
+  add_entries (l, "c", 5);
+  commit (l);
+  nr_ledger_close (l);
+  assert_int_equal (rename (shard_dir, elsewhere), 0);
+  assert_int_equal (symlink ("elsewhere", shard_dir), 0);
+
+  l = open_ledger (path, "b");
+  nr_ledger_load_all (l);
+  assert_true (nr_ledger_take_rebuild (l));
+  assert_int_equal (nr_ledger_count (l), 0);
+  nr_ledger_close (l);
+  remove_tree (dir);
+}
+
 /* A hand-edited index may not send us outside the shard directory.  */
 static void
 an_index_naming_a_file_elsewhere_is_unreadable (void **state)
@@ -402,6 +426,7 @@ main (void)
     cmocka_unit_test (leftovers_of_killed_writers_are_swept),
     cmocka_unit_test (an_index_in_another_layout_reads_the_same),
     cmocka_unit_test (an_index_naming_a_file_elsewhere_is_unreadable),
+    cmocka_unit_test (a_symlinked_shard_directory_is_not_followed),
   };
   return cmocka_run_group_tests_name ("ledger shards", tests, NULL, NULL);
 }
