@@ -124,8 +124,14 @@ static int
 read_ledger_for (struct nr_ledger *ledger, const struct nr_args *args, const struct nr_request *req,
                  struct nr_placement_input *input, nr_error_t *err)
 {
-  if (nr_ledger_find (ledger, args->id, NULL, NULL) > 0
-      && container_state_exists (nr_args_root (args), args->id))
+  struct nr_ledger_entry existing;
+  int found = nr_ledger_find (ledger, args->id, &existing, NULL);
+
+  /* Read whole, not only found: a damaged entry under this id makes the
+     ledger unreadable now, before the caller's rebuild, not at commit.  */
+  if (found > 0)
+    nr_ledger_entry_free (&existing);
+  if (found > 0 && container_state_exists (nr_args_root (args), args->id))
     return nr_make_error (err, 0, "container `%s` already exists", args->id);
   nr_set_clear (&input->pod_nodes);
   input->pod_reserved = false;

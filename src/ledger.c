@@ -60,11 +60,42 @@ ledger_account (struct nr_ledger *l, const struct nr_ledger_entry *e, int sign)
     }
 }
 
+/* Parse line LN of shard K into OUT.  A line that does not parse makes
+   the whole ledger unreadable (only a hand edit or a damaged disk writes
+   one), which empties it: LN is gone afterwards.  */
+static int
+parse_line (struct nr_ledger *l, size_t k, const struct line *ln, struct nr_ledger_entry *out,
+            nr_error_t *err)
+{
+  nr_error_t parse_err = NULL;
+  cleanup_free char *why = NULL;
+
+  if (ledger_entry_from_text (ln->text, ln->len, out, &parse_err) == 0)
+    return 0;
+  why = xasprintf ("shard `%s`: an entry does not parse: %s",
+                   l->shards[k].file ? l->shards[k].file : "(new)", parse_err->msg);
+  ledger_unreadable (l, why);
+  nr_make_error (err, 0, "the ledger is unreadable: %s", parse_err->msg);
+  nr_error_release (&parse_err);
+  return -1;
+}
+
 void
 nr_ledger_load_all (struct nr_ledger *l)
 {
-  for (size_t i = 0; i < l->n_shards; i++)
-    ledger_load_shard (l, i);
+  /* Every line parsed once: status and gc are the commands that look at
+     every entry, and the ones that should find any damage.  */
+  for (size_t k = 0; k < l->n_shards; k++)
+    {
+      ledger_load_shard (l, k);
+      for (size_t j = 0; j < l->shards[k].n_lines; j++)
+        {
+          struct nr_ledger_entry e;
+          if (parse_line (l, k, &l->shards[k].lines[j], &e, NULL) < 0)
+            return;
+          nr_ledger_entry_free (&e);
+        }
+    }
 }
 
 int
@@ -77,9 +108,8 @@ nr_ledger_recompute (struct nr_ledger *l, nr_error_t *err)
   for (size_t i = 0; i < l->n_shards; i++)
     for (size_t j = 0; j < l->shards[i].n_lines; j++)
       {
-        const struct line *ln = &l->shards[i].lines[j];
         struct nr_ledger_entry e;
-        if (ledger_entry_from_text (ln->text, ln->len, &e, err) < 0)
+        if (parse_line (l, i, &l->shards[i].lines[j], &e, err) < 0)
           return -1;
         ledger_account (l, &e, +1);
         nr_ledger_entry_free (&e);
@@ -193,7 +223,7 @@ nr_ledger_count (const struct nr_ledger *l)
 /* Entry I in index order (shard by shard), its shard loaded; NULL when I
    is out of range (the ledger may have turned out unreadable).  */
 static const struct line *
-line_at (struct nr_ledger *l, size_t i)
+line_at (struct nr_ledger *l, size_t i, size_t *shard)
 {
   for (size_t k = 0; k < l->n_shards; k++)
     {
@@ -204,6 +234,7 @@ line_at (struct nr_ledger *l, size_t i)
           continue;
         }
       ledger_load_shard (l, k);
+      *shard = k;
       return i < s->n_lines ? &s->lines[i] : NULL;
     }
   return NULL;
@@ -212,11 +243,12 @@ line_at (struct nr_ledger *l, size_t i)
 int
 nr_ledger_entry_at (struct nr_ledger *l, size_t i, struct nr_ledger_entry *out, nr_error_t *err)
 {
-  const struct line *ln = line_at (l, i);
+  size_t k;
+  const struct line *ln = line_at (l, i, &k);
 
   if (ln == NULL)
-    return nr_make_error (err, 0, "ledger entry %zu: gone (the ledger is unreadable)", i);
-  return ledger_entry_from_text (ln->text, ln->len, out, err);
+    return nr_make_error (err, 0, "gone (the ledger is unreadable)");
+  return parse_line (l, k, ln, out, err);
 }
 
 /* The string value starting right after the opening quote at P (END
@@ -303,14 +335,15 @@ nr_ledger_entry_brief_at (struct nr_ledger *l, size_t i, struct nr_ledger_entry 
                           nr_error_t *err)
 {
   static const char opening[] = "{\"id\":\"";
-  const struct line *ln = line_at (l, i);
+  size_t k;
+  const struct line *ln = line_at (l, i, &k);
   struct brief_members m;
   const char *end;
   long long pid = 0, start = 0;
 
   memset (out, 0, sizeof (*out));
   if (ln == NULL)
-    return nr_make_error (err, 0, "ledger entry %zu: gone (the ledger is unreadable)", i);
+    return nr_make_error (err, 0, "gone (the ledger is unreadable)");
   end = ln->text + ln->len;
   scan_members (ln, &m);
   if (ln->len > sizeof (opening) && memcmp (ln->text, opening, sizeof (opening) - 1) == 0
@@ -326,7 +359,7 @@ nr_ledger_entry_brief_at (struct nr_ledger *l, size_t i, struct nr_ledger_entry 
   nr_ledger_entry_free (out);
   {
     struct nr_ledger_entry full;
-    if (ledger_entry_from_text (ln->text, ln->len, &full, err) < 0)
+    if (parse_line (l, k, ln, &full, err) < 0)
       return -1;
     out->id = steal_pointer (&full.id);
     out->root = steal_pointer (&full.root);
@@ -349,7 +382,7 @@ nr_ledger_find (struct nr_ledger *l, const char *id, struct nr_ledger_entry *out
 
   if (i < 0)
     return 0;
-  if (out && ledger_entry_from_text (s->lines[i].text, s->lines[i].len, out, err) < 0)
+  if (out && parse_line (l, (size_t) (s - l->shards), &s->lines[i], out, err) < 0)
     return -1;
   return 1;
 }
@@ -383,7 +416,7 @@ nr_ledger_find_pod (struct nr_ledger *l, const char *pod, struct nr_ledger_entry
           const struct line *ln = &s->lines[i];
           const char *hit = memmem (ln->text, ln->len, needle, needle_len);
           if (hit && (hit[needle_len] == ',' || hit[needle_len] == '}'))
-            return ledger_entry_from_text (ln->text, ln->len, out, err) < 0 ? -1 : 1;
+            return parse_line (l, k, ln, out, err) < 0 ? -1 : 1;
         }
     }
   return 0;
@@ -398,12 +431,10 @@ nr_ledger_remove (struct nr_ledger *l, const char *id)
 
   if (i < 0)
     return false;
-  /* Our own line: it parsed when it was written.  */
-  if (ledger_entry_from_text (s->lines[i].text, s->lines[i].len, &e, NULL) == 0)
-    {
-      ledger_account (l, &e, -1);
-      nr_ledger_entry_free (&e);
-    }
+  if (parse_line (l, (size_t) (s - l->shards), &s->lines[i], &e, NULL) < 0)
+    return false; /* the ledger is now empty and unreadable */
+  ledger_account (l, &e, -1);
+  nr_ledger_entry_free (&e);
   free_line (&s->lines[i]);
   memmove (&s->lines[i], &s->lines[i + 1], (s->n_lines - (size_t) i - 1) * sizeof (*s->lines));
   s->n_lines--;

@@ -86,8 +86,8 @@ nr_reclaim_each (struct nr_ledger *l, const char *proc_root, size_t budget,
         i = 0;
       if (nr_ledger_entry_brief_at (l, i, &e, &entry_err) < 0)
         {
-          /* Only a hand-edited file has such a line; it holds nothing we
-             could judge, so leave it for the admin.  */
+          /* A line that does not parse (a hand edit, a damaged disk)
+             made the ledger unreadable and empty: the caller rebuilds.  */
           nr_warn ("ledger entry %zu: %s", i, entry_err->msg);
           nr_error_release (&entry_err);
           i++;
