@@ -223,7 +223,7 @@ lock_is_held() { ! flock -n "$LEDGER.lock" true; }
 	assert_ledger_ids c1 c2 c3
 }
 
-@test "ledger files are 0600 in 0700 directories; a symlinked ledger is refused" {
+@test "ledger files are 0600 in 0700 directories; a symlinked ledger is refused, a symlinked shard directory not followed" {
 	LEDGER=$T/run/numa/ledger.json
 	ledger_config
 	umask 022
@@ -240,12 +240,26 @@ lock_is_held() { ! flock -n "$LEDGER.lock" true; }
 	assert_v2_layout
 
 	echo '{"elsewhere": true}' >"$T/target"
-	rm "$LEDGER"
+	mv "$LEDGER" "$T/index"
 	ln -s "$T/target" "$LEDGER"
 	run --separate-stderr nr create --bundle "$T/b3" c3
 	assert_failure 1
 	[[ $stderr == *"open the ledger"* ]] || fail "stderr: $stderr"
 	[ "$(cat "$T/target")" = '{"elsewhere": true}' ]
+
+	# A symlink in place of the shard directory is not followed: the
+	# ledger is unreadable, set aside and rebuilt in a real directory.
+	rm "$LEDGER"
+	mv "$T/index" "$LEDGER"
+	mv "$LEDGER.d" "$T/shards"
+	ln -s "$T/shards" "$LEDGER.d"
+	cp -a "$T/shards" "$T/shards-before"
+	run --separate-stderr nr create --bundle "$T/b3" c3
+	assert_success
+	[[ $stderr == *"is unreadable: keeping it as"* ]] || fail "stderr: $stderr"
+	diff -r "$T/shards-before" "$T/shards" || fail "numa-runtime wrote through the symlinked $LEDGER.d"
+	assert_ledger_ids c1 c2 c3
+	assert_v2_layout
 }
 
 @test "a lock held by a process killed with SIGKILL does not block the next create" {
@@ -310,9 +324,8 @@ lock_is_held() { ! flock -n "$LEDGER.lock" true; }
 	# And they stay out of the next container's reach.
 	ledger_bundle "$T/e3" 1
 	create_ok x3 "$T/e3"
-	# (check_ledgers: no CPU in two entries' exclusive_cpus, sums match.)
-	ledger_doc >"$T/doc.json"
-	run check_ledgers "$T/doc.json"
+	# (ledger-checks.jq: no CPU in two entries' exclusive_cpus, sums match.)
+	run ledger_violations
 	assert_success
 	assert_equal "$output" "" "ledger invariants"
 }
@@ -400,7 +413,7 @@ shard_path() {
 	create_ok c1 "$T/b1"
 	assert_v2_layout
 	local s1 g old twin other
-	s1=$(shard_of c1)
+	s1=$(entry_shard c1)
 	g=$(jq .generation "$LEDGER")
 	old=$(shard_path "$s1" "$g")
 	assert_equal "$(dirname "$LEDGER")/$(shard_file "$s1")" "$old" "c1's shard file"
@@ -451,7 +464,7 @@ damaged_shard_is_rebuilt() {
 	local c1_entry c2_entry s file new
 	c1_entry=$(placement_of c1)
 	c2_entry=$(placement_of c2)
-	s=$(shard_of c1)
+	s=$(entry_shard c1)
 	file=$(dirname "$LEDGER")/$(shard_file "$s")
 	case $1 in
 	deleted) rm "$file" ;;
@@ -465,9 +478,10 @@ damaged_shard_is_rebuilt() {
 
 	run --separate-stderr nr --log "$T/log.json" create --bundle "$T/b3" "$new"
 	assert_success
+	[[ $stderr == *"numa-runtime: the ledger \`$LEDGER\` is unreadable"* ]] ||
+		fail "the damage was not reported on stderr:" "$stderr"
 	find_aside
-	[[ $stderr == *"numa-runtime: the ledger \`$LEDGER\` is unreadable"*"keeping it as \`$ASIDE\`"* ]] ||
-		fail "not logged on stderr: $stderr"
+	[[ $stderr == *"keeping it as \`$ASIDE\`"* ]] || fail "stderr does not name $ASIDE:" "$stderr"
 	jq -se 'any(.[]; .level == "error" and (.msg | contains("is unreadable")))' "$T/log.json" >/dev/null ||
 		fail "not logged at error level in the log file:" "$(cat "$T/log.json")"
 	cmp "$T/index-before" "$ASIDE" || fail "$ASIDE is not the index as it was"
@@ -501,7 +515,7 @@ damaged_shard_is_rebuilt() {
 @test "gc reads every shard: a damaged one is found, kept aside with the index and rebuilt" {
 	create_ok c1 "$T/b1"
 	create_ok c2 "$T/b2"
-	echo garbage >"$(dirname "$LEDGER")/$(shard_file "$(shard_of c2)")"
+	echo garbage >"$(dirname "$LEDGER")/$(shard_file "$(entry_shard c2)")"
 	run --separate-stderr nr gc
 	assert_success
 	[[ $stderr == *"is unreadable: keeping it as"* ]] || fail "stderr: $stderr"
@@ -514,7 +528,7 @@ damaged_shard_is_rebuilt() {
 @test "gc removes the shard files the index does not list, left by writers killed before or after their commit, and counts them" {
 	create_ok c1 "$T/b1"
 	local s1 superseded g
-	s1=$(shard_of c1)
+	s1=$(entry_shard c1)
 	superseded=$(dirname "$LEDGER")/$(shard_file "$s1")
 	cp -p "$superseded" "$T/superseded"
 	create_ok "$(id_in_shard "$s1" twin)" "$T/b2"
@@ -525,7 +539,7 @@ damaged_shard_is_rebuilt() {
 	cp -p "$T/superseded" "$superseded"
 	# ...and one killed before its commit: its new shard file and index.
 	g=$(jq .generation "$LEDGER")
-	printf '{"containers":[\n{"id":"killed"}\n]}\n' >"$(shard_path "$(shard_of killed)" $((g + 1)))"
+	printf '{"containers":[\n{"id":"killed"}\n]}\n' >"$(shard_path "$(entry_shard killed)" $((g + 1)))"
 	printf '{"version":2,"gen' >"$LEDGER.tmp"
 	local ids
 	ids=$(ledger_ids)
@@ -546,7 +560,7 @@ damaged_shard_is_rebuilt() {
 	local g
 	g=$(jq .generation "$LEDGER")
 	# Half of the very file the next commit writes for c2's shard.
-	printf '{"containers":[\n{"id":"c2","no' >"$(shard_path "$(shard_of c2)" $((g + 1)))"
+	printf '{"containers":[\n{"id":"c2","no' >"$(shard_path "$(entry_shard c2)" $((g + 1)))"
 
 	create_ok c2 "$T/b2"
 	assert_ledger_ids c1 c2

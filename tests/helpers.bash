@@ -291,7 +291,7 @@ ledger_doc() {
 # ledger_jq JQ_ARGS...: jq JQ_ARGS on the whole ledger (ledger_doc).
 ledger_jq() {
 	local doc
-	doc=$(ledger_doc) || fail "cannot read the ledger $LEDGER" || return
+	doc=$(ledger_doc "$LEDGER") || fail "cannot read the ledger $LEDGER" || return
 	jq "$@" <<<"$doc"
 }
 

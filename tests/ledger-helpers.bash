@@ -8,10 +8,12 @@
 #   ledger_bundle DIR [CPUS [MEMORY]]             a bundle whose config.json
 #                         asks for CPUS (quota/period) and MEMORY bytes
 
-load helpers
-# make_sysfs, shared with the stress scripts and bench-ledger.sh.
+# make_sysfs, shared with the stress scripts and bench-ledger.sh.  Sourced
+# before helpers.bash, whose ledger_doc (which takes the shared lock) is
+# the one the tests get.
 # shellcheck source=tests/stress/lib.sh
 . "$BATS_TEST_DIRNAME/stress/lib.sh"
+load helpers
 
 # build_fast_runtime: set FAST_RUNTIME, compiling tests/fast-runtime.c
 # into the bats run's temp dir when no up-to-date build is next to it.
@@ -96,8 +98,8 @@ ledger_setup() {
 # files, for the tests of the layout itself; what the ledger holds is read
 # with ledger_doc / ledger_ids / ledger_field (helpers.bash).
 
-# fnv1a32 STRING: the 32-bit FNV-1a hash of STRING's bytes, in decimal.
-fnv1a32() {
+# fnv1a32_hash STRING: the 32-bit FNV-1a hash of STRING's bytes, in decimal.
+fnv1a32_hash() {
 	local LC_ALL=C s=$1 h=2166136261 i c
 	for ((i = 0; i < ${#s}; i++)); do
 		printf -v c '%d' "'${s:i:1}"
@@ -106,12 +108,12 @@ fnv1a32() {
 	echo "$h"
 }
 
-# shard_of ID: the shard ID's entry belongs in, FNV-1a-32(ID) modulo the
-# index's shard_count.
-shard_of() {
+# entry_shard ID: the shard ID's entry belongs in, FNV-1a-32(ID) modulo
+# the index's shard_count.
+entry_shard() {
 	local n
 	n=$(jq -er .shard_count "$LEDGER") || fail "no shard_count in $LEDGER" || return
-	echo $(($(fnv1a32 "$1") % n))
+	echo $(($(fnv1a32_hash "$1") % n))
 }
 
 # id_in_shard SHARD PREFIX: the first of PREFIX1, PREFIX2, ... whose entry
@@ -120,7 +122,7 @@ id_in_shard() {
 	local n i
 	n=$(jq -er .shard_count "$LEDGER") || fail "no shard_count in $LEDGER" || return
 	for ((i = 1; i < 100000; i++)); do
-		if (($(fnv1a32 "$2$i") % n == $1)); then
+		if (($(fnv1a32_hash "$2$i") % n == $1)); then
 			echo "$2$i"
 			return 0
 		fi
@@ -195,8 +197,8 @@ assert_entries_in_their_shards() {
 		count=0
 		for id in $(jq -r '.containers[].id' "$(dirname "$LEDGER")/$file"); do
 			count=$((count + 1))
-			(($(fnv1a32 "$id") % n == shard)) ||
-				fail "$id is in $file (shard $shard), it belongs in shard $(($(fnv1a32 "$id") % n))" || return
+			(($(fnv1a32_hash "$id") % n == shard)) ||
+				fail "$id is in $file (shard $shard), it belongs in shard $(($(fnv1a32_hash "$id") % n))" || return
 		done
 		assert_equal "$count" "$want" "entries in $file" || return
 	done < <(jq -r '.shards[] | "\(.shard) \(.file) \(.entries)"' "$LEDGER")
@@ -218,4 +220,11 @@ find_aside() {
 	[ -f "$ASIDE" ] || fail "no index kept as $LEDGER.corrupt-*; the directory holds:" \
 		"$(ls -A "$(dirname "$LEDGER")")" || return
 	[[ $ASIDE =~ \.corrupt-[0-9]{8}T[0-9]{6}Z-[0-9]+$ ]] || fail "no UTC stamp and pid in $ASIDE"
+}
+
+# ledger_violations: what tests/stress/ledger-checks.jq finds wrong with the
+# whole ledger (unique ids, no CPU held exclusively twice, node sums equal
+# to the entries'), one line each; nothing when all is well.
+ledger_violations() {
+	ledger_jq -r -L "$STRESS_DIR" 'include "ledger-checks"; violations'
 }
