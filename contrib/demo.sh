@@ -2,8 +2,9 @@
 # demo.sh [NUMA_RUNTIME]
 #
 # Runs one busybox container through numa-runtime in front of runc and shows
-# where it was placed: the node numa-runtime chose (from its ledger) and what
-# the container itself sees (Cpus_allowed_list, Mems_allowed_list, NUMA_NODE).
+# where it was placed: the node numa-runtime chose (its ledger entry, as
+# `numa-runtime status --json` shows it) and what the container itself sees
+# (Cpus_allowed_list, Mems_allowed_list, NUMA_NODE).
 # Everything (bundle, config, ledger, runc state) lives in a temporary
 # directory that is removed afterwards; nothing on the host is touched.
 #
@@ -71,8 +72,9 @@ if ! "$bin" --root "$root" create --bundle "$tmp/bundle" "$id" \
 	cat "$tmp/container.err" >&2
 	die "numa-runtime create failed"
 fi
-node=$(jq -r --arg id "$id" '.containers[] | select(.id == $id) | .nodes' "$tmp/ledger.json")
-cpus=$(jq -r --arg id "$id" '.containers[] | select(.id == $id) | .cpus' "$tmp/ledger.json")
+status=$("$bin" --root "$root" status --json) || die "numa-runtime status failed"
+node=$(printf '%s\n' "$status" | jq -r --arg id "$id" '.containers[] | select(.id == $id) | .nodes')
+cpus=$(printf '%s\n' "$status" | jq -r --arg id "$id" '.containers[] | select(.id == $id) | .cpus')
 [ -n "$node" ] || die "no ledger entry for $id"
 
 "$bin" --root "$root" start "$id" || die "numa-runtime start failed"
@@ -83,7 +85,8 @@ while [ "$("$bin" --root "$root" state "$id" 2>/dev/null | jq -r .status)" != st
 	sleep 0.1
 done
 "$bin" --root "$root" delete "$id" || die "numa-runtime delete failed"
-left=$(jq -r '.containers | length' "$tmp/ledger.json")
+status=$("$bin" --root "$root" status --json) || die "numa-runtime status failed"
+left=$(printf '%s\n' "$status" | jq -r '.containers | length')
 
 printf 'numa-runtime placed the container on node %s (cpus %s)\n' "$node" "$cpus"
 printf 'the container saw:\n'

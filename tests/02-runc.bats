@@ -116,7 +116,7 @@ cpus_seen() {
 	nr_detached create --bundle "$T/excl" excl || fail "create failed: $(cat "$T/detached.err")"
 	local held
 	held=$(ledger_field excl exclusive_cpus)
-	[ -n "$held" ] && [ "$held" != null ] || fail "no exclusive CPU held: $(cat "$LEDGER")"
+	[ -n "$held" ] && [ "$held" != null ] || fail "no exclusive CPU held:" "$(ledger_doc "$LEDGER")"
 	assert_equal "$(cfg_cpus "$T/excl/config.json")" "$held" "the container's cpuset is its exclusive CPU"
 
 	# A shared container meanwhile runs on the rest of the node.

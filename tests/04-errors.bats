@@ -27,6 +27,7 @@ snapshot() {
 	mkdir -p "$T/snap"
 	[ ! -e "$B/config.json" ] || cp -p "$B/config.json" "$T/snap/config.json"
 	[ ! -e "$LEDGER" ] || cp -p "$LEDGER" "$T/snap/ledger.json"
+	[ ! -e "$LEDGER.d" ] || cp -a "$LEDGER.d" "$T/snap/ledger.json.d"
 	CALLS_BEFORE=$(fake_calls | tr -d ' ')
 }
 
@@ -55,10 +56,17 @@ check_failure() {
 	else
 		[ ! -e "$B/config.json" ] || fail "config.json was created in $B"
 	fi
+	# The ledger: its index and every shard file, none added or removed.
 	if [ -e "$T/snap/ledger.json" ]; then
 		assert_file_same "$LEDGER" "$T/snap/ledger.json"
 	else
 		[ ! -e "$LEDGER" ] || fail "ledger $LEDGER was created"
+	fi
+	if [ -e "$T/snap/ledger.json.d" ]; then
+		diff -r "$T/snap/ledger.json.d" "$LEDGER.d" >&2 ||
+			fail "the ledger's shard directory $LEDGER.d changed"
+	else
+		[ ! -e "$LEDGER.d" ] || fail "shard directory $LEDGER.d was created"
 	fi
 	assert_equal "$(fake_calls | tr -d ' ')" "$CALLS_BEFORE" "number of runtime calls"
 	check_error_log

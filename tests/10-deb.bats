@@ -135,10 +135,10 @@ install_deb() {
 	[[ $output == *"Cpus_allowed_list:"*"$cpus"* ]]
 	[ "$(cat "/sys/devices/system/node/node$node/cpulist")" = "$cpus" ] || [ ! -d /sys/devices/system/node ]
 	# Released by the installed poststop hook.
-	if [ -f /run/numa-runtime/ledger.json ]; then
-		! jq -e --arg id "deb-demo-$$" '.containers[] | select(.id == $id)' /run/numa-runtime/ledger.json >/dev/null ||
-			fail "the ledger still holds deb-demo-$$"
-	fi
+	local doc
+	doc=$(ledger_doc /run/numa-runtime/ledger.json) || fail "cannot read /run/numa-runtime/ledger.json"
+	! jq -e --arg id "deb-demo-$$" '.containers[] | select(.id == $id)' <<<"$doc" >/dev/null ||
+		fail "the ledger still holds deb-demo-$$:" "$doc"
 }
 
 @test "dpkg --purge removes the package and its conffile" {

@@ -31,7 +31,9 @@ teardown() {
 	it_teardown
 }
 
-# ledger_with ID:CPUS...: a ledger of this boot holding those entries.
+# ledger_with ID:CPUS...: a ledger of this boot holding those entries,
+# written by hand in the version 1 layout (one file), which numa-runtime
+# reads and rewrites in its own layout on its first change.
 ledger_with() {
 	local boot item entries=
 	boot=$(cat /proc/sys/kernel/random/boot_id)
@@ -42,8 +44,11 @@ ledger_with() {
 	printf '{"version":1,"boot_id":"%s","containers":[%s]}\n' "$boot" "$entries" >"$LEDGER"
 }
 
+# ledger_ids: the ids in the ledger, sorted, each followed by a space.
 ledger_ids() {
-	jq -r '.containers[].id' "$LEDGER" | sort | tr '\n' ' '
+	local doc
+	doc=$(ledger_doc "$LEDGER") || fail "cannot read the ledger $LEDGER" || return
+	jq -r '.containers[].id' <<<"$doc" | sort | tr '\n' ' '
 }
 
 state() { # state ID [PID]
@@ -69,7 +74,7 @@ start_sleeper() {
 	run -0 "$NUMA_RUNTIME" hook poststop <<<"$(state c1)"
 	[ -z "$output" ]
 	[ "$(ledger_ids)" = "c2 " ]
-	[ "$(jq -r '.nodes[0].containers' "$LEDGER")" = 1 ]
+	[ "$(ledger_doc "$LEDGER" | jq -r '.nodes[0].containers')" = 1 ]
 }
 
 @test "poststop is idempotent and quiet when there is no entry" {

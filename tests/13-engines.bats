@@ -88,8 +88,9 @@ check_placement() {
 }
 
 ledger_ids() {
-	[ -f "$LEDGER" ] || return 0
-	jq -r '.containers[].id' "$LEDGER"
+	local doc
+	doc=$(ledger_doc "$LEDGER") || fail "cannot read the ledger $LEDGER" || return
+	jq -r '.containers[].id' <<<"$doc"
 }
 
 busybox_image_tar() {
@@ -153,7 +154,8 @@ PODMAN_RUN_FLAGS=(--network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1
 	done
 	id=$("${PODMAN[@]}" --hooks-dir "$T/hooks.d" --runtime "$(command -v runc)" create \
 		"${PODMAN_RUN_FLAGS[@]}" localhost/nr-busybox:test true)
-	# numa-runtime did not run it; pretend it had placed it.
+	# numa-runtime did not run it; pretend it had placed it (a ledger in the
+	# version 1 layout, which numa-runtime still reads).
 	printf '{"version":1,"boot_id":"%s","containers":[{"id":"%s","nodes":"0","cpus":"0"},{"id":"other","nodes":"0","cpus":"0"}]}\n' \
 		"$(cat /proc/sys/kernel/random/boot_id)" "$id" >"$LEDGER"
 	run -0 timeout 120 "${PODMAN[@]}" --hooks-dir "$T/hooks.d" --runtime "$(command -v runc)" start -a "$id"

@@ -8,7 +8,9 @@
 #
 # Each test gets its own directory $T holding:
 #   $T/numa-runtime.conf   exported as NUMA_RUNTIME_CONFIG
-#   $T/ledger.json         the ledger ($LEDGER), absent until first written
+#   $T/ledger.json         the ledger's index ($LEDGER), absent until first
+#                          written, with its shards in $T/ledger.json.d/
+#                          (read it with ledger_doc, see docs/LEDGER.md)
 #   $T/runc-root           runtime state (--root), so containers never collide
 #   $T/fake.log[.d]        what tests/fake-runtime saw ($FAKE_RUNTIME_LOG)
 
@@ -269,20 +271,44 @@ JQ_STRIP_OWNED='
 	| if (.process.env | type) == "array"
 	  then .process.env |= map(select(startswith("NUMA_NODE=") | not)) else . end'
 
+# ledger_doc [LEDGER]: the whole ledger at LEDGER (default $LEDGER) as one
+# document: the index plus "containers", every entry of every shard it lists
+# (tests/ledger-doc.sh; a version 1 file is printed as it is).  Read under
+# a shared lock once numa-runtime has made the lock file, so that a writer
+# cannot remove a shard between the index and the shard being read.
+# Fails, saying why on stderr, when a shard is missing or broken.
+ledger_doc() {
+	local ledger=${1:-$LEDGER} rc=0
+	if [ -e "$ledger.lock" ]; then
+		flock -s -w 30 -E 75 "$ledger.lock" "$TESTS_DIR/ledger-doc.sh" "$ledger" || rc=$?
+		[ "$rc" -ne 75 ] || echo "ledger_doc: $ledger.lock held by someone else for 30 s" >&2
+	else
+		"$TESTS_DIR/ledger-doc.sh" "$ledger" || rc=$?
+	fi
+	return "$rc"
+}
+
+# ledger_jq JQ_ARGS...: jq JQ_ARGS on the whole ledger (ledger_doc).
+ledger_jq() {
+	local doc
+	doc=$(ledger_doc "$LEDGER") || fail "cannot read the ledger $LEDGER" || return
+	jq "$@" <<<"$doc"
+}
+
 ledger_ids() {
-	[ -f "$LEDGER" ] || return 0
-	jq -r '.containers[].id' "$LEDGER"
+	ledger_jq -r '.containers[].id'
 }
 
 # ledger_field ID KEY: KEY of ID's ledger entry, as text.
 ledger_field() {
-	jq -r --arg id "$1" --arg k "$2" '.containers[] | select(.id == $id) | .[$k] | tostring' "$LEDGER"
+	ledger_jq -r --arg id "$1" --arg k "$2" '.containers[] | select(.id == $id) | .[$k] | tostring'
 }
 
 assert_ledger_ids() {
 	local want got
 	want=$(printf '%s\n' "$@" | sed '/^$/d' | sort)
-	got=$(ledger_ids | sort)
+	got=$(ledger_ids) || return
+	got=$(sort <<<"$got" | sed '/^$/d')
 	[ "$got" = "$want" ] || fail "ledger ids differ" "expected: $(echo $want)" "got:      $(echo $got)"
 }
 

@@ -51,6 +51,21 @@ it_teardown() {
 	rm -rf "$T"
 }
 
+# ledger_doc LEDGER: the whole ledger at LEDGER (its index and every shard
+# it lists; a version 1 file as it is) as one JSON document, read under a
+# shared lock once the lock file exists (see tests/ledger-doc.sh).  A
+# missing ledger is an empty one.
+ledger_doc() {
+	local rc=0
+	if [ -e "$1.lock" ]; then
+		flock -s -w 30 -E 75 "$1.lock" "$TESTS_DIR/ledger-doc.sh" "$1" || rc=$?
+		[ "$rc" -ne 75 ] || echo "ledger_doc: $1.lock held by someone else for 30 s" >&2
+	else
+		"$TESTS_DIR/ledger-doc.sh" "$1" || rc=$?
+	fi
+	return "$rc"
+}
+
 # busybox_rootfs DIR: a root filesystem holding Debian's static busybox and
 # one symlink per applet.
 busybox_rootfs() {

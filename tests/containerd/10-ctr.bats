@@ -63,7 +63,7 @@ check_placement() {
   [ "$status" -eq 0 ]
   check_placement "$output"
   # --rm deleted the task, so numa-runtime delete released the entry.
-  ! ledger_has "$id" || fail "ledger still holds $id:" "$(cat "$NUMA_LEDGER")"
+  ledger_lacks "$id" || fail "ledger still holds $id:" "$(ledger_dump)"
 }
 
 @test "ctr run: the bundle's config.json and the ledger describe the placement" {
@@ -74,9 +74,9 @@ check_placement() {
   [ "$status" -eq 0 ]
   wait_task_status "$NS" "$id" RUNNING
 
-  ledger_has "$id" || fail "ledger lacks $id:" "$(cat "$NUMA_LEDGER" 2>&1)"
+  ledger_has "$id" || fail "ledger lacks $id:" "$(ledger_dump)"
   node=$(ledger_field "$id" nodes)
-  [[ -n "$node" ]] || fail "ledger entry of $id has no nodes:" "$(cat "$NUMA_LEDGER")"
+  [[ -n "$node" ]] || fail "ledger entry of $id has no nodes:" "$(ledger_dump)"
   assert_equal "$(ledger_field "$id" cpus)" "$(node_cpulist "$node")" "ledger cpus"
 
   cfg=$(bundle_config "$NS" "$id")
@@ -93,7 +93,7 @@ check_placement() {
   echo "$output"
   [ "$status" -eq 0 ]
   wait_task_status "$NS" "$id" RUNNING
-  ledger_has "$id" || fail "ledger lacks $id while it runs:" "$(cat "$NUMA_LEDGER" 2>&1)"
+  ledger_has "$id" || fail "ledger lacks $id while it runs:" "$(ledger_dump)"
 
   run ctrc -n "$NS" tasks kill -s SIGKILL "$id"
   [ "$status" -eq 0 ]
@@ -102,12 +102,12 @@ check_placement() {
   run ctrc -n "$NS" tasks delete "$id"
   echo "$output"
   [ "$status" -eq 0 ]
-  ! ledger_has "$id" || fail "ledger still holds $id after task delete:" "$(cat "$NUMA_LEDGER")"
+  ledger_lacks "$id" || fail "ledger still holds $id after task delete:" "$(ledger_dump)"
 
   run ctrc -n "$NS" containers rm "$id"
   echo "$output"
   [ "$status" -eq 0 ]
-  ! ledger_has "$id" || fail "ledger holds $id after container rm:" "$(cat "$NUMA_LEDGER")"
+  ledger_lacks "$id" || fail "ledger holds $id after container rm:" "$(ledger_dump)"
   [[ -z "$(ctrc -n "$NS" containers ls -q)" ]]
 }
 
@@ -125,7 +125,7 @@ check_placement() {
   done
   for id in "${ids[@]}"; do
     wait_task_status "$NS" "$id" RUNNING
-    ledger_has "$id" || fail "ledger lacks $id:" "$(cat "$NUMA_LEDGER" 2>&1)"
+    ledger_has "$id" || fail "ledger lacks $id:" "$(ledger_dump)"
   done
   for id in "${ids[@]}"; do
     ctrc -n "$NS" tasks kill -s SIGKILL "$id"
@@ -136,7 +136,7 @@ check_placement() {
     ctrc -n "$NS" containers rm "$id"
   done
   for id in "${ids[@]}"; do
-    ! ledger_has "$id" || fail "ledger still holds $id:" "$(cat "$NUMA_LEDGER")"
+    ledger_lacks "$id" || fail "ledger still holds $id:" "$(ledger_dump)"
   done
 }
 

@@ -84,7 +84,7 @@ pod_field() {
 
   # The ledger, while the pod lives: both the sandbox and the app container,
   # on the same node.
-  cat "$NUMA_LEDGER"
+  ledger_dump
   ledger_has "$sandbox" || fail "ledger lacks the sandbox $sandbox"
   ledger_has "$container" || fail "ledger lacks the container $container"
   assert_equal "$(ledger_field "$sandbox" nodes)" "$node" "sandbox's ledger node"
@@ -93,8 +93,8 @@ pod_field() {
   run cri down --sandbox "$sandbox"
   echo "$output"
   [ "$status" -eq 0 ]
-  ! ledger_has "$sandbox" || fail "ledger still holds the sandbox"
-  ! ledger_has "$container" || fail "ledger still holds the container"
+  ledger_lacks "$sandbox" || fail "ledger still holds the sandbox"
+  ledger_lacks "$container" || fail "ledger still holds the container"
 }
 
 @test "CRI: the pod annotation reaches the config.json numa-runtime edits" {
@@ -133,7 +133,7 @@ pod_field() {
   echo "$output"
   [ "$status" -eq 0 ]
   [[ "$(jq -r .result.NUMA_NODE <<< "$output")" =~ ^[0-9]+$ ]] || fail "pod was not placed"
-  [[ -z "$(ledger_ids)" ]] || fail "ledger not empty after the pod:" "$(cat "$NUMA_LEDGER")"
+  [[ -z "$(ledger_ids)" ]] || fail "ledger not empty after the pod:" "$(ledger_dump)"
 }
 
 @test "CRI: a pod on the default handler does not go through numa-runtime" {

@@ -100,8 +100,8 @@ host_nodes() {
 dump_debug_on_failure() {
   [[ -z "${BATS_TEST_COMPLETED:-}" ]] || return 0
   {
-    echo "--- ledger $NUMA_LEDGER:"
-    cat "$NUMA_LEDGER" 2>&1
+    echo "--- ledger $NUMA_LEDGER (index and shards):"
+    ledger_dump
     echo "--- last error lines of containerd's log:"
     grep 'level=error' "$CTD_TMP/containerd.log" 2> /dev/null | grep -v 'failed to load cni' | tail -n 15
   } >&2
@@ -129,21 +129,59 @@ assert_refusal_reported() {
 
 # --- the ledger ------------------------------------------------------------
 
+# ledger_doc: numa-runtime's whole ledger (the index $NUMA_LEDGER and every
+# shard it lists) as one JSON document (tests/ledger-doc.sh), read under a
+# shared lock: containerd may run numa-runtime at any moment, and a writer
+# removes the shards it replaced right after its commit.  A missing ledger
+# is an empty one.
+ledger_doc() {
+  local rc=0
+  if [[ -e "$NUMA_LEDGER.lock" ]]; then
+    flock -s -w 30 -E 75 "$NUMA_LEDGER.lock" "$REPO_ROOT/tests/ledger-doc.sh" "$NUMA_LEDGER" || rc=$?
+    [[ $rc -ne 75 ]] || echo "ledger_doc: $NUMA_LEDGER.lock held by someone else for 30 s" >&2
+  else
+    "$REPO_ROOT/tests/ledger-doc.sh" "$NUMA_LEDGER" || rc=$?
+  fi
+  return "$rc"
+}
+
+# ledger_dump: the ledger for a failure message (or why it cannot be read).
+ledger_dump() {
+  local doc
+  if doc=$(ledger_doc 2>&1); then
+    jq . <<< "$doc"
+  else
+    echo "$doc"
+  fi
+}
+
 # ledger_ids: the container ids in numa-runtime's ledger, one per line.
 ledger_ids() {
-  [[ -s "$NUMA_LEDGER" ]] || return 0
-  jq -r '.containers[]?.id' "$NUMA_LEDGER"
+  local doc
+  doc=$(ledger_doc) || fail "cannot read the ledger $NUMA_LEDGER" || return
+  jq -r '.containers[]?.id' <<< "$doc"
 }
 
 # ledger_field ID FIELD: FIELD of ID's ledger entry (empty if absent).
 ledger_field() {
-  [[ -s "$NUMA_LEDGER" ]] || return 0
+  local doc
+  doc=$(ledger_doc) || fail "cannot read the ledger $NUMA_LEDGER" || return
   jq -r --arg id "$1" --arg f "$2" \
-    '.containers[]? | select(.id == $id) | .[$f] // empty' "$NUMA_LEDGER"
+    '.containers[]? | select(.id == $id) | .[$f] // empty' <<< "$doc"
 }
 
+# ledger_has ID / ledger_lacks ID: the ledger can be read and holds ID /
+# does not hold it (both fail when the ledger cannot be read).
 ledger_has() {
-  ledger_ids | grep -qxF -- "$1"
+  local ids
+  ids=$(ledger_ids) || return
+  grep -qxF -- "$1" <<< "$ids"
+}
+
+ledger_lacks() {
+  local ids
+  ids=$(ledger_ids) || return
+  ! grep -qxF -- "$1" <<< "$ids"
 }
 
 # bundle_config NS ID: path of the config.json the runtime was given.
