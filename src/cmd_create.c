@@ -118,6 +118,20 @@ find_pod_nodes (struct nr_ledger *ledger, const struct nr_request *req,
   return 0;
 }
 
+/* What the ledger says of this container: refuse an id that is in use,
+   and find its pod's node(s).  */
+static int
+read_ledger_for (struct nr_ledger *ledger, const struct nr_args *args, const struct nr_request *req,
+                 struct nr_placement_input *input, nr_error_t *err)
+{
+  if (nr_ledger_find (ledger, args->id, NULL, NULL) > 0
+      && container_state_exists (nr_args_root (args), args->id))
+    return nr_make_error (err, 0, "container `%s` already exists", args->id);
+  nr_set_clear (&input->pod_nodes);
+  input->pod_reserved = false;
+  return find_pod_nodes (ledger, req, input, err);
+}
+
 static bool
 may_get_exclusive_cpus (const struct nr_request *req, const struct nr_config *config)
 {
@@ -195,20 +209,19 @@ nr_cmd_create (const struct nr_args *args, const struct nr_config *config, nr_er
      side.  See docs/LEDGER.md.  */
   if (nr_reclaim (ledger, config->proc_root, NR_RECLAIM_CREATE_BUDGET, NULL, err) < 0)
     goto out;
-  if (nr_ledger_find (ledger, args->id, NULL, NULL) > 0
-      && container_state_exists (nr_args_root (args), args->id))
-    {
-      nr_make_error (err, 0, "container `%s` already exists", args->id);
-      goto out;
-    }
+  input = (struct nr_placement_input){ .topo = &topo, .req = &req, .config = config };
+  if (read_ledger_for (ledger, args, &req, &input, err) < 0)
+    goto out;
+  /* Shards are read as needed; one of those just read may have been
+     damaged, leaving an empty ledger: rebuild, then read again.  */
+  if (nr_ledger_recover (ledger, nr_args_root (args), config, &topo)
+      && read_ledger_for (ledger, args, &req, &input, err) < 0)
+    goto out;
 
   usage = xmalloc0 ((size_t) topo.n_nodes * sizeof (*usage));
   for (int i = 0; i < topo.n_nodes; i++)
     nr_ledger_usage (ledger, topo.nodes[i].id, &usage[i]);
-  input =
-      (struct nr_placement_input){ .topo = &topo, .usage = usage, .req = &req, .config = config };
-  if (find_pod_nodes (ledger, &req, &input, err) < 0)
-    goto out;
+  input.usage = usage;
   if (may_get_exclusive_cpus (&req, config))
     nr_topology_load_siblings (config->sysfs_root, &topo);
   if (nr_place (&input, &placement, err) < 0)

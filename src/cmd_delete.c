@@ -32,6 +32,8 @@ nr_cmd_delete (const struct nr_args *args, const struct nr_config *config, nr_er
          first, a delete included.  */
       nr_ledger_recover (ledger, nr_args_root (args), config, NULL);
       nr_ledger_remove (ledger, args->id);
+      /* The entry's shard, read just now, may have been the damaged part.  */
+      nr_ledger_recover (ledger, nr_args_root (args), config, NULL);
     }
   /* Commits only what changed.  */
   if (release_err || nr_ledger_commit (ledger, &release_err) < 0)

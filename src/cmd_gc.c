@@ -32,6 +32,7 @@ nr_cmd_gc (const struct nr_args *args, const struct nr_config *config, nr_error_
 
   if (nr_ledger_open (config->ledger_path, boot_id, &ledger, err) < 0)
     return -1;
+  nr_ledger_load_all (ledger);
   nr_ledger_recover (ledger, nr_args_root (args), config, NULL);
   before = nr_ledger_count (ledger);
   if (nr_reclaim_each (ledger, config->proc_root, SIZE_MAX, print_released, NULL, &reclaimed, err)

@@ -43,8 +43,8 @@ want_json (const struct nr_args *args)
 }
 
 static void
-fill_rows (const struct nr_topology *topo, const struct nr_ledger *ledger,
-           const struct nr_config *config, struct node_row *rows)
+fill_rows (const struct nr_topology *topo, struct nr_ledger *ledger, const struct nr_config *config,
+           struct node_row *rows)
 {
   for (int i = 0; i < topo->n_nodes; i++)
     {
@@ -86,7 +86,7 @@ json_entry (yajl_gen g, const struct nr_ledger_entry *e, bool alive)
 }
 
 static void
-print_json (FILE *out, const struct node_row *rows, int n_rows, const struct nr_ledger *ledger,
+print_json (FILE *out, const struct node_row *rows, int n_rows, struct nr_ledger *ledger,
             const struct nr_config *config)
 {
   yajl_gen g = yajl_gen_alloc (NULL);
@@ -166,7 +166,7 @@ or_dash (const char *s)
 }
 
 static void
-print_table (FILE *out, const struct node_row *rows, int n_rows, const struct nr_ledger *ledger,
+print_table (FILE *out, const struct node_row *rows, int n_rows, struct nr_ledger *ledger,
              const struct nr_config *config)
 {
   char total[32], alloc[32], avail[32];
@@ -241,6 +241,7 @@ nr_cmd_status (const struct nr_args *args, const struct nr_config *config, nr_er
      a create would.  */
   if (nr_ledger_open (config->ledger_path, boot_id, &ledger, err) < 0)
     goto out;
+  nr_ledger_load_all (ledger);
   nr_ledger_recover (ledger, nr_args_root (args), config, &topo);
   if (nr_ledger_commit (ledger, err) < 0)
     goto out;

@@ -1,19 +1,26 @@
 /* numa-runtime: the allocation ledger — which container holds which node,
-   CPUs and memory — persisted as one JSON file, updated under flock and
-   replaced atomically.
+   CPUs and memory — persisted under flock and replaced atomically.
  *
- * File layout (one entry a line, so that a create can append or remove a
- * line without parsing thousands of entries):
+ * Files (docs/LEDGER.md has the whole story), for the configured path P:
  *
- *   {"version":1,"boot_id":"...","reclaim_cursor":0,"nodes":[<usage>...],"containers":[
- *   {"id":"a",...},
- *   {"id":"b",...}
- *   ]}
+ *   P      the index, one line, the commit point: per-node sums and the
+ *          shard files in use
+ *            {"version":2,"boot_id":"...","generation":7,"reclaim_cursor":0,
+ *             "shard_count":64,"nodes":[<usage>...],
+ *             "shards":[{"shard":3,"entries":2,"file":"P.d/03-7.json"}...]}
+ *   P.d/   the shards: entry I lives in shard FNV-1a(id) % shard_count,
+ *          one entry a line, in a file written once and never changed
+ *            {"containers":[
+ *            {"id":"a",...},
+ *            {"id":"b",...}
+ *            ]}
  *
- * "nodes" is the per-node sum of the entries, kept up to date on every
- * change and recomputed from the entries whenever the file is read in full.
- * A file in any other JSON shape (say, pretty-printed by hand) is read in
- * full and rewritten in this one.  */
+ * A commit writes each changed shard to a new file, then the index to
+ * P.tmp, renames it over P, and removes the files it superseded; so an
+ * update costs one shard (1/64 of the entries), not the whole ledger, and
+ * a process killed at any point leaves the old or the new ledger.  Shards
+ * are read when first needed.  A version 1 ledger (one file, every entry
+ * under "containers") is read and written back in this layout.  */
 #ifndef NR_LEDGER_H
 #define NR_LEDGER_H
 
@@ -81,7 +88,7 @@ size_t nr_ledger_count (const struct nr_ledger *ledger);
 
 /* Read entry I (0 <= I < count) into OUT, which the caller releases with
    nr_ledger_entry_free.  */
-int nr_ledger_entry_at (const struct nr_ledger *ledger, size_t i, struct nr_ledger_entry *out,
+int nr_ledger_entry_at (struct nr_ledger *ledger, size_t i, struct nr_ledger_entry *out,
                         nr_error_t *err);
 
 /* What liveness needs of entry I: OUT gets its id, root, creator pid and
@@ -89,17 +96,17 @@ int nr_ledger_entry_at (const struct nr_ledger *ledger, size_t i, struct nr_ledg
    Read straight from the line when it is in the form numa-runtime writes,
    which costs a fraction of nr_ledger_entry_at: reclaim looks at dozens
    of entries on every create.  */
-int nr_ledger_entry_brief_at (const struct nr_ledger *ledger, size_t i, struct nr_ledger_entry *out,
+int nr_ledger_entry_brief_at (struct nr_ledger *ledger, size_t i, struct nr_ledger_entry *out,
                               nr_error_t *err);
 
 /* Find ID.  Returns 1 and fills OUT when present, 0 when absent.  */
-int nr_ledger_find (const struct nr_ledger *ledger, const char *id, struct nr_ledger_entry *out,
+int nr_ledger_find (struct nr_ledger *ledger, const char *id, struct nr_ledger_entry *out,
                     nr_error_t *err);
 
 /* The entry that fixes POD's node(s): the pod's sandbox entry (id == POD),
    else the first entry of a container of that pod.  1 when found.  */
-int nr_ledger_find_pod (const struct nr_ledger *ledger, const char *pod,
-                        struct nr_ledger_entry *out, nr_error_t *err);
+int nr_ledger_find_pod (struct nr_ledger *ledger, const char *pod, struct nr_ledger_entry *out,
+                        nr_error_t *err);
 
 /* Add ENTRY (copied), replacing an entry with the same id.  */
 void nr_ledger_add (struct nr_ledger *ledger, const struct nr_ledger_entry *entry);
@@ -111,20 +118,29 @@ bool nr_ledger_remove (struct nr_ledger *ledger, const char *id);
 size_t nr_ledger_reclaim_cursor (const struct nr_ledger *ledger);
 void nr_ledger_set_reclaim_cursor (struct nr_ledger *ledger, size_t cursor);
 
+/* Read every shard now (status and gc look at every entry; reading them
+   up front finds a damaged one before the caller rebuilds).  */
+void nr_ledger_load_all (struct nr_ledger *ledger);
+
 /* Recompute the per-node sums from every entry.  */
 int nr_ledger_recompute (struct nr_ledger *ledger, nr_error_t *err);
 
-/* The ledger file was unreadable: the path (owned by the ledger) it is
-   kept at once the next commit replaces it, or NULL.  Until a commit the
-   unreadable file stays in place.  A command that may commit whatever it
-   found calls nr_ledger_recover (rebuild.h) first, which reports it and
-   rebuilds; one that commits only after releasing an entry it found need
-   not (an unreadable ledger has none).  */
+/* The ledger was unreadable (its index, or a shard when it was first
+   read): the path (owned by the ledger) the index is kept at once the
+   next commit replaces it, the shard directory going to that path plus
+   ".d", or NULL.  Until a commit the unreadable files stay in place.  The
+   ledger then holds no entries; a command that may commit whatever it
+   found calls nr_ledger_recover (rebuild.h), which rebuilds.  */
 const char *nr_ledger_moved_aside (const struct nr_ledger *ledger);
 
-/* Remove temp files ("<path>.tmp.<pid>") that writers killed between
-   writing and renaming left behind; safe because the lock is held, so no
-   writer is active.  Returns how many were removed.  */
+/* True once after the ledger was found unreadable: the caller is to
+   rebuild it now.  */
+bool nr_ledger_take_rebuild (struct nr_ledger *ledger);
+
+/* Remove what writers killed half-way left behind: the index temp file
+   ("<path>.tmp", "<path>.tmp.<pid>" from earlier versions) and shard files
+   the index does not name; safe because the lock is held, so no writer is
+   active.  Returns how many were removed.  */
 size_t nr_ledger_remove_stale_temps (const struct nr_ledger *ledger);
 
 void nr_ledger_entry_free (struct nr_ledger_entry *entry);

@@ -1,6 +1,6 @@
-/* numa-runtime: what the ledger's files share (ledger.c reads and edits,
-   ledger_write.c writes, ledger_json.c converts entries).  Not for other
-   modules: they use ledger.h.  */
+/* numa-runtime: what the ledger's files share (ledger.c edits entries,
+   ledger_read.c reads the files, ledger_write.c writes them, ledger_json.c
+   converts entries).  Not for other modules: they use ledger.h.  */
 #ifndef NR_LEDGER_INTERNAL_H
 #define NR_LEDGER_INTERNAL_H
 
@@ -9,16 +9,21 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <yajl/yajl_gen.h>
 
-#define LEDGER_VERSION 1
-/* Far beyond any real node (10,000 entries take about 2 MiB).  */
+#define LEDGER_VERSION 2
+/* Entries are spread over this many shard files by a hash of their id, so
+   that an update rewrites one shard of ~1/64 of the entries.  A ledger
+   written with another count is read and redistributed.  */
+#define LEDGER_SHARDS 64
+/* Far beyond any real node (10,000 entries take about 3.5 MiB).  */
 #define LEDGER_MAX_SIZE (256 * 1024 * 1024)
+#define LEDGER_INDEX_MAX_SIZE (4 * 1024 * 1024)
 
-/* One entry object in canonical form.  Lines read from the file point
-   into its mapping and are written back from there, so an update touches
-   only the lines it changes: at 10,000 entries, copying every line into
-   its own allocation cost more than the rest of a create together.  */
+/* One entry object in canonical form.  Lines read from a file point into
+   its mapping and are written back from there, so an update touches only
+   the lines it changes.  */
 struct line
 {
   const char *text;
@@ -26,31 +31,69 @@ struct line
   bool owned; /* TEXT was allocated for this line (a new or changed entry) */
 };
 
-struct nr_ledger
+/* The entries whose id hashes to one shard number.  */
+struct shard
 {
-  char *path;
-  int lock_fd;
-  char *boot_id;
-  size_t reclaim_cursor;
-  struct nr_node_usage *usage; /* sorted by node */
-  size_t n_usage;
+  char *file;     /* its file as the index names it (relative to the
+                     ledger's directory), or NULL when it has none */
+  size_t entries; /* how many entries the index says the file holds */
+  bool loaded;    /* LINES holds the shard (else only ENTRIES is known) */
+  bool dirty;     /* LINES differ from FILE: the next commit writes it */
   struct line *lines;
   size_t n_lines;
   size_t cap_lines;
-  bool dirty;
-  char *moved_aside;
-  bool aside_pending; /* the unreadable file is still at PATH */
-  char *map;          /* the file as read (read-only mapping), or NULL */
+  char *map; /* FILE as read (read-only mapping), or NULL */
   size_t map_len;
 };
 
-/* The header line: everything before the first entry, up to and with the
-   opening bracket of "containers".  Caller frees.  */
-char *ledger_header_text (const struct nr_ledger *l, size_t *len);
+struct nr_ledger
+{
+  char *path;           /* the index */
+  char *dir;            /* its directory */
+  char *base;           /* its file name */
+  char *shard_dir_name; /* "<base>.d" */
+  int lock_fd;
+  char *boot_id;
+  uint64_t generation;
+  size_t reclaim_cursor;
+  struct nr_node_usage *usage; /* sorted by node */
+  size_t n_usage;
+  struct shard *shards;
+  size_t n_shards; /* LEDGER_SHARDS, but for a moment while reading
+                      another count */
+  char **garbage;  /* files (relative to DIR) the next commit supersedes */
+  size_t n_garbage;
+  bool dirty;
+  char *moved_aside;
+  bool aside_pending; /* the unreadable ledger is still at PATH */
+  bool rebuild_due;   /* found unreadable, not yet rebuilt */
+};
 
-/* Move an unreadable ledger file still at its path aside (see
-   nr_ledger_moved_aside); 0 when there is none.  */
+/* The shard an id belongs in: FNV-1a (32 bits) of its bytes.  */
+size_t ledger_shard_of (const char *id, size_t n_shards);
+
+/* Read shard I's file into its lines if not done yet.  A file that is
+   missing or damaged makes the whole ledger unreadable (see
+   ledger_unreadable); 0 is returned then too, the shard being empty.  */
+void ledger_load_shard (struct nr_ledger *l, size_t i);
+
+/* The ledger as found cannot be trusted: keep it for the admin (see
+   nr_ledger_moved_aside), drop every entry, and have the caller rebuild.  */
+void ledger_unreadable (struct nr_ledger *l, const char *why);
+
+/* Move an unreadable ledger still at its path aside; 0 when there is
+   none.  */
 int ledger_set_aside (struct nr_ledger *l, nr_error_t *err);
+
+/* Add a line to shard S.  */
+void ledger_append_line (struct shard *s, const char *text, size_t len, bool owned);
+
+/* Forget every line of shard S (its file, if any, stays FILE).  */
+void ledger_clear_lines (struct shard *s);
+
+/* Per-node sums: add (SIGN 1) or take away (-1) entry E.  */
+void ledger_account (struct nr_ledger *l, const struct nr_ledger_entry *e, int sign);
+struct nr_node_usage *ledger_usage_slot (struct nr_ledger *l, int node);
 
 /* Reading members of a parsed object (0 / the empty set when absent).  */
 long long ledger_get_int (yajl_val obj, const char *key);
@@ -61,5 +104,9 @@ char *ledger_entry_to_line (const struct nr_ledger_entry *e, size_t *len);
 int ledger_entry_from_json (yajl_val obj, struct nr_ledger_entry *e, nr_error_t *err);
 int ledger_entry_from_text (const char *line, size_t len, struct nr_ledger_entry *e,
                             nr_error_t *err);
+
+/* The id of an entry line, copied (caller frees); NULL when the line
+   does not parse.  */
+char *ledger_line_id (const struct line *ln);
 
 #endif

@@ -1,5 +1,6 @@
-/* numa-runtime: writing the ledger — its header, then every line, into a
-   temp file renamed over the old one.  */
+/* numa-runtime: committing the ledger — each changed shard into a new
+   file, then the index into a temp file renamed over the old one, which is
+   the moment the update happens.  See ledger.h.  */
 #include <config.h>
 
 #include "ledger_internal.h"
@@ -7,24 +8,26 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 
-char *
-ledger_header_text (const struct nr_ledger *l, size_t *len)
+/* The index as one line, naming FILES[k] (NULL: none) for shard k.  */
+static char *
+index_text (const struct nr_ledger *l, uint64_t generation, char **files, size_t *len)
 {
   yajl_gen g = yajl_gen_alloc (NULL);
-  const unsigned char *buf;
-  size_t buf_len;
-  char *out;
+  char *text, *out;
+  size_t n;
 
   yajl_gen_map_open (g);
   nr_json_gen_int (g, "version", LEDGER_VERSION);
   nr_json_gen_string (g, "boot_id", l->boot_id ? l->boot_id : "");
+  nr_json_gen_int (g, "generation", (long long) generation);
   nr_json_gen_int (g, "reclaim_cursor", (long long) l->reclaim_cursor);
+  nr_json_gen_int (g, "shard_count", (long long) l->n_shards);
   nr_json_gen_key (g, "nodes");
   yajl_gen_array_open (g);
   for (size_t i = 0; i < l->n_usage; i++)
@@ -43,14 +46,25 @@ ledger_header_text (const struct nr_ledger *l, size_t *len)
       yajl_gen_map_close (g);
     }
   yajl_gen_array_close (g);
-  nr_json_gen_key (g, "containers");
+  nr_json_gen_key (g, "shards");
   yajl_gen_array_open (g);
-  /* yajl would close the array and map; we write the entries ourselves,
-     so cut its buffer right after the opening bracket.  */
-  yajl_gen_get_buf (g, &buf, &buf_len);
-  out = xstrndup ((const char *) buf, buf_len);
-  *len = buf_len;
-  yajl_gen_free (g);
+  for (size_t k = 0; k < l->n_shards; k++)
+    {
+      const struct shard *s = &l->shards[k];
+      if (files[k] == NULL)
+        continue;
+      yajl_gen_map_open (g);
+      nr_json_gen_int (g, "shard", (long long) k);
+      nr_json_gen_int (g, "entries", (long long) (s->loaded ? s->n_lines : s->entries));
+      nr_json_gen_string (g, "file", files[k]);
+      yajl_gen_map_close (g);
+    }
+  yajl_gen_array_close (g);
+  yajl_gen_map_close (g);
+  text = nr_json_gen_finish (g, &n);
+  out = xasprintf ("%s\n", text);
+  free (text);
+  *len = n + 1;
   return out;
 }
 
@@ -88,73 +102,27 @@ writev_all (int fd, struct iovec *iov, size_t n)
   return 0;
 }
 
+/* Shard S's lines in its file layout, written to FD.  Lines still in
+   the old file's mapping go out from there, with the separator that
+   follows them when it is the right one.  */
 static int
-fsync_dir (const char *path)
+write_shard (int fd, const struct shard *s)
 {
-  cleanup_free char *copy = xstrdup (path);
-  cleanup_close int dfd = open (dirname (copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  static const char opening[] = "{\"containers\":[\n", more[] = ",\n", last[] = "\n",
+                    closing[] = "]}\n";
+  cleanup_free struct iovec *iov = xmalloc ((2 * s->n_lines + 2) * sizeof (*iov));
+  size_t n = 0;
 
-  return dfd < 0 || fsync (dfd) < 0 ? -1 : 0;
-}
-
-/* Write the pieces to "<path>.tmp" and rename it over the ledger.  One
-   temp name is enough: only the lock holder writes, and a temp file left
-   by a writer killed half-way is garbage the next writer replaces.  */
-static int
-replace_file (const struct nr_ledger *l, struct iovec *iov, size_t n, bool sync, nr_error_t *err)
-{
-  cleanup_free char *tmp = xasprintf ("%s.tmp", l->path);
-  cleanup_close int fd = -1;
-  int saved;
-
-  if (unlink (tmp) < 0 && errno != ENOENT)
-    return nr_make_error (err, errno, "remove `%s`", tmp);
-  fd = open (tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0)
-    return nr_make_error (err, errno, "create `%s`", tmp);
-  /* The umask must not narrow (or a hostile one widen) the mode.  */
-  if (fchmod (fd, 0600) < 0 || writev_all (fd, iov, n) < 0 || (sync && fsync (fd) < 0))
-    goto fail;
-  saved = close (fd);
-  fd = -1;
-  if (saved < 0 || rename (tmp, l->path) < 0)
-    goto fail;
-  if (sync && fsync_dir (l->path) < 0)
-    return nr_make_error (err, errno, "fsync the directory of `%s`", l->path);
-  return 0;
-
-fail:
-  saved = errno;
-  unlink (tmp);
-  return nr_make_error (err, saved, "write `%s`", tmp);
-}
-
-int
-nr_ledger_commit (struct nr_ledger *l, nr_error_t *err)
-{
-  static const char more[] = ",\n", last[] = "\n", closing[] = "]}\n";
-  cleanup_free char *header = NULL;
-  cleanup_free char *dir_copy = NULL;
-  cleanup_free struct iovec *iov = NULL;
-  size_t header_len, n = 0;
-
-  if (! l->dirty)
-    return 0;
-  header = ledger_header_text (l, &header_len);
-  iov = xmalloc ((2 * l->n_lines + 3) * sizeof (*iov));
-  push_piece (iov, &n, header, header_len);
-  push_piece (iov, &n, last, 1);
-  for (size_t i = 0; i < l->n_lines; i++)
+  push_piece (iov, &n, opening, sizeof (opening) - 1);
+  for (size_t i = 0; i < s->n_lines; i++)
     {
-      const struct line *ln = &l->lines[i];
-      const char *sep = i + 1 < l->n_lines ? more : last;
+      const struct line *ln = &s->lines[i];
+      const char *sep = i + 1 < s->n_lines ? more : last;
       size_t sep_len = strlen (sep);
       const char *after = ln->text + ln->len;
 
-      /* A mapped line already followed by the right separator in the
-         mapping is written together with it.  */
-      if (! ln->owned && (size_t) (after - l->map) + sep_len <= l->map_len
-          && memcmp (after, sep, sep_len) == 0)
+      if (! ln->owned && s->map && after >= s->map
+          && (size_t) (after - s->map) + sep_len <= s->map_len && memcmp (after, sep, sep_len) == 0)
         push_piece (iov, &n, ln->text, ln->len + sep_len);
       else
         {
@@ -163,15 +131,144 @@ nr_ledger_commit (struct nr_ledger *l, nr_error_t *err)
         }
     }
   push_piece (iov, &n, closing, sizeof (closing) - 1);
+  return writev_all (fd, iov, n);
+}
 
+/* Create NAME in DFD (replacing a leftover of a writer killed before its
+   commit), 0600 whatever the umask, filled by WRITE_FN or DATA.  */
+static int
+create_file (int dfd, const char *name, const struct shard *s, const char *data, size_t len,
+             bool sync)
+{
+  cleanup_close int fd = -1;
+  int r;
+
+  if (unlinkat (dfd, name, 0) < 0 && errno != ENOENT)
+    return -1;
+  fd = openat (dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0)
+    return -1;
+  r = fchmod (fd, 0600);
+  if (r == 0)
+    r = s ? write_shard (fd, s) : write_all (fd, data, len);
+  if (r == 0 && sync)
+    r = fsync (fd);
+  if (r == 0)
+    {
+      r = close (fd);
+      fd = -1;
+    }
+  return r;
+}
+
+static int
+open_dir (int at, const char *name, bool create)
+{
+  if (create && mkdirat (at, name, 0700) < 0 && errno != EEXIST)
+    return -1;
+  return openat (at, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+}
+
+/* Undo a commit that failed before its rename: remove what it wrote.  */
+static void
+discard (int shard_dfd, char **names, size_t n_shards, int dfd, const char *tmp)
+{
+  for (size_t k = 0; k < n_shards; k++)
+    if (names[k])
+      unlinkat (shard_dfd, names[k], 0);
+  unlinkat (dfd, tmp, 0);
+}
+
+static void
+free_names (char **names, size_t n)
+{
+  for (size_t k = 0; k < n; k++)
+    free (names[k]);
+  free (names);
+}
+
+int
+nr_ledger_commit (struct nr_ledger *l, nr_error_t *err)
+{
+  cleanup_free char *tmp = NULL;
+  cleanup_free char *index = NULL;
+  cleanup_close int dfd = -1;
+  cleanup_close int shard_dfd = -1;
+  char **names = NULL; /* new file name (in the shard directory) per shard */
+  char **files = NULL; /* the file the new index names per shard */
+  uint64_t generation = l->generation + 1;
+  size_t len;
+  bool sync;
+  int saved;
+
+  if (! l->dirty)
+    return 0;
   if (ledger_set_aside (l, err) < 0)
     return -1;
-  dir_copy = xstrdup (l->path);
-  /* On tmpfs (the default, under /run) a sync buys nothing: the file does
+  tmp = xasprintf ("%s.tmp", l->base);
+  dfd = open_dir (AT_FDCWD, l->dir, false);
+  if (dfd < 0)
+    return nr_make_error (err, errno, "open the ledger directory `%s`", l->dir);
+  /* On tmpfs (the default, under /run) a sync buys nothing: the files do
      not outlive the machine, and rename is atomic against a crash of the
      process.  On a disk it is what makes the rename durable.  */
-  if (replace_file (l, iov, n, ! path_on_tmpfs (dirname (dir_copy)), err) < 0)
-    return nr_error_wrap (err, "write the ledger");
+  sync = ! path_on_tmpfs (l->dir);
+
+  names = xmalloc0 (l->n_shards * sizeof (*names));
+  files = xmalloc0 (l->n_shards * sizeof (*files));
+  for (size_t k = 0; k < l->n_shards; k++)
+    {
+      struct shard *s = &l->shards[k];
+      if (! s->dirty)
+        {
+          files[k] = s->file ? xstrdup (s->file) : NULL;
+          continue;
+        }
+      if (s->n_lines == 0)
+        continue;
+      if (shard_dfd < 0 && (shard_dfd = open_dir (dfd, l->shard_dir_name, true)) < 0)
+        goto fail;
+      names[k] = xasprintf ("%02zu-%" PRIu64 ".json", k, generation);
+      if (create_file (shard_dfd, names[k], s, NULL, 0, sync) < 0)
+        goto fail;
+      files[k] = xasprintf ("%s/%s", l->shard_dir_name, names[k]);
+    }
+  if (sync && shard_dfd >= 0 && fsync (shard_dfd) < 0)
+    goto fail;
+  index = index_text (l, generation, files, &len);
+  if (create_file (dfd, tmp, NULL, index, len, sync) < 0 || renameat (dfd, tmp, dfd, l->base) < 0)
+    goto fail;
+  /* Committed.  */
+  if (sync && fsync (dfd) < 0)
+    nr_warn ("fsync the ledger directory `%s`: %s", l->dir, strerror (errno));
+  for (size_t k = 0; k < l->n_shards; k++)
+    {
+      struct shard *s = &l->shards[k];
+      if (! s->dirty)
+        continue;
+      if (s->file)
+        unlinkat (dfd, s->file, 0);
+      free (s->file);
+      s->file = steal_pointer (&files[k]);
+      s->entries = s->n_lines;
+      s->dirty = false;
+    }
+  for (size_t i = 0; i < l->n_garbage; i++)
+    {
+      unlinkat (dfd, l->garbage[i], 0);
+      free (l->garbage[i]);
+    }
+  l->n_garbage = 0;
+  l->generation = generation;
   l->dirty = false;
+  free_names (names, l->n_shards);
+  free_names (files, l->n_shards);
   return 0;
+
+fail:
+  saved = errno;
+  discard (shard_dfd, names, l->n_shards, dfd, tmp);
+  free_names (names, l->n_shards);
+  free_names (files, l->n_shards);
+  return nr_make_error (err, saved, "write the ledger `%s`", l->path);
 }

@@ -194,7 +194,7 @@ nr_rebuild_from_state (struct nr_ledger *l, const char *root, const struct nr_co
   return 0;
 }
 
-void
+bool
 nr_ledger_recover (struct nr_ledger *l, const char *root, const struct nr_config *config,
                    const struct nr_topology *topo)
 {
@@ -202,17 +202,18 @@ nr_ledger_recover (struct nr_ledger *l, const char *root, const struct nr_config
   nr_error_t err = NULL;
   size_t added = 0;
 
-  if (moved == NULL)
-    return;
+  if (! nr_ledger_take_rebuild (l))
+    return false;
   nr_log (NR_LOG_ERROR,
-          "the ledger `%s` is unreadable: keeping it as `%s` and rebuilding "
+          "the ledger `%s` is unreadable: keeping it as `%s` (shards in `%s.d`) and rebuilding "
           "it from the containers under `%s`; entries of containers under other "
           "runtime roots are lost",
-          config->ledger_path, moved, root);
+          config->ledger_path, moved, moved, root);
   if (nr_rebuild_from_state (l, root, config, topo, &added, &err) < 0)
     {
       nr_log (NR_LOG_ERROR, "rebuild the ledger: %s", err->msg);
       nr_error_release (&err);
     }
   nr_log (NR_LOG_WARNING, "rebuilt %zu ledger entries from `%s`", added, root);
+  return true;
 }

@@ -28,11 +28,14 @@
 int nr_rebuild_from_state (struct nr_ledger *l, const char *root, const struct nr_config *config,
                            const struct nr_topology *topo, size_t *added, nr_error_t *err);
 
-/* Call right after nr_ledger_open: when the ledger file was moved aside,
-   say so at error level (the admin must look at it) and rebuild from the
-   state under ROOT.  Never fails: a rebuild that goes wrong is logged and
-   the ledger keeps whatever was recovered, so creation keeps working.  */
-void nr_ledger_recover (struct nr_ledger *l, const char *root, const struct nr_config *config,
+/* Call after nr_ledger_open, and again after reading entries (a shard is
+   read when first needed, and may be the damaged part): when the ledger
+   was found unreadable since the last call, say where it is kept at error
+   level (the admin must look at it) and rebuild from the state under ROOT.
+   Returns true when it rebuilt.  Never fails: a rebuild that goes wrong is
+   logged and the ledger keeps whatever was recovered, so creation keeps
+   working.  */
+bool nr_ledger_recover (struct nr_ledger *l, const char *root, const struct nr_config *config,
                         const struct nr_topology *topo);
 
 #endif

@@ -4,56 +4,11 @@
 
 #include "unit.h"
 
-#include "ledger.h"
+#include "ledger-fixtures.h"
 
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
-
-static char *
-temp_dir (void)
-{
-  char tmpl[] = "/tmp/nr-ledger-XXXXXX";
-  assert_non_null (mkdtemp (tmpl));
-  return xstrdup (tmpl);
-}
-
-static void
-remove_tree (const char *dir)
-{
-  cleanup_free char *cmd = xasprintf ("rm -rf '%s'", dir);
-  assert_int_equal (system (cmd), 0);
-}
-
-static struct nr_ledger *
-open_ledger (const char *path, const char *boot)
-{
-  struct nr_ledger *l = NULL;
-  nr_error_t err = NULL;
-  if (nr_ledger_open (path, boot, &l, &err) < 0)
-    fail_msg ("open: %s", err->msg);
-  return l;
-}
-
-static void
-commit (struct nr_ledger *l)
-{
-  nr_error_t err = NULL;
-  if (nr_ledger_commit (l, &err) < 0)
-    fail_msg ("commit: %s", err->msg);
-}
-
-static struct nr_ledger_entry
-entry (const char *id, const char *nodes, const char *cpus, int64_t load)
-{
-  struct nr_ledger_entry e = { 0 };
-  e.id = (char *) id;
-  e.nodes = set_of (nodes);
-  e.cpus = set_of (cpus);
-  e.load = load;
-  e.memory = 1 << 20;
-  return e;
-}
 
 static void
 entries_survive_reopen_and_sums_follow (void **state)
@@ -109,28 +64,30 @@ entries_survive_reopen_and_sums_follow (void **state)
   remove_tree (dir);
 }
 
+/* The index is one line naming the shard files; each shard holds one
+   entry a line.  */
 static void
-the_file_is_json_with_one_entry_a_line (void **state)
+the_index_names_shards_with_one_entry_a_line (void **state)
 {
   cleanup_free char *dir = temp_dir ();
   cleanup_free char *path = xasprintf ("%s/ledger.json", dir);
   struct nr_ledger *l = open_ledger (path, "b");
   struct nr_ledger_entry a = entry ("a", "0", "0-3", 4000), b = entry ("b", "1", "4-7", 4000);
-  cleanup_free char *text = NULL;
+  cleanup_free char *index = NULL;
+  cleanup_free char *shards = NULL;
   size_t len;
-  int lines = 0;
 
   nr_ledger_add (l, &a);
   nr_ledger_add (l, &b);
   commit (l);
   nr_ledger_close (l);
-  assert_int_equal (read_file (path, 1 << 20, &text, &len, NULL), 0);
-  for (size_t i = 0; i < len; i++)
-    lines += text[i] == '\n';
-  assert_int_equal (lines, 4);
-  assert_non_null (strstr (text, "\n{\"id\":\"a\",\"nodes\":\"0\",\"cpus\":\"0-3\""));
-  assert_non_null (strstr (text, "},\n{\"id\":\"b\""));
-  assert_string_equal (text + len - 3, "]}\n");
+  assert_int_equal (read_file (path, 1 << 20, &index, &len, NULL), 0);
+  assert_non_null (strstr (index, "{\"version\":2,\"boot_id\":\"b\",\"generation\":1,"));
+  assert_ptr_equal (strchr (index, '\n'), index + len - 1);
+  shards = shard_texts (path);
+  assert_non_null (
+      strstr (shards, "{\"containers\":[\n{\"id\":\"a\",\"nodes\":\"0\",\"cpus\":\"0-3\""));
+  assert_non_null (strstr (shards, "{\"containers\":[\n{\"id\":\"b\",\"nodes\":\"1\""));
   remove_tree (dir);
 }
 
@@ -229,24 +186,16 @@ exclusive_cpus_are_summed_per_node (void **state)
   remove_tree (dir);
 }
 
-static char *
-ledger_text (const char *path)
-{
-  char *text = NULL;
-  size_t len;
-  assert_int_equal (read_file (path, 1 << 20, &text, &len, NULL), 0);
-  return text;
-}
-
-/* Lines kept from the file and lines written anew are put together with
-   the right separators wherever the changes fall: first, middle, last.  */
+/* Lines kept from a shard file and lines written anew are put together
+   with the right separators wherever the changes fall: first, middle,
+   last.  (All in one shard, so that they share one file.)  */
 static void
 untouched_lines_are_written_back_exactly (void **state)
 {
   cleanup_free char *dir = temp_dir ();
   cleanup_free char *path = xasprintf ("%s/ledger.json", dir);
   cleanup_free char *fresh = xasprintf ("%s/fresh.json", dir);
-  static const char *const ids[] = { "a", "b", "c", "d", "e" };
+  char **ids = ids_in_one_shard (6);
   struct nr_ledger *l = open_ledger (path, "b");
   struct nr_ledger *want;
   struct nr_ledger_entry e;
@@ -260,45 +209,48 @@ untouched_lines_are_written_back_exactly (void **state)
   nr_ledger_close (l);
 
   l = open_ledger (path, "b");
-  assert_true (nr_ledger_remove (l, "e")); /* the last line */
-  assert_true (nr_ledger_remove (l, "a")); /* the first */
-  assert_true (nr_ledger_remove (l, "c")); /* one in the middle */
-  e = entry ("f", "1", "4-7", 2000);
+  assert_true (nr_ledger_remove (l, ids[4])); /* the last line */
+  assert_true (nr_ledger_remove (l, ids[0])); /* the first */
+  assert_true (nr_ledger_remove (l, ids[2])); /* one in the middle */
+  e = entry (ids[5], "1", "4-7", 2000);
   nr_ledger_add (l, &e);
-  e = entry ("b", "1", "4-5", 3000); /* replaced: moves to the end */
+  e = entry (ids[1], "1", "4-5", 3000); /* replaced: moves to the end */
   nr_ledger_add (l, &e);
   commit (l);
   nr_ledger_close (l);
 
   want = open_ledger (fresh, "b");
-  e = entry ("d", "0", "0-3", 1000);
+  e = entry (ids[3], "0", "0-3", 1000);
   nr_ledger_add (want, &e);
-  e = entry ("f", "1", "4-7", 2000);
+  e = entry (ids[5], "1", "4-7", 2000);
   nr_ledger_add (want, &e);
-  e = entry ("b", "1", "4-5", 3000);
+  e = entry (ids[1], "1", "4-5", 3000);
   nr_ledger_add (want, &e);
   commit (want);
   nr_ledger_close (want);
   {
-    cleanup_free char *got = ledger_text (path);
-    cleanup_free char *expected = ledger_text (fresh);
+    cleanup_free char *got = shard_texts (path);
+    cleanup_free char *expected = shard_texts (fresh);
     assert_string_equal (got, expected);
   }
 
   /* Down to nothing and back.  */
   l = open_ledger (path, "b");
-  nr_ledger_remove (l, "d");
-  nr_ledger_remove (l, "f");
-  nr_ledger_remove (l, "b");
+  nr_ledger_remove (l, ids[3]);
+  nr_ledger_remove (l, ids[5]);
+  nr_ledger_remove (l, ids[1]);
   commit (l);
   nr_ledger_close (l);
   {
-    cleanup_free char *got = ledger_text (path);
-    assert_non_null (strstr (got, "\"containers\":[\n]}\n"));
+    cleanup_free char *index = ledger_text (path);
+    cleanup_free char *got = shard_texts (path);
+    assert_non_null (strstr (index, "\"shards\":[]}\n"));
+    assert_string_equal (got, "");
   }
   l = open_ledger (path, "b");
   assert_int_equal (nr_ledger_count (l), 0);
   nr_ledger_close (l);
+  free_ids (ids, 6);
   remove_tree (dir);
 }
 
@@ -353,9 +305,10 @@ brief_entries_agree_with_the_parser (void **state)
   nr_ledger_close (l);
 
   l = open_ledger (path, "b");
-  assert_brief_matches (l, 0, "plain", "/run/containerd/runc/k8s.io", 4242, 123456789012ULL);
-  assert_brief_matches (l, 1, "tricky", "/run/caf\u00e9 \"q\"", 7, 8);
-  assert_brief_matches (l, 2, "rootless", NULL, 9, 0);
+  assert_brief_matches (l, position_of (l, "plain"), "plain", "/run/containerd/runc/k8s.io", 4242,
+                        123456789012ULL);
+  assert_brief_matches (l, position_of (l, "tricky"), "tricky", "/run/caf\u00e9 \"q\"", 7, 8);
+  assert_brief_matches (l, position_of (l, "rootless"), "rootless", NULL, 9, 0);
   nr_ledger_close (l);
 
   /* Another layout, and a duplicate key (the last one counts, as in the
@@ -363,8 +316,8 @@ brief_entries_agree_with_the_parser (void **state)
   assert_int_equal (write_file_atomic (path, hand, sizeof (hand) - 1, 0600, false, NULL), 0);
   l = open_ledger (path, "b");
   assert_int_equal (nr_ledger_count (l), 2);
-  assert_brief_matches (l, 0, "spaced", "/r", 5, 6);
-  assert_brief_matches (l, 1, "dup", "/b", 1, 2);
+  assert_brief_matches (l, position_of (l, "spaced"), "spaced", "/r", 5, 6);
+  assert_brief_matches (l, position_of (l, "dup"), "dup", "/b", 1, 2);
   nr_ledger_close (l);
   remove_tree (dir);
 }
@@ -374,7 +327,7 @@ main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (entries_survive_reopen_and_sums_follow),
-    cmocka_unit_test (the_file_is_json_with_one_entry_a_line),
+    cmocka_unit_test (the_index_names_shards_with_one_entry_a_line),
     cmocka_unit_test (a_hand_written_ledger_is_read_and_sums_recomputed),
     cmocka_unit_test (an_unparsable_ledger_is_moved_aside),
     cmocka_unit_test (a_ledger_from_another_boot_starts_empty),

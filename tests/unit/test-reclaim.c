@@ -127,8 +127,12 @@ alive_by_state_or_by_creator (void **state)
   assert_true (nr_entry_alive (&unknown, f->proc));
 }
 
+/* A ledger of N entries (c00, c01, ...) and the order reclaim walks
+   them in (the ledger's order: shard by shard), ORDER[i] the id of the
+   i-th; the entries at the positions listed in ALIVE (ended by -1) have
+   state.  */
 static struct nr_ledger *
-ledger_with (const struct fixture *f, int n, const char *const *alive_ids)
+ledger_with (const struct fixture *f, int n, const int *alive, char ***order)
 {
   struct nr_ledger *l = NULL;
   nr_error_t err = NULL;
@@ -141,46 +145,66 @@ ledger_with (const struct fixture *f, int n, const char *const *alive_ids)
       struct nr_ledger_entry e = entry (f, id, 0, 0);
       nr_ledger_add (l, &e);
     }
-  for (; alive_ids && *alive_ids; alive_ids++)
-    fake_state (f, *alive_ids);
+  *order = xmalloc0 ((size_t) n * sizeof (**order));
+  for (int i = 0; i < n; i++)
+    {
+      struct nr_ledger_entry e;
+      if (nr_ledger_entry_at (l, (size_t) i, &e, &err) < 0)
+        fail_msg ("entry %d: %s", i, err->msg);
+      (*order)[i] = steal_pointer (&e.id);
+      nr_ledger_entry_free (&e);
+    }
+  for (; *alive >= 0; alive++)
+    fake_state (f, (*order)[*alive]);
   return l;
+}
+
+static void
+free_order (char **order, int n)
+{
+  for (int i = 0; i < n; i++)
+    free (order[i]);
+  free (order);
 }
 
 static void
 budget_and_cursor_walk_round_robin (void **state)
 {
   struct fixture *f = *state;
-  static const char *const alive[] = { "c00", "c03", "c07", "c09", NULL };
-  struct nr_ledger *l = ledger_with (f, 10, alive);
+  static const int alive[] = { 0, 3, 7, 9, -1 };
+  char **order;
+  struct nr_ledger *l = ledger_with (f, 10, alive, &order);
   struct nr_node_usage u;
   size_t reclaimed = 99;
   nr_error_t err = NULL;
 
-  /* c00 alive, c01 c02 dead, c03 alive: four checked, two removed.  */
+  /* 0 alive, 1 2 dead, 3 alive: four checked, two removed.  */
   assert_int_equal (nr_reclaim (l, f->proc, 4, &reclaimed, &err), 0);
   assert_int_equal (reclaimed, 2);
   assert_int_equal (nr_ledger_count (l), 8);
-  assert_int_equal (nr_ledger_reclaim_cursor (l), 2); /* at c04 */
-  assert_int_equal (nr_ledger_find (l, "c01", NULL, NULL), 0);
-  assert_int_equal (nr_ledger_find (l, "c03", NULL, NULL), 1);
+  assert_int_equal (nr_ledger_reclaim_cursor (l), 2); /* at 4 */
+  assert_int_equal (nr_ledger_find (l, order[1], NULL, NULL), 0);
+  assert_int_equal (nr_ledger_find (l, order[3], NULL, NULL), 1);
 
-  /* c04 c05 c06 dead, c07 alive, c08 dead, c09 alive, wrap: c00 alive.  */
+  /* 4 5 6 dead, 7 alive, 8 dead, 9 alive, wrap: 0 alive.  */
   assert_int_equal (nr_reclaim (l, f->proc, 7, &reclaimed, &err), 0);
   assert_int_equal (reclaimed, 4);
   assert_int_equal (nr_ledger_count (l), 4);
-  assert_int_equal (nr_ledger_reclaim_cursor (l), 1); /* past c00 */
+  assert_int_equal (nr_ledger_reclaim_cursor (l), 1); /* past 0 */
 
   nr_ledger_usage (l, 0, &u);
   assert_int_equal (u.containers, 4);
   nr_ledger_close (l);
+  free_order (order, 10);
 }
 
 static void
 unlimited_budget_checks_every_entry_once (void **state)
 {
   struct fixture *f = *state;
-  static const char *const alive[] = { "c05", NULL };
-  struct nr_ledger *l = ledger_with (f, 12, alive);
+  static const int alive[] = { 5, -1 };
+  char **order;
+  struct nr_ledger *l = ledger_with (f, 12, alive, &order);
   size_t reclaimed = 0;
   nr_error_t err = NULL;
 
@@ -188,13 +212,14 @@ unlimited_budget_checks_every_entry_once (void **state)
   assert_int_equal (nr_reclaim (l, f->proc, SIZE_MAX, &reclaimed, &err), 0);
   assert_int_equal (reclaimed, 11);
   assert_int_equal (nr_ledger_count (l), 1);
-  assert_int_equal (nr_ledger_find (l, "c05", NULL, NULL), 1);
+  assert_int_equal (nr_ledger_find (l, order[5], NULL, NULL), 1);
   assert_int_equal (nr_ledger_reclaim_cursor (l), 0);
 
   /* An empty ledger is no problem either.  */
   assert_int_equal (nr_reclaim (l, f->proc, SIZE_MAX, &reclaimed, &err), 0);
   assert_int_equal (reclaimed, 0);
   nr_ledger_close (l);
+  free_order (order, 12);
 }
 
 int
