@@ -14,14 +14,16 @@
 #                        version 2 with `numa-runtime --root ROOT gc` (the
 #                        entries' state directories must exist) and check
 #                        that it then holds N entries
-#   save_ledger LEDGER DIR / restore_ledger DIR LEDGER   copy the index and
-#                        its shard directory away and back
+#   save_ledger LEDGER DIR   copy the index and its shard directory into
+#                        DIR (bench-ledger.sh puts them back before each run)
 #   ledger_doc LEDGER    tests/ledger-doc.sh: the ledger as one document
 #   ledger_stream        for each ledger path read on stdin, its index and
 #                        the files the index lists, each after a marker
 #                        line, for ledger-checks.jq's `ledgers`
 #   check_ledgers LEDGER...  every violation found (check-ledger.jq), one a
 #                        line; fails when a file does not parse
+#   ledger_scan LEDGER   LEDGER_LISTED: the files the index lists;
+#                        LEDGER_GENERATION: its generation
 #   ledger_leftovers LEDGER  what a writer cut short may leave: LEDGER.tmp
 #                        and anything in LEDGER.d the index does not list,
 #                        one path a line, relative to LEDGER's directory
@@ -169,25 +171,44 @@ check_ledgers() {
 		jq -n -r -L "$STRESS_DIR" -f "$STRESS_DIR/check-ledger.jq"
 }
 
-# ledger_listed LEDGER: the files the index lists, sorted.
-ledger_listed() {
-	{ grep -o '"file":"[^"]*"' "$1" || [ $? -eq 1 ]; } | sed 's/^"file":"//; s/"$//; s|\\/|/|g' | LC_ALL=C sort
+# ledger_scan LEDGER: sets LEDGER_LISTED to the files the index lists (its
+# "file" strings) and LEDGER_GENERATION to its generation, from the text
+# alone: no jq and no other process, as sigkill.sh calls it twice a run.
+ledger_scan() {
+	local text= re='"file":"([^"]*)"' rel
+	LEDGER_LISTED=()
+	LEDGER_GENERATION=
+	[ -f "$1" ] || return 0
+	IFS= read -r -d '' text <"$1" || true
+	[[ ! $text =~ \"generation\":([0-9]+) ]] || LEDGER_GENERATION=${BASH_REMATCH[1]}
+	while [[ $text =~ $re ]]; do
+		rel=${BASH_REMATCH[1]}
+		text=${text#*"${BASH_REMATCH[0]}"}
+		LEDGER_LISTED+=("${rel//\\\//\/}")
+	done
 }
 
 ledger_leftovers() {
-	local dir base
-	dir=$(dirname "$1")
-	base=$(basename "$1")
+	local dir=${1%/*} base=${1##*/} path
+	local -A listed=()
+	[ "$dir" != "$1" ] || dir=.
+	ledger_scan "$1"
+	for path in ${LEDGER_LISTED[@]+"${LEDGER_LISTED[@]}"}; do
+		listed[$path]=1
+	done
 	[ ! -e "$1.tmp" ] || echo "$base.tmp"
-	[ -d "$1.d" ] || return 0
-	LC_ALL=C comm -13 <(ledger_listed "$1") \
-		<(cd "$dir" && find "$base.d" -mindepth 1 | LC_ALL=C sort)
+	for path in "$1.d"/* "$1.d"/.[!.]* "$1.d"/..?*; do
+		[ -e "$path" ] || [ -L "$path" ] || continue
+		path=$base.d/${path##*/}
+		[ -n "${listed[$path]:-}" ] || echo "$path"
+	done
 }
 
 ledger_missing() {
-	local dir rel
-	dir=$(dirname "$1")
-	ledger_listed "$1" | while IFS= read -r rel; do
+	local dir=${1%/*} rel
+	[ "$dir" != "$1" ] || dir=.
+	ledger_scan "$1"
+	for rel in ${LEDGER_LISTED[@]+"${LEDGER_LISTED[@]}"}; do
 		[ -f "$dir/$rel" ] || echo "$rel"
 	done
 }
@@ -211,6 +232,10 @@ shard_of() {
 check_placement() {
 	local count shard id
 	while read -r count shard id; do
+		if ! [[ $count =~ ^[1-9][0-9]*$ ]]; then
+			echo "$id is in shard $shard of a ledger whose shard_count is $count"
+			continue
+		fi
 		fnv1a32 "$id"
 		[ $((REPLY % count)) = "$shard" ] ||
 			echo "$id is in shard $shard, FNV-1a-32 % $count puts it in $((REPLY % count))"
@@ -232,8 +257,3 @@ save_ledger() {
 	cp -a "$1" "$2/" && cp -a "$1.d" "$2/"
 }
 
-restore_ledger() {
-	local base
-	base=$(basename "$2")
-	rm -rf "$2.d" "$2.tmp" && cp -a "$1/$base.d" "$2.d" && cp -a "$1/$base" "$2"
-}

@@ -29,8 +29,8 @@
 #     delete and numa-runtime's ledger update; never earlier, which would
 #     hand out a live container's CPUs), and never comes back;
 #   - a reader running throughout, holding `flock -s LEDGER.lock` for each
-#     whole read as docs/LEDGER.md asks of outside readers, sees a complete,
-#     valid ledger on each read;
+#     whole read of index and shards as docs/LEDGER.md asks of outside
+#     readers, sees a complete, valid ledger on each read;
 #   - afterwards the ledger holds exactly the containers alive (created, not
 #     deleted) and those are exactly the runtime's state directories;
 #     LEDGER.d holds exactly the files the index lists, and no LEDGER.tmp
@@ -110,12 +110,15 @@ worker() {
 }
 
 # reader: read the ledger as an outside tool does, over and over, until
-# told to stop, and check each read.  It holds a shared flock on the lock
-# file for the whole read of index and shards: a writer unlinks the shard
-# files its commit superseded right after the rename, so without the lock
+# told to stop, and check each read.  A read must hold a shared flock on
+# LEDGER.lock from the index to the last shard: a writer unlinks the shard
+# files its commit superseded right after its rename, so without the lock
 # a reader could take an index whose shards are gone by the time it opens
-# them (a torn read, not a torn ledger).  The checks run after the lock is
-# released.
+# them (a torn read, though never a torn ledger).  To keep the writers'
+# wait short on a busy machine, the read under the lock takes hard links
+# to the index and the shard files (they are replaced, never modified, so
+# the links hold exactly what was read); ledger-doc.sh and the checks then
+# run on them without the lock.
 reader() {
 	local reads=0 bad=0 out
 	while [ ! -e "$W/stop" ]; do
@@ -123,8 +126,12 @@ reader() {
 			sleep 0.01
 			continue
 		fi
-		if ! flock -s "$LEDGER.lock" "$TESTS_DIR/ledger-doc.sh" "$LEDGER" \
-			>"$W/reader.doc" 2>"$W/reader.err"; then
+		rm -rf "$W/read"
+		mkdir "$W/read"
+		if ! flock -s "$LEDGER.lock" sh -c 'cp -al "$1" "$3/" && { [ ! -e "$2" ] || cp -al "$2" "$3/"; }' \
+			sh "$LEDGER" "$LEDGER.d" "$W/read" 2>"$W/reader.err"; then
+			out="cannot read: $(head -c 300 "$W/reader.err")"
+		elif ! ledger_doc "$W/read/${LEDGER##*/}" >"$W/reader.doc" 2>"$W/reader.err"; then
 			out="unreadable: $(head -c 300 "$W/reader.err")"
 		elif ! out=$(jq -r -L "$STRESS_DIR" --arg base "${LEDGER##*/}" 'include "ledger-checks";
 			if .version != 2 then "version \(.version), not 2" else index_violations($base), violations end' \
@@ -209,7 +216,7 @@ if ! ledger_stream <"$W/snapshot.list" | jq -n -r -L "$STRESS_DIR" 'include "led
 	| (all_violations | "V\t\($seq): \(.)"),
 	  (.doc | select(. != null)
 	   | "T\t\($seq)\t\(.generation)\t\([.containers[].id] | join(" "))\t\([.containers[] | select(.exclusive_cpus != "")] | length)"),
-	  (.doc.shard_count as $count | .placed[] | "S\t\($count) \(.[0]) \(.[1])")' \
+	  (select(.doc != null) | .doc.shard_count as $count | .placed[] | "S\t\($count) \(.[0]) \(.[1])")' \
 	>"$W/snapshots.out" 2>"$W/snapshots.err"; then
 	# Name the first version that does not read.
 	while read -r index; do

@@ -70,12 +70,6 @@ check() {
 }
 # ids_of CHECK_OUTPUT: the ids line's ids.
 ids_of() { sed -n 's/^I //p' <<<"$1"; }
-# generation: the index's generation, read without jq.
-generation() {
-	local g
-	g=$(grep -o '"generation":[0-9]*' "$LEDGER") || return 1
-	echo "${g#*:}"
-}
 state_ids() {
 	local d out=()
 	for d in "$ROOT"/*; do
@@ -161,7 +155,8 @@ for ((run = 1; run <= runs; run++)); do
 		gc_removed=${BASH_REMATCH[1]}
 	fi
 	removed=$((removed + gc_removed))
-	if [ "$(generation)" = "$generation_before" ]; then
+	ledger_scan "$LEDGER"
+	if [ "$LEDGER_GENERATION" = "$generation_before" ]; then
 		# gc committed nothing, so it removed every leftover itself.
 		[ "$gc_removed" -eq $((n_tmp + n_shards)) ] ||
 			failure "gc reported $gc_removed stale files removed; $((n_tmp + n_shards)) were left" "$leftovers"
@@ -198,7 +193,7 @@ final=$(ids_of "$(check)")
 [ "$final" = "$before" ] || failure "after the last gc the ledger is not what gc reported" \
 	"$(diff <(tr ' ' '\n' <<<"$before") <(tr ' ' '\n' <<<"$final") | head -5)"
 placed=$(echo "$LEDGER" | ledger_stream | jq -n -r -L "$STRESS_DIR" 'include "ledger-checks";
-	ledgers | .doc.shard_count as $count | .placed[] | "\($count) \(.[0]) \(.[1])"')
+	ledgers | select(.doc != null) | .doc.shard_count as $count | .placed[] | "\($count) \(.[0]) \(.[1])"')
 misplaced=$(check_placement <<<"$placed")
 [ -z "$misplaced" ] || failure "$(wc -l <<<"$misplaced") entries in the wrong shard" "$(head -5 <<<"$misplaced")"
 corrupt=$(find "$W/ledger" -maxdepth 1 -name "${LEDGER##*/}.corrupt-*")

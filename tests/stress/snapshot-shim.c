@@ -204,6 +204,24 @@ resolve (int dirfd, const char *path, char *out, size_t size)
   return out;
 }
 
+/* LEDGER with its directory part resolved (the directory exists at every
+   commit), in OUT: numa-runtime may name the ledger relative to an open
+   directory, whose path the kernel gives in canonical form.  */
+static const char *
+canonical (const char *ledger, char *out, size_t size)
+{
+  const char *slash = strrchr (ledger, '/');
+  char dir[PATH_MAX], real[PATH_MAX];
+
+  if (slash == NULL)
+    return ledger;
+  snprintf (dir, sizeof (dir), "%.*s", slash == ledger ? 1 : (int) (slash - ledger), ledger);
+  if (realpath (dir, real) == NULL)
+    return ledger;
+  snprintf (out, size, "%s/%s", strcmp (real, "/") == 0 ? "" : real, slash + 1);
+  return out;
+}
+
 /* Called before every rename; snapshots when NEWPATH is the ledger.  */
 static void
 maybe_snapshot (int olddirfd, const char *oldpath, int newdirfd, const char *newpath)
@@ -211,15 +229,18 @@ maybe_snapshot (int olddirfd, const char *oldpath, int newdirfd, const char *new
   const char *ledger = getenv ("NR_SNAPSHOT_LEDGER");
   const char *dir = getenv ("NR_SNAPSHOT_DIR");
   const char *markers = getenv ("NR_SNAPSHOT_MARKERS");
-  char old_buf[PATH_MAX], new_buf[PATH_MAX], snap[PATH_MAX], to[PATH_MAX];
+  char old_buf[PATH_MAX], new_buf[PATH_MAX], canon_buf[PATH_MAX], snap[PATH_MAX], to[PATH_MAX];
   char ledger_dir[PATH_MAX];
-  const char *base, *index_path;
+  const char *base, *index_path, *target;
   unsigned long seq;
   char *text;
   int saved = errno;
 
-  if (ledger == NULL || dir == NULL
-      || strcmp (resolve (newdirfd, newpath, new_buf, sizeof (new_buf)), ledger) != 0)
+  if (ledger == NULL || dir == NULL)
+    return;
+  target = resolve (newdirfd, newpath, new_buf, sizeof (new_buf));
+  if (strcmp (target, ledger) != 0
+      && strcmp (target, canonical (ledger, canon_buf, sizeof (canon_buf))) != 0)
     return;
   index_path = resolve (olddirfd, oldpath, old_buf, sizeof (old_buf));
   base = strrchr (ledger, '/');
@@ -269,14 +290,13 @@ renameat (int olddirfd, const char *oldpath, int newdirfd, const char *newpath)
 }
 
 int
-renameat2 (int olddirfd, const char *oldpath, int newdirfd, const char *newpath,
-           unsigned int flags)
+renameat2 (int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned int flags)
 {
   static int (*real) (int, const char *, int, const char *, unsigned int);
 
   if (real == NULL)
     real = (int (*) (int, const char *, int, const char *, unsigned int)) dlsym (RTLD_NEXT,
-                                                                                  "renameat2");
+                                                                                 "renameat2");
   maybe_snapshot (olddirfd, oldpath, newdirfd, newpath);
   return real (olddirfd, oldpath, newdirfd, newpath, flags);
 }
