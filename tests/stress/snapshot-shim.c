@@ -35,6 +35,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* "A/B" into OUT; false when it does not fit (the file is then left out of
+   the snapshot, and the check reports it).  */
+static int
+join (char *out, size_t size, const char *a, const char *b)
+{
+  int n = snprintf (out, size, "%s/%s", a, b);
+  return n >= 0 && (size_t) n < size;
+}
+
 static int
 copy_file (const char *from, const char *to)
 {
@@ -111,8 +120,8 @@ make_parents (const char *base, const char *rel)
 
   for (slash = strchr (rel, '/'); slash; slash = strchr (slash + 1, '/'))
     {
-      snprintf (path, sizeof (path), "%s/%.*s", base, (int) (slash - rel), rel);
-      if (mkdir (path, 0700) < 0 && errno != EEXIST)
+      int n = snprintf (path, sizeof (path), "%s/%.*s", base, (int) (slash - rel), rel);
+      if (n < 0 || (size_t) n >= sizeof (path) || (mkdir (path, 0700) < 0 && errno != EEXIST))
         return;
     }
 }
@@ -139,8 +148,8 @@ snapshot_shards (const char *text, const char *ledger_dir, const char *snap)
       rel[n] = '\0';
       if (n == 0 || rel[0] == '/' || strstr (rel, "..") != NULL)
         continue; /* not a path this shim should touch; the check reports it */
-      snprintf (from, sizeof (from), "%s/%s", ledger_dir, rel);
-      snprintf (to, sizeof (to), "%s/%s", snap, rel);
+      if (! join (from, sizeof (from), ledger_dir, rel) || ! join (to, sizeof (to), snap, rel))
+        continue;
       make_parents (snap, rel);
       if (link (from, to) < 0 && errno != EEXIST)
         copy_file (from, to);
@@ -200,8 +209,7 @@ resolve (int dirfd, const char *path, char *out, size_t size)
   if (n < 0)
     return path;
   dir[n] = '\0';
-  snprintf (out, size, "%s/%s", dir, path);
-  return out;
+  return join (out, size, dir, path) ? out : path;
 }
 
 /* LEDGER with its directory part resolved (the directory exists at every
@@ -218,8 +226,7 @@ canonical (const char *ledger, char *out, size_t size)
   snprintf (dir, sizeof (dir), "%.*s", slash == ledger ? 1 : (int) (slash - ledger), ledger);
   if (realpath (dir, real) == NULL)
     return ledger;
-  snprintf (out, size, "%s/%s", strcmp (real, "/") == 0 ? "" : real, slash + 1);
-  return out;
+  return join (out, size, strcmp (real, "/") == 0 ? "" : real, slash + 1) ? out : ledger;
 }
 
 /* Called before every rename; snapshots when NEWPATH is the ledger.  */
@@ -256,8 +263,7 @@ maybe_snapshot (int olddirfd, const char *oldpath, int newdirfd, const char *new
     }
   snprintf (snap, sizeof (snap), "%s/%08lu", dir, seq);
   mkdir (snap, 0700);
-  snprintf (to, sizeof (to), "%s/%s", snap, base);
-  text = read_file (index_path);
+  text = join (to, sizeof (to), snap, base) ? read_file (index_path) : NULL;
   if (text)
     {
       write_file (to, text);
