@@ -12,7 +12,8 @@
 # config.json back before every run, so each run is a create against an
 # N-entry version 2 ledger (never a conversion), the entry count stays
 # fixed and the id created is new to the ledger each time.  After the runs
-# the ledger must read (tests/ledger-doc.sh) with N + 1 entries.  (The argv is
+# the ledger must still be version 2, read (tests/ledger-doc.sh) with N + 1
+# entries, and differ from the kept one by one new shard file.  (The argv is
 # fixed so that hyperfine runs numa-runtime without a shell: on a busy
 # machine the shell-start-up correction is noisier than the 10-entry
 # create itself.)  Also timed: the fast runtime alone (the exec
@@ -90,11 +91,16 @@ for n in $sizes; do
 		--prepare "sh -c '$prepare'" \
 		"$NUMA_RUNTIME --root $ROOT create --bundle $BUNDLE bench-new" \
 		>/dev/null 2>"$W/hyperfine.err" || die "hyperfine failed: $(cat "$W/hyperfine.err")"
-	# The last run's create must have landed in the ledger, next to the others.
+	# The last run's create must have landed in the version 2 ledger, next
+	# to the others.
+	[ "$(jq -r .version "$LEDGER")" = 2 ] || die "the ledger is not in the version 2 layout after the $n-entry runs"
 	count=$(ledger_doc "$LEDGER" | jq '.containers | length') ||
 		die "the ledger does not read after the $n-entry runs"
 	[ "$count" -eq $((n + 1)) ] ||
 		die "create did not add its entry to the $n-entry ledger ($count entries after it)"
+	# ... by writing one shard file: a create, not a conversion.
+	written=$(LC_ALL=C comm -13 <(LC_ALL=C ls "$W/pristine.$n/${LEDGER##*/}.d") <(LC_ALL=C ls "$LEDGER.d") | wc -l)
+	[ "$written" -eq 1 ] || die "the last create on the $n-entry ledger wrote $written shard files, not one"
 	median[$n]=$(median_ms "$W/create.$n.json")
 	printf '%-34s median %7.3f ms   min %7.3f ms   index %s, largest shard %s\n' "create, $n entries" \
 		"${median[$n]}" "$(min_ms "$W/create.$n.json")" \
