@@ -62,8 +62,12 @@ mkdir -p "$SNAPSHOTS" "$W/ops" "$W/bundles" "$W/deleting"
 make_sysfs "$W/sys" 2 "$cpus_per_node" 67108864
 # The snapshot shim needs a dynamically linked numa-runtime (the default
 # build is static-pie); make check hands over a shared-linked build of the
-# same code.
-OBSERVED_RUNTIME=${NUMA_RUNTIME_SHARED:-$NUMA_RUNTIME}
+# same code, an in-tree build has it next to the tests.
+OBSERVED_RUNTIME=${NUMA_RUNTIME_SHARED:-}
+if [ -z "$OBSERVED_RUNTIME" ]; then
+	OBSERVED_RUNTIME=$NUMA_RUNTIME
+	[ ! -x "$TESTS_DIR/numa-runtime-shared" ] || OBSERVED_RUNTIME=$TESTS_DIR/numa-runtime-shared
+fi
 case $(ldd "$OBSERVED_RUNTIME" 2>&1) in
 *"statically linked"* | *"not a dynamic executable"*)
 	die "$OBSERVED_RUNTIME is statically linked: LD_PRELOAD cannot watch its commits (set NUMA_RUNTIME_SHARED to a shared-linked build)" ;;
