@@ -209,8 +209,8 @@ corrupt=$(find "$(dirname "$LEDGER")" -maxdepth 1 -name "${LEDGER##*/}.corrupt-*
 [ -z "$corrupt" ] || problem "a ledger was set aside as corrupt:" "$corrupt"
 
 # Every committed version, read in one jq run (one ledger-doc.sh per
-# version would take minutes): for each, its violations ("V"), its
-# generation, ids and count of entries holding exclusive CPUs ("T"), and
+# version would take minutes): for each, its violations ("V"); its
+# generation, count of entries holding exclusive CPUs and ids ("T"); and
 # the shard of each entry ("S").
 snapshots=$(find "$SNAPSHOTS" -mindepth 1 -maxdepth 1 -type d | wc -l)
 find "$SNAPSHOTS" -mindepth 2 -maxdepth 2 -name "${LEDGER##*/}" | sort >"$W/snapshot.list"
@@ -219,7 +219,7 @@ if ! ledger_stream <"$W/snapshot.list" | jq -n -r -L "$STRESS_DIR" 'include "led
 	| (.path | split("/") | .[-2]) as $seq
 	| (all_violations | "V\t\($seq): \(.)"),
 	  (.doc | select(. != null)
-	   | "T\t\($seq)\t\(.generation)\t\([.containers[].id] | join(" "))\t\([.containers[] | select(.exclusive_cpus != "")] | length)"),
+	   | "T\t\($seq)\t\(.generation)\t\([.containers[] | select(.exclusive_cpus != "")] | length)\t\([.containers[].id] | join(" "))"),
 	  (select(.doc != null) | .doc.shard_count as $count | .placed[] | "S\t\($count) \(.[0]) \(.[1])")' \
 	>"$W/snapshots.out" 2>"$W/snapshots.err"; then
 	# Name the first version that does not read.
@@ -245,7 +245,7 @@ misplaced=$(sed -n 's/^S\t//p' "$W/snapshots.out" | sort -u | check_placement)
 # versions (about 20, and the last) as the batch did.
 step=$((snapshots / 20 + 1))
 sampled=0
-while IFS=$'\t' read -r seq generation ids _; do
+while IFS=$'\t' read -r seq generation _ ids; do
 	if ((10#$seq % step != 0 && 10#$seq != snapshots)); then
 		continue
 	fi
@@ -269,7 +269,7 @@ transitions=$(awk -F'\t' -v dir="$SNAPSHOTS" '
 			print $1 ": generation " $2 " after " generation
 		generation = $2
 		delete now
-		n = split($3, ids, " ")
+		n = split($4, ids, " ")
 		added = 0
 		for (i = 1; i <= n; i++) {
 			now[ids[i]] = 1
@@ -294,10 +294,10 @@ transitions=$(awk -F'\t' -v dir="$SNAPSHOTS" '
 [ -z "$transitions" ] ||
 	problem "$(echo "$transitions" | wc -l) bad transitions:" "$(echo "$transitions" | head -5)"
 grep '^create .* ok$' "$W/ops.log" | cut -d' ' -f2 | sort >"$W/created.ids"
-cut -f3 "$W/versions.tsv" | tr ' ' '\n' | sed '/^$/d' | sort -u >"$W/seen.ids"
+cut -f4 "$W/versions.tsv" | tr ' ' '\n' | sed '/^$/d' | sort -u >"$W/seen.ids"
 missing=$(comm -23 "$W/created.ids" "$W/seen.ids" | wc -l)
 [ "$missing" -eq 0 ] || problem "$missing created containers never appeared in a committed version"
-exclusive_handed_out=$(awk -F'\t' '{ n += $4 } END { print n + 0 }' "$W/versions.tsv")
+exclusive_handed_out=$(awk -F'\t' '{ n += $3 } END { print n + 0 }' "$W/versions.tsv")
 read -r reads bad_reads <"$W/reader.count"
 [ "$bad_reads" -eq 0 ] || problem "$bad_reads of $reads concurrent reads were invalid:" "$(head -5 "$W/reader.errors")"
 
