@@ -2,7 +2,7 @@
 # The ledger under load and under SIGKILL: tests/stress/parallel.sh (64
 # workers, 2,000 creates and deletes, every committed version of the
 # sharded ledger checked) and tests/stress/sigkill.sh (500 runs killed at
-# random moments).  About a minute and a half together on two idle cores;
+# random moments).  A little over a minute together on two idle cores;
 # STRESS_SCALE=N divides the work by N for a quick look.  Their summaries
 # are printed to the TAP stream.  parallel.sh watches commits through
 # tests/numa-runtime-shared (NUMA_RUNTIME_SHARED), which make check builds.
