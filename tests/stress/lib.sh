@@ -175,7 +175,7 @@ check_ledgers() {
 # "file" strings) and LEDGER_GENERATION to its generation, from the text
 # alone: no jq and no other process, as sigkill.sh calls it twice a run.
 ledger_scan() {
-	local text= re='"file":"([^"]*)"' rel
+	local text='' re='"file":"([^"]*)"' rel
 	LEDGER_LISTED=()
 	LEDGER_GENERATION=
 	[ -f "$1" ] || return 0
