@@ -10,8 +10,8 @@
 #           with exec'ing /bin/true directly
 #   fake    the same with tests/fake-runtime as the runtime (slower, noisier:
 #           the fake runs jq; kept to match what the tests run)
-#   ledger  create/delete cost against a ledger already holding 10, 1000
-#           and 10000 entries (placeholder until the ledger issue)
+#   ledger  create against ledgers of 10, 1,000 and 10,000 entries: runs
+#           contrib/bench-ledger.sh (also `make bench-ledger`)
 #   all     runc and null
 # Bundle, ledger and runtime root live on tmpfs (/dev/shm, else /run, else
 # $TMPDIR with a warning), as containerd keeps bundles under /run.  In
@@ -220,7 +220,8 @@ bench_runc() {
 	load_note
 	report "$work/create-runc.json" "runc create" "numa-runtime create"
 	report "$work/state-runc.json" "runc state" "numa-runtime state"
-	left=$(jq -r '.containers | length' "$work/ledger-runc.json" 2>/dev/null || echo '?')
+	left=$(bash "$here/../tests/ledger-doc.sh" "$work/ledger-runc.json" 2>/dev/null |
+		jq -r '.containers | length' 2>/dev/null || echo '?')
 	printf '  ledger entries left afterwards: %s\n' "$left"
 }
 
@@ -267,15 +268,10 @@ EOF
 }
 
 # --- ledger size ----------------------------------------------------------
-# Placeholder for the ledger issue: pre-fill $work/ledger-N.json with N
-# entries (N = 10, 1000, 10000, spread over the nodes, ids bench-fill-<i>)
-# in the format numa-runtime writes (docs/CONTRACT.md, "Ledger"), then time
-# `numa-runtime create` + `numa-runtime delete -f` with the null runtime
-# (bench_null's setup, one ledger per N) and print the median per N next to
-# the empty-ledger figure.  The filler must match the ledger's final schema,
-# so it is written together with that issue.
+# contrib/bench-ledger.sh generates the ledgers and times create against
+# each; see its header.
 bench_ledger() {
-	note "mode ledger: not implemented yet (comes with the ledger issue; see bench.sh)"
+	NUMA_RUNTIME=$bin bash "$here/bench-ledger.sh" -r "$runs" -w "$warmup"
 }
 
 # `command -v true` names the shell builtin; the null runtime must be a file

@@ -249,27 +249,46 @@ ledger_line_id (const struct line *ln)
   nr_ledger_entry_free (&e);
   return id;
 }
-/* Where the value of a member starts in line LN, when PATTERN (the
-   member as the generator writes it: `,"key":`) occurs exactly once, else
-   NULL.
-   Inside a string yajl writes every '"' as '\\"', so `,"key":` can only be
-   the member itself.  */
-static const char *
-member_value (const struct line *ln, const char *pattern)
+/* The members a brief reading needs, found in one pass over a line: for
+   each, where its value starts when the member (as the generator writes
+   it: `,"key":`) occurs exactly once, else NULL.  Inside a string yajl
+   writes every '"' as '\\"', so `,"key":` can only be the member itself;
+   a key twice is a hand-edited line, left to the parser.  */
+struct brief_members
 {
-  size_t n = strlen (pattern);
-  const char *end = ln->text + ln->len;
-  const char *hit = memmem (ln->text, ln->len, pattern, (size_t) n);
+  const char *root, *pid, *pid_start;
+  int n_root, n_pid, n_pid_start;
+};
 
-  if (hit == NULL || memmem (hit + n, (size_t) (end - hit) - n, pattern, n))
-    return NULL;
-  return hit + n;
+static bool
+key_at (const char *p, const char *end, const char *key, size_t len)
+{
+  return (size_t) (end - p) >= len && memcmp (p, key, len) == 0;
+}
+
+static void
+scan_members (const struct line *ln, struct brief_members *m)
+{
+  static const char root[] = "\"root\":", pid[] = "\"pid\":", pid_start[] = "\"pid_start\":";
+  const char *p = ln->text, *end = ln->text + ln->len;
+
+  memset (m, 0, sizeof (*m));
+  while ((p = memchr (p, ',', (size_t) (end - p))) != NULL && ++p < end)
+    {
+      if (*p != '"')
+        continue;
+      if (key_at (p, end, root, sizeof (root) - 1))
+        m->root = m->n_root++ ? NULL : p + sizeof (root) - 1;
+      else if (key_at (p, end, pid, sizeof (pid) - 1))
+        m->pid = m->n_pid++ ? NULL : p + sizeof (pid) - 1;
+      else if (key_at (p, end, pid_start, sizeof (pid_start) - 1))
+        m->pid_start = m->n_pid_start++ ? NULL : p + sizeof (pid_start) - 1;
+    }
 }
 
 static bool
-member_integer (const struct line *ln, const char *pattern, long long *out)
+integer_at (const char *v, long long *out)
 {
-  const char *v = member_value (ln, pattern);
   char *after;
 
   if (v == NULL)
@@ -285,21 +304,22 @@ nr_ledger_entry_brief_at (struct nr_ledger *l, size_t i, struct nr_ledger_entry 
 {
   static const char opening[] = "{\"id\":\"";
   const struct line *ln = line_at (l, i);
-  const char *end, *root;
+  struct brief_members m;
+  const char *end;
   long long pid = 0, start = 0;
 
   memset (out, 0, sizeof (*out));
   if (ln == NULL)
     return nr_make_error (err, 0, "ledger entry %zu: gone (the ledger is unreadable)", i);
   end = ln->text + ln->len;
+  scan_members (ln, &m);
   if (ln->len > sizeof (opening) && memcmp (ln->text, opening, sizeof (opening) - 1) == 0
       && (out->id = plain_string (ln->text + sizeof (opening) - 1, end)) != NULL
-      && member_integer (ln, ",\"pid\":", &pid) && member_integer (ln, ",\"pid_start\":", &start))
+      && integer_at (m.pid, &pid) && integer_at (m.pid_start, &start))
     {
-      root = member_value (ln, ",\"root\":");
-      if (root == NULL && memmem (ln->text, ln->len, "\"root\"", 6) == NULL)
+      if (m.n_root == 0 && memmem (ln->text, ln->len, "\"root\"", 6) == NULL)
         goto done; /* no root recorded */
-      if (root && *root == '"' && (out->root = plain_string (root + 1, end)) != NULL)
+      if (m.root && *m.root == '"' && (out->root = plain_string (m.root + 1, end)) != NULL)
         goto done;
     }
   /* Anything unusual: escapes, another layout, a hand-edited line.  */

@@ -53,6 +53,7 @@ struct nr_ledger
   char *base;           /* its file name */
   char *shard_dir_name; /* "<base>.d" */
   int lock_fd;
+  int shard_dir_fd; /* the shard directory once opened, else -1 */
   char *boot_id;
   uint64_t generation;
   size_t reclaim_cursor;
@@ -68,6 +69,13 @@ struct nr_ledger
   bool aside_pending; /* the unreadable ledger is still at PATH */
   bool rebuild_due;   /* found unreadable, not yet rebuilt */
 };
+
+/* The file name of a shard file the index names ("<base>.d/NAME").  */
+const char *ledger_shard_name (const struct nr_ledger *l, const char *file);
+
+/* The shard directory, opened (O_NOFOLLOW) on first use; CREATE makes it
+   (0700) when missing.  -1 with errno set on failure.  */
+int ledger_shard_dir (struct nr_ledger *l, bool create);
 
 /* The shard an id belongs in: FNV-1a (32 bits) of its bytes.  */
 size_t ledger_shard_of (const char *id, size_t n_shards);

@@ -7,6 +7,7 @@
 #include "ledger_internal.h"
 #include "util.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -126,6 +127,26 @@ read_shard_lines (struct shard *s, const char *text, size_t len)
   return 0;
 }
 
+const char *
+ledger_shard_name (const struct nr_ledger *l, const char *file)
+{
+  return file + strlen (l->shard_dir_name) + 1;
+}
+
+int
+ledger_shard_dir (struct nr_ledger *l, bool create)
+{
+  cleanup_free char *path = NULL;
+
+  if (l->shard_dir_fd >= 0)
+    return l->shard_dir_fd;
+  path = xasprintf ("%s/%s", l->dir, l->shard_dir_name);
+  if (create && mkdir (path, 0700) < 0 && errno != EEXIST)
+    return -1;
+  l->shard_dir_fd = open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  return l->shard_dir_fd;
+}
+
 void
 ledger_load_shard (struct nr_ledger *l, size_t i)
 {
@@ -135,11 +156,14 @@ ledger_load_shard (struct nr_ledger *l, size_t i)
   cleanup_close int fd = -1;
   struct stat st;
   void *map;
+  int dfd;
 
   if (s->loaded)
     return;
   path = xasprintf ("%s/%s", l->dir, s->file);
-  fd = open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  dfd = ledger_shard_dir (l, false);
+  fd = dfd < 0 ? -1
+               : openat (dfd, ledger_shard_name (l, s->file), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0 || fstat (fd, &st) < 0)
     why = xasprintf ("shard `%s`: %s", path, strerror (errno));
   else if (! S_ISREG (st.st_mode) || st.st_size == 0 || st.st_size > LEDGER_MAX_SIZE)
@@ -237,41 +261,128 @@ redistribute (struct nr_ledger *l)
   l->dirty = true;
 }
 
-static int
-read_index (struct nr_ledger *l, yajl_val doc)
+static bool
+key_prefix (const char *p, const char *end, const char *key)
 {
-  yajl_val shards = nr_json_get (doc, "shards");
+  size_t n = strlen (key);
+  return (size_t) (end - p) >= n && memcmp (p, key, n) == 0;
+}
+
+/* The index's header: everything but "shards".  */
+static int
+read_index_header (struct nr_ledger *l, yajl_val doc)
+{
   long long count = ledger_get_int (doc, "shard_count");
 
-  if (ledger_get_int (doc, "version") != LEDGER_VERSION || shards == NULL
-      || shards->type != yajl_t_array || count < 1 || count > 4096)
+  if (ledger_get_int (doc, "version") != LEDGER_VERSION || count < 1 || count > 4096)
     return -1;
   reset_shards (l, (size_t) count);
   read_sums (l, doc);
   l->generation = (uint64_t) ledger_get_int (doc, "generation");
+  return 0;
+}
+
+static int
+add_shard (struct nr_ledger *l, long long k, long long entries, const char *file, size_t file_len)
+{
+  struct shard *s;
+  char *name;
+
+  if (k < 0 || (size_t) k >= l->n_shards || entries < 0 || file == NULL)
+    return -1;
+  name = xstrndup (file, file_len);
+  s = &l->shards[k];
+  if (s->file || ! valid_shard_file (l, name))
+    {
+      free (name);
+      return -1;
+    }
+  s->file = name;
+  s->entries = (size_t) entries;
+  s->loaded = false;
+  return 0;
+}
+
+/* After the shards are known: a ledger written with another count is
+   read whole and redistributed.  */
+static void
+finish_index (struct nr_ledger *l)
+{
+  if (l->n_shards == LEDGER_SHARDS)
+    return;
+  nr_ledger_load_all (l);
+  if (! l->rebuild_due)
+    redistribute (l);
+}
+
+static int
+read_index (struct nr_ledger *l, yajl_val doc)
+{
+  yajl_val shards = nr_json_get (doc, "shards");
+
+  if (shards == NULL || shards->type != yajl_t_array || read_index_header (l, doc) < 0)
+    return -1;
   for (size_t i = 0; i < shards->u.array.len; i++)
     {
       yajl_val v = shards->u.array.values[i];
-      long long k = ledger_get_int (v, "shard"), entries = ledger_get_int (v, "entries");
       const char *file = nr_json_get_string (v, "file");
-      struct shard *s;
+      if (add_shard (l, ledger_get_int (v, "shard"), ledger_get_int (v, "entries"), file,
+                     file ? strlen (file) : 0)
+          < 0)
+        return -1;
+    }
+  finish_index (l);
+  return 0;
+}
 
-      if (k < 0 || k >= count || entries < 0 || file == NULL || ! valid_shard_file (l, file))
-        return -1;
-      s = &l->shards[k];
-      if (s->file)
-        return -1;
-      s->file = xstrdup (file);
-      s->entries = (size_t) entries;
-      s->loaded = false;
-    }
-  if (l->n_shards != LEDGER_SHARDS)
+/* The index as numa-runtime writes it, read without building a JSON tree
+   of the shard list (64 objects a create would otherwise parse): the
+   header goes to the parser, each `{"shard":K,"entries":N,"file":"F"}` is
+   read by hand.  Returns 0 when TEXT is in that form, -1 when not (the
+   caller then parses it whole); on -1 the ledger may hold part of it.  */
+static int
+read_index_fast (struct nr_ledger *l, const char *text, size_t len)
+{
+  static const char list[] = ",\"shards\":[",
+                    item[] = "{\"shard\":", entries[] = ",\"entries\":", file[] = ",\"file\":\"",
+                    tail[] = "]}\n";
+  const char *p = memmem (text, len, list, sizeof (list) - 1);
+  const char *end = text + len;
+  cleanup_free char *header = NULL;
+  cleanup_json yajl_val doc = NULL;
+
+  if (p == NULL || len < sizeof (tail) || memcmp (end - 3, tail, 3) != 0)
+    return -1;
+  header = xasprintf ("%.*s}", (int) (p - text), text);
+  if (nr_json_parse (header, strlen (header), &doc, NULL) < 0 || doc->type != yajl_t_object
+      || read_index_header (l, doc) < 0)
+    return -1;
+  end -= 3;
+  for (p += sizeof (list) - 1; p < end;)
     {
-      nr_ledger_load_all (l);
-      if (l->rebuild_due)
-        return 0;
-      redistribute (l);
+      long long k, n;
+      const char *f, *q;
+      char *after;
+
+      if (! key_prefix (p, end, item) || ! isdigit ((unsigned char) p[sizeof (item) - 1]))
+        return -1;
+      k = strtoll (p + sizeof (item) - 1, &after, 10);
+      if (! key_prefix (after, end, entries)
+          || ! isdigit ((unsigned char) after[sizeof (entries) - 1]))
+        return -1;
+      n = strtoll (after + sizeof (entries) - 1, &after, 10);
+      if (! key_prefix (after, end, file))
+        return -1;
+      f = after + sizeof (file) - 1;
+      for (q = f; q < end && *q != '"' && *q != '\\'; q++)
+        ;
+      if (q + 1 >= end || *q != '"' || q[1] != '}' || add_shard (l, k, n, f, (size_t) (q - f)) < 0)
+        return -1;
+      p = q + 2;
+      if (p < end && *p == ',')
+        p++;
     }
+  finish_index (l);
   return 0;
 }
 
@@ -327,6 +438,8 @@ load_index (struct nr_ledger *l, nr_error_t *err)
     return 0;
   if (read_fd (fd, LEDGER_MAX_SIZE, "the ledger", &text, &len, err) < 0)
     return -1;
+  if (strncmp (text, "{\"version\":2,", 12) == 0 && read_index_fast (l, text, len) == 0)
+    return 0;
   if (nr_json_parse (text, len, &doc, NULL) < 0 || doc->type != yajl_t_object)
     ledger_unreadable (l, "not JSON");
   else if (nr_json_get (doc, "shards") ? read_index (l, doc) < 0 : read_v1 (l, doc) < 0)
@@ -361,6 +474,7 @@ nr_ledger_open (const char *path, const char *boot_id, struct nr_ledger **out, n
   l->base = xstrdup (basename (base_copy));
   l->shard_dir_name = xasprintf ("%s.d", l->base);
   l->lock_fd = -1;
+  l->shard_dir_fd = -1;
   reset_shards (l, LEDGER_SHARDS);
   if (mkdir_parents (l->dir, 0700, err) < 0)
     return nr_error_wrap (err, "create the ledger directory");
@@ -401,6 +515,10 @@ ledger_set_aside (struct nr_ledger *l, nr_error_t *err)
   aside_dir = xasprintf ("%s.d", l->moved_aside);
   if (rename (shard_dir, aside_dir) < 0 && errno != ENOENT)
     return nr_make_error (err, errno, "move `%s` aside", shard_dir);
+  /* Whatever we had open is the damaged one's now.  */
+  if (l->shard_dir_fd >= 0)
+    close (l->shard_dir_fd);
+  l->shard_dir_fd = -1;
   l->aside_pending = false;
   return 0;
 }
@@ -462,6 +580,8 @@ nr_ledger_close (struct nr_ledger *l)
     return;
   if (l->lock_fd >= 0)
     close (l->lock_fd); /* releases the flock */
+  if (l->shard_dir_fd >= 0)
+    close (l->shard_dir_fd);
   for (size_t i = 0; i < l->n_shards; i++)
     free_shard (&l->shards[i]);
   free (l->shards);

@@ -161,14 +161,6 @@ create_file (int dfd, const char *name, const struct shard *s, const char *data,
   return r;
 }
 
-static int
-open_dir (int at, const char *name, bool create)
-{
-  if (create && mkdirat (at, name, 0700) < 0 && errno != EEXIST)
-    return -1;
-  return openat (at, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-}
-
 /* Undo a commit that failed before its rename: remove what it wrote.  */
 static void
 discard (int shard_dfd, char **names, size_t n_shards, int dfd, const char *tmp)
@@ -193,7 +185,7 @@ nr_ledger_commit (struct nr_ledger *l, nr_error_t *err)
   cleanup_free char *tmp = NULL;
   cleanup_free char *index = NULL;
   cleanup_close int dfd = -1;
-  cleanup_close int shard_dfd = -1;
+  int shard_dfd = -1;
   char **names = NULL; /* new file name (in the shard directory) per shard */
   char **files = NULL; /* the file the new index names per shard */
   uint64_t generation = l->generation + 1;
@@ -206,7 +198,7 @@ nr_ledger_commit (struct nr_ledger *l, nr_error_t *err)
   if (ledger_set_aside (l, err) < 0)
     return -1;
   tmp = xasprintf ("%s.tmp", l->base);
-  dfd = open_dir (AT_FDCWD, l->dir, false);
+  dfd = open (l->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd < 0)
     return nr_make_error (err, errno, "open the ledger directory `%s`", l->dir);
   /* On tmpfs (the default, under /run) a sync buys nothing: the files do
@@ -226,7 +218,7 @@ nr_ledger_commit (struct nr_ledger *l, nr_error_t *err)
         }
       if (s->n_lines == 0)
         continue;
-      if (shard_dfd < 0 && (shard_dfd = open_dir (dfd, l->shard_dir_name, true)) < 0)
+      if (shard_dfd < 0 && (shard_dfd = ledger_shard_dir (l, true)) < 0)
         goto fail;
       names[k] = xasprintf ("%02zu-%" PRIu64 ".json", k, generation);
       if (create_file (shard_dfd, names[k], s, NULL, 0, sync) < 0)
@@ -247,7 +239,7 @@ nr_ledger_commit (struct nr_ledger *l, nr_error_t *err)
       if (! s->dirty)
         continue;
       if (s->file)
-        unlinkat (dfd, s->file, 0);
+        unlinkat (ledger_shard_dir (l, false), ledger_shard_name (l, s->file), 0);
       free (s->file);
       s->file = steal_pointer (&files[k]);
       s->entries = s->n_lines;
@@ -255,7 +247,7 @@ nr_ledger_commit (struct nr_ledger *l, nr_error_t *err)
     }
   for (size_t i = 0; i < l->n_garbage; i++)
     {
-      unlinkat (dfd, l->garbage[i], 0);
+      unlinkat (ledger_shard_dir (l, false), ledger_shard_name (l, l->garbage[i]), 0);
       free (l->garbage[i]);
     }
   l->n_garbage = 0;

@@ -327,6 +327,72 @@ leftovers_of_killed_writers_are_swept (void **state)
   remove_tree (dir);
 }
 
+/* The index is read by hand when it is exactly as numa-runtime writes it,
+   by the JSON parser otherwise: both give the same ledger.  */
+static void
+an_index_in_another_layout_reads_the_same (void **state)
+{
+  cleanup_free char *dir = temp_dir ();
+  cleanup_free char *path = xasprintf ("%s/ledger.json", dir);
+  cleanup_free char *index = NULL;
+  cleanup_free char *spaced = NULL;
+  struct nr_ledger *l = open_ledger (path, "b");
+  struct nr_node_usage u;
+  size_t n = 0;
+
+  add_entries (l, "c", 30);
+  commit (l);
+  nr_ledger_close (l);
+
+  /* A blank after every colon and comma, which the hand reader does not
+     take.  */
+  index = ledger_text (path);
+  spaced = xmalloc0 (2 * strlen (index) + 1);
+  for (const char *p = index; *p; p++)
+    {
+      spaced[n++] = *p;
+      if (*p == ':' || *p == ',')
+        spaced[n++] = ' ';
+    }
+  assert_int_equal (write_file_atomic (path, spaced, n, 0600, false, NULL), 0);
+
+  l = open_ledger (path, "b");
+  assert_null (nr_ledger_moved_aside (l));
+  assert_int_equal (nr_ledger_count (l), 30);
+  nr_ledger_usage (l, 0, &u);
+  assert_int_equal (u.containers, 30);
+  assert_int_equal (u.load, 3000);
+  nr_ledger_load_all (l);
+  assert_false (nr_ledger_take_rebuild (l));
+  assert_int_equal (nr_ledger_find (l, "c17", NULL, NULL), 1);
+  nr_ledger_close (l);
+  remove_tree (dir);
+}
+
+/* A symlink in place of the shard directory is not followed.  */
+static void
+a_symlinked_shard_directory_is_not_followed (void **state)
+{
+  cleanup_free char *dir = temp_dir ();
+  cleanup_free char *path = xasprintf ("%s/ledger.json", dir);
+  cleanup_free char *shard_dir = xasprintf ("%s/ledger.json.d", dir);
+  cleanup_free char *elsewhere = xasprintf ("%s/elsewhere", dir);
+  struct nr_ledger *l = open_ledger (path, "b");
+
+  add_entries (l, "c", 5);
+  commit (l);
+  nr_ledger_close (l);
+  assert_int_equal (rename (shard_dir, elsewhere), 0);
+  assert_int_equal (symlink ("elsewhere", shard_dir), 0);
+
+  l = open_ledger (path, "b");
+  nr_ledger_load_all (l);
+  assert_true (nr_ledger_take_rebuild (l));
+  assert_int_equal (nr_ledger_count (l), 0);
+  nr_ledger_close (l);
+  remove_tree (dir);
+}
+
 /* A hand-edited index may not send us outside the shard directory.  */
 static void
 an_index_naming_a_file_elsewhere_is_unreadable (void **state)
@@ -358,7 +424,9 @@ main (void)
     cmocka_unit_test (a_version_1_ledger_is_rewritten_in_shards),
     cmocka_unit_test (another_shard_count_is_redistributed),
     cmocka_unit_test (leftovers_of_killed_writers_are_swept),
+    cmocka_unit_test (an_index_in_another_layout_reads_the_same),
     cmocka_unit_test (an_index_naming_a_file_elsewhere_is_unreadable),
+    cmocka_unit_test (a_symlinked_shard_directory_is_not_followed),
   };
   return cmocka_run_group_tests_name ("ledger shards", tests, NULL, NULL);
 }
