@@ -1,18 +1,22 @@
 #!/usr/bin/env bats
 # The ledger under load and under SIGKILL: tests/stress/parallel.sh (64
-# workers, 2,000 creates and deletes, every committed version checked) and
-# tests/stress/sigkill.sh (500 runs killed at random moments).  About a
-# minute together on two idle cores; STRESS_SCALE=N divides the work by N
-# for a quick look.  Their summaries are printed to the TAP stream.
+# workers, 2,000 creates and deletes, every committed version of the
+# sharded ledger checked) and tests/stress/sigkill.sh (500 runs killed at
+# random moments).  A little over a minute together on two idle cores;
+# STRESS_SCALE=N divides the work by N for a quick look.  Their summaries
+# are printed to the TAP stream.  parallel.sh watches commits through
+# tests/numa-runtime-shared (NUMA_RUNTIME_SHARED), which make check builds.
+# A missing tool skips, and fails under NUMA_TEST_STRICT=1 (make check).
 
-bats_require_minimum_version 1.5.0
+load helpers
 
 setup() {
 	STRESS=$BATS_TEST_DIRNAME/stress
 	scale=${STRESS_SCALE:-1}
-	command -v jq >/dev/null 2>&1 || skip "needs jq"
-	command -v bc >/dev/null 2>&1 || skip "needs bc"
-	command -v "${CC:-cc}" >/dev/null 2>&1 || skip "needs a C compiler for the stress helpers"
+	local tool
+	for tool in jq bc flock "${CC:-cc}"; do
+		command -v "$tool" >/dev/null 2>&1 || nr_skip "needs $tool"
+	done
 }
 
 report() {
@@ -23,6 +27,10 @@ report() {
 }
 
 @test "64 parallel workers, 2,000 creates and deletes: every ledger version is consistent" {
+	NUMA_RUNTIME_SHARED=${NUMA_RUNTIME_SHARED:-$BATS_TEST_DIRNAME/numa-runtime-shared}
+	[ -x "$NUMA_RUNTIME_SHARED" ] ||
+		nr_skip "needs the shared-linked build $NUMA_RUNTIME_SHARED (make tests/numa-runtime-shared)"
+	export NUMA_RUNTIME_SHARED
 	run "$STRESS/parallel.sh" -w $((64 / scale)) -n $((2000 / scale))
 	report
 	[ "$status" -eq 0 ]

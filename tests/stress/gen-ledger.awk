@@ -1,9 +1,12 @@
 # gen-ledger.awk -v n=N -v root=ROOT -v boot=BOOT_ID [-v nodes=2 -v per=32]
 #
-# A ledger of N entries in numa-runtime's line layout, shaped like a busy
-# Kubernetes node: 64-hex container ids, pods of one sandbox and three
-# containers, containerd's root, 500m CPU and 256 MiB each, spread over the
-# nodes; the per-node sums in the header match.  The ids go to stderr.
+# A ledger of N entries in the version 1 layout (one file, one entry a
+# line), shaped like a busy Kubernetes node: 64-hex container ids, pods of
+# one sandbox and three containers, containerd's root, 500m CPU and 256 MiB
+# each, spread over the nodes; the per-node sums in the header match.  The
+# ids go to stderr.  numa-runtime reads it and writes it as version 2
+# (index + shards) on its first commit: lib.sh's convert_ledger does that
+# with a gc.
 function hex64(   s, i) {
 	s = ""
 	for (i = 0; i < 8; i++)

@@ -10,18 +10,31 @@
 # delete at random; two nodes of CPUS_PER_NODE (default 48) CPUs cannot
 # hold them all at the peak, so some creates are refused for capacity.
 # Checked:
-#   - every committed ledger version (copied by snapshot-shim.so right before
-#     numa-runtime's rename, under the lock) parses, lists no id twice, gives
+#   - every committed ledger version: snapshot-shim.so keeps, right before
+#     numa-runtime's commit (the rename of the index LEDGER.tmp over LEDGER,
+#     under the lock), the new index and hard links to every shard file it
+#     lists, as a directory laid out like the ledger's own.  Each version
+#     reads completely (every listed shard exists at the commit, parses and
+#     holds the number of entries the index says), its index is well formed
+#     (shards once each, ascending, none empty, files named NN-G.json with
+#     G no later than the index's generation), it lists no id twice, gives
 #     no CPU to two entries' exclusive_cpus and has header sums equal to the
-#     entries' sums;
-#   - from one version to the next at most one entry is added, and an entry
-#     only ever goes once its container's delete has begun (a create's
-#     reclaim may take it between the runtime's delete and numa-runtime's
-#     ledger update; never earlier, which would hand out a live
-#     container's CPUs), and never comes back;
-#   - a reader running throughout sees a complete, valid ledger on each read;
+#     entries' sums.  The versions are read in one jq run; ledger-doc.sh
+#     reads a sample of them and must agree;
+#   - every entry of every version is in its shard: FNV-1a-32(id) %
+#     shard_count;
+#   - from one version to the next the generation grows by one, at most one
+#     entry is added, and an entry only ever goes once its container's
+#     delete has begun (a create's reclaim may take it between the runtime's
+#     delete and numa-runtime's ledger update; never earlier, which would
+#     hand out a live container's CPUs), and never comes back;
+#   - a reader running throughout, holding `flock -s LEDGER.lock` for each
+#     whole read of index and shards as docs/LEDGER.md asks of outside
+#     readers, sees a complete, valid ledger on each read;
 #   - afterwards the ledger holds exactly the containers alive (created, not
 #     deleted) and those are exactly the runtime's state directories;
+#     LEDGER.d holds exactly the files the index lists, and no LEDGER.tmp
+#     or LEDGER.corrupt-* is left;
 #   - every operation succeeded or failed with a message.
 # KEEP=1 keeps the work directory.  Exit status 0 when all holds.
 set -euo pipefail
@@ -49,8 +62,12 @@ mkdir -p "$SNAPSHOTS" "$W/ops" "$W/bundles" "$W/deleting"
 make_sysfs "$W/sys" 2 "$cpus_per_node" 67108864
 # The snapshot shim needs a dynamically linked numa-runtime (the default
 # build is static-pie); make check hands over a shared-linked build of the
-# same code.
-OBSERVED_RUNTIME=${NUMA_RUNTIME_SHARED:-$NUMA_RUNTIME}
+# same code, an in-tree build has it next to the tests.
+OBSERVED_RUNTIME=${NUMA_RUNTIME_SHARED:-}
+if [ -z "$OBSERVED_RUNTIME" ]; then
+	OBSERVED_RUNTIME=$NUMA_RUNTIME
+	[ ! -x "$TESTS_DIR/numa-runtime-shared" ] || OBSERVED_RUNTIME=$TESTS_DIR/numa-runtime-shared
+fi
 case $(ldd "$OBSERVED_RUNTIME" 2>&1) in
 *"statically linked"* | *"not a dynamic executable"*)
 	die "$OBSERVED_RUNTIME is statically linked: LD_PRELOAD cannot watch its commits (set NUMA_RUNTIME_SHARED to a shared-linked build)" ;;
@@ -96,17 +113,38 @@ worker() {
 	printf '%s\n' "${live[@]}" | sed '/^$/d' >"$W/ops/$w.live"
 }
 
-# reader: check the ledger file as it is, over and over, until told to stop.
+# reader: read the ledger as an outside tool does, over and over, until
+# told to stop, and check each read.  A read must hold a shared flock on
+# LEDGER.lock from the index to the last shard: a writer unlinks the shard
+# files its commit superseded right after its rename, so without the lock
+# a reader could take an index whose shards are gone by the time it opens
+# them (a torn read, though never a torn ledger).  To keep the writers'
+# wait short on a busy machine, the read under the lock takes hard links
+# to the index and the shard files (they are replaced, never modified, so
+# the links hold exactly what was read); ledger-doc.sh and the checks then
+# run on them without the lock.
 reader() {
-	local reads=0 bad=0
+	local reads=0 bad=0 out
 	while [ ! -e "$W/stop" ]; do
 		if [ ! -e "$LEDGER" ]; then
 			sleep 0.01
 			continue
 		fi
-		if ! out=$(check_ledgers "$LEDGER" 2>&1) || [ -n "$out" ]; then
+		rm -rf "$W/read"
+		mkdir "$W/read"
+		if ! flock -s "$LEDGER.lock" sh -c 'cp -al "$1" "$3/" && { [ ! -e "$2" ] || cp -al "$2" "$3/"; }' \
+			sh "$LEDGER" "$LEDGER.d" "$W/read" 2>"$W/reader.err"; then
+			out="cannot read: $(head -c 300 "$W/reader.err")"
+		elif ! ledger_doc "$W/read/${LEDGER##*/}" >"$W/reader.doc" 2>"$W/reader.err"; then
+			out="unreadable: $(head -c 300 "$W/reader.err")"
+		elif ! out=$(jq -r -L "$STRESS_DIR" --arg base "${LEDGER##*/}" 'include "ledger-checks";
+			if .version != 2 then "version \(.version), not 2" else index_violations($base), violations end' \
+			"$W/reader.doc" 2>&1); then
+			out="does not parse: $out"
+		fi
+		if [ -n "$out" ]; then
 			bad=$((bad + 1))
-			printf '%s\n' "${out:-does not parse}" >>"$W/reader.errors"
+			printf '%s\n' "$out" >>"$W/reader.errors"
 		fi
 		reads=$((reads + 1))
 	done
@@ -135,7 +173,7 @@ problems=0
 problem() {
 	printf 'FAIL: %s\n' "$1"
 	shift
-	[ $# -eq 0 ] || printf '  %s\n' "$@"
+	[ $# -eq 0 ] || printf '%s\n' "$@" | sed 's/^/  /'
 	problems=$((problems + 1))
 }
 
@@ -152,36 +190,86 @@ if grep -E '^(create|delete) [^ ]+ fail *$' "$W/ops.log" >/dev/null; then
 fi
 grep ' fail ' "$W/ops.log" | head -5 | sed 's/^/  failed: /' || true
 
-# The end state: ledger == containers alive == runtime state.
+# The end state: ledger == containers alive == runtime state, and nothing
+# else in the ledger's directory.
 cat "$W"/ops/*.live | sort >"$W/live.ids"
-jq -r '.containers[].id' "$LEDGER" | sort >"$W/ledger.ids"
+ledger_doc "$LEDGER" | jq -r '.containers[].id' | sort >"$W/ledger.ids" ||
+	problem "the final ledger does not read"
 ls "$ROOT" 2>/dev/null | sort >"$W/state.ids"
 cmp -s "$W/live.ids" "$W/ledger.ids" ||
 	problem "ledger differs from the live containers:" "$(diff "$W/live.ids" "$W/ledger.ids" | head -10)"
 cmp -s "$W/live.ids" "$W/state.ids" ||
 	problem "runtime state differs from the live containers:" "$(diff "$W/live.ids" "$W/state.ids" | head -10)"
+[ "$(jq -r .version "$LEDGER")" = 2 ] || problem "the final ledger is not in the version 2 layout"
+leftovers=$(ledger_leftovers "$LEDGER")
+[ -z "$leftovers" ] || problem "files no commit lists are left in the ledger's directory:" "$(head -5 <<<"$leftovers")"
+missing_files=$(ledger_missing "$LEDGER")
+[ -z "$missing_files" ] || problem "the final index lists missing files:" "$(head -5 <<<"$missing_files")"
+corrupt=$(find "$(dirname "$LEDGER")" -maxdepth 1 -name "${LEDGER##*/}.corrupt-*")
+[ -z "$corrupt" ] || problem "a ledger was set aside as corrupt:" "$corrupt"
 
-# Every committed version.
-snapshots=$(find "$SNAPSHOTS" -name '*.json' | wc -l)
-if ! violations=$(find "$SNAPSHOTS" -name '*.json' -print0 | sort -z |
-	xargs -0 -r jq -r -L "$STRESS_DIR" -f "$STRESS_DIR/check-ledger.jq" 2>&1); then
-	problem "a committed ledger does not parse: $violations"
-elif [ -n "$violations" ]; then
-	problem "$(echo "$violations" | wc -l) violations in committed ledgers:" "$(echo "$violations" | head -5)"
+# Every committed version, read in one jq run (one ledger-doc.sh per
+# version would take minutes): for each, its violations ("V"); its
+# generation, count of entries holding exclusive CPUs and ids ("T"); and
+# the shard of each entry ("S").
+snapshots=$(find "$SNAPSHOTS" -mindepth 1 -maxdepth 1 -type d | wc -l)
+find "$SNAPSHOTS" -mindepth 2 -maxdepth 2 -name "${LEDGER##*/}" | sort >"$W/snapshot.list"
+if ! ledger_stream <"$W/snapshot.list" | jq -n -r -L "$STRESS_DIR" 'include "ledger-checks";
+	ledgers
+	| (.path | split("/") | .[-2]) as $seq
+	| (all_violations | "V\t\($seq): \(.)"),
+	  (.doc | select(. != null)
+	   | "T\t\($seq)\t\(.generation)\t\([.containers[] | select(.exclusive_cpus != "")] | length)\t\([.containers[].id] | join(" "))"),
+	  (select(.doc != null) | .doc.shard_count as $count | .placed[] | "S\t\($count) \(.[0]) \(.[1])")' \
+	>"$W/snapshots.out" 2>"$W/snapshots.err"; then
+	# Name the first version that does not read.
+	while read -r index; do
+		if ! ledger_doc "$index" >/dev/null 2>"$W/snapshot.err"; then
+			problem "a committed version does not read: $index" "$(head -c 300 "$W/snapshot.err")"
+			break
+		fi
+	done <"$W/snapshot.list"
+	problem "the committed versions do not parse:" "$(head -c 300 "$W/snapshots.err")"
 fi
+violations=$(sed -n 's/^V\t//p' "$W/snapshots.out")
+[ -z "$violations" ] ||
+	problem "$(echo "$violations" | wc -l) violations in committed versions:" "$(echo "$violations" | head -5)"
+sed -n 's/^T\t//p' "$W/snapshots.out" >"$W/versions.tsv"
+read_versions=$(wc -l <"$W/versions.tsv")
+[ "$read_versions" -eq "$snapshots" ] ||
+	problem "$read_versions of $snapshots committed versions could be read"
+misplaced=$(sed -n 's/^S\t//p' "$W/snapshots.out" | sort -u | check_placement)
+[ -z "$misplaced" ] ||
+	problem "$(echo "$misplaced" | wc -l) entries in the wrong shard:" "$(echo "$misplaced" | head -5)"
+# ledger-doc.sh, the reader the other tests use, reads a sample of the
+# versions (about 20, and the last) as the batch did.
+step=$((snapshots / 20 + 1))
+sampled=0
+while IFS=$'\t' read -r seq generation _ ids; do
+	if ((10#$seq % step != 0 && 10#$seq != snapshots)); then
+		continue
+	fi
+	sampled=$((sampled + 1))
+	if ! got=$(ledger_doc "$SNAPSHOTS/$seq/${LEDGER##*/}" |
+		jq -r '"\(.generation)\t\([.containers[].id] | join(" "))"'); then
+		problem "ledger-doc.sh cannot read version $seq"
+	elif [ "$got" != "$generation"$'\t'"$ids" ]; then
+		problem "ledger-doc.sh reads version $seq differently from the batch check"
+	fi
+done <"$W/versions.tsv"
 # Transitions between consecutive versions (see the top of this file).
-find "$SNAPSHOTS" -name '*.json' -print0 | sort -z |
-	xargs -0 -r jq -r '[input_filename, (.containers | map(.id) | join(" "))] | @tsv' >"$W/versions.tsv"
-transitions=$(awk -F'\t' '
+transitions=$(awk -F'\t' -v dir="$SNAPSHOTS" '
 	{
-		markers = $1
-		sub(/\.json$/, ".markers", markers)
+		markers = dir "/" $1 ".markers"
 		delete deleting
 		while ((getline m < markers) > 0)
 			deleting[m] = 1
 		close(markers)
+		if (NR > 1 && $2 != generation + 1)
+			print $1 ": generation " $2 " after " generation
+		generation = $2
 		delete now
-		n = split($2, ids, " ")
+		n = split($4, ids, " ")
 		added = 0
 		for (i = 1; i <= n; i++) {
 			now[ids[i]] = 1
@@ -206,20 +294,19 @@ transitions=$(awk -F'\t' '
 [ -z "$transitions" ] ||
 	problem "$(echo "$transitions" | wc -l) bad transitions:" "$(echo "$transitions" | head -5)"
 grep '^create .* ok$' "$W/ops.log" | cut -d' ' -f2 | sort >"$W/created.ids"
-cut -f2 "$W/versions.tsv" | tr ' ' '\n' | sed '/^$/d' | sort -u >"$W/seen.ids"
+cut -f4 "$W/versions.tsv" | tr ' ' '\n' | sed '/^$/d' | sort -u >"$W/seen.ids"
 missing=$(comm -23 "$W/created.ids" "$W/seen.ids" | wc -l)
 [ "$missing" -eq 0 ] || problem "$missing created containers never appeared in a committed version"
-exclusive_handed_out=$(find "$SNAPSHOTS" -name '*.json' -print0 | xargs -0 -r cat |
-	grep -c '"exclusive_cpus":"[0-9]' || true)
+exclusive_handed_out=$(awk -F'\t' '{ n += $3 } END { print n + 0 }' "$W/versions.tsv")
 read -r reads bad_reads <"$W/reader.count"
 [ "$bad_reads" -eq 0 ] || problem "$bad_reads of $reads concurrent reads were invalid:" "$(head -5 "$W/reader.errors")"
 
 printf 'parallel: %d operations in %.1f s (%.0f/s): %d creates ok, %d failed; %d deletes ok, %d failed\n' \
 	"$total" "$(echo "$end - $start" | bc)" "$(echo "$total / ($end - $start)" | bc -l)" \
 	"$creates_ok" "$creates_failed" "$deletes_ok" "$deletes_failed"
-printf 'parallel: %d committed versions checked, %d concurrent reads checked; %d containers left, ledger matches\n' \
-	"$snapshots" "$reads" "$(wc -l <"$W/live.ids")"
-printf 'parallel: %d lines with exclusive CPUs across all versions%s\n' "$exclusive_handed_out" \
+printf 'parallel: %d committed versions checked (%d also by ledger-doc.sh), %d entry placements checked, %d concurrent reads checked; %d containers left, ledger matches\n' \
+	"$snapshots" "$sampled" "$(grep -c '^S' "$W/snapshots.out" || true)" "$reads" "$(wc -l <"$W/live.ids")"
+printf 'parallel: %d entries holding exclusive CPUs across all versions%s\n' "$exclusive_handed_out" \
 	"$([ "$exclusive_handed_out" -gt 0 ] || echo ' (none: placement does not hand out exclusive CPUs yet)')"
 if [ "$problems" -gt 0 ]; then
 	printf 'parallel: %d problems\n' "$problems"
