@@ -21,9 +21,9 @@
 #define LEDGER_MAX_SIZE (256 * 1024 * 1024)
 #define LEDGER_INDEX_MAX_SIZE (4 * 1024 * 1024)
 
-/* One entry object in canonical form.  Lines read from a file point into
-   its mapping and are written back from there, so an update touches only
-   the lines it changes.  */
+/* One entry object in canonical form.  Lines read from a shard file point
+   into its text and are written back from there, so an update touches
+   only the lines it changes.  */
 struct line
 {
   const char *text;
@@ -42,8 +42,8 @@ struct shard
   struct line *lines;
   size_t n_lines;
   size_t cap_lines;
-  char *map; /* FILE as read (read-only mapping), or NULL */
-  size_t map_len;
+  char *text; /* FILE as read, which unchanged lines point into, or NULL */
+  size_t text_len;
 };
 
 struct nr_ledger

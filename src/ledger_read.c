@@ -14,7 +14,6 @@
 #include <libgen.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -33,8 +32,7 @@ free_shard (struct shard *s)
   ledger_clear_lines (s);
   free (s->lines);
   free (s->file);
-  if (s->map)
-    munmap (s->map, s->map_len);
+  free (s->text);
   memset (s, 0, sizeof (*s));
 }
 
@@ -144,10 +142,37 @@ ledger_shard_dir (struct nr_ledger *l, bool create)
   if (l->shard_dir_fd >= 0)
     return l->shard_dir_fd;
   path = xasprintf ("%s/%s", l->dir, l->shard_dir_name);
-  if (create && mkdir (path, 0700) < 0 && errno != EEXIST)
-    return -1;
   l->shard_dir_fd = open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  if (l->shard_dir_fd < 0 && errno == ENOENT && create)
+    {
+      if (mkdir (path, 0700) < 0 && errno != EEXIST)
+        return -1;
+      l->shard_dir_fd = open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+    }
   return l->shard_dir_fd;
+}
+
+/* Read LEN bytes of FD into BUF; -1 (errno 0 for a file shorter than
+   that) otherwise.  */
+static int
+read_exactly (int fd, char *buf, size_t len)
+{
+  size_t done = 0;
+
+  while (done < len)
+    {
+      ssize_t r = read (fd, buf + done, len - done);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r <= 0)
+        {
+          if (r == 0)
+            errno = 0;
+          return -1;
+        }
+      done += (size_t) r;
+    }
+  return 0;
 }
 
 void
@@ -158,7 +183,6 @@ ledger_load_shard (struct nr_ledger *l, size_t i)
   cleanup_free char *why = NULL;
   cleanup_close int fd = -1;
   struct stat st;
-  void *map;
   int dfd;
 
   if (s->loaded)
@@ -173,21 +197,19 @@ ledger_load_shard (struct nr_ledger *l, size_t i)
     why = xasprintf ("shard `%s`: not a shard file", path);
   else
     {
-      /* Mapped, not read: entries are written back from the mapping.
-         Shard files are never modified once written, only unlinked.  */
-      map = mmap (NULL, (size_t) st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
-      if (map == MAP_FAILED)
-        why = xasprintf ("shard `%s`: %s", path, strerror (errno));
-      else
-        {
-          s->map = map;
-          s->map_len = (size_t) st.st_size;
-          if (read_shard_lines (s, s->map, s->map_len) < 0)
-            why = xasprintf ("shard `%s` is damaged", path);
-          else if (s->n_lines != s->entries)
-            why = xasprintf ("shard `%s` holds %zu entries, the index says %zu", path, s->n_lines,
-                             s->entries);
-        }
+      /* Read, not mapped: a few KB to a few dozen, where a mapping's
+         set-up and tear-down cost more than the copy.  Lines point into
+         the buffer and are written back from it.  Shard files are never
+         modified once written, only unlinked.  */
+      s->text_len = (size_t) st.st_size;
+      s->text = xmalloc (s->text_len);
+      if (read_exactly (fd, s->text, s->text_len) < 0)
+        why = xasprintf ("shard `%s`: %s", path, errno ? strerror (errno) : "cut short");
+      else if (read_shard_lines (s, s->text, s->text_len) < 0)
+        why = xasprintf ("shard `%s` is damaged", path);
+      else if (s->n_lines != s->entries)
+        why = xasprintf ("shard `%s` holds %zu entries, the index says %zu", path, s->n_lines,
+                         s->entries);
     }
   if (why)
     {

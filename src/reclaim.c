@@ -6,6 +6,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -30,25 +31,57 @@ nr_process_start_time (const char *proc_root, int pid)
   return p ? strtoull (p + 1, NULL, 10) : 0;
 }
 
+/* The runtime root last looked in, kept open across one reclaim pass so
+   that each entry costs a lookup of its id, not of the whole path.  */
+struct root_cache
+{
+  char *root;
+  int fd; /* -1: not open (or not openable: fall back to the path) */
+};
+
+static void
+root_cache_release (struct root_cache *c)
+{
+  if (c->fd >= 0)
+    close (c->fd);
+  free (c->root);
+  c->root = NULL;
+  c->fd = -1;
+}
+
 /* True when <root>/<id> exists or cannot be ruled out (a permission
    problem says nothing about the container).  */
 static bool
-state_may_exist (const char *root, const char *id)
+state_may_exist (struct root_cache *cache, const char *root, const char *id)
 {
-  cleanup_free char *path = xasprintf ("%s/%s", root, id);
+  cleanup_free char *path = NULL;
   struct stat st;
+  int r;
 
-  if (lstat (path, &st) == 0)
+  if (cache && (cache->root == NULL || strcmp (cache->root, root) != 0))
+    {
+      root_cache_release (cache);
+      cache->root = xstrdup (root);
+      cache->fd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    }
+  if (cache && cache->fd >= 0 && strchr (id, '/') == NULL)
+    r = fstatat (cache->fd, id, &st, AT_SYMLINK_NOFOLLOW);
+  else
+    {
+      path = xasprintf ("%s/%s", root, id);
+      r = lstat (path, &st);
+    }
+  if (r == 0)
     return true;
   return errno != ENOENT && errno != ENOTDIR;
 }
 
-bool
-nr_entry_alive (const struct nr_ledger_entry *e, const char *proc_root)
+static bool
+entry_alive (struct root_cache *cache, const struct nr_ledger_entry *e, const char *proc_root)
 {
   bool has_root = e->root && *e->root;
 
-  if (has_root && state_may_exist (e->root, e->id))
+  if (has_root && state_may_exist (cache, e->root, e->id))
     return true;
   if (e->creator_pid > 0)
     {
@@ -60,10 +93,16 @@ nr_entry_alive (const struct nr_ledger_entry *e, const char *proc_root)
          looked: only now is the state directory's absence final.  (Found
          by tests/stress/parallel.sh: two entries in 2,000 operations were
          released while their container was being created.)  */
-      return has_root && state_may_exist (e->root, e->id);
+      return has_root && state_may_exist (cache, e->root, e->id);
     }
   /* Neither a root nor a creator: cannot tell, so keep it.  */
   return ! has_root;
+}
+
+bool
+nr_entry_alive (const struct nr_ledger_entry *e, const char *proc_root)
+{
+  return entry_alive (NULL, e, proc_root);
 }
 
 int
@@ -74,6 +113,7 @@ nr_reclaim_each (struct nr_ledger *l, const char *proc_root, size_t budget,
   size_t to_check = budget < count ? budget : count;
   size_t i = count ? nr_ledger_reclaim_cursor (l) % count : 0;
   size_t removed = 0;
+  struct root_cache cache = { .root = NULL, .fd = -1 };
 
   for (size_t checked = 0; checked < to_check; checked++)
     {
@@ -93,7 +133,7 @@ nr_reclaim_each (struct nr_ledger *l, const char *proc_root, size_t budget,
           i++;
           continue;
         }
-      if (nr_entry_alive (&e, proc_root))
+      if (entry_alive (&cache, &e, proc_root))
         i++;
       else
         {
@@ -113,6 +153,7 @@ nr_reclaim_each (struct nr_ledger *l, const char *proc_root, size_t budget,
         }
       nr_ledger_entry_free (&e);
     }
+  root_cache_release (&cache);
   count = nr_ledger_count (l);
   nr_ledger_set_reclaim_cursor (l, count ? i % count : 0);
   if (reclaimed)

@@ -422,6 +422,30 @@ a_symlinked_shard_directory_is_not_followed (void **state)
   remove_tree (dir);
 }
 
+/* A ledger whose file name needs escaping in JSON names its shards
+   correctly and reads back.  */
+static void
+a_file_name_that_needs_escaping_works (void **state)
+{
+  cleanup_free char *dir = temp_dir ();
+  cleanup_free char *path = xasprintf ("%s/led\"ger\\.json", dir);
+  cleanup_free char *index = NULL;
+  struct nr_ledger *l = open_ledger (path, "b");
+
+  add_entries (l, "c", 10);
+  commit (l);
+  nr_ledger_close (l);
+  index = ledger_text (path);
+  assert_non_null (strstr (index, "\"file\":\"led\\\"ger\\\\.json.d/"));
+  l = open_ledger (path, "b");
+  nr_ledger_load_all (l);
+  assert_false (nr_ledger_take_rebuild (l));
+  assert_int_equal (nr_ledger_count (l), 10);
+  assert_int_equal (nr_ledger_find (l, "c3", NULL, NULL), 1);
+  nr_ledger_close (l);
+  remove_tree (dir);
+}
+
 /* A hand-edited index may not send us outside the shard directory.  */
 static void
 an_index_naming_a_file_elsewhere_is_unreadable (void **state)
@@ -456,6 +480,7 @@ main (void)
     cmocka_unit_test (another_shard_count_is_redistributed),
     cmocka_unit_test (leftovers_of_killed_writers_are_swept),
     cmocka_unit_test (an_index_in_another_layout_reads_the_same),
+    cmocka_unit_test (a_file_name_that_needs_escaping_works),
     cmocka_unit_test (an_index_naming_a_file_elsewhere_is_unreadable),
     cmocka_unit_test (a_symlinked_shard_directory_is_not_followed),
   };
