@@ -142,10 +142,13 @@ fi
 if [ $# -ge 3 ]; then
 	mid=$2
 	# Linear: the cost per entry from the middle size to the largest is no
-	# more than from the smallest to the middle (with 50% for noise).
+	# more than from the smallest to the middle, with 50% and 0.1 ms over
+	# the whole range for noise (a flat cost makes both slopes noise, and
+	# the low one may come out negative).
 	low=$(echo "(${median[$mid]} - ${median[$first]}) / ($mid - $first)" | bc -l)
 	high=$(echo "(${median[$last]} - ${median[$mid]}) / ($last - $mid)" | bc -l)
-	if [ "$(echo "$high <= 1.5 * $low || $high * 1000000 < 1" | bc -l)" = 1 ]; then
+	floor=$(echo "if ($low > 0) $low else 0" | bc -l)
+	if [ "$(echo "$high <= 1.5 * $floor + 0.1 / ($last - $mid)" | bc -l)" = 1 ]; then
 		printf 'target: growth no worse than linear: met (%.2f vs %.2f us per entry)\n' \
 			"$(echo "$high * 1000" | bc -l)" "$(echo "$low * 1000" | bc -l)"
 	else
