@@ -8,7 +8,6 @@
 #include "util.h"
 
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -520,82 +519,6 @@ nr_ledger_open (const char *path, const char *boot_id, struct nr_ledger **out, n
     }
   *out = steal_pointer (&owned);
   return 0;
-}
-
-/* Give the unreadable index its aside name, keeping it at PATH too, so
-   that the rename of the new one still replaces PATH in one step, and
-   move the shard directory along with it.  */
-int
-ledger_set_aside (struct nr_ledger *l, nr_error_t *err)
-{
-  cleanup_free char *shard_dir = NULL;
-  cleanup_free char *aside_dir = NULL;
-
-  if (! l->aside_pending)
-    return 0;
-  if (link (l->path, l->moved_aside) < 0 && errno != ENOENT && rename (l->path, l->moved_aside) < 0
-      && errno != ENOENT)
-    return nr_make_error (err, errno, "move the unreadable ledger `%s` aside", l->path);
-  shard_dir = xasprintf ("%s/%s", l->dir, l->shard_dir_name);
-  aside_dir = xasprintf ("%s.d", l->moved_aside);
-  if (rename (shard_dir, aside_dir) < 0 && errno != ENOENT)
-    return nr_make_error (err, errno, "move `%s` aside", shard_dir);
-  /* Whatever we had open is the damaged one's now.  */
-  if (l->shard_dir_fd >= 0)
-    close (l->shard_dir_fd);
-  l->shard_dir_fd = -1;
-  l->aside_pending = false;
-  return 0;
-}
-
-/* Is NAME (in the shard directory) a file the index refers to?  */
-static bool
-referenced (const struct nr_ledger *l, const char *name)
-{
-  size_t n = strlen (l->shard_dir_name);
-
-  for (size_t i = 0; i < l->n_shards; i++)
-    {
-      const char *file = l->shards[i].file;
-      if (file && strncmp (file, l->shard_dir_name, n) == 0 && strcmp (file + n + 1, name) == 0)
-        return true;
-    }
-  return false;
-}
-
-size_t
-nr_ledger_remove_stale_temps (const struct nr_ledger *l)
-{
-  cleanup_free char *prefix = xasprintf ("%s.tmp", l->base);
-  cleanup_free char *shard_dir = xasprintf ("%s/%s", l->dir, l->shard_dir_name);
-  size_t prefix_len = strlen (prefix), removed = 0;
-  struct dirent *de;
-  DIR *dir = opendir (l->dir);
-
-  while (dir && (de = readdir (dir)) != NULL)
-    {
-      const char *rest = de->d_name + prefix_len;
-      /* "<name>.tmp", and "<name>.tmp.<pid>" from earlier versions.  */
-      if (strncmp (de->d_name, prefix, prefix_len) != 0
-          || (*rest != '\0'
-              && (rest[0] != '.' || rest[1] == '\0'
-                  || strspn (rest + 1, "0123456789") != strlen (rest + 1))))
-        continue;
-      if (unlinkat (dirfd (dir), de->d_name, 0) == 0)
-        removed++;
-    }
-  if (dir)
-    closedir (dir);
-  /* Shard files no index refers to: written by a writer killed before
-     its commit, or superseded by one killed right after it.  */
-  dir = opendir (shard_dir);
-  while (dir && (de = readdir (dir)) != NULL)
-    if (de->d_name[0] != '.' && ! referenced (l, de->d_name)
-        && unlinkat (dirfd (dir), de->d_name, 0) == 0)
-      removed++;
-  if (dir)
-    closedir (dir);
-  return removed;
 }
 
 void
