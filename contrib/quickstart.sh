@@ -13,7 +13,7 @@ packages=(
   build-essential autoconf automake libtool pkg-config
   libyajl-dev libnuma-dev libseccomp-dev libcap-dev libinih-dev libcmocka-dev scdoc
   clang-format cppcheck
-  runc busybox-static jq bats hyperfine numactl
+  runc busybox-static jq bats hyperfine numactl strace
   containerd nodejs npm
   qemu-system-x86 cpio kmod zstd e2fsprogs
   debhelper dpkg-dev fakeroot podman docker.io
