@@ -292,12 +292,6 @@ struct brief_members
   int n_root, n_pid, n_pid_start;
 };
 
-static bool
-key_at (const char *p, const char *end, const char *key, size_t len)
-{
-  return (size_t) (end - p) >= len && memcmp (p, key, len) == 0;
-}
-
 static void
 scan_members (const struct line *ln, struct brief_members *m)
 {
@@ -309,11 +303,11 @@ scan_members (const struct line *ln, struct brief_members *m)
     {
       if (*p != '"')
         continue;
-      if (key_at (p, end, root, sizeof (root) - 1))
+      if (ledger_starts_with (p, end, root, sizeof (root) - 1))
         m->root = m->n_root++ ? NULL : p + sizeof (root) - 1;
-      else if (key_at (p, end, pid, sizeof (pid) - 1))
+      else if (ledger_starts_with (p, end, pid, sizeof (pid) - 1))
         m->pid = m->n_pid++ ? NULL : p + sizeof (pid) - 1;
-      else if (key_at (p, end, pid_start, sizeof (pid_start) - 1))
+      else if (ledger_starts_with (p, end, pid_start, sizeof (pid_start) - 1))
         m->pid_start = m->n_pid_start++ ? NULL : p + sizeof (pid_start) - 1;
     }
 }

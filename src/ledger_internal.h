@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <yajl/yajl_gen.h>
 
 #define LEDGER_VERSION 2
@@ -19,7 +20,6 @@
 #define LEDGER_SHARDS 64
 /* Far beyond any real node (10,000 entries take about 3.5 MiB).  */
 #define LEDGER_MAX_SIZE (256 * 1024 * 1024)
-#define LEDGER_INDEX_MAX_SIZE (4 * 1024 * 1024)
 
 /* One entry object in canonical form.  Lines read from a shard file point
    into its text and are written back from there, so an update touches
@@ -112,6 +112,13 @@ char *ledger_entry_to_line (const struct nr_ledger_entry *e, size_t *len);
 int ledger_entry_from_json (yajl_val obj, struct nr_ledger_entry *e, nr_error_t *err);
 int ledger_entry_from_text (const char *line, size_t len, struct nr_ledger_entry *e,
                             nr_error_t *err);
+
+/* True when the text from P (END bounds it) starts with KEY.  */
+static inline bool
+ledger_starts_with (const char *p, const char *end, const char *key, size_t len)
+{
+  return (size_t) (end - p) >= len && memcmp (p, key, len) == 0;
+}
 
 /* The id of an entry line, copied (caller frees); NULL when the line
    does not parse.  */

@@ -285,13 +285,6 @@ redistribute (struct nr_ledger *l)
   l->dirty = true;
 }
 
-static bool
-key_prefix (const char *p, const char *end, const char *key)
-{
-  size_t n = strlen (key);
-  return (size_t) (end - p) >= n && memcmp (p, key, n) == 0;
-}
-
 /* The index's header: everything but "shards".  */
 static int
 read_index_header (struct nr_ledger *l, yajl_val doc)
@@ -388,14 +381,15 @@ read_index_fast (struct nr_ledger *l, const char *text, size_t len)
       const char *f, *q;
       char *after;
 
-      if (! key_prefix (p, end, item) || ! isdigit ((unsigned char) p[sizeof (item) - 1]))
+      if (! ledger_starts_with (p, end, item, sizeof (item) - 1)
+          || ! isdigit ((unsigned char) p[sizeof (item) - 1]))
         return -1;
       k = strtoll (p + sizeof (item) - 1, &after, 10);
-      if (! key_prefix (after, end, entries)
+      if (! ledger_starts_with (after, end, entries, sizeof (entries) - 1)
           || ! isdigit ((unsigned char) after[sizeof (entries) - 1]))
         return -1;
       n = strtoll (after + sizeof (entries) - 1, &after, 10);
-      if (! key_prefix (after, end, file))
+      if (! ledger_starts_with (after, end, file, sizeof (file) - 1))
         return -1;
       f = after + sizeof (file) - 1;
       for (q = f; q < end && *q != '"' && *q != '\\'; q++)

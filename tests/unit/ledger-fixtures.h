@@ -141,4 +141,16 @@ ledger_text (const char *path)
   return text;
 }
 
+/* Every shard of the ledger L parses (no rebuild asked for), it holds
+   COUNT entries, ID among them; closes L.  */
+static inline void
+assert_sound_and_holds (struct nr_ledger *l, size_t count, const char *id)
+{
+  nr_ledger_load_all (l);
+  assert_false (nr_ledger_take_rebuild (l));
+  assert_int_equal (nr_ledger_count (l), count);
+  assert_int_equal (nr_ledger_find (l, id, NULL, NULL), 1);
+  nr_ledger_close (l);
+}
+
 #endif

@@ -199,11 +199,7 @@ check_damage (const char *how)
   assert_true (S_ISDIR (st.st_mode));
   l = open_ledger (path, "b");
   assert_null (nr_ledger_moved_aside (l));
-  nr_ledger_load_all (l);
-  assert_false (nr_ledger_take_rebuild (l));
-  assert_int_equal (nr_ledger_count (l), 1);
-  assert_int_equal (nr_ledger_find (l, "rebuilt", NULL, NULL), 1);
-  nr_ledger_close (l);
+  assert_sound_and_holds (l, 1, "rebuilt");
   remove_tree (dir);
 }
 
@@ -346,10 +342,7 @@ leftovers_of_killed_writers_are_swept (void **state)
   l = open_ledger (path, "b");
   assert_int_equal (nr_ledger_remove_stale_temps (l), 2);
   assert_int_equal (nr_ledger_remove_stale_temps (l), 0);
-  nr_ledger_load_all (l);
-  assert_false (nr_ledger_take_rebuild (l));
-  assert_int_equal (nr_ledger_count (l), 20);
-  nr_ledger_close (l);
+  assert_sound_and_holds (l, 20, "c7");
   named = named_files (path);
   on_disk = listing (shard_dir);
   assert_string_equal (on_disk, named);
@@ -391,10 +384,7 @@ an_index_in_another_layout_reads_the_same (void **state)
   nr_ledger_usage (l, 0, &u);
   assert_int_equal (u.containers, 30);
   assert_int_equal (u.load, 3000);
-  nr_ledger_load_all (l);
-  assert_false (nr_ledger_take_rebuild (l));
-  assert_int_equal (nr_ledger_find (l, "c17", NULL, NULL), 1);
-  nr_ledger_close (l);
+  assert_sound_and_holds (l, 30, "c17");
   remove_tree (dir);
 }
 
@@ -437,12 +427,7 @@ a_file_name_that_needs_escaping_works (void **state)
   nr_ledger_close (l);
   index = ledger_text (path);
   assert_non_null (strstr (index, "\"file\":\"led\\\"ger\\\\.json.d/"));
-  l = open_ledger (path, "b");
-  nr_ledger_load_all (l);
-  assert_false (nr_ledger_take_rebuild (l));
-  assert_int_equal (nr_ledger_count (l), 10);
-  assert_int_equal (nr_ledger_find (l, "c3", NULL, NULL), 1);
-  nr_ledger_close (l);
+  assert_sound_and_holds (open_ledger (path, "b"), 10, "c3");
   remove_tree (dir);
 }
 
