@@ -11,6 +11,7 @@
 #include "annotations.h"
 #include "apply.h"
 #include "commands.h"
+#include "counters.h"
 #include "ledger.h"
 #include "locality.h"
 #include "mempolicy.h"
@@ -145,6 +146,23 @@ may_get_exclusive_cpus (const struct nr_request *req, const struct nr_config *co
   return exclusive && req->millicpus >= 1000 && req->millicpus % 1000 == 0;
 }
 
+/* Placement refused the container: count it in an index-only commit
+   (plus whatever reclaim released), so that `metrics` sees refusals too.
+   A failure to write is a warning: the refusal is the error that
+   matters.  */
+static void
+count_refusal (struct nr_ledger *ledger, enum nr_policy policy)
+{
+  nr_error_t err = NULL;
+
+  nr_ledger_counters_for_update (ledger)->creates[NR_OUTCOME_REFUSED][policy]++;
+  if (nr_ledger_commit (ledger, &err) < 0)
+    {
+      nr_warn ("count the refusal: %s", err->msg);
+      nr_error_release (&err);
+    }
+}
+
 /* The runtime could not be exec'd: take back what we wrote.  */
 static void
 roll_back (const struct nr_args *args, const struct nr_config *config, struct nr_spec *spec)
@@ -231,7 +249,10 @@ nr_cmd_create (const struct nr_args *args, const struct nr_config *config, nr_er
   if (may_get_exclusive_cpus (&req, config))
     nr_topology_load_siblings (config->sysfs_root, &topo);
   if (nr_place (&input, &placement, err) < 0)
-    goto out;
+    {
+      count_refusal (ledger, nr_effective_policy (&req, config));
+      goto out;
+    }
   if (placement.warning)
     nr_warn ("container %s: %s", args->id, placement.warning);
 
@@ -244,6 +265,11 @@ nr_cmd_create (const struct nr_args *args, const struct nr_config *config, nr_er
 
   fill_entry (&entry, args, config, &req, &placement);
   nr_ledger_add (ledger, &entry);
+  {
+    enum nr_policy policy = nr_effective_policy (&req, config);
+    nr_ledger_counters_for_update (ledger)
+        ->creates[nr_outcome_of (&topo, &req, policy, &placement)][policy]++;
+  }
   if (nr_ledger_commit (ledger, err) < 0)
     goto out;
   {

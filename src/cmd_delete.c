@@ -4,6 +4,7 @@
 #include <config.h>
 
 #include "commands.h"
+#include "counters.h"
 #include "ledger.h"
 #include "rebuild.h"
 #include "runtime.h"
@@ -31,7 +32,8 @@ nr_cmd_delete (const struct nr_args *args, const struct nr_config *config, nr_er
       /* An unreadable ledger is reported and rebuilt by whoever finds it
          first, a delete included.  */
       nr_ledger_recover (ledger, nr_args_root (args), config, NULL);
-      nr_ledger_remove (ledger, args->id);
+      if (nr_ledger_remove (ledger, args->id))
+        nr_ledger_counters_for_update (ledger)->deletes++;
       /* The entry's shard, read just now, may have been the damaged part.  */
       nr_ledger_recover (ledger, nr_args_root (args), config, NULL);
     }

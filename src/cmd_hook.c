@@ -20,6 +20,7 @@
 #include <config.h>
 
 #include "commands.h"
+#include "counters.h"
 #include "json.h"
 #include "ledger.h"
 #include "util.h"
@@ -101,6 +102,7 @@ hook_poststop (const struct nr_config *config, const struct oci_state *state, nr
     return nr_error_wrap (err, "poststop `%s`", state->id);
   if (! nr_ledger_remove (ledger, state->id))
     return 0;
+  nr_ledger_counters_for_update (ledger)->deletes++;
   if (nr_ledger_commit (ledger, err) < 0)
     return nr_error_wrap (err, "poststop `%s`", state->id);
   nr_debug ("poststop %s: released its ledger entry", state->id);

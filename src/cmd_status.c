@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "json.h"
 #include "ledger.h"
+#include "nodeview.h"
 #include "rebuild.h"
 #include "reclaim.h"
 #include "topology.h"
@@ -19,16 +20,6 @@
 #include <time.h>
 #include <yajl/yajl_gen.h>
 
-/* What status shows for one node of the topology.  */
-struct node_row
-{
-  const struct nr_node *node;
-  struct nr_node_usage usage;
-  nr_set_t reserved_cpus;
-  int64_t memory_reserved;
-  int64_t memory_free; /* total - reserved - allocated, never below 0 */
-};
-
 static bool
 want_json (const struct nr_args *args)
 {
@@ -40,26 +31,6 @@ want_json (const struct nr_args *args)
         return true;
     }
   return false;
-}
-
-static void
-fill_rows (const struct nr_topology *topo, struct nr_ledger *ledger, const struct nr_config *config,
-           struct node_row *rows)
-{
-  for (int i = 0; i < topo->n_nodes; i++)
-    {
-      struct node_row *r = &rows[i];
-      int64_t total = (int64_t) topo->nodes[i].memory_total;
-
-      r->node = &topo->nodes[i];
-      nr_ledger_usage (ledger, r->node->id, &r->usage);
-      r->reserved_cpus = r->node->cpus;
-      nr_set_intersect (&r->reserved_cpus, &config->reserved_cpus);
-      r->memory_reserved = config->reserved_memory < total ? config->reserved_memory : total;
-      r->memory_free = total - r->memory_reserved - r->usage.memory;
-      if (r->memory_free < 0)
-        r->memory_free = 0;
-    }
 }
 
 /* ---- JSON -------------------------------------------------------------- */
@@ -86,7 +57,7 @@ json_entry (yajl_gen g, const struct nr_ledger_entry *e, bool alive)
 }
 
 static void
-print_json (FILE *out, const struct node_row *rows, int n_rows, struct nr_ledger *ledger,
+print_json (FILE *out, const struct nr_node_view *rows, int n_rows, struct nr_ledger *ledger,
             const struct nr_config *config)
 {
   yajl_gen g = yajl_gen_alloc (NULL);
@@ -98,7 +69,7 @@ print_json (FILE *out, const struct node_row *rows, int n_rows, struct nr_ledger
   yajl_gen_array_open (g);
   for (int i = 0; i < n_rows; i++)
     {
-      const struct node_row *r = &rows[i];
+      const struct nr_node_view *r = &rows[i];
       yajl_gen_map_open (g);
       nr_json_gen_int (g, "node", r->node->id);
       nr_json_gen_set (g, "cpus", &r->node->cpus);
@@ -166,7 +137,7 @@ or_dash (const char *s)
 }
 
 static void
-print_table (FILE *out, const struct node_row *rows, int n_rows, struct nr_ledger *ledger,
+print_table (FILE *out, const struct nr_node_view *rows, int n_rows, struct nr_ledger *ledger,
              const struct nr_config *config)
 {
   char total[32], alloc[32], avail[32];
@@ -175,7 +146,7 @@ print_table (FILE *out, const struct node_row *rows, int n_rows, struct nr_ledge
            "MEM-ALLOC", "MEM-FREE", "CONTAINERS");
   for (int i = 0; i < n_rows; i++)
     {
-      const struct node_row *r = &rows[i];
+      const struct nr_node_view *r = &rows[i];
       cleanup_free char *cpus = nr_set_format (&r->node->cpus);
       cleanup_free char *excl = nr_set_format (&r->usage.exclusive);
 
@@ -227,7 +198,7 @@ nr_cmd_status (const struct nr_args *args, const struct nr_config *config, nr_er
 {
   cleanup_free char *boot_id = nr_read_boot_id (config->proc_root);
   cleanup_ledger struct nr_ledger *ledger = NULL;
-  cleanup_free struct node_row *rows = NULL;
+  cleanup_free struct nr_node_view *rows = NULL;
   cleanup_free char *text = NULL;
   struct nr_topology topo = { 0 };
   FILE *report;
@@ -246,7 +217,7 @@ nr_cmd_status (const struct nr_args *args, const struct nr_config *config, nr_er
   if (nr_ledger_commit (ledger, err) < 0)
     goto out;
   rows = xmalloc0 ((size_t) (topo.n_nodes ? topo.n_nodes : 1) * sizeof (*rows));
-  fill_rows (&topo, ledger, config, rows);
+  nr_node_views_fill (&topo, ledger, config, rows);
   /* Format in memory and print after unlocking: a reader that stops
      reading our stdout must not stall every create.  */
   report = open_memstream (&text, &text_len);

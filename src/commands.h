@@ -13,6 +13,10 @@ int nr_cmd_create (const struct nr_args *args, const struct nr_config *config, n
 int nr_cmd_delete (const struct nr_args *args, const struct nr_config *config, nr_error_t *err);
 int nr_cmd_gc (const struct nr_args *args, const struct nr_config *config, nr_error_t *err);
 int nr_cmd_status (const struct nr_args *args, const struct nr_config *config, nr_error_t *err);
+/* `metrics [--textfile PATH]`: Prometheus text exposition (cmd_metrics.c).  */
+int nr_cmd_metrics (const struct nr_args *args, const struct nr_config *config, nr_error_t *err);
+/* `topology --nrt [--node-name NAME]`: the NodeResourceTopology object.  */
+int nr_cmd_topology (const struct nr_args *args, const struct nr_config *config, nr_error_t *err);
 /* `update`: keeps a placed container's cpuset on its node(s); returns the
    runtime's exit status when it ran it as a child.  */
 int nr_cmd_update (const struct nr_args *args, const struct nr_config *config, nr_error_t *err);

@@ -145,6 +145,13 @@ size_t nr_ledger_remove_stale_temps (const struct nr_ledger *ledger);
 
 void nr_ledger_entry_free (struct nr_ledger_entry *entry);
 
+/* The counters kept in the index (counters.h), owned by the ledger.  The
+   _for_update form marks the ledger changed, so that the next commit
+   writes them (an index-only commit when nothing else changed).  */
+struct nr_counters;
+const struct nr_counters *nr_ledger_counters (const struct nr_ledger *ledger);
+struct nr_counters *nr_ledger_counters_for_update (struct nr_ledger *ledger);
+
 /* Current boot id from PROC_ROOT/sys/kernel/random/boot_id, caller frees;
    NULL when unreadable.  */
 char *nr_read_boot_id (const char *proc_root);

@@ -4,6 +4,7 @@
 #ifndef NR_LEDGER_INTERNAL_H
 #define NR_LEDGER_INTERNAL_H
 
+#include "counters.h"
 #include "json.h"
 #include "ledger.h"
 
@@ -66,8 +67,9 @@ struct nr_ledger
   size_t n_garbage;
   bool dirty;
   char *moved_aside;
-  bool aside_pending; /* the unreadable ledger is still at PATH */
-  bool rebuild_due;   /* found unreadable, not yet rebuilt */
+  bool aside_pending;          /* the unreadable ledger is still at PATH */
+  bool rebuild_due;            /* found unreadable, not yet rebuilt */
+  struct nr_counters counters; /* since boot; the index's "counters" */
 };
 
 /* The file name of a shard file the index names ("<base>.d/NAME").  */

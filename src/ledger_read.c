@@ -229,6 +229,7 @@ read_sums (struct nr_ledger *l, yajl_val doc)
   free (l->boot_id);
   l->boot_id = boot_id && *boot_id ? xstrdup (boot_id) : NULL;
   l->reclaim_cursor = (size_t) ledger_get_int (doc, "reclaim_cursor");
+  nr_counters_read (doc, &l->counters);
   if (nodes == NULL || nodes->type != yajl_t_array)
     return;
   for (size_t i = 0; i < nodes->u.array.len; i++)
@@ -508,6 +509,7 @@ nr_ledger_open (const char *path, const char *boot_id, struct nr_ledger **out, n
     {
       /* Written before this boot: every container it lists is gone.  */
       drop_entries (l, true);
+      memset (&l->counters, 0, sizeof (l->counters)); /* they count since boot */
       free (l->boot_id);
       l->boot_id = xstrdup (boot_id);
     }

@@ -68,6 +68,7 @@ index_text (const struct nr_ledger *l, uint64_t generation, char **files, size_t
       yajl_gen_map_close (g);
     }
   yajl_gen_array_close (g);
+  nr_counters_gen (g, &l->counters);
   /* The shard list by hand: 64 small objects through the generator cost
      a create more than everything else it writes.  File names are ours
      ("<base>.d/NN-G.json"); only the base name can need escaping.  */
@@ -319,6 +320,7 @@ ledger_set_aside (struct nr_ledger *l, nr_error_t *err)
     close (l->shard_dir_fd);
   l->shard_dir_fd = -1;
   l->aside_pending = false;
+  l->counters.set_asides++;
   return 0;
 }
 

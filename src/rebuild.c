@@ -2,6 +2,8 @@
 #include <config.h>
 
 #include "rebuild.h"
+
+#include "counters.h"
 #include "request.h"
 #include "spec.h"
 #include "util.h"
@@ -204,6 +206,7 @@ nr_ledger_recover (struct nr_ledger *l, const char *root, const struct nr_config
 
   if (! nr_ledger_take_rebuild (l))
     return false;
+  nr_ledger_counters_for_update (l)->rebuilds++;
   nr_log (NR_LOG_ERROR,
           "the ledger `%s` is unreadable: keeping it as `%s` (shards in `%s.d`) and rebuilding "
           "it from the containers under `%s`; entries of containers under other "

@@ -3,6 +3,8 @@
 #include <config.h>
 
 #include "reclaim.h"
+
+#include "counters.h"
 #include "util.h"
 
 #include <errno.h>
@@ -149,6 +151,7 @@ nr_reclaim_each (struct nr_ledger *l, const char *proc_root, size_t budget,
                 }
             }
           nr_ledger_remove (l, e.id);
+          nr_ledger_counters_for_update (l)->reclaims++;
           removed++;
         }
       nr_ledger_entry_free (&e);
