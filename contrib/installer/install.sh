@@ -7,6 +7,9 @@
 #   2. install the default config to HOST_ROOT/etc/numa-runtime/ if absent
 #   3. merge the handler snippet into HOST_ROOT/etc/containerd/config.toml
 #      between marker comments (version 2 or 3, from its `version =` line)
+#   3b. install and enable numa-runtime-metrics.timer/.service under
+#      HOST_ROOT/etc/systemd/system: `numa-runtime metrics --textfile` every
+#      15 s for node_exporter's textfile collector (METRICS_TIMER=0: skip)
 #   4. label the node numa-runtime.io/enabled=true (RuntimeClass
 #      scheduling.nodeSelector) when NODE_NAME and kubectl are available
 #   5. restart containerd when its config changed and RESTART_CONTAINERD=1,
@@ -25,6 +28,10 @@
 #   NODE_NAME                 this node's name (the DaemonSet sets it)
 #   KUBECTL                   kubectl to label with (default: kubectl on PATH)
 #   RESTART_CONTAINERD        1: restart containerd through nsenter into PID 1
+#   METRICS_TIMER             0: do not install the metrics timer (default 1)
+#   NUMA_RUNTIME_UNITS        directory holding numa-runtime-metrics.service.in
+#                             and .timer (default: next to this script, else
+#                             ../systemd in a source tree)
 set -eu
 
 prog='numa-runtime installer'
@@ -41,6 +48,11 @@ conf_src=${NUMA_RUNTIME_CONF:-$here/numa-runtime.conf}
 containerd_conf=$host_root${CONTAINERD_CONFIG:-/etc/containerd/config.toml}
 new_version=${CONTAINERD_CONFIG_VERSION:-2}
 kubectl=${KUBECTL:-kubectl}
+
+units_src=${NUMA_RUNTIME_UNITS:-$here}
+[ -n "${NUMA_RUNTIME_UNITS:-}" ] || [ -f "$units_src/numa-runtime-metrics.timer" ] ||
+	units_src=$here/../systemd
+units_dst=$host_root/etc/systemd/system
 
 binary_dst=$host_root/usr/local/bin/numa-runtime
 conf_dst=$host_root/etc/numa-runtime/numa-runtime.conf
@@ -192,6 +204,45 @@ else
 	mv -f "$containerd_conf.new" "$containerd_conf"
 	containerd_changed=1
 	say "registered the handler numa in $containerd_conf (config version $version)"
+fi
+
+# --- 3b. metrics timer ----------------------------------------------------
+
+# install_unit NAME FILE: put FILE at $units_dst/NAME unless it is there.
+install_unit() {
+	if [ -f "$units_dst/$1" ] && cmp -s "$2" "$units_dst/$1"; then
+		say "$units_dst/$1 is up to date"
+		return 0
+	fi
+	mkdir -p "$units_dst"
+	cp "$2" "$units_dst/$1.new"
+	chmod 0644 "$units_dst/$1.new"
+	mv -f "$units_dst/$1.new" "$units_dst/$1"
+	units_changed=1
+	say "installed $units_dst/$1"
+}
+
+units_changed=0
+if [ "${METRICS_TIMER:-1}" = 0 ]; then
+	say "METRICS_TIMER=0: skipping the metrics timer"
+else
+	[ -f "$units_src/numa-runtime-metrics.timer" ] ||
+		die "no numa-runtime-metrics.timer in $units_src (set NUMA_RUNTIME_UNITS)"
+	sed 's|@BINDIR@|/usr/local/bin|g' "$units_src/numa-runtime-metrics.service.in" \
+		>"$tmpdir/numa-runtime-metrics.service"
+	install_unit numa-runtime-metrics.service "$tmpdir/numa-runtime-metrics.service"
+	install_unit numa-runtime-metrics.timer "$units_src/numa-runtime-metrics.timer"
+	# What `systemctl enable` does, without the host's systemctl.
+	wants=$units_dst/timers.target.wants
+	if [ ! -L "$wants/numa-runtime-metrics.timer" ]; then
+		mkdir -p "$wants"
+		ln -sf /etc/systemd/system/numa-runtime-metrics.timer "$wants/numa-runtime-metrics.timer"
+		units_changed=1
+		say "enabled numa-runtime-metrics.timer"
+	fi
+	if [ "$units_changed" = 1 ]; then
+		say "start the metrics timer on the node: systemctl daemon-reload && systemctl start numa-runtime-metrics.timer (it starts at boot from now on)"
+	fi
 fi
 
 # --- 4. node label --------------------------------------------------------
