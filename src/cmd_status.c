@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <yajl/yajl_gen.h>
 
 static bool
@@ -136,9 +137,55 @@ or_dash (const char *s)
   return s && *s ? s : "-";
 }
 
+/* [#####...............]: FRACTION (clamped to 0..1) of WIDTH.  */
+static void
+print_bar (FILE *out, double fraction, int width)
+{
+  int filled = (int) (fraction * width + 0.5);
+
+  if (filled < 0)
+    filled = 0;
+  if (filled > width)
+    filled = width;
+  fputc ('[', out);
+  for (int i = 0; i < width; i++)
+    fputc (i < filled ? '#' : '.', out);
+  fputc (']', out);
+}
+
+/* Per node, a bar of the CPU load against the CPUs placement may hand out
+   and one of the memory allocated against what is not reserved: for a
+   person at a terminal.  */
+static void
+print_bars (FILE *out, const struct nr_node_view *rows, int n_rows)
+{
+  enum
+  {
+    BAR_WIDTH = 30
+  };
+
+  fputc ('\n', out);
+  for (int i = 0; i < n_rows; i++)
+    {
+      const struct nr_node_view *r = &rows[i];
+      int64_t cpus = nr_set_count (&r->node->cpus) - nr_set_count (&r->reserved_cpus);
+      int64_t memory = (int64_t) r->node->memory_total - r->memory_reserved;
+      char alloc[32], usable[32];
+
+      fprintf (out, "%-5d CPU ", r->node->id);
+      print_bar (out, cpus > 0 ? (double) r->usage.load / (double) (cpus * 1000) : 0, BAR_WIDTH);
+      fprintf (out, " %.2f of %" PRId64 " CPUs\n", (double) r->usage.load / 1000, cpus);
+      human_bytes (r->usage.memory, alloc, sizeof (alloc));
+      human_bytes (memory, usable, sizeof (usable));
+      fprintf (out, "%-5d MEM ", r->node->id);
+      print_bar (out, memory > 0 ? (double) r->usage.memory / (double) memory : 0, BAR_WIDTH);
+      fprintf (out, " %s of %s\n", alloc, usable);
+    }
+}
+
 static void
 print_table (FILE *out, const struct nr_node_view *rows, int n_rows, struct nr_ledger *ledger,
-             const struct nr_config *config)
+             const struct nr_config *config, bool bars)
 {
   char total[32], alloc[32], avail[32];
 
@@ -156,6 +203,8 @@ print_table (FILE *out, const struct nr_node_view *rows, int n_rows, struct nr_l
       fprintf (out, "%-5d %-16s %-16s %9s %9s %9s %10d\n", r->node->id, or_dash (cpus),
                or_dash (excl), total, alloc, avail, r->usage.containers);
     }
+  if (bars)
+    print_bars (out, rows, n_rows);
   if (nr_ledger_count (ledger) == 0)
     return;
   fprintf (out, "\n%-5s %-16s %-16s %9s %-20s %-5s %s\n", "NODES", "CPUS", "EXCLUSIVE", "MEMORY",
@@ -229,7 +278,7 @@ nr_cmd_status (const struct nr_args *args, const struct nr_config *config, nr_er
   if (want_json (args))
     print_json (report, rows, topo.n_nodes, ledger, config);
   else
-    print_table (report, rows, topo.n_nodes, ledger, config);
+    print_table (report, rows, topo.n_nodes, ledger, config, isatty (STDOUT_FILENO));
   if (fclose (report) != 0)
     {
       nr_make_error (err, errno, "status: format the report");
