@@ -15,6 +15,7 @@ packages=(
   clang-format cppcheck
   runc busybox-static jq bats hyperfine numactl strace
   containerd nodejs npm
+  prometheus prometheus-node-exporter curl python3 python3-yaml
   qemu-system-x86 cpio kmod zstd e2fsprogs
   debhelper dpkg-dev fakeroot podman docker.io
 )
