@@ -290,3 +290,41 @@ containerd_sees_handler() {
 		assert role["rules"][0]["resources"] == ["nodes"] and "patch" in role["rules"][0]["verbs"]
 	EOF
 }
+
+@test "the metrics timer: installed under /etc/systemd/system, enabled, every 15 s, accepted by systemd" {
+	v2_config
+	install
+	[ "$status" -eq 0 ]
+	local units=$HOST/etc/systemd/system
+	grep -qx 'ExecStart=/usr/local/bin/numa-runtime metrics --textfile /var/lib/prometheus/node-exporter/numa-runtime.prom' \
+		"$units/numa-runtime-metrics.service" || fail "ExecStart:" "$(cat "$units/numa-runtime-metrics.service")"
+	grep -qx 'OnUnitActiveSec=15s' "$units/numa-runtime-metrics.timer"
+	[ "$(readlink "$units/timers.target.wants/numa-runtime-metrics.timer")" = /etc/systemd/system/numa-runtime-metrics.timer ]
+	[[ $output == *"systemctl start numa-runtime-metrics.timer"* ]]
+	# systemd's own parser, the binary path pointed at the one under test
+	if command -v systemd-analyze >/dev/null 2>&1; then
+		mkdir "$T/verify"
+		sed "s|/usr/local/bin/numa-runtime|$NUMA_RUNTIME|" "$units/numa-runtime-metrics.service" \
+			>"$T/verify/numa-runtime-metrics.service"
+		cp "$units/numa-runtime-metrics.timer" "$T/verify/"
+		systemd-analyze verify --man=no "$T/verify/numa-runtime-metrics.service" \
+			"$T/verify/numa-runtime-metrics.timer" || fail "systemd-analyze verify rejects the units"
+	else
+		it_skip "needs systemd-analyze to verify the units"
+	fi
+	# again: nothing to do
+	install
+	[ "$status" -eq 0 ]
+	[[ $output == *"numa-runtime-metrics.service is up to date"* ]]
+	[[ $output == *"numa-runtime-metrics.timer is up to date"* ]]
+	[[ $output != *"systemctl start numa-runtime-metrics.timer"* ]]
+	[ -z "$(find "$HOST" -name '*.new')" ]
+}
+
+@test "METRICS_TIMER=0 installs no unit" {
+	v2_config
+	METRICS_TIMER=0 install
+	[ "$status" -eq 0 ]
+	[[ $output == *"skipping the metrics timer"* ]]
+	[ ! -e "$HOST/etc/systemd" ]
+}
