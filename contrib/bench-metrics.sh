@@ -1,0 +1,78 @@
+#!/bin/bash
+# bench-metrics.sh [-r RUNS] [-w WARMUP] [-s "SIZES"]
+#
+# What `metrics` and `topology --nrt` cost against `status` (the target:
+# no more), and what counting a refusal costs a refused create.  For each
+# size (default "10 1000") a ledger of that many entries shaped like a busy
+# Kubernetes node is generated (as bench-ledger.sh does) on a two-node
+# sysfs tree, and hyperfine times, without a shell:
+#   numa-runtime status --json        every entry read and judged alive
+#   numa-runtime status               the table
+#   numa-runtime metrics              the index's sums and counters only
+#   numa-runtime topology --nrt       the same, as NodeResourceTopology
+#   create refused under restricted   placement refuses; the counter goes
+#                                     into an index-only commit
+# With NUMA_RUNTIME_BASE set (a build without the counters), the refused
+# create is timed with it too: the difference is what counting refusals
+# costs.  Work dir and ledger live on tmpfs, as under /run on a node.
+# Environment: NUMA_RUNTIME (default ../src/numa-runtime), NUMA_RUNTIME_BASE,
+# KEEP=1.
+set -euo pipefail
+
+runs=100
+warmup=5
+sizes="10 1000"
+while getopts r:w:s:h opt; do
+	case $opt in
+	r) runs=$OPTARG ;;
+	w) warmup=$OPTARG ;;
+	s) sizes=$OPTARG ;;
+	*) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 2 ;;
+	esac
+done
+
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/stress/lib.sh
+. "$here/../tests/stress/lib.sh"
+command -v hyperfine >/dev/null 2>&1 || die "hyperfine not found"
+stress_init bench-metrics
+
+ROOT=$W/root
+LEDGER=$W/ledger/ledger.json
+mkdir -p "$ROOT" "$W/ledger" "$W/big/rootfs"
+chmod 700 "$W/ledger"
+make_sysfs "$W/sys" 2 32
+export NUMA_RUNTIME_CONFIG=$W/numa-runtime.conf
+stress_config "$NUMA_RUNTIME_CONFIG" "$LEDGER" "$W/sys" shared restricted
+# 40 CPUs: more than a 32-CPU node, refused under restricted
+spec_json 40 268435456 >"$W/big/config.json"
+
+# time LABEL ARGV...: hyperfine's median and min in ms.
+time_it() {
+	local label=$1
+	shift
+	hyperfine -N --style none --runs "$runs" --warmup "$warmup" --export-json "$W/t.json" \
+		-i "$*" >/dev/null 2>"$W/hyperfine.err" || die "hyperfine failed: $(cat "$W/hyperfine.err")"
+	printf '%-44s median %7.3f ms   min %7.3f ms\n' "$label" \
+		"$(jq '.results[0].median * 1000' "$W/t.json")" "$(jq '.results[0].min * 1000' "$W/t.json")"
+}
+
+printf 'bench-metrics: %d runs after %d warm-up runs, load average %s\n' "$runs" "$warmup" \
+	"$(cut -d' ' -f1-3 /proc/loadavg)"
+for n in $sizes; do
+	rm -rf "$LEDGER" "$LEDGER.d" "${ROOT:?}"/*
+	gen_ledger "$n" "$ROOT" >"$LEDGER" 2>"$W/ids.$n"
+	(cd "$ROOT" && xargs -r mkdir -p <"$W/ids.$n")
+	convert_ledger "$LEDGER" "$ROOT" "$n"
+	echo "-- $n entries"
+	time_it "status --json" "$NUMA_RUNTIME" --root "$ROOT" status --json
+	time_it "status" "$NUMA_RUNTIME" --root "$ROOT" status
+	time_it "metrics" "$NUMA_RUNTIME" --root "$ROOT" metrics
+	time_it "metrics --textfile" "$NUMA_RUNTIME" --root "$ROOT" metrics --textfile "$W/m.prom"
+	time_it "topology --nrt" "$NUMA_RUNTIME" --root "$ROOT" topology --nrt --node-name bench
+	time_it "create refused (counted)" "$NUMA_RUNTIME" --root "$ROOT" create --bundle "$W/big" refused
+	if [ -n "${NUMA_RUNTIME_BASE:-}" ]; then
+		time_it "create refused, NUMA_RUNTIME_BASE" "$NUMA_RUNTIME_BASE" --root "$ROOT" create \
+			--bundle "$W/big" refused
+	fi
+done
