@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* Per-node gauges: name (after "numa_runtime_node_"), help, value.  */
 enum node_value
@@ -254,10 +255,10 @@ nr_cmd_metrics (const struct nr_args *args, const struct nr_config *config, nr_e
   cleanup_free char *text = NULL;
   cleanup_ledger struct nr_ledger *ledger = NULL;
   struct nr_topology topo = { 0 };
-  struct nr_counters counters;
+  struct nr_counters counters = { 0 };
   const char *textfile;
   size_t text_len = 0;
-  bool readable;
+  bool readable = true;
   FILE *report;
   int ret = -1;
 
@@ -267,13 +268,18 @@ nr_cmd_metrics (const struct nr_args *args, const struct nr_config *config, nr_e
   boot_id = nr_read_boot_id (config->proc_root);
   /* The index only, under the lock for as long as it takes to read it; a
      damaged or earlier-boot ledger reads as empty, and is left for the
-     next writer to set aside or drop (metrics never writes it).  */
-  if (nr_ledger_open (config->ledger_path, boot_id, &ledger, err) < 0)
+     next writer to set aside or drop (metrics never writes it).  No
+     ledger yet (nothing was ever placed): zeroes, and nothing created.  */
+  if (access (config->ledger_path, F_OK) == 0
+      && nr_ledger_open (config->ledger_path, boot_id, &ledger, err) < 0)
     goto out;
   views = xmalloc0 ((size_t) (topo.n_nodes ? topo.n_nodes : 1) * sizeof (*views));
   nr_node_views_fill (&topo, ledger, config, views);
-  counters = *nr_ledger_counters (ledger);
-  readable = nr_ledger_moved_aside (ledger) == NULL;
+  if (ledger)
+    {
+      counters = *nr_ledger_counters (ledger);
+      readable = nr_ledger_moved_aside (ledger) == NULL;
+    }
   nr_ledger_close (steal_pointer (&ledger));
   nr_node_views_sysfs (config->sysfs_root, &topo, views);
 

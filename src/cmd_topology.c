@@ -223,8 +223,10 @@ nr_cmd_topology (const struct nr_args *args, const struct nr_config *config, nr_
       || nr_topology_load (config->sysfs_root, &topo, err) < 0)
     return nr_error_wrap (err, "topology");
   boot_id = nr_read_boot_id (config->proc_root);
-  /* The index's sums are all it needs; read-only, like `metrics`.  */
-  if (nr_ledger_open (config->ledger_path, boot_id, &ledger, err) < 0)
+  /* The index's sums are all it needs; read-only, like `metrics`, and
+     no ledger yet means nothing is held.  */
+  if (access (config->ledger_path, F_OK) == 0
+      && nr_ledger_open (config->ledger_path, boot_id, &ledger, err) < 0)
     goto out;
   views = xmalloc0 ((size_t) (topo.n_nodes ? topo.n_nodes : 1) * sizeof (*views));
   nr_node_views_fill (&topo, ledger, config, views);

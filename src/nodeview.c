@@ -22,7 +22,9 @@ nr_node_views_fill (const struct nr_topology *topo, const struct nr_ledger *ledg
 
       memset (v, 0, sizeof (*v));
       v->node = &topo->nodes[i];
-      nr_ledger_usage (ledger, v->node->id, &v->usage);
+      v->usage.node = v->node->id;
+      if (ledger)
+        nr_ledger_usage (ledger, v->node->id, &v->usage);
       v->reserved_cpus = v->node->cpus;
       nr_set_intersect (&v->reserved_cpus, &config->reserved_cpus);
       v->memory_reserved = config->reserved_memory < total ? config->reserved_memory : total;

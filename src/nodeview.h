@@ -24,7 +24,7 @@ struct nr_node_view
   int memory_tier; /* memory_tiering tier holding it, -1 when unknown */
 };
 
-/* Fill VIEWS[i] for each TOPO->nodes[i].  */
+/* Fill VIEWS[i] for each TOPO->nodes[i].  LEDGER NULL: nothing held.  */
 void nr_node_views_fill (const struct nr_topology *topo, const struct nr_ledger *ledger,
                          const struct nr_config *config, struct nr_node_view *views);
 

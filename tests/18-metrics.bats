@@ -367,3 +367,65 @@ KUBECTL
 	[ -z "$(find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'nrt-publish.*' -newer "$T/kubectl" 2>/dev/null)" ] ||
 		fail "state directory left behind"
 }
+
+@test "metrics and topology on a node where nothing was placed: zeroes, and no ledger created" {
+	use_ledger "$T/never/ledger.json"
+	run --separate-stderr nr metrics
+	assert_success
+	grep -qx 'numa_runtime_node_containers{node="1"} 0' <<<"$output" || fail "containers:" "$output"
+	grep -qx 'numa_runtime_ledger_readable 1' <<<"$output" || fail "readable"
+	run --separate-stderr nr topology --nrt --node-name w
+	assert_success
+	assert_equal "$(jq -r '.zones[1].resources[] | select(.name == "cpu") | .available' <<<"$output")" 4 "cpu available"
+	[ ! -e "$T/never" ] || fail "metrics or topology created $T/never"
+}
+
+@test "real runc: a placement, a refusal, a reclaim and a delete counted; gauges as status --json" {
+	require_root
+	require_runc
+	require_busybox
+	[ -r /sys/devices/system/node/node0/cpulist ] ||
+		nr_skip "host has no /sys/devices/system/node/node0 (kernel without NUMA support)"
+	CFG_RUNTIME=$RUNC CFG_SYSFS=/sys CFG_POLICY=restricted CFG_EXTRA=
+	write_config
+	local ncpus
+	ncpus=$(nproc --all)
+	busybox_bundle "$T/c1" sleep 600
+	busybox_bundle "$T/c2" sleep 600
+	busybox_bundle "$T/big" sleep 600
+	edit() { jq "$2" "$1/config.json" >"$1/c.json" && mv "$1/c.json" "$1/config.json"; }
+	edit "$T/c1" '.linux.resources.cpu = {"quota": 50000, "period": 100000} | .linux.resources.memory = {"limit": 67108864}'
+	edit "$T/big" ".linux.resources.cpu = {\"quota\": $(((ncpus + 1) * 100000)), \"period\": 100000}"
+
+	nr_detached create --bundle "$T/c1" c1 || fail "create c1: $(cat "$T/detached.err")"
+	nr_detached create --bundle "$T/c2" c2 || fail "create c2: $(cat "$T/detached.err")"
+	run --separate-stderr nr create --bundle "$T/big" big
+	assert_failure
+	# c2 vanishes behind numa-runtime's back; gc reclaims its entry
+	"$RUNC" --root "$RUNC_ROOT" delete -f c2
+	run --separate-stderr nr gc
+	assert_success
+	assert_ledger_ids c1
+
+	run --separate-stderr nr metrics
+	assert_success
+	printf '%s\n' "$output" >"$T/m.prom"
+	promtool check metrics <"$T/m.prom" || fail "promtool check metrics failed"
+	nr status --json >"$T/status.json"
+	grep -qx 'numa_runtime_creates_total{policy="restricted",outcome="placed"} 2' "$T/m.prom" || fail "placed:" "$(grep creates "$T/m.prom")"
+	grep -qx 'numa_runtime_creates_total{policy="restricted",outcome="refused"} 1' "$T/m.prom" || fail "refused"
+	grep -qx 'numa_runtime_reclaims_total 1' "$T/m.prom" || fail "reclaims"
+	grep -qx "numa_runtime_node_load_cpus{node=\"0\"} 0.5" "$T/m.prom" ||
+		fail "node 0 load:" "$(grep load_cpus "$T/m.prom")" "$(cat "$T/status.json")"
+	grep -qx "numa_runtime_node_memory_allocated_bytes{node=\"0\"} $(st_node 0 .memory_allocated)" "$T/m.prom" ||
+		fail "node 0 memory"
+	assert_equal "$(st_node 0 .memory_allocated)" 67108864 "status: memory of c1"
+	grep -qx "numa_runtime_node_cpus{node=\"0\"} $(st_node 0 .cpus | count_cpus)" "$T/m.prom" || fail "node 0 CPUs"
+
+	run --separate-stderr nr delete c1
+	assert_success
+	run --separate-stderr nr metrics
+	assert_success
+	grep -qx 'numa_runtime_deletes_total 1' <<<"$output" || fail "deletes"
+	grep -qx 'numa_runtime_node_containers{node="0"} 0' <<<"$output" || fail "containers after delete"
+}
