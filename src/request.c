@@ -46,11 +46,11 @@ read_cpu (yajl_val cpu, struct nr_request *req, nr_error_t *err)
       if (period <= 0)
         period = 100000; /* the kernel's default CFS period */
       /* Round up: a 1.5-CPU limit needs two CPUs' worth of room.  */
-      req->millicpus = (quota * 1000 + period - 1) / period;
+      req->millicpus = sat_ceil_ratio (quota, 1000, period);
     }
   else if (shares > 2)
     /* kubelet writes shares = millicpus * 1024 / 1000; 2 is BestEffort.  */
-    req->millicpus = (shares * 1000 + 1023) / 1024;
+    req->millicpus = sat_ceil_ratio (shares, 1000, 1024);
 
   if (cpus && *cpus)
     {
@@ -91,8 +91,7 @@ read_pod_resources (yajl_val annotations, struct nr_request *req)
   int64_t memory = annotation_number (annotations, "io.kubernetes.cri.sandbox-memory");
 
   if (quota > 0 && req->millicpus == 0)
-    req->millicpus =
-        (quota * 1000 + (period > 0 ? period : 100000) - 1) / (period > 0 ? period : 100000);
+    req->millicpus = sat_ceil_ratio (quota, 1000, period > 0 ? period : 100000);
   if (memory > 0 && req->memory == 0)
     req->memory = memory;
 }
@@ -122,7 +121,7 @@ nr_request_from_spec (yajl_val spec, const char *id, struct nr_request *req, nr_
       {
         int64_t limit = number_at (hugepages->u.array.values[i], "limit");
         if (limit > 0)
-          req->hugepages += limit;
+          req->hugepages = sat_add (req->hugepages, limit);
       }
 
   type = first_annotation (annotations, container_type_keys);

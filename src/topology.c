@@ -17,7 +17,7 @@
 static void
 read_meminfo (const char *path, struct nr_node *node)
 {
-  cleanup_file FILE *f = fopen (path, "re");
+  cleanup_file FILE *f = fopen_regular (path);
   char line[256];
 
   if (f == NULL)
@@ -31,9 +31,9 @@ read_meminfo (const char *path, struct nr_node *node)
       if (sscanf (line, "Node %d %63[^:]: %" SCNu64, &id, key, &value) != 3)
         continue;
       if (strcmp (key, "MemTotal") == 0)
-        node->memory_total = value * 1024;
+        node->memory_total = value > UINT64_MAX / 1024 ? UINT64_MAX : value * 1024;
       else if (strcmp (key, "MemFree") == 0)
-        node->memory_free = value * 1024;
+        node->memory_free = value > UINT64_MAX / 1024 ? UINT64_MAX : value * 1024;
     }
 }
 
