@@ -564,6 +564,15 @@ nr_place (const struct nr_placement_input *in, struct nr_placement *out, nr_erro
   if ((req->has_cpus || req->has_mems) && ! in->config->kubelet_override)
     {
       keep_kubelet_choice (&ctx, out);
+      if (nr_set_is_empty (&out->nodes))
+        {
+          /* Found by fuzzing: a cpuset of CPUs the host does not have
+             would leave mems and NUMA_NODE empty.  */
+          cleanup_free char *cpus = nr_set_format (&req->cpus);
+          nr_placement_free (out);
+          return nr_make_error (err, 0, "linux.resources.cpu.cpus `%s` names no CPU of this host",
+                                cpus);
+        }
       return 0;
     }
   if (! nr_set_is_empty (&req->nodes_wanted))

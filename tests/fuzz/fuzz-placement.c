@@ -125,7 +125,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   else if (! out.keep_mems)
     {
       nr_set_t node_cpus;
-      FUZZ_CHECK (! nr_set_is_empty (&out.nodes), "placed on no node");
+      FUZZ_CHECK (! nr_set_is_empty (&out.nodes),
+                  "placed on no node (policy %d, span %d, warning: %s)", (int) config.policy,
+                  req.span, out.warning ? out.warning : "none");
       for (int n = nr_set_next (&out.nodes, 0); n >= 0; n = nr_set_next (&out.nodes, n + 1))
         FUZZ_CHECK (nr_topology_index (&topo, n) >= 0, "placed on node %d, which does not exist",
                     n);
