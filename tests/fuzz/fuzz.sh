@@ -20,8 +20,11 @@ build=${TOP_BUILDDIR:-$src}
 out=$build/tests/fuzz/bin
 cc=${FUZZ_CC:-clang}
 seconds=${FUZZ_SECONDS:-60}
+# NR_FUZZ_CFLAGS and NR_FUZZ_LIBS are flag lists: split on purpose.
+# shellcheck disable=SC2206
 cflags=(-g -O1 -fno-omit-frame-pointer -DHAVE_CONFIG_H "-DNR_DEFAULT_CONFIG=\"/nonexistent/numa-runtime.conf\""
   -I"$build" -I"$src/src" -I"$src/tests/fuzz" ${NR_FUZZ_CFLAGS:-})
+# shellcheck disable=SC2054
 sanitize=(-fsanitize=address,undefined -fno-sanitize-recover=all)
 
 build_all() {
@@ -53,6 +56,7 @@ build_all() {
     stamp=$out/fuzz-$t
     if [ ! -e "$stamp" ] || [ "$lib" -nt "$stamp" ] ||
       [ -n "$(find "$src/tests/fuzz" -name "fuzz-$t.c" -newer "$stamp" -o -name fuzz.h -newer "$stamp")" ]; then
+      # shellcheck disable=SC2086
       "$cc" "${cflags[@]}" "${sanitize[@]}" -fsanitize=fuzzer "$src/tests/fuzz/fuzz-$t.c" "$lib" \
         ${NR_FUZZ_LIBS:--lyajl -lnuma -lseccomp -lcap -linih} -o "$stamp" || return 1
     fi
@@ -62,7 +66,8 @@ build_all() {
 # Run TARGET for SECONDS; prints libFuzzer's last status line.  0 when no
 # crash and no broken property.
 run_one() {
-  local t=$1 work=$build/tests/fuzz/work/$t art=$build/tests/fuzz/artifacts/$t log rc
+  local t=$1
+  local work=$build/tests/fuzz/work/$t art=$build/tests/fuzz/artifacts/$t log rc
   mkdir -p "$work" "$art"
   cp -n "$src/tests/fuzz/corpus/$t"/* "$work"/ 2>/dev/null
   log=$build/tests/fuzz/work/$t.log
@@ -120,7 +125,7 @@ case $mode in
         echo "ok $i - fuzz $t ($res)"
       else
         echo "not ok $i - fuzz $t"
-        echo "$res" | sed 's/^/# /'
+        printf '%s\n' "$res" | sed 's/^/# /'
       fi
     done
     ;;

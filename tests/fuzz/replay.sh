@@ -6,7 +6,7 @@
 src=${TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 build=${TOP_BUILDDIR:-$src}
 targets="spec conf annotations cpuset ledger hook resources args placement"
-echo "1..$(echo $targets | wc -w)"
+echo "1..9"
 i=0
 for t in $targets; do
 	i=$((i + 1))
