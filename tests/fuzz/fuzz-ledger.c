@@ -136,8 +136,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   struct nr_ledger *l = NULL;
   struct nr_ledger_entry entry = { 0 };
   nr_error_t err = NULL;
+  cleanup_free char *removed = NULL;
   long before, after;
-  bool had;
+  bool had = false;
 
   fuzz_quiet ();
   if (! made)
@@ -153,18 +154,32 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   clear (dir, 2);
   lay_out ((const char *) data, size);
 
+  /* What a reader that looks at everything finds (status, gc).  */
   before = read_all (&l);
-  if (before < 0)
+  if (l)
+    had = before >= 0 && nr_ledger_find (l, "fuzz-new", NULL, NULL) == 1;
+  nr_ledger_close (l);
+  if (before == -2)
+    return 0; /* refused outright: nothing to commit to */
+
+  /* What create does: read the shards it needs, add, commit.  */
+  {
+    cleanup_free char *path = xasprintf ("%s/ledger.json", dir);
+    FUZZ_CHECK (nr_ledger_open (path, "fuzz-boot", &l, &err) == 0, "second open: %s",
+                err ? err->msg : "");
+  }
+  /* ... and what delete does: remove an entry (another shard's file may
+     not go with it).  */
+  if (before > 0 && ! had)
     {
-      /* Damaged or refused: a commit of what is left must still work.  */
-      if (l)
+      struct nr_ledger_entry old;
+      if (nr_ledger_entry_at (l, 0, &old, NULL) == 0)
         {
-          nr_ledger_remove (l, "fuzz-new");
-          nr_ledger_close (l);
+          removed = xstrdup (old.id);
+          nr_ledger_entry_free (&old);
+          nr_ledger_remove (l, removed);
         }
-      return 0;
     }
-  had = nr_ledger_find (l, "fuzz-new", NULL, NULL) == 1;
   entry.id = (char *) "fuzz-new";
   nr_set_add (&entry.nodes, 0);
   nr_set_add (&entry.cpus, 1);
@@ -174,12 +189,25 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   nr_ledger_add (l, &entry);
   FUZZ_CHECK (nr_ledger_commit (l, &err) == 0, "commit failed: %s", err ? err->msg : "");
   nr_ledger_close (l);
+  if (before < 0)
+    {
+      /* Damaged: the commit set it aside and what it wrote is readable.  */
+      after = read_all (&l);
+      nr_ledger_close (l);
+      FUZZ_CHECK (after >= 0, "unreadable after a commit over a damaged ledger");
+      return 0;
+    }
 
   after = read_all (&l);
   FUZZ_CHECK (after >= 0, "a ledger we could read is unreadable after our commit");
-  FUZZ_CHECK (after == before + (had ? 0 : 1), "%ld entries before, %ld after adding one", before,
-              after);
+  FUZZ_CHECK (after == before + (had ? 0 : 1) - (removed ? 1 : 0),
+              "%ld entries before, %ld after adding one and removing %d", before, after,
+              removed ? 1 : 0);
   FUZZ_CHECK (nr_ledger_find (l, "fuzz-new", NULL, NULL) == 1, "our entry is lost");
+  FUZZ_CHECK (removed == NULL || nr_ledger_find (l, removed, NULL, NULL) == 0,
+              "the removed entry is back");
+  if (removed)
+    before--;
   nr_ledger_remove (l, "fuzz-new");
   FUZZ_CHECK (nr_ledger_commit (l, &err) == 0, "second commit failed: %s", err ? err->msg : "");
   nr_ledger_close (l);
