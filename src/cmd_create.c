@@ -175,7 +175,34 @@ block_signals (sigset_t *old)
   sigprocmask (SIG_BLOCK, &all, old);
 }
 
-/* Is a signal pending that OLD (the mask to be restored) lets through?  */
+/* Does SIG, delivered now, end the process (a handler may too)?  The
+   signals ignored or stopping by default do not.  */
+static bool
+signal_ends_us (int sig)
+{
+  struct sigaction sa;
+
+  if (sigaction (sig, NULL, &sa) < 0 || sa.sa_handler == SIG_IGN)
+    return false;
+  if (sa.sa_handler != SIG_DFL)
+    return true;
+  switch (sig)
+    {
+    case SIGCHLD:
+    case SIGURG:
+    case SIGWINCH:
+    case SIGCONT:
+    case SIGTSTP:
+    case SIGTTIN:
+    case SIGTTOU:
+      return false;
+    default:
+      return true;
+    }
+}
+
+/* Is a signal pending that OLD (the mask to be restored) lets through and
+   that would end us before the exec?  */
 static bool
 signal_pending (const sigset_t *old)
 {
@@ -184,7 +211,7 @@ signal_pending (const sigset_t *old)
   if (sigpending (&pending) < 0)
     return false;
   for (int sig = 1; sig < NSIG; sig++)
-    if (sigismember (&pending, sig) == 1 && sigismember (old, sig) == 0)
+    if (sigismember (&pending, sig) == 1 && sigismember (old, sig) == 0 && signal_ends_us (sig))
       return true;
   return false;
 }

@@ -107,7 +107,21 @@ nr_spec_save (struct nr_spec *spec, nr_error_t *err)
 
   if (text == NULL)
     return nr_make_error (err, 0, "`%s`: cannot write the edited document", spec->path);
-  return replace_file (spec, text, len, err);
+  if (write_file_atomic (spec->path, text, len, spec->mode, true, err) < 0)
+    return -1;
+  /* The new inode is ours; give it back to the bundle's owner, or put
+     the original back.  */
+  if (chown (spec->path, spec->uid, spec->gid) < 0 && errno != EPERM)
+    {
+      int saved = errno;
+      nr_error_t restore_err = NULL;
+      if (write_file_atomic (spec->path, spec->original, spec->original_len, spec->mode, true,
+                             &restore_err)
+          < 0)
+        nr_log_error (&restore_err);
+      return nr_make_error (err, saved, "chown `%s`", spec->path);
+    }
+  return 0;
 }
 
 int

@@ -442,3 +442,17 @@ damaged_index_recovers() {
 	CFG_EXTRA='reserved_memory = 99999999999999999999999T' write_config
 	refused create --bundle "$B" c1
 }
+
+# --- a signal after config.json is saved -----------------------------------
+
+@test "SIGTERM right after config.json is saved: the original is put back, no entry, no runtime" {
+	command -v strace >/dev/null || nr_skip "needs strace to deliver a signal at the save"
+	# strace raises SIGTERM when numa-runtime renames the edited config.json
+	# over the original (the ledger commit uses renameat, not rename).
+	run --separate-stderr timeout "$NR_TIMEOUT" strace -qq -o /dev/null -e trace=rename \
+		-e inject=rename:signal=SIGTERM "$NUMA_RUNTIME" --root "$RUNC_ROOT" create --bundle "$B" c1
+	assert_equal "$status" 143 "exit status (killed by SIGTERM)"
+	assert_file_same "$B/config.json" "$T/snap/config.json"
+	assert_ledger_ids c0
+	assert_equal "$(fake_calls | tr -d ' ')" "$CALLS_BEFORE" "number of runtime calls"
+}
