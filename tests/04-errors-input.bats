@@ -87,8 +87,10 @@ put_in_spec() {
 	snapshot
 }
 
+# nested N: an array nested N levels deep.
 nested() {
-	python3 -c "import sys; n = int(sys.argv[1]); sys.stdout.write('[' * n + ']' * n)" "$1"
+	printf '%*s' "$1" '' | tr ' ' '['
+	printf '%*s' "$1" '' | tr ' ' ']'
 }
 
 # --- config.json: the file itself -----------------------------------------
