@@ -504,30 +504,6 @@ nr_read_boot_id (const char *proc_root)
   return xstrdup (buf);
 }
 
-/* Whoever can write the ledger directory can make a root process read
-   what they like: refuse it unless it is a real directory (not a symbolic
-   link), ours, and not writable by group or others.  */
-static int
-check_ledger_dir (const char *dir, nr_error_t *err)
-{
-  struct stat st;
-
-  if (lstat (dir, &st) < 0)
-    return nr_make_error (err, errno, "stat the ledger directory `%s`", dir);
-  if (S_ISLNK (st.st_mode))
-    return nr_make_error (err, 0, "the ledger directory `%s` is a symbolic link", dir);
-  if (! S_ISDIR (st.st_mode))
-    return nr_make_error (err, 0, "the ledger directory `%s` is not a directory", dir);
-  if (st.st_uid != geteuid ())
-    return nr_make_error (err, 0, "the ledger directory `%s` is owned by uid %u, not %u", dir,
-                          (unsigned) st.st_uid, (unsigned) geteuid ());
-  if (st.st_mode & 022)
-    return nr_make_error (err, 0, "the ledger directory `%s` is writable by %s (mode %04o)", dir,
-                          st.st_mode & 002 ? "others" : "its group",
-                          (unsigned) (st.st_mode & 07777));
-  return 0;
-}
-
 int
 nr_ledger_open (const char *path, const char *boot_id, struct nr_ledger **out, nr_error_t *err)
 {
@@ -546,7 +522,9 @@ nr_ledger_open (const char *path, const char *boot_id, struct nr_ledger **out, n
   reset_shards (l, LEDGER_SHARDS);
   if (mkdir_parents (l->dir, 0700, err) < 0)
     return nr_error_wrap (err, "create the ledger directory");
-  if (check_ledger_dir (l->dir, err) < 0)
+  /* Whoever can write there can make a root process read what they
+     like.  */
+  if (check_private_dir (l->dir, "the ledger directory", err) < 0)
     return -1;
   l->lock_fd = open (lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (l->lock_fd < 0)

@@ -304,3 +304,24 @@ path_on_tmpfs (const char *path)
     return false;
   return sfs.f_type == TMPFS_MAGIC || sfs.f_type == RAMFS_MAGIC;
 }
+
+int
+check_private_dir (const char *dir, const char *what, nr_error_t *err)
+{
+  struct stat st;
+
+  if (lstat (dir, &st) < 0)
+    return nr_make_error (err, errno, "stat %s `%s`", what, dir);
+  if (S_ISLNK (st.st_mode))
+    return nr_make_error (err, 0, "%s `%s` is a symbolic link", what, dir);
+  if (! S_ISDIR (st.st_mode))
+    return nr_make_error (err, 0, "%s `%s` is not a directory", what, dir);
+  if (st.st_uid != geteuid ())
+    return nr_make_error (err, 0, "%s `%s` is owned by uid %u, not %u", what, dir,
+                          (unsigned) st.st_uid, (unsigned) geteuid ());
+  if (st.st_mode & 022)
+    return nr_make_error (err, 0, "%s `%s` is writable by %s (mode %04o)", what, dir,
+                          st.st_mode & 002 ? "others" : "its group",
+                          (unsigned) (st.st_mode & 07777));
+  return 0;
+}

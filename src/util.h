@@ -72,6 +72,11 @@ int write_all (int fd, const void *buf, size_t len);
 /* mkdir -p with MODE for each created component.  */
 int mkdir_parents (const char *path, mode_t mode, nr_error_t *err);
 
+/* Refuse DIR (WHAT names it in the message) unless it is a directory,
+   not a symbolic link, owned by our euid and not writable by group or
+   others.  */
+int check_private_dir (const char *dir, const char *what, nr_error_t *err);
+
 /* True when PATH is on a tmpfs/ramfs (no fsync needed to survive a crash
    of the process; it does not survive a reboot anyway).  */
 bool path_on_tmpfs (const char *path);
