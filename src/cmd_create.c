@@ -2,8 +2,9 @@
  * real runtime with the original argv.
  *
  * argv -> spec -> request (+ annotations) -> topology -> ledger -> placement
- *      -> spec edits (cpuset, memory policy, seccomp) -> save spec
- *      -> commit ledger -> set_mempolicy when the runtime cannot -> exec.
+ *      -> spec edits (cpuset, memory policy, seccomp) -> commit ledger
+ *      -> (signals held) save spec -> set_mempolicy when the runtime cannot
+ *      -> exec.
  * Anything failing before the exec leaves config.json byte-identical and
  * the ledger as it was.  */
 #include <config.h>
@@ -27,6 +28,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -38,6 +40,9 @@ validate_id (const char *id, nr_error_t *err)
 {
   if (id == NULL || *id == '\0')
     return nr_make_error (err, 0, "container id cannot be empty");
+  if (strlen (id) > NR_SPEC_MAX_ID_LEN)
+    return nr_make_error (err, 0, "container id is %zu bytes, over the limit of %d", strlen (id),
+                          NR_SPEC_MAX_ID_LEN);
   for (const char *p = id; *p; p++)
     if (! isalnum ((unsigned char) *p) && ! strchr ("_+-.", *p))
       return nr_make_error (err, 0, "invalid container id `%s`", id);
@@ -178,6 +183,57 @@ roll_back (const struct nr_args *args, const struct nr_config *config, struct nr
     nr_log_error (&err);
 }
 
+/* Block every signal that can be blocked; the old mask into *OLD.  */
+static void
+block_signals (sigset_t *old)
+{
+  sigset_t all;
+
+  sigfillset (&all);
+  sigprocmask (SIG_BLOCK, &all, old);
+}
+
+/* Does SIG, delivered now, end the process (a handler may too)?  The
+   signals ignored or stopping by default do not.  */
+static bool
+signal_ends_us (int sig)
+{
+  struct sigaction sa;
+
+  if (sigaction (sig, NULL, &sa) < 0 || sa.sa_handler == SIG_IGN)
+    return false;
+  if (sa.sa_handler != SIG_DFL)
+    return true;
+  switch (sig)
+    {
+    case SIGCHLD:
+    case SIGURG:
+    case SIGWINCH:
+    case SIGCONT:
+    case SIGTSTP:
+    case SIGTTIN:
+    case SIGTTOU:
+      return false;
+    default:
+      return true;
+    }
+}
+
+/* Is a signal pending that OLD (the mask to be restored) lets through and
+   that would end us before the exec?  */
+static bool
+signal_pending (const sigset_t *old)
+{
+  sigset_t pending;
+
+  if (sigpending (&pending) < 0)
+    return false;
+  for (int sig = 1; sig < NSIG; sig++)
+    if (sigismember (&pending, sig) == 1 && sigismember (old, sig) == 0 && signal_ends_us (sig))
+      return true;
+  return false;
+}
+
 int
 nr_cmd_create (const struct nr_args *args, const struct nr_config *config, nr_error_t *err)
 {
@@ -192,7 +248,7 @@ nr_cmd_create (const struct nr_args *args, const struct nr_config *config, nr_er
   struct nr_placement_input input;
   struct nr_ledger_entry entry;
   struct nr_mempolicy_plan mempolicy = { 0 };
-  bool spec_saved = false;
+  sigset_t saved_mask;
   int ret = -1;
 
   if (nr_runtime_resolve (config, &runtime, err) < 0)
@@ -258,11 +314,12 @@ nr_cmd_create (const struct nr_args *args, const struct nr_config *config, nr_er
 
   if (nr_apply_placement (spec.root, &placement, err) < 0
       || nr_mempolicy_prepare (spec.root, config, runtime, &req, &placement, &mempolicy, err) < 0
-      || (config->seccomp_allow_mempolicy && nr_seccomp_allow_mempolicy (spec.root, err) < 0)
-      || nr_spec_save (&spec, err) < 0)
+      || (config->seccomp_allow_mempolicy && nr_seccomp_allow_mempolicy (spec.root, err) < 0))
     goto out;
-  spec_saved = true;
 
+  /* The ledger first, config.json second: a process killed between the
+     two leaves an entry whose creator is gone (reclaim drops it) and the
+     bundle untouched, never an edited config.json nothing accounts for.  */
   fill_entry (&entry, args, config, &req, &placement);
   nr_ledger_add (ledger, &entry);
   {
@@ -272,6 +329,17 @@ nr_cmd_create (const struct nr_args *args, const struct nr_config *config, nr_er
   }
   if (nr_ledger_commit (ledger, err) < 0)
     goto out;
+  /* From the save to the exec, a signal would leave the edited file
+     behind: hold signals back, and look at them just before the exec.  */
+  block_signals (&saved_mask);
+  if (nr_spec_save (&spec, err) < 0)
+    {
+      nr_error_t undo_err = NULL;
+      if (nr_ledger_remove (ledger, args->id) && nr_ledger_commit (ledger, &undo_err) < 0)
+        nr_log_error (&undo_err);
+      sigprocmask (SIG_SETMASK, &saved_mask, NULL);
+      goto out;
+    }
   {
     cleanup_free char *nodes = nr_set_format (&placement.nodes);
     nr_debug ("container %s placed on node(s) %s", args->id, nodes);
@@ -284,12 +352,6 @@ out:
   nr_placement_free (&placement);
   nr_topology_free (&topo);
   nr_request_free (&req);
-  if (ret < 0 && spec_saved)
-    {
-      nr_error_t restore_err = NULL;
-      if (nr_spec_restore (&spec, &restore_err) < 0)
-        nr_log_error (&restore_err);
-    }
   if (ret < 0)
     {
       nr_spec_free (&spec);
@@ -298,6 +360,16 @@ out:
   /* Last thing before exec: the policy also applies to our own remaining
      allocations, and is inherited by the runtime (REFERENCE §4).  */
   nr_mempolicy_finish (&mempolicy, args->id);
+  if (signal_pending (&saved_mask))
+    {
+      /* It would end us before the exec: take back what we wrote first,
+         then let it be delivered.  */
+      roll_back (args, config, &spec);
+      nr_spec_free (&spec);
+      sigprocmask (SIG_SETMASK, &saved_mask, NULL);
+      return nr_make_error (err, EINTR, "%s `%s`", args->command, args->id);
+    }
+  sigprocmask (SIG_SETMASK, &saved_mask, NULL);
   nr_runtime_exec (runtime, args->argv, err);
   roll_back (args, config, &spec);
   nr_spec_free (&spec);

@@ -122,7 +122,7 @@ read_cpus_allowed (const char *proc_root, long long pid, nr_set_t *cpus, nr_erro
   size_t len;
   const char *line;
 
-  fd = open (path, O_RDONLY | O_CLOEXEC);
+  fd = open_regular (path, 0);
   if (fd < 0)
     return nr_make_error (err, errno, "open `%s`", path);
   if (read_fd (fd, STATE_MAX_SIZE, path, &text, &len, err) < 0)

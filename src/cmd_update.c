@@ -218,6 +218,8 @@ update_resources (const char *runtime, const struct nr_args *args,
       return status;
     }
   edited = nr_json_generate (doc, &edited_len);
+  if (edited == NULL)
+    return nr_make_error (err, 0, "update `%s`: cannot write the narrowed resources", args->id);
   argv = copy_argv (args);
   if (! from_stdin)
     replace_value (argv, args->resources, "-");

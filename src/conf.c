@@ -355,11 +355,15 @@ nr_config_load_file (struct nr_config *config, const char *path, bool must_exist
   int line;
 
   set_defaults (config);
-  f = fopen (path, "re");
+  f = fopen_regular (path);
   if (f == NULL)
     {
       if (errno == ENOENT && ! must_exist)
         return 0;
+      /* A directory or a FIFO: inih would read the first as an empty
+         file and wait forever on the second.  */
+      if (errno == EINVAL)
+        return nr_make_error (err, 0, "config `%s` is not a regular file", path);
       return nr_make_error (err, errno, "open config `%s`", path);
     }
   config->path = xstrdup (path);

@@ -14,20 +14,102 @@ cleanup_json_freep (yajl_val *v)
     yajl_tree_free (*v);
 }
 
-/* True when TEXT holds the escape \u0000 (not an escaped backslash
-   followed by "u0000").  yajl's tree keeps strings NUL-terminated, so such
-   a string would come back cut short: refuse it rather than alter it.  */
-static bool
-has_nul_escape (const char *text, size_t len)
+/* The four hex digits at P (N bytes left) as a code unit, or -1.  */
+static long
+hex4 (const char *p, size_t n)
 {
-  for (const char *p = text; (p = memchr (p, '\\', len - (size_t) (p - text))); p += 2)
+  long v = 0;
+
+  if (n < 4)
+    return -1;
+  for (int i = 0; i < 4; i++)
     {
-      if ((size_t) (p - text) + 1 >= len)
-        return false;
-      if (p[1] == 'u' && (size_t) (p - text) + 6 <= len && memcmp (p + 2, "0000", 4) == 0)
-        return true;
+      int c = (unsigned char) p[i], d;
+      if (c >= '0' && c <= '9')
+        d = c - '0';
+      else if (c >= 'a' && c <= 'f')
+        d = c - 'a' + 10;
+      else if (c >= 'A' && c <= 'F')
+        d = c - 'A' + 10;
+      else
+        return -1;
+      v = v * 16 + d;
     }
-  return false;
+  return v;
+}
+
+/* The string escape at TEXT[*I] (a backslash): refuse what yajl's tree
+   cannot carry through unchanged — \u0000 (its strings are NUL-terminated)
+   and a UTF-16 surrogate without its pair (yajl writes `?` or bytes that
+   are not UTF-8).  Leaves *I on the escape's last character.  */
+static int
+check_escape (const char *text, size_t len, size_t *i, nr_error_t *err)
+{
+  size_t at = *i;
+  long unit, low;
+
+  if (at + 1 >= len || text[at + 1] != 'u' || (unit = hex4 (text + at + 2, len - at - 2)) < 0)
+    {
+      *i = at + 1;
+      return 0;
+    }
+  *i = at + 5;
+  if (unit == 0)
+    return nr_make_error (err, 0,
+                          "a string holds \\u0000 (NUL), which numa-runtime cannot "
+                          "carry through unchanged");
+  if (unit >= 0xdc00 && unit <= 0xdfff)
+    return nr_make_error (err, 0, "a string holds a lone UTF-16 surrogate (\\u%04lx)", unit);
+  if (unit < 0xd800 || unit > 0xdbff)
+    return 0;
+  if (at + 7 >= len || text[at + 6] != '\\' || text[at + 7] != 'u'
+      || (low = hex4 (text + at + 8, len - at - 8)) < 0xdc00 || low > 0xdfff)
+    return nr_make_error (err, 0, "a string holds a lone UTF-16 surrogate (\\u%04lx)", unit);
+  *i = at + 11;
+  return 0;
+}
+
+/* What yajl would accept but we must refuse, found before yajl builds a
+   tree: nesting deeper than NR_JSON_MAX_DEPTH (yajl's tree and generator
+   recurse, and its generator stops at 128 levels), and the escapes of
+   check_escape.  Strings and comments (yajl allows them) are skipped so
+   that brackets inside them do not count.  */
+static int
+prescan (const char *text, size_t len, nr_error_t *err)
+{
+  size_t depth = 0;
+
+  for (size_t i = 0; i < len; i++)
+    {
+      char c = text[i];
+
+      if (c == '"')
+        {
+          for (i++; i < len && text[i] != '"'; i++)
+            if (text[i] == '\\' && check_escape (text, len, &i, err) < 0)
+              return -1;
+        }
+      else if (c == '/' && i + 1 < len && text[i + 1] == '/')
+        {
+          while (i < len && text[i] != '\n')
+            i++;
+        }
+      else if (c == '/' && i + 1 < len && text[i + 1] == '*')
+        {
+          for (i += 2; i + 1 < len && ! (text[i] == '*' && text[i + 1] == '/'); i++)
+            ;
+          i++;
+        }
+      else if (c == '[' || c == '{')
+        {
+          if (++depth > NR_JSON_MAX_DEPTH)
+            return nr_make_error (err, 0, "invalid JSON: nested deeper than %d levels",
+                                  NR_JSON_MAX_DEPTH);
+        }
+      else if ((c == ']' || c == '}') && depth > 0)
+        depth--;
+    }
+  return 0;
 }
 
 int
@@ -38,10 +120,8 @@ nr_json_parse (const char *text, size_t len, yajl_val *out, nr_error_t *err)
 
   if (strlen (text) != len)
     return nr_make_error (err, 0, "invalid JSON: contains a NUL byte");
-  if (has_nul_escape (text, len))
-    return nr_make_error (err, 0,
-                          "a string holds \\u0000 (NUL), which numa-runtime cannot "
-                          "carry through unchanged");
+  if (prescan (text, len, err) < 0)
+    return -1;
   errbuf[0] = '\0';
   v = yajl_tree_parse (text, errbuf, sizeof (errbuf));
   if (v == NULL)
@@ -56,48 +136,41 @@ nr_json_parse (const char *text, size_t len, yajl_val *out, nr_error_t *err)
   return 0;
 }
 
-static void
+static yajl_gen_status
 generate_value (yajl_gen g, yajl_val v)
 {
+  yajl_gen_status st = yajl_gen_status_ok;
+
   if (v == NULL)
-    {
-      yajl_gen_null (g);
-      return;
-    }
+    return yajl_gen_null (g);
   switch (v->type)
     {
     case yajl_t_string:
-      yajl_gen_string (g, (const unsigned char *) v->u.string, strlen (v->u.string));
-      break;
+      return yajl_gen_string (g, (const unsigned char *) v->u.string, strlen (v->u.string));
     case yajl_t_number:
       /* The original text, so big integers and float spellings survive.  */
-      yajl_gen_number (g, v->u.number.r, strlen (v->u.number.r));
-      break;
+      return yajl_gen_number (g, v->u.number.r, strlen (v->u.number.r));
     case yajl_t_object:
-      yajl_gen_map_open (g);
-      for (size_t i = 0; i < v->u.object.len; i++)
+      st = yajl_gen_map_open (g);
+      for (size_t i = 0; st == yajl_gen_status_ok && i < v->u.object.len; i++)
         {
           const char *k = v->u.object.keys[i];
-          yajl_gen_string (g, (const unsigned char *) k, strlen (k));
-          generate_value (g, v->u.object.values[i]);
+          st = yajl_gen_string (g, (const unsigned char *) k, strlen (k));
+          if (st == yajl_gen_status_ok)
+            st = generate_value (g, v->u.object.values[i]);
         }
-      yajl_gen_map_close (g);
-      break;
+      return st == yajl_gen_status_ok ? yajl_gen_map_close (g) : st;
     case yajl_t_array:
-      yajl_gen_array_open (g);
-      for (size_t i = 0; i < v->u.array.len; i++)
-        generate_value (g, v->u.array.values[i]);
-      yajl_gen_array_close (g);
-      break;
+      st = yajl_gen_array_open (g);
+      for (size_t i = 0; st == yajl_gen_status_ok && i < v->u.array.len; i++)
+        st = generate_value (g, v->u.array.values[i]);
+      return st == yajl_gen_status_ok ? yajl_gen_array_close (g) : st;
     case yajl_t_true:
-      yajl_gen_bool (g, 1);
-      break;
+      return yajl_gen_bool (g, 1);
     case yajl_t_false:
-      yajl_gen_bool (g, 0);
-      break;
+      return yajl_gen_bool (g, 0);
     default:
-      yajl_gen_null (g);
-      break;
+      return yajl_gen_null (g);
     }
 }
 
@@ -107,15 +180,19 @@ nr_json_generate (yajl_val v, size_t *len)
   yajl_gen g = yajl_gen_alloc (NULL);
   const unsigned char *buf;
   size_t buf_len;
-  char *out;
+  char *out = NULL;
 
-  generate_value (g, v);
-  yajl_gen_get_buf (g, &buf, &buf_len);
-  out = xmalloc (buf_len + 1);
-  memcpy (out, buf, buf_len);
-  out[buf_len] = '\0';
-  if (len)
-    *len = buf_len;
+  if (g == NULL)
+    return NULL;
+  if (generate_value (g, v) == yajl_gen_status_ok
+      && yajl_gen_get_buf (g, &buf, &buf_len) == yajl_gen_status_ok)
+    {
+      out = xmalloc (buf_len + 1);
+      memcpy (out, buf, buf_len);
+      out[buf_len] = '\0';
+      if (len)
+        *len = buf_len;
+    }
   yajl_gen_free (g);
   return out;
 }

@@ -15,11 +15,18 @@
 void cleanup_json_freep (yajl_val *v);
 #define cleanup_json __attribute__ ((cleanup (cleanup_json_freep)))
 
-/* Parse TEXT (LEN bytes, NUL-terminated).  The caller frees the tree with
+/* Deepest nesting accepted in any JSON we read (config.json, the
+   ledger, state, --resources): below yajl's generator limit of 128 with
+   room for the members we add.  */
+#define NR_JSON_MAX_DEPTH 100
+
+/* Parse TEXT (LEN bytes, NUL-terminated).  Refuses nesting deeper than
+   NR_JSON_MAX_DEPTH, \u0000 and lone UTF-16 surrogates in strings.  The caller frees the tree with
    yajl_tree_free.  */
 int nr_json_parse (const char *text, size_t len, yajl_val *out, nr_error_t *err);
 
-/* Serialise V compactly; the caller frees the result.  */
+/* Serialise V compactly; the caller frees the result.  NULL when yajl's
+   generator refuses (too deep, out of memory): every status is checked.  */
 char *nr_json_generate (yajl_val v, size_t *len);
 
 /* Member KEY of object OBJ (the last one when the key repeats, as Go's

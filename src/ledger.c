@@ -38,6 +38,12 @@ share (int64_t value, int n, int k)
   return value / n + (k == 0 ? value % n : 0);
 }
 
+static int64_t
+account_add (int64_t sum, int64_t value, int sign)
+{
+  return sign > 0 ? sat_add (sum, value) : sat_sub (sum, value);
+}
+
 void
 ledger_account (struct nr_ledger *l, const struct nr_ledger_entry *e, int sign)
 {
@@ -49,10 +55,13 @@ ledger_account (struct nr_ledger *l, const struct nr_ledger_entry *e, int sign)
     {
       struct nr_node_usage *u = ledger_usage_slot (l, node);
       u->containers += sign;
-      u->load += sign * share (e->load, n, k);
-      u->millicpus += sign * share (e->millicpus, n, k);
-      u->memory += sign * share (e->memory, n, k);
-      u->hugepages += sign * share (e->hugepages, n, k);
+      /* Saturating: a hand-edited ledger can hold any int64.  A sum
+         stuck at the limit no longer cancels exactly, but such a node is
+         full either way, and recompute starts again from the entries.  */
+      u->load = account_add (u->load, share (e->load, n, k), sign);
+      u->millicpus = account_add (u->millicpus, share (e->millicpus, n, k), sign);
+      u->memory = account_add (u->memory, share (e->memory, n, k), sign);
+      u->hugepages = account_add (u->hugepages, share (e->hugepages, n, k), sign);
       if (sign > 0)
         nr_set_union (&u->exclusive, &e->exclusive);
       else

@@ -189,7 +189,8 @@ ledger_load_shard (struct nr_ledger *l, size_t i)
   path = xasprintf ("%s/%s", l->dir, s->file);
   dfd = ledger_shard_dir (l, false);
   fd = dfd < 0 ? -1
-               : openat (dfd, ledger_shard_name (l, s->file), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+               : openat (dfd, ledger_shard_name (l, s->file),
+                         O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
   if (fd < 0 || fstat (fd, &st) < 0)
     why = xasprintf ("shard `%s`: %s", path, strerror (errno));
   else if (! S_ISREG (st.st_mode) || st.st_size == 0 || st.st_size > LEDGER_MAX_SIZE)
@@ -246,16 +247,41 @@ read_sums (struct nr_ledger *l, yajl_val doc)
     }
 }
 
-/* A shard file name from the index: "<base>.d/<name>", NAME a plain file
-   name, so that a hand-edited index cannot point us outside.  */
+/* NAME in the form commits write, "<shard>-<generation>.json" (decimal
+   numbers of at most 20 digits): anything else in an index is damage, so
+   that a hand-edited index can neither point us outside the shard
+   directory nor make us write back a name that needs escaping.  */
+static bool
+canonical_shard_name (const char *name)
+{
+  size_t digits = strspn (name, "0123456789");
+
+  if (digits < 1 || digits > 20 || name[digits] != '-')
+    return false;
+  name += digits + 1;
+  digits = strspn (name, "0123456789");
+  return digits >= 1 && digits <= 20 && strcmp (name + digits, ".json") == 0;
+}
+
+/* A shard file name from the index: "<base>.d/<name>", NAME canonical.  */
 static bool
 valid_shard_file (const struct nr_ledger *l, const char *file)
 {
   size_t n = strlen (l->shard_dir_name);
-  const char *name = file + n + 1;
 
-  return strncmp (file, l->shard_dir_name, n) == 0 && file[n] == '/' && name[0] != '\0'
-         && name[0] != '.' && strchr (name, '/') == NULL;
+  return strncmp (file, l->shard_dir_name, n) == 0 && file[n] == '/'
+         && canonical_shard_name (file + n + 1);
+}
+
+/* Does a shard other than K already name FILE?  Two shards sharing a file
+   would have one's commit delete the other's entries.  */
+static bool
+file_named_twice (const struct nr_ledger *l, size_t k, const char *file)
+{
+  for (size_t i = 0; i < l->n_shards; i++)
+    if (i != k && l->shards[i].file && strcmp (l->shards[i].file, file) == 0)
+      return true;
+  return false;
 }
 
 /* Move every entry into the shard of its id, LEDGER_SHARDS of them: a
@@ -310,7 +336,7 @@ add_shard (struct nr_ledger *l, long long k, long long entries, const char *file
     return -1;
   name = xstrndup (file, file_len);
   s = &l->shards[k];
-  if (s->file || ! valid_shard_file (l, name))
+  if (s->file || ! valid_shard_file (l, name) || file_named_twice (l, (size_t) k, name))
     {
       free (name);
       return -1;
@@ -438,7 +464,7 @@ read_v1 (struct nr_ledger *l, yajl_val doc)
 static int
 load_index (struct nr_ledger *l, nr_error_t *err)
 {
-  cleanup_close int fd = open (l->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  cleanup_close int fd = open (l->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
   cleanup_free char *text = NULL;
   cleanup_json yajl_val doc = NULL;
   struct stat st;
@@ -497,6 +523,10 @@ nr_ledger_open (const char *path, const char *boot_id, struct nr_ledger **out, n
   reset_shards (l, LEDGER_SHARDS);
   if (mkdir_parents (l->dir, 0700, err) < 0)
     return nr_error_wrap (err, "create the ledger directory");
+  /* Whoever can write there can make a root process read what they
+     like.  */
+  if (check_private_dir (l->dir, "the ledger directory", err) < 0)
+    return -1;
   l->lock_fd = open (lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (l->lock_fd < 0)
     return nr_make_error (err, errno, "open the ledger lock `%s`", lock_path);

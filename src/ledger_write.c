@@ -38,11 +38,12 @@ static char *
 index_text (const struct nr_ledger *l, uint64_t generation, char **files, size_t *len)
 {
   static const char head[] = ",\"shards\":[";
+  static const char item_fmt[] = "%s{\"shard\":%zu,\"entries\":%zu,\"file\":\"%s%s\"}";
   yajl_gen g = yajl_gen_alloc (NULL);
   cleanup_free char *dir_json = json_plain (l->shard_dir_name);
   const unsigned char *buf;
   char *out;
-  size_t n;
+  size_t n, size;
 
   yajl_gen_map_open (g);
   nr_json_gen_int (g, "version", LEDGER_VERSION);
@@ -71,10 +72,15 @@ index_text (const struct nr_ledger *l, uint64_t generation, char **files, size_t
   nr_counters_gen (g, &l->counters);
   /* The shard list by hand: 64 small objects through the generator cost
      a create more than everything else it writes.  File names are ours
-     ("<base>.d/NN-G.json"); only the base name can need escaping.  */
+     ("<base>.d/NN-G.json", the reader refuses any other form); only the
+     base name can need escaping.  The buffer is sized from the names
+     themselves all the same.  */
   yajl_gen_get_buf (g, &buf, &n);
-  /* Per shard at most 103 bytes besides the directory name.  */
-  out = xmalloc (n + sizeof (head) + l->n_shards * (128 + strlen (dir_json)) + 4);
+  size = n + sizeof (head) + 4;
+  for (size_t k = 0; k < l->n_shards; k++)
+    if (files[k] != NULL)
+      size += sizeof (item_fmt) + 2 * 20 + strlen (dir_json) + strlen (files[k]);
+  out = xmalloc (size);
   memcpy (out, buf, n);
   memcpy (out + n, head, sizeof (head) - 1);
   n += sizeof (head) - 1;
@@ -83,9 +89,9 @@ index_text (const struct nr_ledger *l, uint64_t generation, char **files, size_t
       const struct shard *s = &l->shards[k];
       if (files[k] == NULL)
         continue;
-      n += (size_t) sprintf (out + n, "%s{\"shard\":%zu,\"entries\":%zu,\"file\":\"%s%s\"}",
-                             out[n - 1] == '[' ? "" : ",", k, s->loaded ? s->n_lines : s->entries,
-                             dir_json, files[k] + strlen (l->shard_dir_name));
+      n += (size_t) snprintf (out + n, size - n, item_fmt, out[n - 1] == '[' ? "" : ",", k,
+                              s->loaded ? s->n_lines : s->entries, dir_json,
+                              files[k] + strlen (l->shard_dir_name));
     }
   memcpy (out + n, "]}\n", 4);
   *len = n + 3;

@@ -6,6 +6,7 @@
 
 #include <inttypes.h>
 #include <stdarg.h>
+#include <limits.h>
 #include <string.h>
 
 enum nr_policy
@@ -63,7 +64,7 @@ compute_demand (struct context *ctx)
   /* Whole CPUs only, as the CPU Manager's static policy: a fractional
      request shares the pool.  A sandbox never pins CPUs.  */
   if (exclusive && ! req->sandbox && req->millicpus >= 1000 && req->millicpus % 1000 == 0)
-    d->exclusive = (int) (req->millicpus / 1000);
+    d->exclusive = req->millicpus / 1000 > INT_MAX ? INT_MAX : (int) (req->millicpus / 1000);
   d->prepaid = ctx->in->pod_reserved && ! req->sandbox;
 }
 
@@ -89,12 +90,17 @@ compute_rooms (struct context *ctx)
       r->shared = r->pool;
       nr_set_subtract (&r->shared, &u->exclusive);
       r->cpu_capacity = (int64_t) nr_set_count (&r->pool) * 1000;
-      r->cpu_free = r->cpu_capacity - u->load;
-      r->mem_capacity = (int64_t) r->node->memory_total - config->reserved_memory;
+      /* Ledger and meminfo values can be anything: saturate.  */
+      r->cpu_free = sat_sub (r->cpu_capacity, u->load);
+      r->mem_capacity =
+          sat_sub (r->node->memory_total > INT64_MAX ? INT64_MAX : (int64_t) r->node->memory_total,
+                   config->reserved_memory);
       if (r->mem_capacity < 0)
         r->mem_capacity = 0;
-      r->mem_free = r->mem_capacity - u->memory;
-      r->huge_free = (int64_t) r->node->hugepages_total - u->hugepages;
+      r->mem_free = sat_sub (r->mem_capacity, u->memory);
+      r->huge_free = sat_sub (
+          r->node->hugepages_total > INT64_MAX ? INT64_MAX : (int64_t) r->node->hugepages_total,
+          u->hugepages);
       /* Keep one CPU in the shared pool: the node's other containers
          must still have somewhere to run.  */
       r->exclusive_free = nr_set_count (&r->shared) - 1;
@@ -123,9 +129,9 @@ fits (const struct context *ctx, const nr_set_t *set)
 
   for (int i = nr_set_next (set, 0); i >= 0; i = nr_set_next (set, i + 1))
     {
-      cpu += ctx->rooms[i].cpu_free;
-      mem += ctx->rooms[i].mem_free;
-      huge += ctx->rooms[i].huge_free;
+      cpu = sat_add (cpu, ctx->rooms[i].cpu_free);
+      mem = sat_add (mem, ctx->rooms[i].mem_free);
+      huge = sat_add (huge, ctx->rooms[i].huge_free);
       excl += ctx->rooms[i].exclusive_free;
     }
   if (! d->prepaid && ! d->unlimited && cpu < d->millicpus)
@@ -147,13 +153,14 @@ headroom (const struct context *ctx, const nr_set_t *set)
 
   for (int i = nr_set_next (set, 0); i >= 0; i = nr_set_next (set, i + 1))
     {
-      cpu_cap += ctx->rooms[i].cpu_capacity;
-      cpu_free += ctx->rooms[i].cpu_free;
-      mem_cap += ctx->rooms[i].mem_capacity;
-      mem_free += ctx->rooms[i].mem_free;
+      cpu_cap = sat_add (cpu_cap, ctx->rooms[i].cpu_capacity);
+      cpu_free = sat_add (cpu_free, ctx->rooms[i].cpu_free);
+      mem_cap = sat_add (mem_cap, ctx->rooms[i].mem_capacity);
+      mem_free = sat_add (mem_free, ctx->rooms[i].mem_free);
     }
-  cpu_frac = cpu_cap > 0 ? (double) (cpu_free - ctx->demand.millicpus) / (double) cpu_cap : 0;
-  mem_frac = mem_cap > 0 ? (double) (mem_free - ctx->demand.memory) / (double) mem_cap : 1;
+  cpu_frac =
+      cpu_cap > 0 ? (double) sat_sub (cpu_free, ctx->demand.millicpus) / (double) cpu_cap : 0;
+  mem_frac = mem_cap > 0 ? (double) sat_sub (mem_free, ctx->demand.memory) / (double) mem_cap : 1;
   return cpu_frac < mem_frac ? cpu_frac : mem_frac;
 }
 
@@ -162,7 +169,7 @@ set_load (const struct context *ctx, const nr_set_t *set)
 {
   int64_t load = 0;
   for (int i = nr_set_next (set, 0); i >= 0; i = nr_set_next (set, i + 1))
-    load += ctx->rooms[i].load;
+    load = sat_add (load, ctx->rooms[i].load);
   return load;
 }
 
@@ -557,6 +564,15 @@ nr_place (const struct nr_placement_input *in, struct nr_placement *out, nr_erro
   if ((req->has_cpus || req->has_mems) && ! in->config->kubelet_override)
     {
       keep_kubelet_choice (&ctx, out);
+      if (nr_set_is_empty (&out->nodes))
+        {
+          /* Found by fuzzing: a cpuset of CPUs the host does not have
+             would leave mems and NUMA_NODE empty.  */
+          cleanup_free char *cpus = nr_set_format (&req->cpus);
+          nr_placement_free (out);
+          return nr_make_error (err, 0, "linux.resources.cpu.cpus `%s` names no CPU of this host",
+                                cpus);
+        }
       return 0;
     }
   if (! nr_set_is_empty (&req->nodes_wanted))

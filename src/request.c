@@ -25,32 +25,45 @@ first_annotation (yajl_val annotations, const char *const *keys)
   return NULL;
 }
 
-static int64_t
-number_at (yajl_val obj, const char *key)
+/* Integer member KEY of OBJ into *OUT (0 when absent or null).  Another
+   type, a fraction or a number beyond int64 is refused, as runc's decoder
+   refuses it, rather than read as "no limit".  WHERE names OBJ.  */
+static int
+number_at (yajl_val obj, const char *key, const char *where, int64_t *out, nr_error_t *err)
 {
   yajl_val v = nr_json_get (obj, key);
-  return v && YAJL_IS_INTEGER (v) ? YAJL_GET_INTEGER (v) : 0;
+
+  *out = 0;
+  if (v == NULL || v->type == yajl_t_null)
+    return 0;
+  if (! YAJL_IS_INTEGER (v))
+    return nr_make_error (err, 0, "`%s.%s` is not an integer in the range of int64", where, key);
+  *out = YAJL_GET_INTEGER (v);
+  return 0;
 }
 
 static int
 read_cpu (yajl_val cpu, struct nr_request *req, nr_error_t *err)
 {
-  int64_t quota = number_at (cpu, "quota");
-  int64_t period = number_at (cpu, "period");
-  int64_t shares = number_at (cpu, "shares");
+  static const char where[] = "linux.resources.cpu";
+  int64_t quota, period, shares;
   const char *cpus = nr_json_get_string (cpu, "cpus");
   const char *mems = nr_json_get_string (cpu, "mems");
 
+  if (number_at (cpu, "quota", where, &quota, err) < 0
+      || number_at (cpu, "period", where, &period, err) < 0
+      || number_at (cpu, "shares", where, &shares, err) < 0)
+    return -1;
   if (quota > 0)
     {
       if (period <= 0)
         period = 100000; /* the kernel's default CFS period */
       /* Round up: a 1.5-CPU limit needs two CPUs' worth of room.  */
-      req->millicpus = (quota * 1000 + period - 1) / period;
+      req->millicpus = sat_ceil_ratio (quota, 1000, period);
     }
   else if (shares > 2)
     /* kubelet writes shares = millicpus * 1024 / 1000; 2 is BestEffort.  */
-    req->millicpus = (shares * 1000 + 1023) / 1024;
+    req->millicpus = sat_ceil_ratio (shares, 1000, 1024);
 
   if (cpus && *cpus)
     {
@@ -91,8 +104,7 @@ read_pod_resources (yajl_val annotations, struct nr_request *req)
   int64_t memory = annotation_number (annotations, "io.kubernetes.cri.sandbox-memory");
 
   if (quota > 0 && req->millicpus == 0)
-    req->millicpus =
-        (quota * 1000 + (period > 0 ? period : 100000) - 1) / (period > 0 ? period : 100000);
+    req->millicpus = sat_ceil_ratio (quota, 1000, period > 0 ? period : 100000);
   if (memory > 0 && req->memory == 0)
     req->memory = memory;
 }
@@ -112,7 +124,10 @@ nr_request_from_spec (yajl_val spec, const char *id, struct nr_request *req, nr_
     return nr_make_error (err, 0, "`linux.resources` is not an object");
   if (read_cpu (nr_json_get (resources, "cpu"), req, err) < 0)
     return -1;
-  req->memory = number_at (nr_json_get (resources, "memory"), "limit");
+  if (number_at (nr_json_get (resources, "memory"), "limit", "linux.resources.memory", &req->memory,
+                 err)
+      < 0)
+    return -1;
   /* -1, 2^63-1 and its page-aligned cgroup v1 spelling all mean "no
      limit"; nothing real comes near 2^62 bytes.  */
   if (req->memory < 0 || req->memory >= (INT64_C (1) << 62))
@@ -120,9 +135,13 @@ nr_request_from_spec (yajl_val spec, const char *id, struct nr_request *req, nr_
   if (hugepages && hugepages->type == yajl_t_array)
     for (size_t i = 0; i < hugepages->u.array.len; i++)
       {
-        int64_t limit = number_at (hugepages->u.array.values[i], "limit");
+        int64_t limit;
+        if (number_at (hugepages->u.array.values[i], "limit", "linux.resources.hugepageLimits[]",
+                       &limit, err)
+            < 0)
+          return -1;
         if (limit > 0)
-          req->hugepages += limit;
+          req->hugepages = sat_add (req->hugepages, limit);
       }
 
   type = first_annotation (annotations, container_type_keys);

@@ -17,7 +17,7 @@
 static void
 read_meminfo (const char *path, struct nr_node *node)
 {
-  cleanup_file FILE *f = fopen (path, "re");
+  cleanup_file FILE *f = fopen_regular (path);
   char line[256];
 
   if (f == NULL)
@@ -31,10 +31,23 @@ read_meminfo (const char *path, struct nr_node *node)
       if (sscanf (line, "Node %d %63[^:]: %" SCNu64, &id, key, &value) != 3)
         continue;
       if (strcmp (key, "MemTotal") == 0)
-        node->memory_total = value * 1024;
+        node->memory_total = value > UINT64_MAX / 1024 ? UINT64_MAX : value * 1024;
       else if (strcmp (key, "MemFree") == 0)
-        node->memory_free = value * 1024;
+        node->memory_free = value > UINT64_MAX / 1024 ? UINT64_MAX : value * 1024;
     }
+}
+
+/* SUM plus PAGES pages of KB KiB, in bytes, saturating: the numbers are
+   the kernel's (or a fixture's), not to be trusted to fit.  */
+static uint64_t
+add_pages (uint64_t sum, uint64_t pages, uint64_t kb)
+{
+  uint64_t bytes, total;
+
+  if (__builtin_mul_overflow (pages, kb, &bytes) || __builtin_mul_overflow (bytes, 1024, &bytes)
+      || __builtin_add_overflow (sum, bytes, &total))
+    return UINT64_MAX;
+  return total;
 }
 
 /* Sum every hugepage size's total and free bytes for a node.  */
@@ -59,9 +72,9 @@ read_hugepages (const char *node_path, struct nr_node *node)
       nr_path = xasprintf ("%s/%s/nr_hugepages", dir_path, de->d_name);
       free_path = xasprintf ("%s/%s/free_hugepages", dir_path, de->d_name);
       if (read_small_file (nr_path, buf, sizeof (buf)) == 0)
-        node->hugepages_total += strtoull (buf, NULL, 10) * kb * 1024;
+        node->hugepages_total = add_pages (node->hugepages_total, strtoull (buf, NULL, 10), kb);
       if (read_small_file (free_path, buf, sizeof (buf)) == 0)
-        node->hugepages_free += strtoull (buf, NULL, 10) * kb * 1024;
+        node->hugepages_free = add_pages (node->hugepages_free, strtoull (buf, NULL, 10), kb);
     }
   closedir (dir);
 }

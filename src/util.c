@@ -138,7 +138,8 @@ read_file (const char *path, size_t max_size, char **out, size_t *len, nr_error_
   cleanup_free char *what = NULL;
   struct stat st;
 
-  fd = open (path, O_RDONLY | O_CLOEXEC);
+  /* Non-blocking: opening a FIFO for reading would wait for a writer.  */
+  fd = open (path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0)
     return nr_make_error (err, errno, "open `%s`", path);
   if (fstat (fd, &st) < 0)
@@ -153,9 +154,41 @@ read_file (const char *path, size_t max_size, char **out, size_t *len, nr_error_
 }
 
 int
+open_regular (const char *path, int flags)
+{
+  int fd = open (path, flags | O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  struct stat st;
+
+  if (fd < 0)
+    return -1;
+  if (fstat (fd, &st) < 0 || ! S_ISREG (st.st_mode))
+    {
+      int saved = fstat (fd, &st) < 0 ? errno : S_ISDIR (st.st_mode) ? EISDIR : EINVAL;
+      close (fd);
+      errno = saved;
+      return -1;
+    }
+  return fd;
+}
+
+FILE *
+fopen_regular (const char *path)
+{
+  int fd = open_regular (path, 0);
+  FILE *f;
+
+  if (fd < 0)
+    return NULL;
+  f = fdopen (fd, "re");
+  if (f == NULL)
+    close (fd);
+  return f;
+}
+
+int
 read_small_file (const char *path, char *buf, size_t size)
 {
-  cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC);
+  cleanup_close int fd = open_regular (path, 0);
   ssize_t r;
 
   if (fd < 0)
@@ -270,4 +303,25 @@ path_on_tmpfs (const char *path)
   if (statfs (path, &sfs) < 0)
     return false;
   return sfs.f_type == TMPFS_MAGIC || sfs.f_type == RAMFS_MAGIC;
+}
+
+int
+check_private_dir (const char *dir, const char *what, nr_error_t *err)
+{
+  struct stat st;
+
+  if (lstat (dir, &st) < 0)
+    return nr_make_error (err, errno, "stat %s `%s`", what, dir);
+  if (S_ISLNK (st.st_mode))
+    return nr_make_error (err, 0, "%s `%s` is a symbolic link", what, dir);
+  if (! S_ISDIR (st.st_mode))
+    return nr_make_error (err, 0, "%s `%s` is not a directory", what, dir);
+  if (st.st_uid != geteuid ())
+    return nr_make_error (err, 0, "%s `%s` is owned by uid %u, not %u", what, dir,
+                          (unsigned) st.st_uid, (unsigned) geteuid ());
+  if (st.st_mode & 022)
+    return nr_make_error (err, 0, "%s `%s` is writable by %s (mode %04o)", what, dir,
+                          st.st_mode & 002 ? "others" : "its group",
+                          (unsigned) (st.st_mode & 07777));
+  return 0;
 }

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/types.h>
@@ -47,6 +48,14 @@ int read_fd (int fd, size_t max_size, const char *what, char **out, size_t *len,
    a NUL-terminated buffer the caller frees.  *LEN gets its length.  */
 int read_file (const char *path, size_t max_size, char **out, size_t *len, nr_error_t *err);
 
+/* Open PATH for reading without blocking (a FIFO would wait for a
+   writer) and only when it is a regular file, which sysfs attributes and
+   proc files are too.  -1 with errno set (EISDIR for a directory, EINVAL
+   for another type).  FLAGS adds open flags, e.g. O_NOFOLLOW.  */
+int open_regular (const char *path, int flags);
+/* The same as a stdio stream.  */
+FILE *fopen_regular (const char *path);
+
 /* Read a small sysfs/proc file, trailing newline stripped.  Returns 0, or
    -1 with errno set (no error object: absence is often normal there).  */
 int read_small_file (const char *path, char *buf, size_t size);
@@ -63,8 +72,53 @@ int write_all (int fd, const void *buf, size_t len);
 /* mkdir -p with MODE for each created component.  */
 int mkdir_parents (const char *path, mode_t mode, nr_error_t *err);
 
+/* Refuse DIR (WHAT names it in the message) unless it is a directory,
+   not a symbolic link, owned by our euid and not writable by group or
+   others.  */
+int check_private_dir (const char *dir, const char *what, nr_error_t *err);
+
 /* True when PATH is on a tmpfs/ramfs (no fsync needed to survive a crash
    of the process; it does not survive a reboot anyway).  */
 bool path_on_tmpfs (const char *path);
+
+/* Saturating int64 arithmetic, for sums of values that come from a pod,
+   the ledger or the kernel: an overflow sticks at INT64_MAX/INT64_MIN
+   instead of wrapping (undefined behaviour in C).  */
+static inline int64_t
+sat_add (int64_t a, int64_t b)
+{
+  int64_t r;
+  if (__builtin_add_overflow (a, b, &r))
+    return b > 0 ? INT64_MAX : INT64_MIN;
+  return r;
+}
+
+static inline int64_t
+sat_sub (int64_t a, int64_t b)
+{
+  int64_t r;
+  if (__builtin_sub_overflow (a, b, &r))
+    return b < 0 ? INT64_MAX : INT64_MIN;
+  return r;
+}
+
+static inline int64_t
+sat_mul (int64_t a, int64_t b)
+{
+  int64_t r;
+  if (__builtin_mul_overflow (a, b, &r))
+    return (a < 0) != (b < 0) ? INT64_MIN : INT64_MAX;
+  return r;
+}
+
+/* ceil (A * MUL / DIV) for A >= 0, MUL >= 0, DIV > 0, saturating at
+   INT64_MAX: a CPU quota of 2^63-1 is a huge request, not a wrapped,
+   negative one.  */
+static inline int64_t
+sat_ceil_ratio (int64_t a, int64_t mul, int64_t div)
+{
+  __int128 r = ((__int128) a * mul + div - 1) / div;
+  return r > INT64_MAX ? INT64_MAX : (int64_t) r;
+}
 
 #endif

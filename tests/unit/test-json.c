@@ -6,6 +6,7 @@
 
 #include "apply.h"
 #include "json.h"
+#include "util.h"
 
 #include <string.h>
 
@@ -145,6 +146,83 @@ apply_refuses_wrong_types (void **state)
     }
 }
 
+static char *
+nested (size_t depth)
+{
+  char *s = xmalloc (2 * depth + 1);
+  memset (s, '[', depth);
+  memset (s + depth, ']', depth);
+  s[2 * depth] = '\0';
+  return s;
+}
+
+/* Issue 12, item 1: yajl's generator stops at 128 levels and its tree
+   recurses; deeper documents are refused at parse time, and what parses
+   is written back whole.  */
+static void
+refuses_nesting_beyond_the_limit_and_writes_back_what_it_accepts (void **state)
+{
+  cleanup_free char *ok = nested (NR_JSON_MAX_DEPTH);
+  cleanup_free char *deep = nested (NR_JSON_MAX_DEPTH + 1);
+  cleanup_free char *huge = nested (1000000);
+  cleanup_free char *out = NULL;
+  cleanup_json yajl_val v = NULL;
+  nr_error_t err = NULL;
+
+  out = round_trip (ok);
+  assert_string_equal (out, ok);
+  assert_int_equal (nr_json_parse (deep, strlen (deep), &v, &err), -1);
+  assert_non_null (strstr (err->msg, "nested deeper than 100 levels"));
+  nr_error_release (&err);
+  assert_int_equal (nr_json_parse (huge, strlen (huge), &v, &err), -1);
+  nr_error_release (&err);
+  /* Brackets in strings and comments do not count.  */
+  {
+    cleanup_free char *in_string = xasprintf ("{\"a\":\"%s\"}", deep);
+    cleanup_free char *back = round_trip (in_string);
+    assert_string_equal (back, in_string);
+  }
+}
+
+/* Issue 12, item 6: lone surrogates are refused (yajl would write `?` or
+   bytes that are not UTF-8); pairs keep working.  */
+static void
+refuses_lone_surrogates (void **state)
+{
+  static const char *const bad[] = { "[\"\\ud800\"]", "[\"\\udc00\"]", "[\"\\uD83D x\"]",
+                                     "[\"\\ud800\\u0041\"]", "[\"a\\udfff\"]" };
+  cleanup_free char *pair = round_trip ("[\"\\ud83d\\ude00\\\\ud800\"]");
+
+  for (size_t i = 0; i < sizeof (bad) / sizeof (bad[0]); i++)
+    {
+      cleanup_json yajl_val v = NULL;
+      nr_error_t err = NULL;
+      assert_int_equal (nr_json_parse (bad[i], strlen (bad[i]), &v, &err), -1);
+      assert_non_null (strstr (err->msg, "lone UTF-16 surrogate"));
+      nr_error_release (&err);
+    }
+  /* The pair as UTF-8; an escaped backslash before "ud800" is no escape.  */
+  assert_string_equal (pair, "[\"\xf0\x9f\x98\x80\\\\ud800\"]");
+}
+
+/* Every yajl_gen status is checked: a tree deeper than the generator's
+   limit (built by hand, the parser would refuse it) gives NULL, never a
+   truncated document.  */
+static void
+generate_reports_what_yajl_refuses (void **state)
+{
+  cleanup_json yajl_val root = nr_json_new_array ();
+  yajl_val v = root;
+
+  for (int i = 0; i < 200; i++)
+    {
+      yajl_val child = nr_json_new_array ();
+      nr_json_array_append (v, child);
+      v = child;
+    }
+  assert_null (nr_json_generate (root, NULL));
+}
+
 int
 main (void)
 {
@@ -157,6 +235,9 @@ main (void)
     cmocka_unit_test (apply_creates_objects_and_replaces_numa_node),
     cmocka_unit_test (apply_keeps_existing_cpu_fields_in_place),
     cmocka_unit_test (apply_refuses_wrong_types),
+    cmocka_unit_test (refuses_nesting_beyond_the_limit_and_writes_back_what_it_accepts),
+    cmocka_unit_test (refuses_lone_surrogates),
+    cmocka_unit_test (generate_reports_what_yajl_refuses),
   };
   return cmocka_run_group_tests_name ("json", tests, NULL, NULL);
 }

@@ -450,6 +450,66 @@ an_index_naming_a_file_elsewhere_is_unreadable (void **state)
   remove_tree (dir);
 }
 
+/* Issue 12, items 2-4: a shard file name in any other form than the one
+   commits write (a 9,000-character name, ~200-character names in every
+   shard, an escaped quote), or one file named by two shards, makes the
+   index damaged: never copied into a buffer sized for our names, never
+   written back unescaped, never unlinked under the other shard.  */
+static void
+odd_or_shared_shard_file_names_are_damage (void **state)
+{
+  static const char head[] = "{\"version\":2,\"boot_id\":\"b\",\"generation\":1,"
+                             "\"reclaim_cursor\":0,\"shard_count\":64,\"nodes\":[],\"shards\":[";
+  cleanup_free char *long_name = xmalloc (9001);
+  cleanup_free char *mid_name = xmalloc (191);
+  cleanup_free char *many = xstrdup (head);
+  const char *cases[4];
+
+  memset (long_name, '9', 9000);
+  long_name[9000] = '\0';
+  memset (mid_name, '1', 190);
+  mid_name[190] = '\0';
+  for (int k = 0; k < 64; k++)
+    {
+      char *more =
+          xasprintf ("%s%s{\"shard\":%d,\"entries\":0,\"file\":\"ledger.json.d/%d-%s.json\"}", many,
+                     k ? "," : "", k, k, mid_name);
+      free (many);
+      many = more;
+    }
+  cases[0] = xasprintf ("%s{\"shard\":3,\"entries\":0,\"file\":\"ledger.json.d/3-%s.json\"}]}\n",
+                        head, long_name);
+  cases[1] = xasprintf ("%s]}\n", many);
+  cases[2] = xasprintf (
+      "%s\n {\"shard\":3,\"entries\":0,\"file\":\"ledger.json.d/03-1\\\".json\"}]}\n", head);
+  cases[3] = xasprintf ("%s{\"shard\":3,\"entries\":0,\"file\":\"ledger.json.d/03-1.json\"},"
+                        "{\"shard\":4,\"entries\":0,\"file\":\"ledger.json.d/03-1.json\"}]}\n",
+                        head);
+  for (size_t i = 0; i < sizeof (cases) / sizeof (cases[0]); i++)
+    {
+      cleanup_free char *dir = temp_dir ();
+      cleanup_free char *path = xasprintf ("%s/ledger.json", dir);
+      struct nr_ledger *l;
+      struct nr_ledger_entry e = { .id = (char *) "x", .root = (char *) "/r" };
+
+      assert_int_equal (write_file_atomic (path, cases[i], strlen (cases[i]), 0600, false, NULL),
+                        0);
+      l = open_ledger (path, "b");
+      assert_non_null (nr_ledger_moved_aside (l));
+      /* A commit after the damage writes a ledger we read back whole.  */
+      nr_set_add (&e.nodes, 0);
+      nr_ledger_add (l, &e);
+      commit (l);
+      nr_ledger_close (l);
+      l = open_ledger (path, "b");
+      assert_null (nr_ledger_moved_aside (l));
+      assert_int_equal (nr_ledger_find (l, "x", NULL, NULL), 1);
+      nr_ledger_close (l);
+      remove_tree (dir);
+      free ((char *) cases[i]);
+    }
+}
+
 int
 main (void)
 {
@@ -468,6 +528,7 @@ main (void)
     cmocka_unit_test (a_file_name_that_needs_escaping_works),
     cmocka_unit_test (an_index_naming_a_file_elsewhere_is_unreadable),
     cmocka_unit_test (a_symlinked_shard_directory_is_not_followed),
+    cmocka_unit_test (odd_or_shared_shard_file_names_are_damage),
   };
   return cmocka_run_group_tests_name ("ledger shards", tests, NULL, NULL);
 }
