@@ -31,13 +31,18 @@ struct flag_spec
 
 #define FIELD(f) offsetof (struct nr_args, f)
 #define NOFIELD ((size_t) -1)
-#define END { NULL, NULL, NR_FLAG_UNKNOWN, 0 }
+#define END                                                                                        \
+  {                                                                                                \
+    NULL, NULL, NR_FLAG_UNKNOWN, 0                                                                 \
+  }
 
 /* Help and usage, every table.  runc: --help, -h; crun (argp): --help,
    -?, --usage.  */
 #define HELP_FLAGS                                                                                 \
   { "help", "h", NR_FLAG_BOOL, FIELD (help) }, { "?", NULL, NR_FLAG_BOOL, FIELD (help) },          \
-      { "usage", NULL, NR_FLAG_BOOL, FIELD (help) }
+  {                                                                                                \
+    "usage", NULL, NR_FLAG_BOOL, FIELD (help)                                                      \
+  }
 
 static const struct flag_spec global_flags[] = {
   { "root", NULL, NR_FLAG_VALUE, FIELD (root) },
@@ -45,7 +50,7 @@ static const struct flag_spec global_flags[] = {
   { "log-format", NULL, NR_FLAG_VALUE, FIELD (log_format) },
   { "criu", NULL, NR_FLAG_VALUE, NOFIELD }, /* runc < 1.4 */
   { "rootless", NULL, NR_FLAG_VALUE, NOFIELD },
-  { "cgroup-manager", NULL, NR_FLAG_VALUE, NOFIELD },  /* crun */
+  { "cgroup-manager", NULL, NR_FLAG_VALUE, NOFIELD },      /* crun */
   { "log-level", NULL, NR_FLAG_VALUE, FIELD (log_level) }, /* crun */
   { "debug", NULL, NR_FLAG_BOOL, FIELD (debug) },
   { "systemd-cgroup", NULL, NR_FLAG_BOOL, FIELD (systemd_cgroup) },
@@ -66,7 +71,9 @@ static const struct flag_spec global_flags[] = {
       { "preserve-fds", NULL, NR_FLAG_VALUE, NOFIELD },                                            \
       { "no-pivot", NULL, NR_FLAG_BOOL, NOFIELD },                                                 \
       { "no-new-keyring", NULL, NR_FLAG_BOOL, NOFIELD },                                           \
-      { "no-subreaper", NULL, NR_FLAG_BOOL, NOFIELD }
+  {                                                                                                \
+    "no-subreaper", NULL, NR_FLAG_BOOL, NOFIELD                                                    \
+  }
 
 static const struct flag_spec create_flags[] = { CREATE_FLAGS, HELP_FLAGS, END };
 
@@ -121,9 +128,8 @@ static const struct
   const struct flag_spec *flags;
   bool runtime_verb;
 } command_tables[] = {
-  { "create", create_flags, true }, { "run", run_flags, true },
-  { "delete", delete_flags, true }, { "update", update_flags, true },
-  { "hook", hook_flags, false },
+  { "create", create_flags, true }, { "run", run_flags, true },    { "delete", delete_flags, true },
+  { "update", update_flags, true }, { "hook", hook_flags, false },
 };
 
 static const struct flag_spec *
@@ -197,8 +203,7 @@ read_flag (const struct flag_spec *table, int argc, char **argv, int *i, struct 
   const struct flag_spec *f;
   int flag_bool;
 
-  if (split_flag (argv[*i], &name, &len, &value) < 0
-      || (f = find_flag (table, name, len)) == NULL)
+  if (split_flag (argv[*i], &name, &len, &value) < 0 || (f = find_flag (table, name, len)) == NULL)
     {
       out->unread = argv[*i];
       return false;

@@ -62,8 +62,8 @@ main (int argc, char **argv)
   if (run == NULL)
     {
       if (args.unread && find_command (args.command))
-        nr_debug ("%s: `%s` is not read here; argv passed to the runtime untouched",
-                  args.command, args.unread);
+        nr_debug ("%s: `%s` is not read here; argv passed to the runtime untouched", args.command,
+                  args.unread);
       if (nr_runtime_resolve (&config, &runtime, &err) < 0)
         goto fail;
       nr_runtime_exec (runtime, argv, &err);
