@@ -30,6 +30,10 @@
 #include <sys/stat.h>
 #include <time.h>
 
+/* The longest id: the runtime keeps its state in <root>/<id>, one path
+   component.  */
+#define NR_ID_MAX 255
+
 /* runc accepts ids matching ^[\w+-\.]+$; so do we, which also keeps them
    safe as ledger keys and path components.  */
 static int
@@ -37,6 +41,8 @@ validate_id (const char *id, nr_error_t *err)
 {
   if (id == NULL || *id == '\0')
     return nr_make_error (err, 0, "container id cannot be empty");
+  if (strnlen (id, NR_ID_MAX + 1) > NR_ID_MAX)
+    return nr_make_error (err, 0, "container id longer than %d bytes", NR_ID_MAX);
   for (const char *p = id; *p; p++)
     if (! isalnum ((unsigned char) *p) && ! strchr ("_+-.", *p))
       return nr_make_error (err, 0, "invalid container id `%s`", id);

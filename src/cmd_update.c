@@ -79,8 +79,12 @@ narrow_json (yajl_val doc, const struct nr_ledger_entry *entry, const char *id, 
   nr_set_t requested, narrowed;
   int changed;
 
-  if (cpus == NULL || *cpus == '\0' || nr_set_parse (cpus, &requested, NULL) < 0)
-    return 0; /* nothing to keep in place, or the runtime's to refuse */
+  if (cpus == NULL || *cpus == '\0')
+    return 0; /* nothing to keep in place */
+  /* What we cannot read we cannot keep on the node: refused, not handed
+     on for the runtime to read its own way.  */
+  if (nr_set_parse (cpus, &requested, NULL) < 0)
+    return nr_make_error (err, 0, "update %s: cpu.cpus `%.64s` is not a CPU list", id, cpus);
   changed = narrow_cpus (id, cpus, &requested, entry, &narrowed, err);
   if (changed < 0)
     return -1;
@@ -227,9 +231,11 @@ update_resources (const char *runtime, const struct nr_args *args,
         }
       return nr_error_wrap (err, "update `%s`", args->id);
     }
-  changed = 0;
-  if (nr_json_parse (text, len, &doc, NULL) == 0 && doc->type == yajl_t_object)
-    changed = narrow_json (doc, entry, args->id, err);
+  if (nr_json_parse (text, len, &doc, err) < 0)
+    return nr_error_wrap (err, "update %s: the resources", args->id);
+  if (doc->type != yajl_t_object)
+    return nr_make_error (err, 0, "update %s: the resources are not a JSON object", args->id);
+  changed = narrow_json (doc, entry, args->id, err);
   if (changed < 0)
     return -1;
   if (changed == 0)
@@ -259,7 +265,8 @@ update_flags (const char *runtime, const struct nr_args *args, const struct nr_l
   int changed;
 
   if (nr_set_parse (args->cpuset_cpus, &requested, NULL) < 0)
-    return nr_runtime_exec (runtime, args->argv, err); /* the runtime's to refuse */
+    return nr_make_error (err, 0, "update %s: --cpuset-cpus `%.64s` is not a CPU list", args->id,
+                          args->cpuset_cpus);
   changed = narrow_cpus (args->id, args->cpuset_cpus, &requested, entry, &narrowed, err);
   if (changed < 0)
     return -1;
