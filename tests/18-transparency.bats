@@ -30,13 +30,18 @@ in_dir() {
 # --root; each in its own new directory, as `spec` writes there) print
 # the same on stdout and stderr and exit with the same status.
 N_CMP=0
-same_as_runc() {
+# (same_as_runtime RUNTIME ARGS... does the same for another runtime, which
+# numa-runtime's config must name.)
+same_as_runc() { same_as_runtime "$RUNC" "$@"; }
+same_as_runtime() {
+	local runtime=$1
+	shift
 	N_CMP=$((N_CMP + 1))
 	run --separate-stderr in_dir "$T/cwd.nr.$N_CMP" "$NUMA_RUNTIME" --root "$RUNC_ROOT" "$@"
 	local nr_status=$status nr_out nr_err
 	nr_out=$(norm <<<"$output")
 	nr_err=$(norm <<<"$stderr")
-	run --separate-stderr in_dir "$T/cwd.runc.$N_CMP" "$RUNC" --root "$RUNC_ROOT" "$@"
+	run --separate-stderr in_dir "$T/cwd.runc.$N_CMP" "$runtime" --root "$RUNC_ROOT" "$@"
 	[ "$nr_status" -eq "$status" ] ||
 		fail "\`$*\`: exit status $nr_status, runc's $status" "numa-runtime's stderr: $nr_err" "runc's: $stderr"
 	[ "$nr_out" = "$(norm <<<"$output")" ] ||
@@ -109,6 +114,31 @@ runc_verbs() {
 	same_as_runc run a b
 	same_as_runc create --no-such-flag --bundle "$T" c1
 	same_as_runc create c1 --bundle
+}
+
+@test "crun behind numa-runtime: help, version, unknown verbs and every verb's help are crun's exactly" {
+	local crun verbs verb
+	crun=$(command -v crun) || nr_skip "crun is not installed (contrib/quickstart.sh installs it)"
+	use_runtime "$crun"
+	same_as_runtime "$crun" --help
+	same_as_runtime "$crun" '-?'
+	same_as_runtime "$crun" --usage
+	same_as_runtime "$crun" --version
+	same_as_runtime "$crun" -v
+	same_as_runtime "$crun" frobnicate
+	same_as_runtime "$crun" --help create c1
+	verbs=$("$crun" --help | awk '/^COMMANDS:/ { on = 1; next } on && /^[ \t]+[a-z]/ { print $1; next } on { exit }')
+	[ "$(wc -l <<<"$verbs")" -ge 10 ] || fail "crun --help lists too few commands:" "$verbs"
+	for verb in $verbs; do
+		same_as_runtime "$crun" "$verb" --help
+		same_as_runtime "$crun" "$verb" '-?'
+		same_as_runtime "$crun" "$verb" --usage
+	done
+	same_as_runtime "$crun" create
+	same_as_runtime "$crun" run a b
+	same_as_runtime "$crun" create --no-such-flag c1
+	same_as_runtime "$crun" delete no-such-container
+	same_as_runtime "$crun" update no-such-container
 }
 
 # step WHO STEP ARGS...: run `numa-runtime ARGS` (WHO=nr) or `runc ARGS`
