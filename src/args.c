@@ -303,11 +303,13 @@ nr_args_pass_through (const struct nr_args *args)
 {
   bool runtime_verb = false;
 
-  if (args->command == NULL || args->help || args->unread)
+  if (args->command == NULL || args->help)
     return true;
-  if (command_flags (args->command, &runtime_verb) == NULL)
+  /* An unread global flag stops the parse before the subcommand is read;
+     an unread flag of our own verb (hook) is that verb's to refuse.  */
+  if (command_flags (args->command, &runtime_verb) == NULL || ! runtime_verb)
     return false;
-  return runtime_verb && args->n_positional != 1;
+  return args->unread != NULL || args->n_positional != 1;
 }
 
 const char *

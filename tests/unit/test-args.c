@@ -240,6 +240,11 @@ wrong_number_of_ids_passes_through (void **state)
   /* our own verbs are ours to refuse */
   a = PARSE ("hook");
   assert_false (nr_args_pass_through (&a));
+  a = PARSE ("hook", "prestart", "--bogus");
+  assert_non_null (a.unread);
+  assert_false (nr_args_pass_through (&a));
+  a = PARSE ("--help", "hook", "prestart");
+  assert_true (nr_args_pass_through (&a));
 }
 
 static void
