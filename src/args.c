@@ -1,10 +1,16 @@
-/* numa-runtime: the runc command line.
+/* numa-runtime: the runtime's command line.
  *
- * Go's flag package accepts `-flag`, `--flag`, `-flag=value`, `--flag value`;
- * urfave/cli moves subcommand flags found after positional arguments in
- * front of them, so `create ID --bundle B` is valid too.  The subcommand is
- * found by skipping global flags and their values, never by looking for a
- * word in argv: a bundle directory may be called `create`.  */
+ * runc (1.1 to 1.4: urfave/cli v1 over Go's flag package) accepts `-flag`,
+ * `--flag`, `-flag=value`, `--flag value`, and moves subcommand flags found
+ * after positional arguments in front of them, so `create ID --bundle B` is
+ * valid too.  crun (argp, getopt_long) accepts `--flag=value`, `--flag
+ * value`, `-b value` and permutes arguments the same way.  What both read
+ * the same way is parsed here; anything else (an unknown flag, `-bDIR`,
+ * `-df`, an abbreviated long flag, a value flag without its value) is left
+ * unread, and argv goes to the runtime untouched so that it answers in its
+ * own words.  The subcommand is found by skipping global flags and their
+ * values, never by looking for a word in argv: a bundle directory may be
+ * called `create`.  */
 #include <config.h>
 
 #include "args.h"
@@ -15,75 +21,147 @@
 #include <string.h>
 #include <unistd.h>
 
-enum flag_kind
-{
-  FLAG_BOOL,
-  FLAG_VALUE,
-};
-
 struct flag_spec
 {
   const char *name;  /* long name, without dashes */
   const char *alias; /* short alias or NULL */
-  enum flag_kind kind;
-  size_t offset; /* offset of the field in struct nr_args, or SIZE_MAX */
+  enum nr_flag_kind kind;
+  size_t offset; /* offset of the field in struct nr_args, or NOFIELD */
 };
 
 #define FIELD(f) offsetof (struct nr_args, f)
 #define NOFIELD ((size_t) -1)
+#define END                                                                                        \
+  {                                                                                                \
+    NULL, NULL, NR_FLAG_UNKNOWN, 0                                                                 \
+  }
 
-/* runc's and crun's global flags.  */
+/* Help and usage, every table.  runc: --help, -h; crun (argp): --help,
+   -?, --usage.  */
+#define HELP_FLAGS                                                                                 \
+  { "help", "h", NR_FLAG_BOOL, FIELD (help) }, { "?", NULL, NR_FLAG_BOOL, FIELD (help) },          \
+  {                                                                                                \
+    "usage", NULL, NR_FLAG_BOOL, FIELD (help)                                                      \
+  }
+
 static const struct flag_spec global_flags[] = {
-  { "root", NULL, FLAG_VALUE, FIELD (root) },
-  { "log", NULL, FLAG_VALUE, FIELD (log) },
-  { "log-format", NULL, FLAG_VALUE, FIELD (log_format) },
-  { "criu", NULL, FLAG_VALUE, NOFIELD },
-  { "rootless", NULL, FLAG_VALUE, NOFIELD },
-  { "cgroup-manager", NULL, FLAG_VALUE, NOFIELD }, /* crun */
-  { "log-level", NULL, FLAG_VALUE, NOFIELD },      /* crun */
-  { "debug", NULL, FLAG_BOOL, FIELD (debug) },
-  { "systemd-cgroup", NULL, FLAG_BOOL, FIELD (systemd_cgroup) },
-  { "help", "h", FLAG_BOOL, NOFIELD },
-  { "version", "v", FLAG_BOOL, NOFIELD },
-  { NULL, NULL, 0, 0 },
+  { "root", NULL, NR_FLAG_VALUE, FIELD (root) },
+  { "log", NULL, NR_FLAG_VALUE, FIELD (log) },
+  { "log-format", NULL, NR_FLAG_VALUE, FIELD (log_format) },
+  { "criu", NULL, NR_FLAG_VALUE, NOFIELD }, /* runc < 1.4 */
+  { "rootless", NULL, NR_FLAG_VALUE, NOFIELD },
+  { "cgroup-manager", NULL, NR_FLAG_VALUE, NOFIELD },      /* crun */
+  { "log-level", NULL, NR_FLAG_VALUE, FIELD (log_level) }, /* crun */
+  { "debug", NULL, NR_FLAG_BOOL, FIELD (debug) },
+  { "systemd-cgroup", NULL, NR_FLAG_BOOL, FIELD (systemd_cgroup) },
+  { "version", "v", NR_FLAG_BOOL, FIELD (help) },
+  { "V", NULL, NR_FLAG_BOOL, FIELD (help) }, /* crun */
+  HELP_FLAGS,
+  END,
 };
 
-/* Subcommand flags that take a value; every other flag is boolean.  The
-   union over the subcommands we read (create, run, delete, update, hook).  */
-static const struct flag_spec command_flags[] = {
-  { "bundle", "b", FLAG_VALUE, FIELD (bundle) },
-  { "config", "f", FLAG_VALUE, FIELD (config_file) },
-  { "pid-file", NULL, FLAG_VALUE, FIELD (pid_file) },
-  { "console-socket", NULL, FLAG_VALUE, NOFIELD },
-  { "preserve-fds", NULL, FLAG_VALUE, NOFIELD },
-  { "resources", "r", FLAG_VALUE, FIELD (resources) },
-  { "cpuset-cpus", NULL, FLAG_VALUE, FIELD (cpuset_cpus) },
-  { "cpuset-mems", NULL, FLAG_VALUE, FIELD (cpuset_mems) },
-  { "force", NULL, FLAG_BOOL, FIELD (force) },
-  { NULL, NULL, 0, 0 },
+/* create's flags, which run shares.  crun's -f/--config and
+   --no-subreaper; --pidfd-socket since runc 1.2.  */
+#define CREATE_FLAGS                                                                               \
+  { "bundle", "b", NR_FLAG_VALUE, FIELD (bundle) },                                                \
+      { "config", "f", NR_FLAG_VALUE, FIELD (config_file) },                                       \
+      { "console-socket", NULL, NR_FLAG_VALUE, NOFIELD },                                          \
+      { "pidfd-socket", NULL, NR_FLAG_VALUE, NOFIELD },                                            \
+      { "pid-file", NULL, NR_FLAG_VALUE, FIELD (pid_file) },                                       \
+      { "preserve-fds", NULL, NR_FLAG_VALUE, NOFIELD },                                            \
+      { "no-pivot", NULL, NR_FLAG_BOOL, NOFIELD },                                                 \
+      { "no-new-keyring", NULL, NR_FLAG_BOOL, NOFIELD },                                           \
+  {                                                                                                \
+    "no-subreaper", NULL, NR_FLAG_BOOL, NOFIELD                                                    \
+  }
+
+static const struct flag_spec create_flags[] = { CREATE_FLAGS, HELP_FLAGS, END };
+
+static const struct flag_spec run_flags[] = {
+  CREATE_FLAGS,
+  { "detach", "d", NR_FLAG_BOOL, NOFIELD },
+  { "keep", NULL, NR_FLAG_BOOL, NOFIELD },
+  HELP_FLAGS,
+  END,
 };
 
-/* `update` takes many value flags (--cpu-period 100000 ...).  */
-static const char *const update_value_flags[] = {
-  "blkio-weight",   "cpu-period",         "cpu-quota",   "cpu-share",     "cpu-rt-period",
-  "cpu-rt-runtime", "cpuset-cpus",        "cpuset-mems", "kernel-memory", "kernel-memory-tcp",
-  "memory",         "memory-reservation", "memory-swap", "pids-limit",    "l3-cache-schema",
-  "mem-bw-schema",  "cpu-idle",           NULL
+static const struct flag_spec delete_flags[] = {
+  { "force", "f", NR_FLAG_BOOL, FIELD (force) },
+  { "regex", "r", NR_FLAG_BOOL, NOFIELD }, /* crun */
+  HELP_FLAGS,
+  END,
 };
 
-/* Split "-name", "--name", "--name=value" into NAME (len) and VALUE.  */
-static bool
+/* runc's (some hidden from its --help) and crun's.  */
+static const struct flag_spec update_flags[] = {
+  { "resources", "r", NR_FLAG_VALUE, FIELD (resources) },
+  { "cpuset-cpus", NULL, NR_FLAG_VALUE, FIELD (cpuset_cpus) },
+  { "cpuset-mems", NULL, NR_FLAG_VALUE, FIELD (cpuset_mems) },
+  { "blkio-weight", NULL, NR_FLAG_VALUE, NOFIELD },
+  { "cpu-period", NULL, NR_FLAG_VALUE, NOFIELD },
+  { "cpu-quota", NULL, NR_FLAG_VALUE, NOFIELD },
+  { "cpu-burst", NULL, NR_FLAG_VALUE, NOFIELD }, /* runc >= 1.2 */
+  { "cpu-share", NULL, NR_FLAG_VALUE, NOFIELD },
+  { "cpu-rt-period", NULL, NR_FLAG_VALUE, NOFIELD },
+  { "cpu-rt-runtime", NULL, NR_FLAG_VALUE, NOFIELD },
+  { "cpu-idle", NULL, NR_FLAG_VALUE, NOFIELD }, /* runc >= 1.2 */
+  { "kernel-memory", NULL, NR_FLAG_VALUE, NOFIELD },
+  { "kernel-memory-tcp", NULL, NR_FLAG_VALUE, NOFIELD },
+  { "memory", NULL, NR_FLAG_VALUE, NOFIELD },
+  { "memory-reservation", NULL, NR_FLAG_VALUE, NOFIELD },
+  { "memory-swap", NULL, NR_FLAG_VALUE, NOFIELD },
+  { "pids-limit", NULL, NR_FLAG_VALUE, NOFIELD },
+  { "l3-cache-schema", NULL, NR_FLAG_VALUE, NOFIELD },
+  { "mem-bw-schema", NULL, NR_FLAG_VALUE, NOFIELD },
+  HELP_FLAGS,
+  END,
+};
+
+/* numa-runtime's own `hook STAGE`: no flags.  */
+static const struct flag_spec hook_flags[] = { END };
+
+/* The subcommands whose arguments we read.  The runtime's verbs among
+   them take exactly one container id.  */
+static const struct
+{
+  const char *command;
+  const struct flag_spec *flags;
+  bool runtime_verb;
+} command_tables[] = {
+  { "create", create_flags, true }, { "run", run_flags, true },    { "delete", delete_flags, true },
+  { "update", update_flags, true }, { "hook", hook_flags, false },
+};
+
+static const struct flag_spec *
+command_flags (const char *command, bool *runtime_verb)
+{
+  for (size_t i = 0; i < sizeof (command_tables) / sizeof (command_tables[0]); i++)
+    if (strcmp (command_tables[i].command, command) == 0)
+      {
+        if (runtime_verb)
+          *runtime_verb = command_tables[i].runtime_verb;
+        return command_tables[i].flags;
+      }
+  return NULL;
+}
+
+/* Split "-name", "--name", "--name=value" into NAME (len) and VALUE, the
+   way Go's flag package does.  Returns 0 for a positional argument ("-"
+   included), 1 for a flag, -1 for what Go calls bad flag syntax.  */
+static int
 split_flag (const char *arg, const char **name, size_t *name_len, const char **value)
 {
   if (arg[0] != '-' || arg[1] == '\0')
-    return false;
+    return 0;
   arg += arg[1] == '-' ? 2 : 1;
+  if (*arg == '\0' || *arg == '-' || *arg == '=')
+    return -1;
   *name = arg;
   *value = strchr (arg, '=');
   *name_len = *value ? (size_t) (*value - arg) : strlen (arg);
   if (*value)
     (*value)++;
-  return *name_len > 0;
+  return 1;
 }
 
 static const struct flag_spec *
@@ -99,33 +177,71 @@ find_flag (const struct flag_spec *table, const char *name, size_t len)
   return NULL;
 }
 
-static bool
-is_update_value_flag (const char *name, size_t len)
+/* Go's strconv.ParseBool.  */
+static int
+parse_go_bool (const char *value)
 {
-  for (const char *const *f = update_value_flags; *f; f++)
-    if (strlen (*f) == len && strncmp (*f, name, len) == 0)
-      return true;
-  return false;
+  static const char *const yes[] = { "1", "t", "T", "TRUE", "true", "True", NULL };
+  static const char *const no[] = { "0", "f", "F", "FALSE", "false", "False", NULL };
+
+  for (int i = 0; yes[i]; i++)
+    if (strcmp (value, yes[i]) == 0)
+      return 1;
+  for (int i = 0; no[i]; i++)
+    if (strcmp (value, no[i]) == 0)
+      return 0;
+  return -1;
 }
 
-static void
-store_flag (struct nr_args *out, const struct flag_spec *f, const char *value)
+/* Read the flag at ARGV[*I] against TABLE.  Returns false, with
+   OUT->unread set, when it cannot be read as the runtime would.  */
+static bool
+read_flag (const struct flag_spec *table, int argc, char **argv, int *i, struct nr_args *out)
 {
-  if (f == NULL || f->offset == NOFIELD)
-    return;
-  if (f->kind == FLAG_VALUE)
-    *(const char **) ((char *) out + f->offset) = value;
-  else
-    *(bool *) ((char *) out + f->offset) = value == NULL || strcmp (value, "false") != 0;
+  const char *name, *value;
+  size_t len;
+  const struct flag_spec *f;
+  int flag_bool;
+
+  if (split_flag (argv[*i], &name, &len, &value) < 0 || (f = find_flag (table, name, len)) == NULL)
+    {
+      out->unread = argv[*i];
+      return false;
+    }
+  if (f->kind == NR_FLAG_VALUE)
+    {
+      if (value == NULL)
+        {
+          if (*i + 1 >= argc)
+            {
+              out->unread = argv[*i];
+              return false;
+            }
+          value = argv[++*i];
+        }
+      if (f->offset != NOFIELD)
+        *(const char **) ((char *) out + f->offset) = value;
+      return true;
+    }
+  flag_bool = value ? parse_go_bool (value) : 1;
+  if (flag_bool < 0)
+    {
+      out->unread = argv[*i];
+      return false;
+    }
+  if (f->offset != NOFIELD)
+    *(bool *) ((char *) out + f->offset) = flag_bool;
+  return true;
 }
 
 int
 nr_args_parse (int argc, char **argv, struct nr_args *out, nr_error_t *err)
 {
-  int i;
+  const struct flag_spec *table;
   bool only_positional = false;
-  int positional = 0;
+  int i;
 
+  (void) err;
   memset (out, 0, sizeof (*out));
   out->argc = argc;
   out->argv = argv;
@@ -135,18 +251,11 @@ nr_args_parse (int argc, char **argv, struct nr_args *out, nr_error_t *err)
     {
       const char *name, *value;
       size_t len;
-      const struct flag_spec *f;
 
-      if (strcmp (argv[i], "--") == 0 || ! split_flag (argv[i], &name, &len, &value))
+      if (strcmp (argv[i], "--") == 0 || split_flag (argv[i], &name, &len, &value) == 0)
         break;
-      f = find_flag (global_flags, name, len);
-      if (f && f->kind == FLAG_VALUE && value == NULL)
-        {
-          if (i + 1 >= argc)
-            return nr_make_error (err, 0, "flag needs an argument: %s", argv[i]);
-          value = argv[++i];
-        }
-      store_flag (out, f, value);
+      if (! read_flag (global_flags, argc, argv, &i, out))
+        return 0;
     }
   if (i < argc && strcmp (argv[i], "--") == 0)
     i++;
@@ -155,54 +264,59 @@ nr_args_parse (int argc, char **argv, struct nr_args *out, nr_error_t *err)
 
   out->command = argv[i];
   out->command_index = i;
+  table = command_flags (out->command, NULL);
+  if (table == NULL)
+    return 0; /* not ours to read: the runtime's, or our own verb's */
   for (i++; i < argc; i++)
     {
       const char *name, *value;
       size_t len;
-      const struct flag_spec *f = NULL;
 
       if (! only_positional && strcmp (argv[i], "--") == 0)
         {
           only_positional = true;
           continue;
         }
-      if (only_positional || ! split_flag (argv[i], &name, &len, &value))
+      if (only_positional || split_flag (argv[i], &name, &len, &value) == 0)
         {
-          if (positional == 0)
+          if (out->n_positional++ == 0)
             out->id = argv[i];
-          else if (positional == 1)
-            out->arg2 = argv[i];
-          positional++;
-          /* `exec ID cmd -x`: everything after the process args is theirs,
-             and runc stops reading flags after the first positional there.  */
-          if (strcmp (out->command, "exec") == 0)
-            break;
           continue;
         }
-      f = find_flag (command_flags, name, len);
-      /* `delete -f` is --force; `create -f` is crun's --config.  */
-      if (f && strcmp (f->name, "config") == 0 && strcmp (out->command, "delete") == 0)
-        f = find_flag (command_flags, "force", 5);
-      if ((f && f->kind == FLAG_VALUE)
-          || (f == NULL && strcmp (out->command, "update") == 0
-              && is_update_value_flag (name, len)))
-        {
-          if (value == NULL)
-            {
-              if (i + 1 >= argc)
-                return nr_make_error (err, 0, "flag needs an argument: %s", argv[i]);
-              value = argv[++i];
-            }
-        }
-      store_flag (out, f, value);
+      if (! read_flag (table, argc, argv, &i, out))
+        return 0;
     }
   return 0;
+}
+
+enum nr_flag_kind
+nr_args_flag_kind (const char *command, const char *name)
+{
+  const struct flag_spec *table = command ? command_flags (command, NULL) : global_flags;
+  const struct flag_spec *f = table ? find_flag (table, name, strlen (name)) : NULL;
+
+  return f ? f->kind : NR_FLAG_UNKNOWN;
+}
+
+bool
+nr_args_pass_through (const struct nr_args *args)
+{
+  bool runtime_verb = false;
+
+  if (args->command == NULL || args->help)
+    return true;
+  /* An unread global flag stops the parse before the subcommand is read;
+     an unread flag of our own verb (hook) is that verb's to refuse.  */
+  if (command_flags (args->command, &runtime_verb) == NULL || ! runtime_verb)
+    return false;
+  return args->unread != NULL || args->n_positional != 1;
 }
 
 const char *
 nr_args_bundle (const struct nr_args *args)
 {
-  return args->bundle ? args->bundle : ".";
+  /* runc: an empty --bundle is the current directory too.  */
+  return args->bundle && *args->bundle ? args->bundle : ".";
 }
 
 const char *
@@ -222,4 +336,19 @@ nr_args_root (const struct nr_args *args)
         }
     }
   return "/run/runc";
+}
+
+const char *
+nr_args_log_file (const struct nr_args *args)
+{
+  const char *log = args->log;
+
+  if (log == NULL || *log == '\0')
+    return NULL;
+  /* crun: --log [file:]PATH | journald:ID | syslog:ID.  */
+  if (strncmp (log, "file:", 5) == 0)
+    return log[5] ? log + 5 : NULL;
+  if (strncmp (log, "journald:", 9) == 0 || strncmp (log, "syslog:", 7) == 0)
+    return NULL;
+  return log;
 }

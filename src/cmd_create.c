@@ -40,9 +40,8 @@ validate_id (const char *id, nr_error_t *err)
 {
   if (id == NULL || *id == '\0')
     return nr_make_error (err, 0, "container id cannot be empty");
-  if (strlen (id) > NR_SPEC_MAX_ID_LEN)
-    return nr_make_error (err, 0, "container id is %zu bytes, over the limit of %d", strlen (id),
-                          NR_SPEC_MAX_ID_LEN);
+  if (strnlen (id, NR_SPEC_MAX_ID_LEN + 1) > NR_SPEC_MAX_ID_LEN)
+    return nr_make_error (err, 0, "container id longer than %d bytes", NR_SPEC_MAX_ID_LEN);
   for (const char *p = id; *p; p++)
     if (! isalnum ((unsigned char) *p) && ! strchr ("_+-.", *p))
       return nr_make_error (err, 0, "invalid container id `%s`", id);

@@ -11,8 +11,11 @@
  *
  * With [placement] update_cpuset = respect-placement, an update that sets
  * cpu.cpus for a container in the ledger gets cpu.cpus narrowed to the
- * CPUs numa-runtime gave it (their intersection; the ledger's CPUs when
- * that is empty) and cpu.mems set to its node(s).  Everything else —
+ * CPUs numa-runtime gave it (their intersection) and cpu.mems set to its
+ * node(s).  When the intersection is empty the update is refused with one
+ * line and the runtime is not run: the change asked for cannot be made
+ * without moving the container, and another one must not be reported as
+ * done.  Everything else —
  * other containers, other resources, pass-through mode — reaches the
  * runtime unchanged.
  *
@@ -38,33 +41,53 @@
 /* containerd's resources JSON is a few hundred bytes.  */
 #define RESOURCES_MAX_SIZE (4 * 1024 * 1024)
 
-/* What to make of a requested cpuset: REQUESTED narrowed to ENTRY's CPUs.
-   Returns true when it differs from REQUESTED.  */
-static bool
-narrow_cpus (const nr_set_t *requested, const struct nr_ledger_entry *entry, nr_set_t *out)
+/* What to make of a requested cpuset: REQUESTED narrowed to ENTRY's CPUs,
+   in *OUT.  Returns 1 when that differs from REQUESTED, 0 when not, and
+   -1 when none of the requested CPUs is the container's: the change asked
+   for cannot be made on its node(s), and reporting success for another
+   one (the old fallback to the entry's CPUs) would be a lie.  */
+static int
+narrow_cpus (const char *id, const char *requested_text, const nr_set_t *requested,
+             const struct nr_ledger_entry *entry, nr_set_t *out, nr_error_t *err)
 {
   *out = *requested;
   nr_set_intersect (out, &entry->cpus);
   if (nr_set_is_empty (out))
-    *out = entry->cpus;
+    {
+      cleanup_free char *nodes = nr_set_format (&entry->nodes);
+      cleanup_free char *cpus = nr_set_format (&entry->cpus);
+      return nr_make_error (err, 0,
+                            "update %s: cpuset `%s` holds none of CPUs %s of node(s) %s, where "
+                            "numa-runtime placed the container; nothing changed (delete and "
+                            "create it again to move it, or set [placement] update_cpuset = "
+                            "pass-through)",
+                            id, requested_text, cpus, nodes);
+    }
   return ! nr_set_equal (out, requested);
 }
 
 /* Narrow cpu.cpus (and set cpu.mems) of resources document DOC.  Returns
-   true when DOC changed.  */
-static bool
-narrow_json (yajl_val doc, const struct nr_ledger_entry *entry, const char *id)
+   1 when DOC changed, 0 when not, -1 (with *ERR) when the cpuset asked
+   for lies outside the container's node(s).  */
+static int
+narrow_json (yajl_val doc, const struct nr_ledger_entry *entry, const char *id, nr_error_t *err)
 {
   yajl_val cpu = nr_json_get (doc, "cpu");
   const char *cpus = nr_json_get_string (cpu, "cpus");
   const char *mems = nr_json_get_string (cpu, "mems");
   cleanup_free char *nodes = nr_set_format (&entry->nodes);
   nr_set_t requested, narrowed;
-  bool changed;
+  int changed;
 
-  if (cpus == NULL || *cpus == '\0' || nr_set_parse (cpus, &requested, NULL) < 0)
-    return false; /* nothing to keep in place, or the runtime's to refuse */
-  changed = narrow_cpus (&requested, entry, &narrowed);
+  if (cpus == NULL || *cpus == '\0')
+    return 0; /* nothing to keep in place */
+  /* What we cannot read we cannot keep on the node: refused, not handed
+     on for the runtime to read its own way.  */
+  if (nr_set_parse (cpus, &requested, NULL) < 0)
+    return nr_make_error (err, 0, "update %s: cpu.cpus `%.64s` is not a CPU list", id, cpus);
+  changed = narrow_cpus (id, cpus, &requested, entry, &narrowed, err);
+  if (changed < 0)
+    return -1;
   if (changed)
     {
       cleanup_free char *text = nr_set_format (&narrowed);
@@ -75,7 +98,7 @@ narrow_json (yajl_val doc, const struct nr_ledger_entry *entry, const char *id)
   if (mems == NULL || strcmp (mems, nodes) != 0)
     {
       nr_json_set (cpu, "mems", nr_json_new_string (nodes));
-      changed = true;
+      changed = 1;
     }
   return changed;
 }
@@ -193,7 +216,7 @@ update_resources (const char *runtime, const struct nr_args *args,
   cleanup_free char **argv = NULL;
   cleanup_json yajl_val doc = NULL;
   size_t len = 0, edited_len = 0;
-  int status = 0;
+  int status = 0, changed;
 
   if (from_stdin
           ? read_fd (STDIN_FILENO, RESOURCES_MAX_SIZE, "the resources on stdin", &text, &len, err)
@@ -208,8 +231,14 @@ update_resources (const char *runtime, const struct nr_args *args,
         }
       return nr_error_wrap (err, "update `%s`", args->id);
     }
-  if (nr_json_parse (text, len, &doc, NULL) < 0 || doc->type != yajl_t_object
-      || ! narrow_json (doc, entry, args->id))
+  if (nr_json_parse (text, len, &doc, err) < 0)
+    return nr_error_wrap (err, "update %s: the resources", args->id);
+  if (doc->type != yajl_t_object)
+    return nr_make_error (err, 0, "update %s: the resources are not a JSON object", args->id);
+  changed = narrow_json (doc, entry, args->id, err);
+  if (changed < 0)
+    return -1;
+  if (changed == 0)
     {
       if (! from_stdin)
         return nr_runtime_exec (runtime, args->argv, err);
@@ -235,9 +264,15 @@ update_flags (const char *runtime, const struct nr_args *args, const struct nr_l
   cleanup_free char **argv = NULL;
   cleanup_free char *nodes = nr_set_format (&entry->nodes);
   nr_set_t requested, narrowed;
+  int changed;
 
-  if (nr_set_parse (args->cpuset_cpus, &requested, NULL) < 0
-      || ! narrow_cpus (&requested, entry, &narrowed))
+  if (nr_set_parse (args->cpuset_cpus, &requested, NULL) < 0)
+    return nr_make_error (err, 0, "update %s: --cpuset-cpus `%.64s` is not a CPU list", args->id,
+                          args->cpuset_cpus);
+  changed = narrow_cpus (args->id, args->cpuset_cpus, &requested, entry, &narrowed, err);
+  if (changed < 0)
+    return -1;
+  if (changed == 0)
     return nr_runtime_exec (runtime, args->argv, err);
   argv = copy_argv (args);
   {

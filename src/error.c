@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -125,11 +126,17 @@ append_to_log_file (enum nr_log_level level, const char *msg)
   cleanup_free char *escaped = NULL;
   cleanup_free char *line = NULL;
   char stamp[64];
+  struct stat st;
   struct tm tm;
   time_t now = time (NULL);
 
-  fd = open (log_path_given, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0)
+  /* Non-blocking: a FIFO without a reader fails at once (ENXIO) instead of
+     hanging a create.  Only a regular file, or a character device such as
+     /dev/null, is written to: a FIFO with a reader, a socket or anything
+     else gets nothing (errors still reach stderr).  */
+  fd = open (log_path_given, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK | O_NOCTTY,
+             0600);
+  if (fd < 0 || fstat (fd, &st) < 0 || ! (S_ISREG (st.st_mode) || S_ISCHR (st.st_mode)))
     return;
   gmtime_r (&now, &tm);
   strftime (stamp, sizeof (stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);

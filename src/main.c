@@ -51,13 +51,19 @@ main (int argc, char **argv)
 
   if (nr_args_parse (argc, argv, &args, &err) < 0)
     goto fail;
-  nr_log_init (args.log, args.log_format, args.debug);
+  nr_log_init (nr_args_log_file (&args), args.log_format,
+               args.debug || (args.log_level && strcmp (args.log_level, "debug") == 0));
   if (nr_config_load (&config, &err) < 0)
     goto fail;
 
-  run = find_command (args.command);
+  /* Help, version, an argument we cannot read as the runtime does, or a
+     runtime verb without exactly one id: the runtime answers alone.  */
+  run = nr_args_pass_through (&args) ? NULL : find_command (args.command);
   if (run == NULL)
     {
+      if (args.unread && find_command (args.command))
+        nr_debug ("%s: `%s` is not read here; argv passed to the runtime untouched", args.command,
+                  args.unread);
       if (nr_runtime_resolve (&config, &runtime, &err) < 0)
         goto fail;
       nr_runtime_exec (runtime, argv, &err);

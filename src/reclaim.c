@@ -139,8 +139,10 @@ nr_reclaim_each (struct nr_ledger *l, const char *proc_root, size_t budget,
         i++;
       else
         {
-          /* The next entry slides into slot I.  */
-          nr_warn ("reclaimed ledger entry %s: container gone", e.id);
+          /* The next entry slides into slot I.  Routine housekeeping
+             (`runc run` deletes its own container behind our back): the
+             log at debug level, never stderr.  */
+          nr_debug ("reclaimed ledger entry %s: container gone", e.id);
           if (on_reclaim)
             {
               struct nr_ledger_entry full;

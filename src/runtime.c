@@ -78,11 +78,24 @@ nr_runtime_resolve (const struct nr_config *config, char **path, nr_error_t *err
                         "set [runtime] path in the config file");
 }
 
+/* argv[0] for RUNTIME, given the one we were called with: the runtime's
+   path when the caller named us by path, its file name when by name, so
+   that the runtime's messages ("runc: ...") read as if it had been called
+   in our place.  */
+static char *
+runtime_argv0 (const char *runtime, const char *our_argv0)
+{
+  const char *slash = strrchr (runtime, '/');
+
+  if ((our_argv0 && strchr (our_argv0, '/')) || slash == NULL)
+    return (char *) runtime;
+  return (char *) slash + 1;
+}
+
 int
 nr_runtime_exec (const char *runtime, char **argv, nr_error_t *err)
 {
-  /* argv[0] names the runtime so its own messages read as usual.  */
-  argv[0] = (char *) runtime;
+  argv[0] = runtime_argv0 (runtime, argv[0]);
   execv (runtime, argv);
   return nr_make_error (err, errno, "exec `%s`", runtime);
 }
@@ -93,7 +106,7 @@ nr_runtime_run (const char *runtime, char **argv, int *status, nr_error_t *err)
   pid_t pid, r;
   int wstatus;
 
-  argv[0] = (char *) runtime;
+  argv[0] = runtime_argv0 (runtime, argv[0]);
   pid = fork ();
   if (pid < 0)
     return nr_make_error (err, errno, "fork");

@@ -243,3 +243,38 @@ creates() {
 @test "run -d -b B ID is placed like create" {
 	creates c1 run -d -b "$B" c1
 }
+
+# --- flags of current runtimes, help (issue 12 items 10 and 12) --------------
+
+@test "create --pidfd-socket PATH ID (runc >= 1.2): ID is the id, PATH is not" {
+	creates c1 --root "$RUNC_ROOT" create --pidfd-socket "$T/pidfd.sock" --bundle "$B" c1
+}
+
+@test "run with runc >= 1.2's and crun's flags: --keep --no-subreaper --pidfd-socket=P --preserve-fds=N" {
+	creates c1 --root "$RUNC_ROOT" run --keep --no-subreaper --pidfd-socket="$T/p.sock" \
+		--preserve-fds=2 -d -b "$B" c1
+}
+
+@test "crun's global --cgroup-manager X --log-level debug and create -f config.json" {
+	creates c1 --root "$RUNC_ROOT" --cgroup-manager cgroupfs --log-level debug \
+		create -f config.json --bundle "$B" c1
+}
+
+@test "run -h, create --help, delete -h, update -h, -? and --usage: argv to the runtime untouched, nothing placed" {
+	local args
+	for args in "run -h" "create --help" "create --bundle $B -h c1" "delete -h c1" "update -h c1" \
+		"run -? c1" "create --usage" "--version create --bundle $B c1"; do
+		rm -f "$FAKE_RUNTIME_LOG"
+		# shellcheck disable=SC2086 # ARGS is split on purpose
+		passes $args
+		assert_equal "$stderr" "" "stderr of $args"
+	done
+	assert_equal "$(cfg_numa_env "$B/config.json")" "" "NUMA_NODE in config.json"
+}
+
+@test "delete -h ID keeps ID's ledger entry (the runtime printed help, deleted nothing)" {
+	creates c1 --root "$RUNC_ROOT" create --bundle "$B" c1
+	run --separate-stderr nr delete -h c1
+	assert_success
+	assert_ledger_ids c1
+}

@@ -49,6 +49,13 @@ check_failure() {
 	"numa-runtime: "?*) ;;
 	*) fail "stderr does not start with \"numa-runtime: \": ${stderr_lines[0]}" ;;
 	esac
+	check_untouched
+	assert_equal "$(fake_calls | tr -d ' ')" "$CALLS_BEFORE" "number of runtime calls"
+	check_error_log
+}
+
+# check_untouched: config.json and the ledger are as snapshot left them.
+check_untouched() {
 	if [ -e "$T/snap/config.json" ]; then
 		assert_file_same "$B/config.json" "$T/snap/config.json"
 		assert_equal "$(stat -c '%a %Y' "$B/config.json")" "$(stat -c '%a %Y' "$T/snap/config.json")" \
@@ -68,8 +75,6 @@ check_failure() {
 	else
 		[ ! -e "$LEDGER.d" ] || fail "shard directory $LEDGER.d was created"
 	fi
-	assert_equal "$(fake_calls | tr -d ' ')" "$CALLS_BEFORE" "number of runtime calls"
-	check_error_log
 }
 
 # check_error_log: $LOG's last line is {"level":"error","msg":...,"time":...}
@@ -214,4 +219,202 @@ check_error_log() {
 	ln -s "$(readlink -f "$NUMA_RUNTIME")" "$T/runc"
 	use_runtime "$T/runc"
 	NR_TIMEOUT=10 fails kill c0 KILL
+}
+
+# --- the command line (issue 12 items 7, 10, 11) ------------------------------
+
+@test "id with a slash" {
+	fails create --bundle "$B" a/b
+}
+
+@test "id .." {
+	fails create --bundle "$B" ..
+}
+
+@test "id ." {
+	fails run --bundle "$B" .
+}
+
+@test "empty id" {
+	fails create --bundle "$B" ""
+}
+
+@test "id longer than 255 bytes" {
+	fails create --bundle "$B" "$(printf 'x%.0s' $(seq 256))"
+	case $stderr in *"longer than 255 bytes"*) ;; *) fail "stderr: $stderr" ;; esac
+}
+
+@test "id with a newline: still one line on stderr" {
+	fails create --bundle "$B" $'a\nb'
+}
+
+@test "id with shell metacharacters" {
+	fails create --bundle "$B" 'a;rm -rf x'
+}
+
+@test "id with non-ASCII bytes" {
+	fails create --bundle "$B" $'caf\xc3\xa9'
+}
+
+@test "bundle is a dangling symlink" {
+	rm -rf "$B"
+	ln -s "$T/nowhere" "$B"
+	snapshot
+	fails create --bundle "$B" c1
+}
+
+@test "bundle is a symlink loop" {
+	rm -rf "$B"
+	ln -s "$B" "$B"
+	snapshot
+	fails create --bundle "$B" c1
+}
+
+@test "bundle is a regular file" {
+	rm -rf "$B"
+	echo '{}' >"$B"
+	snapshot
+	fails create --bundle "$B" c1
+}
+
+@test "update --cpuset-cpus with a CPU of another node only (item 11)" {
+	# c0 is on node 0 (CPUs 0-3); 4 is node 1's
+	fails update --cpuset-cpus 4 c0
+	case $stderr in *"holds none of CPUs 0-3 of node(s) 0"*) ;; *) fail "stderr: $stderr" ;; esac
+}
+
+@test "update --resources - with cpu.cpus of another node only (item 11)" {
+	run --separate-stderr nr_raw --log "$LOG" --log-format json update -r - c0 <<<'{"cpu":{"cpus":"5-7"}}'
+	check_failure
+}
+
+@test "update --cpuset-cpus that is not a CPU list" {
+	fails update --cpuset-cpus 'zero-three' c0
+}
+
+@test "update --cpuset-cpus out of range" {
+	fails update --cpuset-cpus 99999999 c0
+}
+
+@test "update --resources - with a cpu.cpus that is not a CPU list" {
+	run --separate-stderr nr_raw --log "$LOG" --log-format json update -r - c0 <<<'{"cpu":{"cpus":"0-x"}}'
+	check_failure
+}
+
+@test "update --resources - that is not JSON" {
+	run --separate-stderr nr_raw --log "$LOG" --log-format json update -r - c0 <<<'cpus: 0-3'
+	check_failure
+}
+
+@test "update --resources - that is JSON but not an object" {
+	run --separate-stderr nr_raw --log "$LOG" --log-format json update -r - c0 <<<'[{"cpu":{"cpus":"0"}}]'
+	check_failure
+}
+
+@test "--log is a FIFO nobody reads: no hang, the error still on stderr (item 7)" {
+	mkfifo "$T/log.fifo"
+	rm "$B/config.json"
+	snapshot
+	run --separate-stderr nr_raw --log "$T/log.fifo" --log-format json create --bundle "$B" c1
+	[ "$status" -ne 124 ] || fail "numa-runtime hung on the FIFO"
+	assert_failure 1
+	assert_equal "$output" "" "stdout"
+	assert_equal "${#stderr_lines[@]}" 1 "lines on stderr"
+	[ -p "$T/log.fifo" ] || fail "the FIFO was replaced"
+	check_untouched
+}
+
+@test "--log is a FIFO with a reader: nothing written to it, no hang (item 7)" {
+	mkfifo "$T/log.fifo"
+	# The test holds the read end (opened read-write, which never blocks).
+	exec 8<>"$T/log.fifo"
+	rm "$B/config.json"
+	snapshot
+	run --separate-stderr nr_raw --log "$T/log.fifo" --log-format json create --bundle "$B" c1
+	[ "$status" -ne 124 ] || fail "numa-runtime hung on the FIFO"
+	assert_failure 1
+	assert_equal "${#stderr_lines[@]}" 1 "lines on stderr"
+	# A marker written now is the first thing in the FIFO if numa-runtime
+	# wrote nothing to it.
+	local first
+	echo END >&8
+	read -r -t 5 first <&8 || first="<nothing>"
+	exec 8<&-
+	assert_equal "$first" END "first line in the FIFO"
+	check_untouched
+}
+
+@test "--log is a directory: the error on stderr, one line" {
+	mkdir "$T/logdir"
+	rm "$B/config.json"
+	snapshot
+	run --separate-stderr nr_raw --log "$T/logdir" create --bundle "$B" c1
+	assert_failure 1
+	assert_equal "$output" "" "stdout"
+	assert_equal "${#stderr_lines[@]}" 1 "lines on stderr"
+	check_untouched
+}
+
+# fails_like_runc ARGS...: with the real runc behind it, numa-runtime ARGS
+# answers exactly as `runc ARGS` does (stdout, stderr, exit status; runc's
+# log time stamps aside), fails, and touches neither config.json nor the
+# ledger: what numa-runtime cannot read as runc does is runc's to refuse.
+fails_like_runc() {
+	require_root
+	require_runc
+	use_runtime "$RUNC"
+	snapshot
+	run --separate-stderr nr_raw --root "$RUNC_ROOT" "$@"
+	[ "$status" -ne 124 ] || fail "numa-runtime did not finish within $NR_TIMEOUT s"
+	local nr_status=$status nr_out=$output nr_err
+	nr_err=$(sed 's/^time="[^"]*"/time=T/' <<<"$stderr")
+	check_untouched
+	run --separate-stderr timeout "$NR_TIMEOUT" "$RUNC" --root "$RUNC_ROOT" "$@"
+	assert_equal "$nr_status" "$status" "exit status (numa-runtime vs runc)"
+	[ "$status" -ne 0 ] || fail "runc accepted $*; pick a case it refuses"
+	assert_equal "$nr_out" "$output" "stdout (numa-runtime vs runc)"
+	assert_equal "$nr_err" "$(sed 's/^time="[^"]*"/time=T/' <<<"$stderr")" "stderr (numa-runtime vs runc)"
+	[ "${#stderr_lines[@]}" -eq 1 ] || fail "runc wrote ${#stderr_lines[@]} lines on stderr: $stderr"
+	check_untouched
+}
+
+@test "unknown create flag: runc's own answer, nothing placed" {
+	fails_like_runc create --no-such-flag --bundle "$B" c1
+}
+
+@test "unknown global flag: runc's own answer" {
+	fails_like_runc --no-such-flag create --bundle "$B" c1
+}
+
+@test "a value flag without its value (create ... --bundle)" {
+	fails_like_runc create c1 --bundle
+}
+
+@test "a global value flag without its value (--log at the end)" {
+	fails_like_runc --log
+}
+
+@test "create with two ids" {
+	fails_like_runc create --bundle "$B" c1 c2
+}
+
+@test "create without an id" {
+	fails_like_runc create --bundle "$B"
+}
+
+@test "crun's -bDIR spelling, which runc does not take" {
+	fails_like_runc create "-b$B" c1
+}
+
+@test "a boolean flag with a value Go does not parse (--detach=maybe)" {
+	fails_like_runc run --detach=maybe --bundle "$B" c1
+}
+
+@test "delete with an unknown flag keeps the ledger entry" {
+	fails_like_runc delete --no-such-flag c0
+	assert_ledger_ids c0
+}
+
+@test "update with an unknown flag" {
+	fails_like_runc update --no-such-flag --cpuset-cpus 0 c0
 }

@@ -135,15 +135,29 @@ RESOURCES='{"memory":{"limit":1073741824},"cpu":{"shares":1024,"quota":200000,"p
 	assert_equal "$(fake_last_argv)" "$(json_argv --root "$RUNC_ROOT" update --resources=- c1)" "argv"
 }
 
-@test "update keeps the container's CPUs when the new cpuset misses them" {
+@test "update with a cpuset outside the container's node is refused, never reported done (issue 12 item 11)" {
 	spec_bundle "$T/b1"
 	spec_bundle "$T/b2"
 	create_ok c1 "$T/b1"
 	create_ok c2 "$T/b2" # node 1: CPUs 4-7
-	run nr update -r - c2 <<<'{"cpu":{"cpus":"0-1"}}'
-	assert_success
-	assert_equal "$(jq -c '.cpu' "$(fake_update c2)")" '{"cpus":"4-7","mems":"1"}'
+	local calls
+	calls=$(fake_calls)
+	# --resources: the JSON on stdin
+	run --separate-stderr nr update -r - c2 <<<'{"cpu":{"cpus":"0-1"}}'
+	assert_failure 1
+	assert_equal "$output" "" "stdout"
+	assert_equal "${#stderr_lines[@]}" 1 "lines on stderr"
+	[[ $stderr == "numa-runtime: update c2: cpuset \`0-1\` holds none of CPUs 4-7 of node(s) 1,"* ]] ||
+		fail "stderr: $stderr"
+	# the flag form, as an operator types it
+	run --separate-stderr nr update --cpuset-cpus 1 c2
+	assert_failure 1
+	assert_equal "${#stderr_lines[@]}" 1 "lines on stderr"
+	assert_equal "$(fake_calls)" "$calls" "runtime calls (the runtime must not run)"
+	assert_equal "$(ledger_field c2 cpus)" 4-7 "ledger cpus of c2"
+	# a cpuset that holds some of the node's CPUs is narrowed to them
 	run nr update -r - c2 <<<'{"cpu":{"cpus":"2-5"}}'
+	assert_success
 	assert_equal "$(jq -c '.cpu' "$(fake_update c2)")" '{"cpus":"4-5","mems":"1"}'
 }
 

@@ -80,8 +80,8 @@ bundle_named_create (void **state)
   assert_string_equal (a.bundle, "create");
   assert_string_equal (a.id, "create");
 
-  a = PARSE ("--log", "run", "start", "create");
-  assert_string_equal (a.command, "start");
+  a = PARSE ("--log", "run", "delete", "create");
+  assert_string_equal (a.command, "delete");
   assert_string_equal (a.id, "create");
 }
 
@@ -139,27 +139,122 @@ update_value_flags (void **state)
 }
 
 static void
-exec_stops_at_the_process_args (void **state)
+other_verbs_are_not_read (void **state)
 {
+  /* exec's process args, kill's signal: the runtime's alone.  */
   struct nr_args a = PARSE ("exec", "c1", "ls", "--bundle", "x");
-  assert_string_equal (a.id, "c1");
+  assert_string_equal (a.command, "exec");
+  assert_null (a.id);
   assert_null (a.bundle);
+  assert_null (a.unread);
 }
 
 static void
-missing_flag_value_is_an_error (void **state)
+missing_flag_value_is_left_to_the_runtime (void **state)
 {
-  char *argv[] = { "numa-runtime", "--root", NULL };
-  char *argv2[] = { "numa-runtime", "create", "--bundle", NULL };
-  struct nr_args a;
-  nr_error_t err = NULL;
+  struct nr_args a = PARSE ("--root");
+  assert_string_equal (a.unread, "--root");
+  assert_true (nr_args_pass_through (&a));
+  a = PARSE ("create", "--bundle");
+  assert_string_equal (a.unread, "--bundle");
+  assert_true (nr_args_pass_through (&a));
+}
 
-  assert_int_equal (nr_args_parse (2, argv, &a, &err), -1);
-  assert_non_null (strstr (err->msg, "--root"));
-  nr_error_release (&err);
-  assert_int_equal (nr_args_parse (3, argv2, &a, &err), -1);
-  assert_non_null (strstr (err->msg, "--bundle"));
-  nr_error_release (&err);
+static void
+runc_1_2_flags (void **state)
+{
+  /* issue 12 item 10: PATH was taken for the id.  */
+  struct nr_args a = PARSE ("create", "--pidfd-socket", "/run/p.sock", "--bundle", "/b", "c1");
+  assert_string_equal (a.id, "c1");
+  assert_int_equal (a.n_positional, 1);
+  assert_false (nr_args_pass_through (&a));
+  a = PARSE ("run", "--keep", "-d", "--preserve-fds", "3", "--no-subreaper", "c2");
+  assert_string_equal (a.id, "c2");
+  assert_false (nr_args_pass_through (&a));
+  a = PARSE ("update", "--cpu-burst", "1000", "--cpu-idle", "1", "c3");
+  assert_string_equal (a.id, "c3");
+  assert_int_equal (a.n_positional, 1);
+}
+
+static void
+crun_flags (void **state)
+{
+  struct nr_args a = PARSE ("--cgroup-manager", "systemd", "--log-level", "debug", "--log",
+                            "file:/l", "delete", "-r", "c.*");
+  assert_string_equal (a.command, "delete");
+  assert_string_equal (a.log_level, "debug");
+  assert_string_equal (nr_args_log_file (&a), "/l");
+  assert_string_equal (a.id, "c.*");
+  assert_false (nr_args_pass_through (&a));
+  a = PARSE ("--log", "journald:x", "create", "c");
+  assert_null (nr_args_log_file (&a));
+}
+
+static void
+help_and_version_pass_through (void **state)
+{
+  const char *const cases[][3] = {
+    { "run", "-h", NULL },        { "create", "--help", NULL }, { "delete", "-h", "c1" },
+    { "update", "-help", "c1" },  { "create", "-?", "c1" },     { "run", "--usage", NULL },
+    { "--help", "create", "c1" }, { "-v", "create", "c1" },     { "--version", NULL, NULL },
+  };
+  for (size_t i = 0; i < sizeof (cases) / sizeof (cases[0]); i++)
+    {
+      char *argv[] = { "numa-runtime", (char *) cases[i][0], (char *) cases[i][1],
+                       (char *) cases[i][2], NULL };
+      int argc = cases[i][1] == NULL ? 2 : cases[i][2] == NULL ? 3 : 4;
+      struct nr_args a;
+      assert_int_equal (nr_args_parse (argc, argv, &a, NULL), 0);
+      assert_true (nr_args_pass_through (&a));
+    }
+}
+
+static void
+unknown_or_malformed_flags_pass_through (void **state)
+{
+  const char *const cases[][2] = {
+    { "create", "--no-such-flag" }, { "create", "-bDIR" },       { "run", "-dk" },
+    { "create", "---bundle=x" },    { "run", "--detach=maybe" }, { "--bogus", "create" },
+    { "update", "--bund" },
+  };
+  for (size_t i = 0; i < sizeof (cases) / sizeof (cases[0]); i++)
+    {
+      char *argv[] = { "numa-runtime", (char *) cases[i][0], (char *) cases[i][1], "id", NULL };
+      struct nr_args a;
+      assert_int_equal (nr_args_parse (4, argv, &a, NULL), 0);
+      assert_non_null (a.unread);
+      assert_true (nr_args_pass_through (&a));
+    }
+}
+
+static void
+wrong_number_of_ids_passes_through (void **state)
+{
+  struct nr_args a = PARSE ("create", "--bundle", "/b");
+  assert_true (nr_args_pass_through (&a));
+  a = PARSE ("create", "a", "b");
+  assert_int_equal (a.n_positional, 2);
+  assert_true (nr_args_pass_through (&a));
+  a = PARSE ("run", "--detach=false", "one");
+  assert_false (nr_args_pass_through (&a));
+  /* our own verbs are ours to refuse */
+  a = PARSE ("hook");
+  assert_false (nr_args_pass_through (&a));
+  a = PARSE ("hook", "prestart", "--bogus");
+  assert_non_null (a.unread);
+  assert_false (nr_args_pass_through (&a));
+  a = PARSE ("--help", "hook", "prestart");
+  assert_true (nr_args_pass_through (&a));
+}
+
+static void
+flag_kinds (void **state)
+{
+  assert_int_equal (nr_args_flag_kind ("create", "pidfd-socket"), NR_FLAG_VALUE);
+  assert_int_equal (nr_args_flag_kind ("run", "keep"), NR_FLAG_BOOL);
+  assert_int_equal (nr_args_flag_kind ("create", "keep"), NR_FLAG_UNKNOWN);
+  assert_int_equal (nr_args_flag_kind (NULL, "criu"), NR_FLAG_VALUE);
+  assert_int_equal (nr_args_flag_kind ("start", "x"), NR_FLAG_UNKNOWN);
 }
 
 static void
@@ -189,8 +284,14 @@ main (void)
     cmocka_unit_test (no_subcommand),
     cmocka_unit_test (delete_force_and_crun_config),
     cmocka_unit_test (update_value_flags),
-    cmocka_unit_test (exec_stops_at_the_process_args),
-    cmocka_unit_test (missing_flag_value_is_an_error),
+    cmocka_unit_test (other_verbs_are_not_read),
+    cmocka_unit_test (missing_flag_value_is_left_to_the_runtime),
+    cmocka_unit_test (runc_1_2_flags),
+    cmocka_unit_test (crun_flags),
+    cmocka_unit_test (help_and_version_pass_through),
+    cmocka_unit_test (unknown_or_malformed_flags_pass_through),
+    cmocka_unit_test (wrong_number_of_ids_passes_through),
+    cmocka_unit_test (flag_kinds),
     cmocka_unit_test (argv_is_not_modified),
   };
   return cmocka_run_group_tests_name ("args", tests, NULL, NULL);
