@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 top=$PWD
 
 packages=(
-  build-essential autoconf automake libtool pkg-config
+  build-essential autoconf automake pkg-config
   libyajl-dev libnuma-dev libseccomp-dev libcap-dev libinih-dev libcmocka-dev scdoc
   clang-format cppcheck
   runc busybox-static jq bats hyperfine numactl strace
