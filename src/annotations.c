@@ -162,7 +162,7 @@ static const struct
 static bool
 is_known (const char *suffix)
 {
-  for (size_t i = 0; i < sizeof (known) / sizeof (known[0]); i++)
+  for (size_t i = 0; i < NR_N_ELEMENTS (known); i++)
     if (strcmp (known[i].suffix, suffix) == 0)
       return true;
   return false;
@@ -253,7 +253,7 @@ nr_annotations_read (yajl_val spec, const struct nr_config *config, enum nr_poli
       return 0;
     }
 
-  for (size_t i = 0; i < sizeof (known) / sizeof (known[0]); i++)
+  for (size_t i = 0; i < NR_N_ELEMENTS (known); i++)
     {
       cleanup_free char *key = xasprintf ("%s%s", NR_ANNOTATION_PREFIX, known[i].suffix);
       cleanup_free char *why = NULL;

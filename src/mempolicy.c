@@ -44,7 +44,7 @@ static const struct
   { "MPOL_PREFERRED_MANY", MPOL_PREFERRED_MANY },
   { "MPOL_WEIGHTED_INTERLEAVE", MPOL_WEIGHTED_INTERLEAVE },
 };
-#define N_OCI_MODES (sizeof (oci_modes) / sizeof (oci_modes[0]))
+#define N_OCI_MODES (NR_N_ELEMENTS (oci_modes))
 
 /* The modes numa-runtime may write (see nr_mpol_kernel_mode).  */
 #define MODES_WE_WRITE                                                                             \
