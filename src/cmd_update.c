@@ -27,13 +27,10 @@
 #include "json.h"
 #include "ledger.h"
 #include "runtime.h"
+#include "spawn.h"
 #include "util.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <string.h>
-#include <sys/wait.h>
 
 /* containerd's resources JSON is a few hundred bytes.  */
 #define RESOURCES_MAX_SIZE (4 * 1024 * 1024)
@@ -86,49 +83,12 @@ static int
 run_with_input (const char *runtime, char **argv, const char *data, size_t len, int *status,
                 nr_error_t *err)
 {
-  struct sigaction ignore = { .sa_handler = SIG_IGN }, old;
-  int fds[2], wstatus, write_errno = 0;
-  pid_t pid, r;
+  struct nr_spawn spec = { .path = runtime, .argv = argv, .input = data, .input_len = len };
+  struct nr_spawn_result result;
 
-  if (pipe2 (fds, O_CLOEXEC) < 0)
-    return nr_make_error (err, errno, "pipe");
-  argv[0] = (char *) runtime;
-  /* A runtime that exits without reading must not kill us with SIGPIPE:
-     its exit status is what the caller needs.  */
-  sigemptyset (&ignore.sa_mask);
-  sigaction (SIGPIPE, &ignore, &old);
-  pid = fork ();
-  if (pid < 0)
-    {
-      int saved = errno;
-      close (fds[0]);
-      close (fds[1]);
-      sigaction (SIGPIPE, &old, NULL);
-      return nr_make_error (err, saved, "fork");
-    }
-  if (pid == 0)
-    {
-      /* An ignored signal stays ignored across execve.  */
-      signal (SIGPIPE, SIG_DFL);
-      if (dup2 (fds[0], 0) < 0)
-        _exit (127);
-      execv (runtime, argv);
-      fprintf (stderr, "numa-runtime: exec `%s`: %s\n", runtime, strerror (errno));
-      _exit (127);
-    }
-  close (fds[0]);
-  if (write_all (fds[1], data, len) < 0)
-    write_errno = errno;
-  close (fds[1]);
-  do
-    r = waitpid (pid, &wstatus, 0);
-  while (r < 0 && errno == EINTR);
-  sigaction (SIGPIPE, &old, NULL);
-  if (r < 0)
-    return nr_make_error (err, errno, "wait for `%s`", runtime);
-  if (write_errno != 0 && write_errno != EPIPE)
-    nr_warn ("update: pass the resources to `%s`: %s", runtime, strerror (write_errno));
-  *status = WIFEXITED (wstatus) ? WEXITSTATUS (wstatus) : 128 + WTERMSIG (wstatus);
+  if (nr_spawn (&spec, &result, err) < 0)
+    return -1;
+  *status = result.status;
   return 0;
 }
 

@@ -2,14 +2,13 @@
 #include <config.h>
 
 #include "runtime.h"
+#include "spawn.h"
 #include "util.h"
 
 #include <errno.h>
 #include <limits.h>
-#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 
 static bool
 is_executable (const char *path)
@@ -90,27 +89,11 @@ nr_runtime_exec (const char *runtime, char **argv, nr_error_t *err)
 int
 nr_runtime_run (const char *runtime, char **argv, int *status, nr_error_t *err)
 {
-  pid_t pid, r;
-  int wstatus;
+  struct nr_spawn spec = { .path = runtime, .argv = argv };
+  struct nr_spawn_result result;
 
-  argv[0] = (char *) runtime;
-  pid = fork ();
-  if (pid < 0)
-    return nr_make_error (err, errno, "fork");
-  if (pid == 0)
-    {
-      execv (runtime, argv);
-      fprintf (stderr, "numa-runtime: exec `%s`: %s\n", runtime, strerror (errno));
-      _exit (127);
-    }
-  do
-    r = waitpid (pid, &wstatus, 0);
-  while (r < 0 && errno == EINTR);
-  if (r < 0)
-    return nr_make_error (err, errno, "wait for `%s`", runtime);
-  if (WIFEXITED (wstatus))
-    *status = WEXITSTATUS (wstatus);
-  else
-    *status = 128 + WTERMSIG (wstatus);
+  if (nr_spawn (&spec, &result, err) < 0)
+    return -1;
+  *status = result.status;
   return 0;
 }
