@@ -64,23 +64,12 @@ fill_rows (const struct nr_topology *topo, struct nr_ledger *ledger, const struc
 
 /* ---- JSON -------------------------------------------------------------- */
 
+/* An entry as the ledger stores it, and whether its container lives.  */
 static void
 json_entry (yajl_gen g, const struct nr_ledger_entry *e, bool alive)
 {
   yajl_gen_map_open (g);
-  nr_json_gen_string (g, "id", e->id);
-  nr_json_gen_set (g, "nodes", &e->nodes);
-  nr_json_gen_set (g, "cpus", &e->cpus);
-  nr_json_gen_set (g, "exclusive_cpus", &e->exclusive);
-  nr_json_gen_int (g, "millicpus", e->millicpus);
-  nr_json_gen_int (g, "memory", e->memory);
-  nr_json_gen_int (g, "hugepages", e->hugepages);
-  nr_json_gen_int (g, "load", e->load);
-  nr_json_gen_string (g, "pod", e->pod);
-  nr_json_gen_bool (g, "sandbox", e->sandbox);
-  nr_json_gen_string (g, "root", e->root);
-  nr_json_gen_int (g, "pid", e->creator_pid);
-  nr_json_gen_int (g, "created", e->created);
+  nr_ledger_entry_gen_fields (g, e, true);
   nr_json_gen_bool (g, "alive", alive);
   yajl_gen_map_close (g);
 }
