@@ -92,34 +92,37 @@ run_with_input (const char *runtime, char **argv, const char *data, size_t len, 
   return 0;
 }
 
-/* A copy of ARGV (NULL-terminated) in which the argument holding VALUE
-   (a pointer into ARGV, as nr_args_parse records it) gets NEW_VALUE:
-   either the whole argument, or what follows its `=`.  Strings are
-   leaked: the process execs or exits soon after.  */
+/* In ARGV (a copy of the parsed argv, owning its strings), the argument
+   holding VALUE (a pointer into the original ORIG, as nr_args_parse
+   records it) gets NEW_VALUE: either the whole argument, or what follows
+   its `=`.  */
 static void
-replace_value (char **argv, const char *value, const char *new_value)
+replace_value (char **argv, char *const *orig, const char *value, const char *new_value)
 {
   for (int i = 1; argv[i]; i++)
     {
-      size_t len = strlen (argv[i]);
-      if (argv[i] == value)
+      size_t len = strlen (orig[i]);
+      char *replaced = NULL;
+      if (orig[i] == value)
+        replaced = xstrdup (new_value);
+      else if (value > orig[i] && value <= orig[i] + len)
+        replaced = xasprintf ("%.*s%s", (int) (value - orig[i]), orig[i], new_value);
+      if (replaced)
         {
-          argv[i] = xstrdup (new_value);
-          return;
-        }
-      if (value > argv[i] && value <= argv[i] + len)
-        {
-          argv[i] = xasprintf ("%.*s%s", (int) (value - argv[i]), argv[i], new_value);
+          free (argv[i]);
+          argv[i] = replaced;
           return;
         }
     }
 }
 
+/* A copy of the command line whose strings it owns (cleanup_strv).  */
 static char **
 copy_argv (const struct nr_args *args)
 {
   char **copy = xmalloc0 ((size_t) (args->argc + 1) * sizeof (char *));
-  memcpy (copy, args->argv, (size_t) args->argc * sizeof (char *));
+  for (int i = 0; i < args->argc; i++)
+    copy[i] = xstrdup (args->argv[i]);
   return copy;
 }
 
@@ -150,7 +153,7 @@ update_resources (const char *runtime, const struct nr_args *args,
   bool from_stdin = strcmp (args->resources, "-") == 0;
   cleanup_free char *text = NULL;
   cleanup_free char *edited = NULL;
-  cleanup_free char **argv = NULL;
+  cleanup_strv char **argv = NULL;
   cleanup_json yajl_val doc = NULL;
   size_t len = 0, edited_len = 0;
   int status = 0;
@@ -180,7 +183,7 @@ update_resources (const char *runtime, const struct nr_args *args,
   edited = nr_json_generate (doc, &edited_len);
   argv = copy_argv (args);
   if (! from_stdin)
-    replace_value (argv, args->resources, "-");
+    replace_value (argv, args->argv, args->resources, "-");
   if (run_with_input (runtime, argv, edited, edited_len, &status, err) < 0)
     return -1;
   return status;
@@ -190,7 +193,7 @@ static int
 update_flags (const char *runtime, const struct nr_args *args, const struct nr_ledger_entry *entry,
               nr_error_t *err)
 {
-  cleanup_free char **argv = NULL;
+  cleanup_strv char **argv = NULL;
   cleanup_free char *nodes = nr_set_format (&entry->nodes);
   nr_set_t requested, narrowed;
 
@@ -202,10 +205,10 @@ update_flags (const char *runtime, const struct nr_args *args, const struct nr_l
     cleanup_free char *text = nr_set_format (&narrowed);
     nr_log (NR_LOG_INFO, "update %s: --cpuset-cpus %s narrowed to %s (node(s) %s)", args->id,
             args->cpuset_cpus, text, nodes);
-    replace_value (argv, args->cpuset_cpus, text);
+    replace_value (argv, args->argv, args->cpuset_cpus, text);
   }
   if (args->cpuset_mems)
-    replace_value (argv, args->cpuset_mems, nodes);
+    replace_value (argv, args->argv, args->cpuset_mems, nodes);
   return nr_runtime_exec (runtime, argv, err);
 }
 

@@ -81,9 +81,14 @@ int
 nr_runtime_exec (const char *runtime, char **argv, nr_error_t *err)
 {
   /* argv[0] names the runtime so its own messages read as usual.  */
+  char *argv0 = argv[0];
+  int saved;
+
   argv[0] = (char *) runtime;
   execv (runtime, argv);
-  return nr_make_error (err, errno, "exec `%s`", runtime);
+  saved = errno;
+  argv[0] = argv0; /* still the caller's array */
+  return nr_make_error (err, saved, "exec `%s`", runtime);
 }
 
 int

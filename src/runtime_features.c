@@ -24,7 +24,7 @@
 static int
 run_features (const char *runtime, char **out, bool *exited_ok, nr_error_t *err)
 {
-  char *argv[] = { NULL, (char *) "features", NULL };
+  char *argv[] = { (char *) "runtime", (char *) "features", NULL };
   struct nr_spawn spec = { .path = runtime,
                            .argv = argv,
                            .capture = true,

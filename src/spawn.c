@@ -39,12 +39,12 @@ reap (pid_t pid, int *status)
 
 /* ARGV joined by spaces, for the debug log and messages.  */
 static char *
-command_line (char **argv)
+command_line (const char *path, char **argv)
 {
-  char *line = xstrdup ("");
-  for (char **a = argv; *a; a++)
+  char *line = xstrdup (path);
+  for (char **a = argv + 1; *a; a++)
     {
-      char *joined = xasprintf ("%s%s%s", line, a == argv ? "" : " ", *a);
+      char *joined = xasprintf ("%s %s", line, *a);
       free (line);
       line = joined;
     }
@@ -59,6 +59,8 @@ child (const struct nr_spawn *spec, int in_fd, int out_fd)
 
   /* An ignored signal stays ignored across execve.  */
   signal (SIGPIPE, SIG_DFL);
+  /* Our copy of the caller's array: argv[0] names the program.  */
+  spec->argv[0] = (char *) spec->path;
   if (spec->capture)
     null_fd = open ("/dev/null", O_RDWR | O_CLOEXEC);
   if (in_fd >= 0 ? dup2 (in_fd, 0) < 0 : (null_fd >= 0 && dup2 (null_fd, 0) < 0))
@@ -167,8 +169,7 @@ nr_spawn (const struct nr_spawn *spec, struct nr_spawn_result *result, nr_error_
   pid_t pid;
 
   memset (result, 0, sizeof (*result));
-  spec->argv[0] = (char *) spec->path;
-  command = command_line (spec->argv);
+  command = command_line (spec->path, spec->argv);
   nr_debug ("run: %s", command);
   if (spec->input && pipe2 (in_pipe, O_CLOEXEC) < 0)
     return nr_make_error (err, errno, "pipe");

@@ -11,7 +11,7 @@
 struct nr_spawn
 {
   const char *path; /* the program */
-  char **argv;      /* NULL-terminated; argv[0] is set to PATH */
+  char **argv;      /* NULL-terminated; the child gets PATH as argv[0] */
   /* Standard input: INPUT (INPUT_LEN bytes) through a pipe when INPUT is
      not NULL, else /dev/null when CAPTURE is set, else ours.  */
   const char *input;

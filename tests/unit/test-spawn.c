@@ -11,7 +11,7 @@ static int
 run (const char *script, const char *input, bool capture, size_t max, int timeout_ms,
      struct nr_spawn_result *result, nr_error_t *err)
 {
-  char *argv[] = { NULL, (char *) "-c", (char *) script, NULL };
+  char *argv[] = { (char *) "sh", (char *) "-c", (char *) script, NULL };
   struct nr_spawn spec = { .path = "/bin/sh",
                            .argv = argv,
                            .input = input,
@@ -112,7 +112,7 @@ test_too_much_output (void **state)
 static void
 test_not_executable (void **state)
 {
-  char *argv[] = { NULL, NULL };
+  char *argv[] = { (char *) "program", NULL };
   struct nr_spawn spec = { .path = "/nonexistent/program", .argv = argv, .capture = true };
   struct nr_spawn_result r;
   nr_error_t err = NULL;
@@ -120,7 +120,6 @@ test_not_executable (void **state)
   assert_int_equal (nr_spawn (&spec, &r, &err), 0);
   assert_int_equal (r.status, 127);
   assert_int_equal (r.output_len, 0);
-  assert_string_equal (argv[0], "/nonexistent/program");
   free (r.output);
 }
 
