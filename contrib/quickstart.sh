@@ -7,12 +7,11 @@
 #                                "N passed, N failed, N skipped"
 set -euo pipefail
 cd "$(dirname "$0")/.."
-top=$PWD
 
 packages=(
   build-essential autoconf automake pkg-config
   libyajl-dev libnuma-dev libseccomp-dev libcap-dev libinih-dev libcmocka-dev scdoc
-  clang-format cppcheck
+  clang-format cppcheck clang-tidy shellcheck gcovr dash
   runc busybox-static jq bats hyperfine numactl strace
   containerd nodejs npm
   qemu-system-x86 cpio kmod zstd e2fsprogs

@@ -203,7 +203,7 @@ shown (const char *value)
   for (size_t i = 0; i < n; i++)
     {
       unsigned char c = (unsigned char) value[i];
-      out[i] = c >= 0x20 && c < 0x7f && c != '`' ? (char) c : '?';
+      out[i] = (char) (c >= 0x20 && c < 0x7f && c != '`' ? c : '?');
     }
   strcpy (out + n, len > n ? "..." : "");
   return out;
