@@ -158,59 +158,62 @@ pump (const struct nr_spawn *spec, int *in_fd, int *out_fd, pid_t pid,
   return 0;
 }
 
+/* Close *FD if open, and mark it closed.  */
+static void
+close_fd (int *fd)
+{
+  if (*fd >= 0)
+    close (*fd);
+  *fd = -1;
+}
+
 int
 nr_spawn (const struct nr_spawn *spec, struct nr_spawn_result *result, nr_error_t *err)
 {
   cleanup_free char *command = NULL;
   struct sigaction ignore = { .sa_handler = SIG_IGN }, old;
-  int in_pipe[2] = { -1, -1 }, out_pipe[2] = { -1, -1 };
-  int write_errno = 0, pumped, pump_errno;
+  /* Pipe ends: the child's (in_r, out_w) and ours (in_w, out_r).  */
+  cleanup_close int in_r = -1, in_w = -1, out_r = -1, out_w = -1;
+  int fds[2], write_errno = 0, pumped, pump_errno;
   size_t cap = 0;
   pid_t pid;
 
   memset (result, 0, sizeof (*result));
   command = command_line (spec->path, spec->argv);
   nr_debug ("run: %s", command);
-  if (spec->input && pipe2 (in_pipe, O_CLOEXEC) < 0)
-    return nr_make_error (err, errno, "pipe");
-  if (spec->capture && pipe2 (out_pipe, O_CLOEXEC) < 0)
+  if (spec->input)
     {
-      int saved = errno;
-      if (in_pipe[0] >= 0)
-        {
-          close (in_pipe[0]);
-          close (in_pipe[1]);
-        }
-      return nr_make_error (err, saved, "pipe");
+      if (pipe2 (fds, O_CLOEXEC) < 0)
+        return nr_make_error (err, errno, "pipe");
+      in_r = fds[0];
+      in_w = fds[1];
+    }
+  if (spec->capture)
+    {
+      if (pipe2 (fds, O_CLOEXEC) < 0)
+        return nr_make_error (err, errno, "pipe");
+      out_r = fds[0];
+      out_w = fds[1];
     }
   sigemptyset (&ignore.sa_mask);
   sigaction (SIGPIPE, &ignore, &old);
   pid = fork ();
   if (pid == 0)
-    child (spec, in_pipe[0], out_pipe[1]);
+    child (spec, in_r, out_w);
   pump_errno = errno;
-  /* The child's ends.  */
-  if (in_pipe[0] >= 0)
-    close (in_pipe[0]);
-  if (out_pipe[1] >= 0)
-    close (out_pipe[1]);
+  close_fd (&in_r);
+  close_fd (&out_w);
   if (pid < 0)
     {
-      if (in_pipe[1] >= 0)
-        close (in_pipe[1]);
-      if (out_pipe[0] >= 0)
-        close (out_pipe[0]);
       sigaction (SIGPIPE, &old, NULL);
       return nr_make_error (err, pump_errno, "fork");
     }
-  if (in_pipe[1] >= 0)
-    fcntl (in_pipe[1], F_SETFL, O_NONBLOCK);
-  pumped = pump (spec, &in_pipe[1], &out_pipe[0], pid, result, &cap, &write_errno);
+  if (in_w >= 0)
+    fcntl (in_w, F_SETFL, O_NONBLOCK);
+  pumped = pump (spec, &in_w, &out_r, pid, result, &cap, &write_errno);
   pump_errno = errno;
-  if (in_pipe[1] >= 0)
-    close (in_pipe[1]);
-  if (out_pipe[0] >= 0)
-    close (out_pipe[0]);
+  close_fd (&in_w);
+  close_fd (&out_r);
   if (pumped < 0)
     kill (pid, SIGKILL);
   if (reap (pid, &result->status) < 0)

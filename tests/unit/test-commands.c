@@ -25,6 +25,9 @@ static char *bundle, *spec_path, *state_root, *ledger_path, *fake_log;
 /* argv arrays handed to nr_args_parse, which points into them: kept until
    teardown.  */
 static char **argv_pool[64];
+/* The fixture machine with the fake runtime, for the tests that need no
+   other settings.  */
+static struct nr_config config_;
 static size_t n_argv_pool;
 
 static const char spec_text[] =
@@ -55,6 +58,9 @@ read_text (const char *path)
   return text;
 }
 
+static void load_config (struct nr_config *config, const char *runtime, const char *extra);
+static char *fake_runtime (void);
+
 static int
 setup (void **state)
 {
@@ -74,6 +80,10 @@ setup (void **state)
   mkdir (bundle, 0700);
   mkdir (state_root, 0700);
   setenv ("FAKE_RUNTIME_LOG", fake_log, 1);
+  {
+    cleanup_free char *runtime = fake_runtime ();
+    load_config (&config_, runtime, NULL);
+  }
   return 0;
 }
 
@@ -88,6 +98,7 @@ teardown (void **state)
   free (fake_log);
   for (size_t i = 0; i < n_argv_pool; i++)
     free (argv_pool[i]);
+  nr_config_free (&config_);
   return system (cmd) == 0 ? 0 : -1;
 }
 
@@ -235,9 +246,7 @@ restore_stdin (int saved)
 static void
 create_places_the_container_and_execs_the_runtime (void **state)
 {
-  struct nr_config config;
   struct nr_ledger_entry e;
-  cleanup_free char *runtime = fake_runtime ();
   cleanup_free char *seen_path = xasprintf ("%s.d/c1.json", fake_log);
   cleanup_free char *seen = NULL;
   cleanup_json yajl_val doc = NULL;
@@ -245,8 +254,7 @@ create_places_the_container_and_execs_the_runtime (void **state)
   static const char *const mems_path[] = { "linux", "resources", "cpu", "mems", NULL };
   nr_error_t err = NULL;
 
-  load_config (&config, runtime, NULL);
-  assert_int_equal (create_in_child (&config, "c1"), 0);
+  assert_int_equal (create_in_child (&config_, "c1"), 0);
   /* The runtime saw the edited spec.  */
   seen = read_text (seen_path);
   assert_non_null (seen);
@@ -262,8 +270,7 @@ create_places_the_container_and_execs_the_runtime (void **state)
   nr_ledger_entry_free (&e);
 
   /* The same id again, while its state exists, is refused.  */
-  assert_int_equal (create_in_child (&config, "c1"), 99);
-  nr_config_free (&config);
+  assert_int_equal (create_in_child (&config_, "c1"), 99);
 }
 
 static void
@@ -329,9 +336,7 @@ create_refuses_bad_input_and_leaves_the_spec (void **state)
 static void
 status_shows_nodes_and_containers (void **state)
 {
-  struct nr_config config;
   struct nr_args args;
-  cleanup_free char *runtime = fake_runtime ();
   cleanup_free char *text = NULL;
   cleanup_free char *json = NULL;
   cleanup_json yajl_val doc = NULL;
@@ -339,15 +344,14 @@ status_shows_nodes_and_containers (void **state)
   nr_error_t err = NULL;
   int ret;
 
-  load_config (&config, runtime, NULL);
   ARGS (&args, "--root", state_root, "status");
-  text = capture_stdout (nr_cmd_status, &args, &config, &ret);
+  text = capture_stdout (nr_cmd_status, &args, &config_, &ret);
   assert_int_equal (ret, 0);
   assert_non_null (strstr (text, "c1"));
   assert_non_null (strstr (text, "live"));
 
   ARGS (&args, "--root", state_root, "status", "--json");
-  json = capture_stdout (nr_cmd_status, &args, &config, &ret);
+  json = capture_stdout (nr_cmd_status, &args, &config_, &ret);
   assert_int_equal (ret, 0);
   assert_int_equal (nr_json_parse (json, strlen (json), &doc, &err), 0);
   assert_non_null (nr_json_get_path (doc, first_id));
@@ -357,16 +361,13 @@ status_shows_nodes_and_containers (void **state)
   assert_non_null (strstr (json, "\"alive\":true"));
   /* A fixture tree: libnuma's view of this host is not comparable.  */
   assert_non_null (strstr (json, "\"libnuma_check\":\"skipped\""));
-  nr_config_free (&config);
 }
 
 static void
 update_narrows_a_cpuset_to_the_placement (void **state)
 {
-  struct nr_config config;
   struct nr_args args;
   struct nr_ledger_entry e;
-  cleanup_free char *runtime = fake_runtime ();
   cleanup_free char *seen_path = xasprintf ("%s.d/c1.update.json", fake_log);
   cleanup_free char *file = xasprintf ("%s/resources.json", dir);
   cleanup_free char *seen = NULL;
@@ -374,7 +375,6 @@ update_narrows_a_cpuset_to_the_placement (void **state)
   nr_error_t err = NULL;
   int saved;
 
-  load_config (&config, runtime, NULL);
   assert_true (ledger_has ("c1", &e));
   placed = nr_set_format (&e.cpus);
   nr_ledger_entry_free (&e);
@@ -382,7 +382,7 @@ update_narrows_a_cpuset_to_the_placement (void **state)
   /* On stdin: edited, run as a child with the result on its stdin.  */
   saved = feed_stdin ("{\"cpu\":{\"cpus\":\"0-63\",\"shares\":1024}}");
   ARGS (&args, "--root", state_root, "update", "--resources=-", "c1");
-  assert_int_equal (nr_cmd_update (&args, &config, &err), 0);
+  assert_int_equal (nr_cmd_update (&args, &config_, &err), 0);
   restore_stdin (saved);
   seen = read_text (seen_path);
   assert_non_null (seen);
@@ -397,7 +397,7 @@ update_narrows_a_cpuset_to_the_placement (void **state)
   unlink (seen_path);
   saved = feed_stdin ("");
   ARGS (&args, "--root", state_root, "update", "--resources", file, "c1");
-  assert_int_equal (nr_cmd_update (&args, &config, &err), 0);
+  assert_int_equal (nr_cmd_update (&args, &config_, &err), 0);
   restore_stdin (saved);
   seen = read_text (seen_path);
   assert_non_null (seen);
@@ -408,12 +408,11 @@ update_narrows_a_cpuset_to_the_placement (void **state)
   unlink (seen_path);
   saved = feed_stdin ("{\"memory\":{\"limit\":1}}");
   ARGS (&args, "--root", state_root, "update", "-r", "-", "c1");
-  assert_int_equal (nr_cmd_update (&args, &config, &err), 0);
+  assert_int_equal (nr_cmd_update (&args, &config_, &err), 0);
   restore_stdin (saved);
   seen = read_text (seen_path);
   assert_non_null (seen);
   assert_non_null (strstr (seen, "\"limit\":1"));
-  nr_config_free (&config);
 }
 
 /* The flag form and the pass-through cases exec: run them in a child.  */
@@ -481,15 +480,12 @@ update_flags_and_pass_through (void **state)
 static void
 hooks_check_and_release (void **state)
 {
-  struct nr_config config;
   struct nr_args args;
-  cleanup_free char *runtime = fake_runtime ();
   cleanup_free char *doc = NULL;
   nr_error_t err = NULL;
   int saved;
 
-  load_config (&config, runtime, NULL);
-  assert_int_equal (create_in_child (&config, "hooked"), 0);
+  assert_int_equal (create_in_child (&config_, "hooked"), 0);
   assert_true (ledger_has ("hooked", NULL));
 
   /* prestart: our own pid stands in for the container's init.  */
@@ -497,87 +493,74 @@ hooks_check_and_release (void **state)
                    (int) getpid (), bundle);
   saved = feed_stdin (doc);
   ARGS (&args, "hook", "prestart");
-  assert_int_equal (nr_cmd_hook (&args, &config, &err), 0);
+  assert_int_equal (nr_cmd_hook (&args, &config_, &err), 0);
   restore_stdin (saved);
   assert_true (ledger_has ("hooked", NULL));
 
   saved = feed_stdin (doc);
   ARGS (&args, "hook", "poststop");
-  assert_int_equal (nr_cmd_hook (&args, &config, &err), 0);
+  assert_int_equal (nr_cmd_hook (&args, &config_, &err), 0);
   restore_stdin (saved);
   assert_false (ledger_has ("hooked", NULL));
 
   /* Bad input is an error: not JSON, an unknown stage.  */
   saved = feed_stdin ("nonsense");
   ARGS (&args, "hook", "poststop");
-  assert_int_equal (nr_cmd_hook (&args, &config, &err), -1);
+  assert_int_equal (nr_cmd_hook (&args, &config_, &err), -1);
   nr_error_release (&err);
   restore_stdin (saved);
   saved = feed_stdin (doc);
   ARGS (&args, "hook", "midway");
-  assert_int_equal (nr_cmd_hook (&args, &config, &err), -1);
+  assert_int_equal (nr_cmd_hook (&args, &config_, &err), -1);
   nr_error_release (&err);
   restore_stdin (saved);
-  nr_config_free (&config);
 }
 
 static void
 a_damaged_ledger_is_rebuilt_from_runtime_state (void **state)
 {
-  struct nr_config config;
   struct nr_args args;
-  cleanup_free char *runtime = fake_runtime ();
   cleanup_free char *out = NULL;
   int ret;
 
-  load_config (&config, runtime, NULL);
   write_text (ledger_path, "{ this is not a ledger");
   ARGS (&args, "--root", state_root, "gc");
-  out = capture_stdout (nr_cmd_gc, &args, &config, &ret);
+  out = capture_stdout (nr_cmd_gc, &args, &config_, &ret);
   assert_int_equal (ret, 0);
   /* c1's state names its bundle, whose config.json holds its cpuset.  */
   assert_true (ledger_has ("c1", NULL));
-  nr_config_free (&config);
 }
 
 static void
 delete_releases_only_after_the_runtime_deleted (void **state)
 {
-  struct nr_config config;
   struct nr_args args;
-  cleanup_free char *runtime = fake_runtime ();
   nr_error_t err = NULL;
 
-  load_config (&config, runtime, NULL);
   setenv ("FAKE_DELETE_STATUS", "1", 1);
   ARGS (&args, "--root", state_root, "delete", "c1");
-  assert_int_equal (nr_cmd_delete (&args, &config, &err), 1);
+  assert_int_equal (nr_cmd_delete (&args, &config_, &err), 1);
   assert_true (ledger_has ("c1", NULL));
   unsetenv ("FAKE_DELETE_STATUS");
-  assert_int_equal (nr_cmd_delete (&args, &config, &err), 0);
+  assert_int_equal (nr_cmd_delete (&args, &config_, &err), 0);
   assert_false (ledger_has ("c1", NULL));
-  nr_config_free (&config);
 }
 
 static void
 gc_releases_containers_that_are_gone (void **state)
 {
-  struct nr_config config;
   struct nr_args args;
-  cleanup_free char *runtime = fake_runtime ();
   cleanup_free char *gone = xasprintf ("rm -rf '%s/gone'", state_root);
   cleanup_free char *out = NULL;
   int ret;
 
-  load_config (&config, runtime, NULL);
-  assert_int_equal (create_in_child (&config, "gone"), 0);
+  assert_int_equal (create_in_child (&config_, "gone"), 0);
   assert_int_equal (system (gone), 0);
   ARGS (&args, "--root", state_root, "gc");
-  out = capture_stdout (nr_cmd_gc, &args, &config, &ret);
+  out = capture_stdout (nr_cmd_gc, &args, &config_, &ret);
   assert_int_equal (ret, 0);
   assert_non_null (strstr (out, "released gone"));
   assert_false (ledger_has ("gone", NULL));
-  nr_config_free (&config);
 }
 
 static void
