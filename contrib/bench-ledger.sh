@@ -74,7 +74,7 @@ printf '%-34s median %7.3f ms   min %7.3f ms\n' "fast runtime alone (exec + exit
 	"$(median_ms "$W/runtime.json")" "$(min_ms "$W/runtime.json")"
 
 declare -A median
-prev_n= prev_t=
+prev_n='' prev_t=''
 for n in $sizes; do
 	# The version 2 ledger of n entries, converted once and kept in
 	# $W/pristine.$n.

@@ -7,12 +7,11 @@
 #                                "N passed, N failed, N skipped"
 set -euo pipefail
 cd "$(dirname "$0")/.."
-top=$PWD
 
 packages=(
-  build-essential autoconf automake libtool pkg-config
+  build-essential autoconf automake pkg-config
   libyajl-dev libnuma-dev libseccomp-dev libcap-dev libinih-dev libcmocka-dev scdoc
-  clang-format cppcheck clang libclang-rt-14-dev
+  clang-format cppcheck clang-tidy shellcheck gcovr dash clang libclang-rt-14-dev
   runc busybox-static jq bats hyperfine numactl strace
   containerd nodejs npm
   prometheus prometheus-node-exporter curl python3 python3-yaml

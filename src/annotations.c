@@ -162,7 +162,7 @@ static const struct
 static bool
 is_known (const char *suffix)
 {
-  for (size_t i = 0; i < sizeof (known) / sizeof (known[0]); i++)
+  for (size_t i = 0; i < NR_N_ELEMENTS (known); i++)
     if (strcmp (known[i].suffix, suffix) == 0)
       return true;
   return false;
@@ -203,7 +203,7 @@ shown (const char *value)
   for (size_t i = 0; i < n; i++)
     {
       unsigned char c = (unsigned char) value[i];
-      out[i] = c >= 0x20 && c < 0x7f && c != '`' ? (char) c : '?';
+      out[i] = (char) (c >= 0x20 && c < 0x7f && c != '`' ? c : '?');
     }
   strcpy (out + n, len > n ? "..." : "");
   return out;
@@ -253,7 +253,7 @@ nr_annotations_read (yajl_val spec, const struct nr_config *config, enum nr_poli
       return 0;
     }
 
-  for (size_t i = 0; i < sizeof (known) / sizeof (known[0]); i++)
+  for (size_t i = 0; i < NR_N_ELEMENTS (known); i++)
     {
       cleanup_free char *key = xasprintf ("%s%s", NR_ANNOTATION_PREFIX, known[i].suffix);
       cleanup_free char *why = NULL;

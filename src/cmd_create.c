@@ -87,7 +87,7 @@ fill_entry (struct nr_ledger_entry *e, const struct nr_args *args, const struct 
             const struct nr_request *req, const struct nr_placement *p)
 {
   memset (e, 0, sizeof (*e));
-  e->id = (char *) args->id;
+  e->id = xstrdup (args->id);
   e->nodes = p->nodes;
   e->cpus = p->cpus;
   e->exclusive = p->exclusive;
@@ -95,10 +95,10 @@ fill_entry (struct nr_ledger_entry *e, const struct nr_args *args, const struct 
   e->millicpus = p->millicpus;
   e->memory = p->memory;
   e->hugepages = p->hugepages;
-  e->pod = req->pod;
+  e->pod = req->pod ? xstrdup (req->pod) : NULL;
   e->sandbox = req->sandbox;
   e->kubelet_cpus = p->keep_cpus;
-  e->root = (char *) nr_args_root (args);
+  e->root = xstrdup (nr_args_root (args));
   e->creator_pid = (int) getpid ();
   e->creator_start = nr_process_start_time (config->proc_root, e->creator_pid);
   e->created = (int64_t) time (NULL);
@@ -326,6 +326,7 @@ nr_cmd_create (const struct nr_args *args, const struct nr_config *config, nr_er
     nr_ledger_counters_for_update (ledger)
         ->creates[nr_outcome_of (&topo, &req, policy, &placement)][policy]++;
   }
+  nr_ledger_entry_free (&entry);
   if (nr_ledger_commit (ledger, err) < 0)
     goto out;
   /* From the save to the exec, a signal would leave the edited file

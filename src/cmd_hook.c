@@ -210,7 +210,7 @@ nr_cmd_hook (const struct nr_args *args, const struct nr_config *config, nr_erro
   size_t len = 0;
   int ret;
 
-  for (size_t i = 0; i < sizeof (stages) / sizeof (stages[0]); i++)
+  for (size_t i = 0; i < NR_N_ELEMENTS (stages); i++)
     {
       if (args->id == NULL || strcmp (args->id, stages[i].stage) != 0)
         continue;

@@ -8,6 +8,7 @@
 #include "json.h"
 #include "ledger.h"
 #include "nodeview.h"
+#include "numa_check.h"
 #include "rebuild.h"
 #include "reclaim.h"
 #include "topology.h"
@@ -36,30 +37,19 @@ want_json (const struct nr_args *args)
 
 /* ---- JSON -------------------------------------------------------------- */
 
+/* An entry as the ledger stores it, and whether its container lives.  */
 static void
 json_entry (yajl_gen g, const struct nr_ledger_entry *e, bool alive)
 {
   yajl_gen_map_open (g);
-  nr_json_gen_string (g, "id", e->id);
-  nr_json_gen_set (g, "nodes", &e->nodes);
-  nr_json_gen_set (g, "cpus", &e->cpus);
-  nr_json_gen_set (g, "exclusive_cpus", &e->exclusive);
-  nr_json_gen_int (g, "millicpus", e->millicpus);
-  nr_json_gen_int (g, "memory", e->memory);
-  nr_json_gen_int (g, "hugepages", e->hugepages);
-  nr_json_gen_int (g, "load", e->load);
-  nr_json_gen_string (g, "pod", e->pod);
-  nr_json_gen_bool (g, "sandbox", e->sandbox);
-  nr_json_gen_string (g, "root", e->root);
-  nr_json_gen_int (g, "pid", e->creator_pid);
-  nr_json_gen_int (g, "created", e->created);
+  nr_ledger_entry_gen_fields (g, e, true);
   nr_json_gen_bool (g, "alive", alive);
   yajl_gen_map_close (g);
 }
 
 static void
 print_json (FILE *out, const struct nr_node_view *rows, int n_rows, struct nr_ledger *ledger,
-            const struct nr_config *config)
+            const struct nr_config *config, enum nr_numa_check numa_check)
 {
   yajl_gen g = yajl_gen_alloc (NULL);
   const unsigned char *buf;
@@ -103,6 +93,7 @@ print_json (FILE *out, const struct nr_node_view *rows, int n_rows, struct nr_le
       nr_ledger_entry_free (&e);
     }
   yajl_gen_array_close (g);
+  nr_json_gen_string (g, "libnuma_check", nr_numa_check_name (numa_check));
   yajl_gen_map_close (g);
   yajl_gen_get_buf (g, &buf, &len);
   fwrite (buf, 1, len, out);
@@ -249,13 +240,19 @@ nr_cmd_status (const struct nr_args *args, const struct nr_config *config, nr_er
   cleanup_ledger struct nr_ledger *ledger = NULL;
   cleanup_free struct nr_node_view *rows = NULL;
   cleanup_free char *text = NULL;
+  cleanup_free char *numa_why = NULL;
   struct nr_topology topo = { 0 };
+  enum nr_numa_check numa_check;
   FILE *report;
   size_t text_len = 0;
   int ret = -1;
 
   if (nr_topology_load (config->sysfs_root, &topo, err) < 0)
     return nr_error_wrap (err, "status");
+  numa_check = nr_numa_cross_check (config->sysfs_root, &topo, &numa_why);
+  if (numa_check == NR_NUMA_CHECK_DIFFERS)
+    nr_warn ("status: libnuma sees this host differently from %s: %s", config->sysfs_root,
+             numa_why);
   /* The exclusive lock, briefly: the ledger is read whole and consistent,
      and a file from an earlier boot or a broken one is dealt with here as
      a create would.  */
@@ -276,7 +273,7 @@ nr_cmd_status (const struct nr_args *args, const struct nr_config *config, nr_er
       goto out;
     }
   if (want_json (args))
-    print_json (report, rows, topo.n_nodes, ledger, config);
+    print_json (report, rows, topo.n_nodes, ledger, config, numa_check);
   else
     print_table (report, rows, topo.n_nodes, ledger, config, isatty (STDOUT_FILENO));
   if (fclose (report) != 0)

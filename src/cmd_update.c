@@ -30,13 +30,10 @@
 #include "json.h"
 #include "ledger.h"
 #include "runtime.h"
+#include "spawn.h"
 #include "util.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <string.h>
-#include <sys/wait.h>
 
 /* containerd's resources JSON is a few hundred bytes.  */
 #define RESOURCES_MAX_SIZE (4 * 1024 * 1024)
@@ -109,80 +106,50 @@ static int
 run_with_input (const char *runtime, char **argv, const char *data, size_t len, int *status,
                 nr_error_t *err)
 {
-  struct sigaction ignore = { .sa_handler = SIG_IGN }, old;
-  int fds[2], wstatus, write_errno = 0;
-  pid_t pid, r;
+  struct nr_spawn spec = { .path = runtime,
+                           .argv = argv,
+                           .argv0 = nr_runtime_argv0 (runtime, argv[0]),
+                           .input = data,
+                           .input_len = len };
+  struct nr_spawn_result result;
 
-  if (pipe2 (fds, O_CLOEXEC) < 0)
-    return nr_make_error (err, errno, "pipe");
-  argv[0] = (char *) runtime;
-  /* A runtime that exits without reading must not kill us with SIGPIPE:
-     its exit status is what the caller needs.  */
-  sigemptyset (&ignore.sa_mask);
-  sigaction (SIGPIPE, &ignore, &old);
-  pid = fork ();
-  if (pid < 0)
-    {
-      int saved = errno;
-      close (fds[0]);
-      close (fds[1]);
-      sigaction (SIGPIPE, &old, NULL);
-      return nr_make_error (err, saved, "fork");
-    }
-  if (pid == 0)
-    {
-      /* An ignored signal stays ignored across execve.  */
-      signal (SIGPIPE, SIG_DFL);
-      if (dup2 (fds[0], 0) < 0)
-        _exit (127);
-      execv (runtime, argv);
-      fprintf (stderr, "numa-runtime: exec `%s`: %s\n", runtime, strerror (errno));
-      _exit (127);
-    }
-  close (fds[0]);
-  if (write_all (fds[1], data, len) < 0)
-    write_errno = errno;
-  close (fds[1]);
-  do
-    r = waitpid (pid, &wstatus, 0);
-  while (r < 0 && errno == EINTR);
-  sigaction (SIGPIPE, &old, NULL);
-  if (r < 0)
-    return nr_make_error (err, errno, "wait for `%s`", runtime);
-  if (write_errno != 0 && write_errno != EPIPE)
-    nr_warn ("update: pass the resources to `%s`: %s", runtime, strerror (write_errno));
-  *status = WIFEXITED (wstatus) ? WEXITSTATUS (wstatus) : 128 + WTERMSIG (wstatus);
+  if (nr_spawn (&spec, &result, err) < 0)
+    return -1;
+  *status = result.status;
   return 0;
 }
 
-/* A copy of ARGV (NULL-terminated) in which the argument holding VALUE
-   (a pointer into ARGV, as nr_args_parse records it) gets NEW_VALUE:
-   either the whole argument, or what follows its `=`.  Strings are
-   leaked: the process execs or exits soon after.  */
+/* In ARGV (a copy of the parsed argv, owning its strings), the argument
+   holding VALUE (a pointer into the original ORIG, as nr_args_parse
+   records it) gets NEW_VALUE: either the whole argument, or what follows
+   its `=`.  */
 static void
-replace_value (char **argv, const char *value, const char *new_value)
+replace_value (char **argv, char *const *orig, const char *value, const char *new_value)
 {
   for (int i = 1; argv[i]; i++)
     {
-      size_t len = strlen (argv[i]);
-      if (argv[i] == value)
+      size_t len = strlen (orig[i]);
+      char *replaced = NULL;
+      if (orig[i] == value)
+        replaced = xstrdup (new_value);
+      else if (value > orig[i] && value <= orig[i] + len)
+        replaced = xasprintf ("%.*s%s", (int) (value - orig[i]), orig[i], new_value);
+      if (replaced)
         {
-          argv[i] = xstrdup (new_value);
-          return;
-        }
-      if (value > argv[i] && value <= argv[i] + len)
-        {
-          argv[i] = xasprintf ("%.*s%s", (int) (value - argv[i]), argv[i], new_value);
+          free (argv[i]);
+          argv[i] = replaced;
           return;
         }
     }
 }
 
+/* A copy of the command line whose strings it owns (cleanup_strv).  */
 static char **
 copy_argv (const struct nr_args *args)
 {
   char **copy = xmalloc0 ((size_t) (args->argc + 1) * sizeof (char *));
-  memcpy (copy, args->argv, (size_t) args->argc * sizeof (char *));
+  for (int i = 0; i < args->argc; i++)
+    copy[i] = xstrdup (args->argv[i]);
   return copy;
 }
 
@@ -213,7 +180,7 @@ update_resources (const char *runtime, const struct nr_args *args,
   bool from_stdin = strcmp (args->resources, "-") == 0;
   cleanup_free char *text = NULL;
   cleanup_free char *edited = NULL;
-  cleanup_free char **argv = NULL;
+  cleanup_strv char **argv = NULL;
   cleanup_json yajl_val doc = NULL;
   size_t len = 0, edited_len = 0;
   int status = 0, changed;
@@ -251,7 +218,7 @@ update_resources (const char *runtime, const struct nr_args *args,
     return nr_make_error (err, 0, "update `%s`: cannot write the narrowed resources", args->id);
   argv = copy_argv (args);
   if (! from_stdin)
-    replace_value (argv, args->resources, "-");
+    replace_value (argv, args->argv, args->resources, "-");
   if (run_with_input (runtime, argv, edited, edited_len, &status, err) < 0)
     return -1;
   return status;
@@ -261,7 +228,7 @@ static int
 update_flags (const char *runtime, const struct nr_args *args, const struct nr_ledger_entry *entry,
               nr_error_t *err)
 {
-  cleanup_free char **argv = NULL;
+  cleanup_strv char **argv = NULL;
   cleanup_free char *nodes = nr_set_format (&entry->nodes);
   nr_set_t requested, narrowed;
   int changed;
@@ -279,10 +246,10 @@ update_flags (const char *runtime, const struct nr_args *args, const struct nr_l
     cleanup_free char *text = nr_set_format (&narrowed);
     nr_log (NR_LOG_INFO, "update %s: --cpuset-cpus %s narrowed to %s (node(s) %s)", args->id,
             args->cpuset_cpus, text, nodes);
-    replace_value (argv, args->cpuset_cpus, text);
+    replace_value (argv, args->argv, args->cpuset_cpus, text);
   }
   if (args->cpuset_mems)
-    replace_value (argv, args->cpuset_mems, nodes);
+    replace_value (argv, args->argv, args->cpuset_mems, nodes);
   return nr_runtime_exec (runtime, argv, err);
 }
 

@@ -27,7 +27,7 @@ nr_policy_name (enum nr_policy policy)
 int
 nr_policy_parse (const char *name, enum nr_policy *out)
 {
-  for (size_t i = 0; i < sizeof (policy_names) / sizeof (policy_names[0]); i++)
+  for (size_t i = 0; i < NR_N_ELEMENTS (policy_names); i++)
     if (strcmp (name, policy_names[i]) == 0)
       {
         *out = (enum nr_policy) i;
@@ -51,7 +51,7 @@ nr_mpol_name (enum nr_mpol mode)
 int
 nr_mpol_parse (const char *name, enum nr_mpol *out)
 {
-  for (size_t i = 0; i < sizeof (mpol_names) / sizeof (mpol_names[0]); i++)
+  for (size_t i = 0; i < NR_N_ELEMENTS (mpol_names); i++)
     if (strcmp (name, mpol_names[i]) == 0)
       {
         *out = (enum nr_mpol) i;
@@ -318,7 +318,7 @@ on_ini_entry (void *user, const char *section, const char *key, const char *valu
 {
   struct parse_state *state = user;
 
-  for (size_t i = 0; i < sizeof (known_keys) / sizeof (known_keys[0]); i++)
+  for (size_t i = 0; i < NR_N_ELEMENTS (known_keys); i++)
     {
       const char *why;
       if (strcmp (known_keys[i].section, section) != 0 || strcmp (known_keys[i].key, key) != 0)

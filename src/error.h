@@ -16,8 +16,11 @@ struct nr_error_s
 };
 typedef struct nr_error_s *nr_error_t;
 
-/* Fill *ERR (which must be NULL) with a message; appends strerror (ERRNO_)
-   when ERRNO_ is non-zero.  Always returns -1 so callers can
+/* Fill *ERR with a message; appends strerror (ERRNO_) when ERRNO_ is
+   non-zero.  *ERR is normally NULL; an error already there is released
+   and replaced by the new one (so a caller that retries after a failure
+   need not release in between, and nothing leaks).  ERR may be NULL: the
+   message is dropped.  Always returns -1 so callers can
    `return nr_make_error (...)`.  */
 int nr_make_error (nr_error_t *err, int errno_, const char *fmt, ...)
     __attribute__ ((format (printf, 3, 4)));

@@ -45,28 +45,42 @@ account_add (int64_t sum, int64_t value, int sign)
 }
 
 void
-ledger_account (struct nr_ledger *l, const struct nr_ledger_entry *e, int sign)
+nr_usage_account (struct nr_node_usage *usage, size_t n_usage, const struct nr_ledger_entry *e,
+                  int sign)
 {
   int n = nr_set_count (&e->nodes);
   int k = 0;
 
   for (int node = nr_set_next (&e->nodes, 0); node >= 0;
        node = nr_set_next (&e->nodes, node + 1), k++)
-    {
-      struct nr_node_usage *u = ledger_usage_slot (l, node);
-      u->containers += sign;
-      /* Saturating: a hand-edited ledger can hold any int64.  A sum
-         stuck at the limit no longer cancels exactly, but such a node is
-         full either way, and recompute starts again from the entries.  */
-      u->load = account_add (u->load, share (e->load, n, k), sign);
-      u->millicpus = account_add (u->millicpus, share (e->millicpus, n, k), sign);
-      u->memory = account_add (u->memory, share (e->memory, n, k), sign);
-      u->hugepages = account_add (u->hugepages, share (e->hugepages, n, k), sign);
-      if (sign > 0)
-        nr_set_union (&u->exclusive, &e->exclusive);
-      else
-        nr_set_subtract (&u->exclusive, &e->exclusive);
-    }
+    for (size_t i = 0; i < n_usage; i++)
+      {
+        struct nr_node_usage *u = &usage[i];
+        if (u->node != node)
+          continue;
+        u->containers += sign;
+        /* Saturating: a hand-edited ledger can hold any int64.  A sum
+           stuck at the limit no longer cancels exactly, but such a node is
+           full either way, and recompute starts again from the entries.  */
+        u->load = account_add (u->load, share (e->load, n, k), sign);
+        u->millicpus = account_add (u->millicpus, share (e->millicpus, n, k), sign);
+        u->memory = account_add (u->memory, share (e->memory, n, k), sign);
+        u->hugepages = account_add (u->hugepages, share (e->hugepages, n, k), sign);
+        if (sign > 0)
+          nr_set_union (&u->exclusive, &e->exclusive);
+        else
+          nr_set_subtract (&u->exclusive, &e->exclusive);
+        break;
+      }
+}
+
+void
+ledger_account (struct nr_ledger *l, const struct nr_ledger_entry *e, int sign)
+{
+  /* A slot for each of its nodes first: making one moves the others.  */
+  for (int node = nr_set_next (&e->nodes, 0); node >= 0; node = nr_set_next (&e->nodes, node + 1))
+    ledger_usage_slot (l, node);
+  nr_usage_account (l->usage, l->n_usage, e, sign);
 }
 
 /* Parse line LN of shard K into OUT.  A line that does not parse makes

@@ -30,6 +30,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <yajl/yajl_gen.h>
 
 /* What one container holds.  Strings are owned by the entry.  */
 struct nr_ledger_entry
@@ -82,6 +83,21 @@ void cleanup_ledgerp (struct nr_ledger **ledger);
 
 /* Usage of NODE (zeroes when no entry is on it).  */
 void nr_ledger_usage (const struct nr_ledger *ledger, int node, struct nr_node_usage *out);
+
+/* Write E's fields into the JSON object G has open.  The ledger's shard
+   lines leave out an absent pod and root and a false sandbox and
+   kubelet_cpus; with EVERY_KEY (`status --json`, whose keys are only ever
+   added) they are written as null and false.  */
+void nr_ledger_entry_gen_fields (yajl_gen g, const struct nr_ledger_entry *e, bool every_key);
+
+/* Charge entry E to (SIGN +1), or release it from (-1), the per-node sums
+   USAGE[0..N_USAGE), found by their node; a node of E without one is
+   skipped.  An entry on several nodes counts an even share of its load,
+   milli-CPUs, memory and hugepages on each, the first node the remainder,
+   so that adding and removing it cancel exactly.  No I/O: the ledger's own
+   sums and the placement tests' made-up ones go through this.  */
+void nr_usage_account (struct nr_node_usage *usage, size_t n_usage, const struct nr_ledger_entry *e,
+                       int sign);
 
 /* Number of entries.  */
 size_t nr_ledger_count (const struct nr_ledger *ledger);

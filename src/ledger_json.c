@@ -6,12 +6,9 @@
 
 #include <string.h>
 
-char *
-ledger_entry_to_line (const struct nr_ledger_entry *e, size_t *len)
+void
+nr_ledger_entry_gen_fields (yajl_gen g, const struct nr_ledger_entry *e, bool every_key)
 {
-  yajl_gen g = yajl_gen_alloc (NULL);
-
-  yajl_gen_map_open (g);
   nr_json_gen_string (g, "id", e->id);
   nr_json_gen_set (g, "nodes", &e->nodes);
   nr_json_gen_set (g, "cpus", &e->cpus);
@@ -20,23 +17,26 @@ ledger_entry_to_line (const struct nr_ledger_entry *e, size_t *len)
   nr_json_gen_int (g, "millicpus", e->millicpus);
   nr_json_gen_int (g, "memory", e->memory);
   nr_json_gen_int (g, "hugepages", e->hugepages);
-  if (e->pod)
+  if (e->pod || every_key)
     nr_json_gen_string (g, "pod", e->pod);
-  if (e->sandbox)
-    {
-      nr_json_gen_key (g, "sandbox");
-      yajl_gen_bool (g, 1);
-    }
-  if (e->kubelet_cpus)
-    {
-      nr_json_gen_key (g, "kubelet_cpus");
-      yajl_gen_bool (g, 1);
-    }
-  if (e->root)
+  if (e->sandbox || every_key)
+    nr_json_gen_bool (g, "sandbox", e->sandbox);
+  if (e->kubelet_cpus || every_key)
+    nr_json_gen_bool (g, "kubelet_cpus", e->kubelet_cpus);
+  if (e->root || every_key)
     nr_json_gen_string (g, "root", e->root);
   nr_json_gen_int (g, "pid", e->creator_pid);
   nr_json_gen_int (g, "pid_start", (long long) e->creator_start);
   nr_json_gen_int (g, "created", e->created);
+}
+
+char *
+ledger_entry_to_line (const struct nr_ledger_entry *e, size_t *len)
+{
+  yajl_gen g = yajl_gen_alloc (NULL);
+
+  yajl_gen_map_open (g);
+  nr_ledger_entry_gen_fields (g, e, false);
   yajl_gen_map_close (g);
   return nr_json_gen_finish (g, len);
 }

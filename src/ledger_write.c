@@ -352,30 +352,30 @@ nr_ledger_remove_stale_temps (const struct nr_ledger *l)
   cleanup_free char *shard_dir = xasprintf ("%s/%s", l->dir, l->shard_dir_name);
   size_t prefix_len = strlen (prefix), removed = 0;
   struct dirent *de;
-  DIR *dir = opendir (l->dir);
 
-  while (dir && (de = readdir (dir)) != NULL)
-    {
-      const char *rest = de->d_name + prefix_len;
-      /* "<name>.tmp", and "<name>.tmp.<pid>" from earlier versions.  */
-      if (strncmp (de->d_name, prefix, prefix_len) != 0
-          || (*rest != '\0'
-              && (rest[0] != '.' || rest[1] == '\0'
-                  || strspn (rest + 1, "0123456789") != strlen (rest + 1))))
-        continue;
-      if (unlinkat (dirfd (dir), de->d_name, 0) == 0)
-        removed++;
-    }
-  if (dir)
-    closedir (dir);
+  {
+    cleanup_dir DIR *dir = opendir (l->dir);
+    while (dir && (de = readdir (dir)) != NULL)
+      {
+        const char *rest = de->d_name + prefix_len;
+        /* "<name>.tmp", and "<name>.tmp.<pid>" from earlier versions.  */
+        if (strncmp (de->d_name, prefix, prefix_len) != 0
+            || (*rest != '\0'
+                && (rest[0] != '.' || rest[1] == '\0'
+                    || strspn (rest + 1, "0123456789") != strlen (rest + 1))))
+          continue;
+        if (unlinkat (dirfd (dir), de->d_name, 0) == 0)
+          removed++;
+      }
+  }
   /* Shard files no index refers to: written by a writer killed before
      its commit, or superseded by one killed right after it.  */
-  dir = opendir (shard_dir);
-  while (dir && (de = readdir (dir)) != NULL)
-    if (de->d_name[0] != '.' && ! referenced (l, de->d_name)
-        && unlinkat (dirfd (dir), de->d_name, 0) == 0)
-      removed++;
-  if (dir)
-    closedir (dir);
+  {
+    cleanup_dir DIR *dir = opendir (shard_dir);
+    while (dir && (de = readdir (dir)) != NULL)
+      if (de->d_name[0] != '.' && ! referenced (l, de->d_name)
+          && unlinkat (dirfd (dir), de->d_name, 0) == 0)
+        removed++;
+  }
   return removed;
 }

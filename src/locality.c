@@ -44,8 +44,6 @@ static const char *const housekeeping_volumes[] = {
   "/volumes/kubernetes.io~downward-api/",
 };
 
-#define N_ELEMENTS(a) (sizeof (a) / sizeof ((a)[0]))
-
 /* State of one nr_locality_hints () call.  */
 struct locality_walk
 {
@@ -96,7 +94,7 @@ sysfs_ready (struct locality_walk *w)
 static bool
 is_pseudo_device (unsigned major, unsigned minor)
 {
-  for (size_t i = 0; i < N_ELEMENTS (pseudo_devices); i++)
+  for (size_t i = 0; i < NR_N_ELEMENTS (pseudo_devices); i++)
     if (pseudo_devices[i].major == major && pseudo_devices[i].minor == minor)
       return true;
   return false;
@@ -278,7 +276,7 @@ is_bind_mount (yajl_val mount)
 static bool
 is_housekeeping_volume (const char *source)
 {
-  for (size_t i = 0; i < N_ELEMENTS (housekeeping_volumes); i++)
+  for (size_t i = 0; i < NR_N_ELEMENTS (housekeeping_volumes); i++)
     if (strstr (source, housekeeping_volumes[i]))
       return true;
   return false;

@@ -1,20 +1,14 @@
 /* numa-runtime: the container's NUMA memory policy.  */
 #include <config.h>
 
+#include "runtime_features.h"
 #include "mempolicy.h"
 #include "util.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <inttypes.h>
 #include <numaif.h>
-#include <poll.h>
-#include <signal.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
-#include <time.h>
 
 /* Older numaif.h lacks the newer modes and flags; the values are kernel
    ABI.  */
@@ -24,11 +18,6 @@
 #ifndef MPOL_F_STATIC_NODES
 #define MPOL_F_STATIC_NODES (1 << 15)
 #endif
-
-#define FEATURES_TIMEOUT_MS 10000
-#define FEATURES_MAX_SIZE (1024 * 1024)
-#define CACHE_FILE "runtime-features"
-#define CACHE_MAX_ENTRIES 8
 
 /* Every mode the runtime-spec (v1.3) names, with the kernel's value.  */
 static const struct
@@ -44,7 +33,7 @@ static const struct
   { "MPOL_PREFERRED_MANY", MPOL_PREFERRED_MANY },
   { "MPOL_WEIGHTED_INTERLEAVE", MPOL_WEIGHTED_INTERLEAVE },
 };
-#define N_OCI_MODES (sizeof (oci_modes) / sizeof (oci_modes[0]))
+#define N_OCI_MODES (NR_N_ELEMENTS (oci_modes))
 
 /* The modes numa-runtime may write (see nr_mpol_kernel_mode).  */
 #define MODES_WE_WRITE                                                                             \
@@ -66,6 +55,30 @@ nr_mpol_kernel_mode (enum nr_mpol mode, int n_nodes)
     }
 }
 
+int
+nr_mpol_kernel_mode_of (const char *oci_name)
+{
+  for (size_t i = 0; i < N_OCI_MODES; i++)
+    if (strcmp (oci_modes[i].oci_name, oci_name) == 0)
+      return oci_modes[i].kmode;
+  return -1;
+}
+
+unsigned
+nr_mpol_all_modes (void)
+{
+  unsigned mask = 0;
+  for (size_t i = 0; i < N_OCI_MODES; i++)
+    mask |= 1u << oci_modes[i].kmode;
+  return mask;
+}
+
+unsigned
+nr_mpol_modes_we_write (void)
+{
+  return MODES_WE_WRITE;
+}
+
 const char *
 nr_mpol_oci_name (int kmode)
 {
@@ -85,257 +98,6 @@ nr_mempolicy_choose (const struct nr_config *config, const struct nr_request *re
   if (distributed)
     return NR_MPOL_INTERLEAVE;
   return config->memory_policy;
-}
-
-/* ---- asking the runtime ------------------------------------------------ */
-
-static int64_t
-now_ms (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void
-reap (pid_t pid, int *wstatus)
-{
-  while (waitpid (pid, wstatus, 0) < 0 && errno == EINTR)
-    ;
-}
-
-/* Run `RUNTIME features` and collect its stdout (at most
-   FEATURES_MAX_SIZE bytes).  *EXITED_OK: it exited 0.  */
-static int
-run_features (const char *runtime, char **out, bool *exited_ok, nr_error_t *err)
-{
-  cleanup_free char *buf = NULL;
-  cleanup_close int rd = -1;
-  size_t len = 0, cap = 0;
-  int64_t deadline = now_ms () + FEATURES_TIMEOUT_MS;
-  int fds[2], wstatus = 0;
-  bool too_big = false;
-  pid_t pid;
-
-  if (pipe2 (fds, O_CLOEXEC) < 0)
-    return nr_make_error (err, errno, "pipe");
-  pid = fork ();
-  if (pid < 0)
-    {
-      close (fds[0]);
-      close (fds[1]);
-      return nr_make_error (err, errno, "fork");
-    }
-  if (pid == 0)
-    {
-      int null_fd = open ("/dev/null", O_RDWR | O_CLOEXEC);
-      /* Only stdout is ours to read; the runtime's chatter on stderr must
-         not reach the engine, which reads our stderr as the error.  */
-      if (dup2 (fds[1], 1) < 0
-          || (null_fd >= 0 && (dup2 (null_fd, 0) < 0 || dup2 (null_fd, 2) < 0)))
-        _exit (127);
-      execl (runtime, runtime, "features", (char *) NULL);
-      _exit (127);
-    }
-  close (fds[1]);
-  rd = fds[0];
-
-  for (;;)
-    {
-      struct pollfd pfd = { rd, POLLIN, 0 };
-      int64_t left = deadline - now_ms ();
-      ssize_t n;
-      int r;
-
-      if (left <= 0)
-        {
-          kill (pid, SIGKILL);
-          reap (pid, &wstatus);
-          return nr_make_error (err, 0, "`%s features` did not answer within %d s", runtime,
-                                FEATURES_TIMEOUT_MS / 1000);
-        }
-      r = poll (&pfd, 1, (int) left);
-      if (r < 0 && errno == EINTR)
-        continue;
-      if (r <= 0)
-        continue;
-      if (len + 4096 + 1 > cap)
-        {
-          cap = cap ? cap * 2 : 16384;
-          buf = xrealloc (buf, cap);
-        }
-      n = read (rd, buf + len, cap - len - 1);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        break;
-      len += (size_t) n;
-      if (len > FEATURES_MAX_SIZE)
-        {
-          too_big = true;
-          kill (pid, SIGKILL);
-          break;
-        }
-    }
-  reap (pid, &wstatus);
-  *exited_ok = ! too_big && WIFEXITED (wstatus) && WEXITSTATUS (wstatus) == 0;
-  if (WIFEXITED (wstatus) && WEXITSTATUS (wstatus) == 127 && len == 0)
-    return nr_make_error (err, 0, "cannot run `%s features`", runtime);
-  if (buf == NULL)
-    buf = xstrdup ("");
-  else
-    buf[len] = '\0';
-  *out = steal_pointer (&buf);
-  return 0;
-}
-
-/* The modes a features document lists under linux.memoryPolicy.  */
-static unsigned
-modes_from_features (const char *text)
-{
-  static const char *const path[] = { "linux", "memoryPolicy", NULL };
-  cleanup_json yajl_val doc = NULL;
-  yajl_val mpol, modes;
-  unsigned mask = 0;
-
-  if (nr_json_parse (text, strlen (text), &doc, NULL) < 0)
-    return 0;
-  mpol = nr_json_get_path (doc, path);
-  if (mpol == NULL || mpol->type != yajl_t_object)
-    return 0;
-  modes = nr_json_get (mpol, "modes");
-  /* `modes` is optional: without it, every mode of the spec is known.  */
-  if (modes == NULL || modes->type != yajl_t_array)
-    {
-      for (size_t i = 0; i < N_OCI_MODES; i++)
-        mask |= 1u << oci_modes[i].kmode;
-      return mask;
-    }
-  for (size_t i = 0; i < modes->u.array.len; i++)
-    {
-      yajl_val m = modes->u.array.values[i];
-      for (size_t j = 0; m && m->type == yajl_t_string && j < N_OCI_MODES; j++)
-        if (strcmp (m->u.string, oci_modes[j].oci_name) == 0)
-          mask |= 1u << oci_modes[j].kmode;
-    }
-  return mask;
-}
-
-/* ---- the cache ------------------------------------------------------------
- * One line per runtime binary: "v1 <dev> <ino> <size> <mtime s> <mtime ns>
- * <modes hex>".  Newest first, at most CACHE_MAX_ENTRIES.  Concurrent
- * writers each replace the file atomically; losing another writer's line
- * only costs one more `features` run.  */
-
-struct identity
-{
-  uint64_t dev, ino, size;
-  int64_t mtime_s, mtime_ns;
-};
-
-static bool
-cache_lookup (const char *cache, const struct identity *id, unsigned *modes)
-{
-  cleanup_free char *text = NULL;
-  size_t len;
-  char *save = NULL;
-
-  if (read_file (cache, 64 * 1024, &text, &len, NULL) < 0)
-    return false;
-  for (char *line = strtok_r (text, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
-    {
-      struct identity got;
-      unsigned m;
-      if (sscanf (line, "v1 %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNd64 " %" SCNd64 " %x",
-                  &got.dev, &got.ino, &got.size, &got.mtime_s, &got.mtime_ns, &m)
-              == 6
-          && memcmp (&got, id, sizeof (got)) == 0)
-        {
-          *modes = m;
-          return true;
-        }
-    }
-  return false;
-}
-
-static void
-cache_store (const char *cache, const struct identity *id, unsigned modes)
-{
-  cleanup_free char *old = NULL;
-  cleanup_free char *out = NULL;
-  nr_error_t err = NULL;
-  size_t len = 0;
-  char *save = NULL;
-  int kept = 1;
-
-  out = xasprintf ("v1 %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRId64 " %" PRId64 " %x\n", id->dev,
-                   id->ino, id->size, id->mtime_s, id->mtime_ns, modes);
-  if (read_file (cache, 64 * 1024, &old, &len, NULL) == 0)
-    for (char *line = strtok_r (old, "\n", &save); line && kept < CACHE_MAX_ENTRIES;
-         line = strtok_r (NULL, "\n", &save))
-      {
-        uint64_t dev, ino;
-        char *joined;
-        /* Another version of the same file (same device and inode) is
-           stale; keep the other runtimes' lines.  */
-        if (sscanf (line, "v1 %" SCNu64 " %" SCNu64, &dev, &ino) != 2
-            || (dev == id->dev && ino == id->ino))
-          continue;
-        joined = xasprintf ("%s%s\n", out, line);
-        free (out);
-        out = joined;
-        kept++;
-      }
-  if (write_file_atomic (cache, out, strlen (out), 0600, false, &err) < 0)
-    {
-      /* The answer is still good; we only ask again next time.  */
-      nr_debug ("cannot cache the runtime's features: %s", err->msg);
-      nr_error_release (&err);
-    }
-}
-
-int
-nr_runtime_memory_policy_modes (const char *runtime, const char *cache_dir, unsigned *modes,
-                                nr_error_t *err)
-{
-  cleanup_free char *cache = cache_dir ? xasprintf ("%s/" CACHE_FILE, cache_dir) : NULL;
-  cleanup_free char *text = NULL;
-  struct identity id;
-  struct stat st;
-  bool exited_ok = false;
-
-  if (stat (runtime, &st) < 0)
-    return nr_make_error (err, errno, "stat `%s`", runtime);
-  memset (&id, 0, sizeof (id));
-  id.dev = (uint64_t) st.st_dev;
-  id.ino = (uint64_t) st.st_ino;
-  id.size = (uint64_t) st.st_size;
-  id.mtime_s = (int64_t) st.st_mtim.tv_sec;
-  id.mtime_ns = (int64_t) st.st_mtim.tv_nsec;
-
-  if (cache && cache_lookup (cache, &id, modes))
-    return 0;
-  if (run_features (runtime, &text, &exited_ok, err) < 0)
-    return -1;
-  /* A runtime too old to have `features` fails: it knows no memoryPolicy
-     either.  The answer belongs to this binary, so it is cached too.  */
-  *modes = exited_ok ? modes_from_features (text) : 0;
-  nr_debug ("`%s features`: linux.memoryPolicy modes mask %#x", runtime, *modes);
-  if (cache)
-    cache_store (cache, &id, *modes);
-  return 0;
-}
-
-int
-nr_runtime_supports_memory_policy (const char *runtime, const char *cache_dir, bool *out,
-                                   nr_error_t *err)
-{
-  unsigned modes = 0;
-
-  if (nr_runtime_memory_policy_modes (runtime, cache_dir, &modes, err) < 0)
-    return -1;
-  *out = (modes & MODES_WE_WRITE) == MODES_WE_WRITE;
-  return 0;
 }
 
 /* ---- handing it over ------------------------------------------------------ */

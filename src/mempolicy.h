@@ -35,20 +35,15 @@ const char *nr_mpol_oci_name (int kmode);
 enum nr_mpol nr_mempolicy_choose (const struct nr_config *config, const struct nr_request *req,
                                   bool distributed);
 
-/* Which memory policy modes RUNTIME accepts in linux.memoryPolicy, as a
-   bit mask of (1u << MPOL_*); 0 when it does not know the field.  Runs
-   `RUNTIME features` once and remembers the answer in
-   CACHE_DIR/runtime-features, keyed by the binary's identity (device,
-   inode, size, mtime), so an upgraded runtime is asked again.  CACHE_DIR
-   may be NULL (no cache).  Fails only when RUNTIME cannot be run or does
-   not answer in time.  */
-int nr_runtime_memory_policy_modes (const char *runtime, const char *cache_dir, unsigned *modes,
-                                    nr_error_t *err);
+/* The kernel mode of runtime-spec name OCI_NAME ("MPOL_BIND"), -1 when
+   unknown.  */
+int nr_mpol_kernel_mode_of (const char *oci_name);
 
-/* *OUT: RUNTIME accepts linux.memoryPolicy with every mode numa-runtime
-   writes (bind, preferred, preferred-many, interleave).  */
-int nr_runtime_supports_memory_policy (const char *runtime, const char *cache_dir, bool *out,
-                                       nr_error_t *err);
+/* Bit masks of (1u << MPOL_*): every mode the runtime-spec names; the
+   modes numa-runtime writes (bind, preferred, preferred-many,
+   interleave).  */
+unsigned nr_mpol_all_modes (void);
+unsigned nr_mpol_modes_we_write (void);
 
 /* Set linux.memoryPolicy of SPEC to MODE over NODES, e.g.
    {"mode":"MPOL_BIND","nodes":"1"}.  NODES must not be empty.  */

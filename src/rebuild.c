@@ -17,14 +17,6 @@
    above the spec's own.  */
 #define STATE_MAX_SIZE (4 * NR_SPEC_MAX_SIZE)
 
-static void
-cleanup_closedirp (DIR **d)
-{
-  if (*d)
-    closedir (*d);
-}
-#define cleanup_dir __attribute__ ((cleanup (cleanup_closedirp)))
-
 /* The bundle path from runc's state: config.labels holds "bundle=<path>".
    Returns a pointer into STATE, or NULL.  */
 static const char *

@@ -2,14 +2,13 @@
 #include <config.h>
 
 #include "runtime.h"
+#include "spawn.h"
 #include "util.h"
 
 #include <errno.h>
 #include <limits.h>
-#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 
 static bool
 is_executable (const char *path)
@@ -78,52 +77,39 @@ nr_runtime_resolve (const struct nr_config *config, char **path, nr_error_t *err
                         "set [runtime] path in the config file");
 }
 
-/* argv[0] for RUNTIME, given the one we were called with: the runtime's
-   path when the caller named us by path, its file name when by name, so
-   that the runtime's messages ("runc: ...") read as if it had been called
-   in our place.  */
-static char *
-runtime_argv0 (const char *runtime, const char *our_argv0)
+const char *
+nr_runtime_argv0 (const char *runtime, const char *our_argv0)
 {
   const char *slash = strrchr (runtime, '/');
 
   if ((our_argv0 && strchr (our_argv0, '/')) || slash == NULL)
-    return (char *) runtime;
-  return (char *) slash + 1;
+    return runtime;
+  return slash + 1;
 }
 
 int
 nr_runtime_exec (const char *runtime, char **argv, nr_error_t *err)
 {
-  argv[0] = runtime_argv0 (runtime, argv[0]);
+  /* argv[0] names the runtime so its own messages read as usual.  */
+  char *argv0 = argv[0];
+  int saved;
+
+  argv[0] = (char *) nr_runtime_argv0 (runtime, argv0);
   execv (runtime, argv);
-  return nr_make_error (err, errno, "exec `%s`", runtime);
+  saved = errno;
+  argv[0] = argv0; /* still the caller's array */
+  return nr_make_error (err, saved, "exec `%s`", runtime);
 }
 
 int
 nr_runtime_run (const char *runtime, char **argv, int *status, nr_error_t *err)
 {
-  pid_t pid, r;
-  int wstatus;
+  struct nr_spawn spec = { .path = runtime, .argv = argv,
+                           .argv0 = nr_runtime_argv0 (runtime, argv[0]) };
+  struct nr_spawn_result result;
 
-  argv[0] = runtime_argv0 (runtime, argv[0]);
-  pid = fork ();
-  if (pid < 0)
-    return nr_make_error (err, errno, "fork");
-  if (pid == 0)
-    {
-      execv (runtime, argv);
-      fprintf (stderr, "numa-runtime: exec `%s`: %s\n", runtime, strerror (errno));
-      _exit (127);
-    }
-  do
-    r = waitpid (pid, &wstatus, 0);
-  while (r < 0 && errno == EINTR);
-  if (r < 0)
-    return nr_make_error (err, errno, "wait for `%s`", runtime);
-  if (WIFEXITED (wstatus))
-    *status = WEXITSTATUS (wstatus);
-  else
-    *status = 128 + WTERMSIG (wstatus);
+  if (nr_spawn (&spec, &result, err) < 0)
+    return -1;
+  *status = result.status;
   return 0;
 }

@@ -43,7 +43,7 @@ has_cap_sys_nice (yajl_val spec)
 
   if (cap_from_name ("cap_sys_nice", &sys_nice) < 0)
     sys_nice = CAP_SYS_NICE;
-  for (size_t s = 0; s < sizeof (sets) / sizeof (sets[0]); s++)
+  for (size_t s = 0; s < NR_N_ELEMENTS (sets); s++)
     {
       yajl_val list = nr_json_get (caps, sets[s]);
       if (list == NULL || list->type != yajl_t_array)

@@ -55,7 +55,7 @@ static void
 read_hugepages (const char *node_path, struct nr_node *node)
 {
   cleanup_free char *dir_path = xasprintf ("%s/hugepages", node_path);
-  DIR *dir = opendir (dir_path);
+  cleanup_dir DIR *dir = opendir (dir_path);
   struct dirent *de;
 
   if (dir == NULL)
@@ -76,7 +76,6 @@ read_hugepages (const char *node_path, struct nr_node *node)
       if (read_small_file (free_path, buf, sizeof (buf)) == 0)
         node->hugepages_free = add_pages (node->hugepages_free, strtoull (buf, NULL, 10), kb);
     }
-  closedir (dir);
 }
 
 static int

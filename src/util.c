@@ -32,6 +32,24 @@ cleanup_fclosep (FILE **f)
     fclose (*f);
 }
 
+void
+cleanup_closedirp (DIR **d)
+{
+  if (*d != NULL)
+    closedir (*d);
+}
+
+void
+cleanup_strvp (void *p)
+{
+  char **strv = *(char ***) p;
+  if (strv == NULL)
+    return;
+  for (char **s = strv; *s; s++)
+    free (*s);
+  free (strv);
+}
+
 static void
 out_of_memory (void)
 {

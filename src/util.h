@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <dirent.h>
 #include <stdlib.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -15,9 +16,17 @@
 void cleanup_freep (void *p);
 void cleanup_closep (int *fd);
 void cleanup_fclosep (FILE **f);
+void cleanup_closedirp (DIR **d);
+/* A NULL-terminated array of strings, each freed, then the array.  */
+void cleanup_strvp (void *p);
 #define cleanup_free __attribute__ ((cleanup (cleanup_freep)))
 #define cleanup_close __attribute__ ((cleanup (cleanup_closep)))
 #define cleanup_file __attribute__ ((cleanup (cleanup_fclosep)))
+#define cleanup_dir __attribute__ ((cleanup (cleanup_closedirp)))
+#define cleanup_strv __attribute__ ((cleanup (cleanup_strvp)))
+
+/* The number of elements of array A (not of a pointer).  */
+#define NR_N_ELEMENTS(a) (sizeof (a) / sizeof ((a)[0]))
 
 /* Return *PP and set it to NULL: hands ownership to the caller.  */
 static inline void *

@@ -105,7 +105,7 @@ install_deb() {
 		[ "$(stat -c '%a %U' /run/numa-runtime)" = "700 root" ]
 	fi
 	if command -v man >/dev/null 2>&1; then
-		MANPAGER=cat man 5 numa-runtime.conf 2>/dev/null | grep -q 'best_effort_share'
+		MANPAGER='cat' man 5 numa-runtime.conf 2>/dev/null | grep -q 'best_effort_share'
 	fi
 	# The packaged binary reads /etc/numa-runtime/numa-runtime.conf.
 	grep -aq /etc/numa-runtime/numa-runtime.conf /usr/bin/numa-runtime

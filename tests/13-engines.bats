@@ -51,6 +51,8 @@ teardown() {
 		"${PODMAN[@]}" rm -a -f -t 0 >/dev/null 2>&1 || true
 	fi
 	if [ -n "$DOCKERD_PID" ]; then
+		# One argument per container id.
+		# shellcheck disable=SC2046
 		docker_cli rm -f $(docker_cli ps -aq 2>/dev/null) >/dev/null 2>&1 || true
 		kill "$DOCKERD_PID" 2>/dev/null || true
 		local i

@@ -34,6 +34,8 @@ build_fast_runtime() {
 
 # ledger_config [SECTION.KEY=VALUE...]: write $NUMA_RUNTIME_CONFIG with the
 # fast runtime, $LEDGER and $SYSFS, plus the given placement settings.
+# The bats files pass the arguments; shellcheck sees only this file.
+# shellcheck disable=SC2120
 ledger_config() {
 	local kv policy=best-effort alloc=shared proc=/proc
 	for kv in "$@"; do
@@ -63,7 +65,7 @@ EOF
 
 # ledger_bundle DIR [CPUS [MEMORY]]: a minimal bundle for the fast runtime.
 ledger_bundle() {
-	local dir=$1 cpus=${2:-0} mem=${3:-0} cpu= memory=
+	local dir=$1 cpus=${2:-0} mem=${3:-0} cpu='' memory=''
 	mkdir -p "$dir/rootfs"
 	[ "$cpus" = 0 ] || cpu="\"cpu\": {\"quota\": $((cpus * 100000)), \"period\": 100000},"
 	[ "$mem" = 0 ] || memory="\"memory\": {\"limit\": $mem},"

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Sourced by tests that run one make target of the build tree as a single
 # TAP test: set TARGET and DESC first.  The outer make's flags are not
 # passed on: its check-TESTS puts TEST_LOGS on the command line, and a

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # lib.sh: shared by the ledger stress scripts and contrib/bench-ledger.sh
 # (bash; source it).  Provides:
 #   stress_init NAME     work dir $W on tmpfs (/dev/shm, else /run, else

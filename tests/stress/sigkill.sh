@@ -71,11 +71,11 @@ check() {
 # ids_of CHECK_OUTPUT: the ids line's ids.
 ids_of() { sed -n 's/^I //p' <<<"$1"; }
 state_ids() {
-	local d out=()
+	local d found=()
 	for d in "$ROOT"/*; do
-		[ -e "$d" ] && out+=("${d##*/}")
+		[ -e "$d" ] && found+=("${d##*/}")
 	done
-	echo "${out[*]}"
+	echo "${found[*]}"
 }
 
 failures=0

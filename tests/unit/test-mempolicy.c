@@ -4,6 +4,7 @@
 
 #include "unit.h"
 
+#include "runtime_features.h"
 #include "mempolicy.h"
 
 #include <numaif.h>

@@ -102,19 +102,17 @@ assert_refused (struct host *h, const char *const *needles)
 
 #define REFUSED(h, ...) assert_refused ((h), (const char *const[]){ __VA_ARGS__, NULL })
 
-/* Record placement P in the host's usage as the ledger would.  */
+/* Record placement P in the host's usage as the ledger does.  */
 static void
 charge (struct host *h, const struct nr_placement *p)
 {
-  int n = nr_set_count (&p->nodes), k = 0;
-  for (int node = nr_set_next (&p->nodes, 0); node >= 0;
-       node = nr_set_next (&p->nodes, node + 1), k++)
-    {
-      h->usage[node].containers++;
-      h->usage[node].load += p->load / n;
-      h->usage[node].memory += p->memory / n;
-      nr_set_union (&h->usage[node].exclusive, &p->exclusive);
-    }
+  struct nr_ledger_entry e = { .nodes = p->nodes,
+                               .exclusive = p->exclusive,
+                               .load = p->load,
+                               .millicpus = p->millicpus,
+                               .memory = p->memory,
+                               .hugepages = p->hugepages };
+  nr_usage_account (h->usage, (size_t) h->topo.n_nodes, &e, +1);
 }
 
 /* ---- least loaded ------------------------------------------------------ */
