@@ -90,6 +90,8 @@ fill_entry (struct nr_ledger_entry *e, const struct nr_args *args, const struct 
   e->millicpus = p->millicpus;
   e->memory = p->memory;
   e->hugepages = p->hugepages;
+  e->mems = p->mems;
+  e->memory_local = p->memory_local;
   e->pod = req->pod;
   e->sandbox = req->sandbox;
   e->kubelet_cpus = p->keep_cpus;
@@ -230,6 +232,19 @@ nr_cmd_create (const struct nr_args *args, const struct nr_config *config, nr_er
   input.usage = usage;
   if (may_get_exclusive_cpus (&req, config))
     nr_topology_load_siblings (config->sysfs_root, &topo);
+  if (req.hugepages > 0)
+    nr_topology_load_hugepages (config->sysfs_root, &topo);
+  nr_topology_classify (config->sysfs_root, config->proc_root,
+                        config->tier_nodes_set ? &config->tier_nodes : NULL, &topo);
+  if ((req.has_tiers ? req.tiers : config->memory_tiers) == NR_TIERS_INTERLEAVE)
+    {
+      nr_set_t with_memory;
+      nr_set_clear (&with_memory);
+      for (int i = 0; i < topo.n_nodes; i++)
+        if (topo.nodes[i].memory_total > 0)
+          nr_set_add (&with_memory, topo.nodes[i].id);
+      nr_topology_load_weights (config->sysfs_root, &with_memory, &topo);
+    }
   if (nr_place (&input, &placement, err) < 0)
     goto out;
   if (placement.warning)

@@ -38,11 +38,41 @@ share (int64_t value, int n, int k)
   return value / n + (k == 0 ? value % n : 0);
 }
 
+/* The tier part of E's memory: on MEMS minus NODES, evenly.  */
+static void
+account_tiers (struct nr_ledger *l, const struct nr_ledger_entry *e, int sign)
+{
+  nr_set_t tiers = e->mems;
+  int n, k = 0;
+
+  nr_set_subtract (&tiers, &e->nodes);
+  n = nr_set_count (&tiers);
+  for (int node = nr_set_next (&tiers, 0); node >= 0; node = nr_set_next (&tiers, node + 1), k++)
+    {
+      struct nr_node_usage *u = ledger_usage_slot (l, node);
+      u->containers += sign;
+      u->memory += sign * share (e->memory - e->memory_local, n, k);
+    }
+}
+
+/* Entries from before memory tiers (or without tier nodes) have no mems:
+   their memory is on their nodes.  */
+void
+ledger_entry_default_mems (struct nr_ledger_entry *e)
+{
+  if (nr_set_is_empty (&e->mems) || nr_set_equal (&e->mems, &e->nodes))
+    {
+      e->mems = e->nodes;
+      e->memory_local = e->memory;
+    }
+}
+
 void
 ledger_account (struct nr_ledger *l, const struct nr_ledger_entry *e, int sign)
 {
   int n = nr_set_count (&e->nodes);
   int k = 0;
+  int64_t local = nr_set_is_empty (&e->mems) ? e->memory : e->memory_local;
 
   for (int node = nr_set_next (&e->nodes, 0); node >= 0;
        node = nr_set_next (&e->nodes, node + 1), k++)
@@ -51,13 +81,15 @@ ledger_account (struct nr_ledger *l, const struct nr_ledger_entry *e, int sign)
       u->containers += sign;
       u->load += sign * share (e->load, n, k);
       u->millicpus += sign * share (e->millicpus, n, k);
-      u->memory += sign * share (e->memory, n, k);
+      u->memory += sign * share (local, n, k);
       u->hugepages += sign * share (e->hugepages, n, k);
       if (sign > 0)
         nr_set_union (&u->exclusive, &e->exclusive);
       else
         nr_set_subtract (&u->exclusive, &e->exclusive);
     }
+  if (! nr_set_is_empty (&e->mems))
+    account_tiers (l, e, sign);
 }
 
 /* Parse line LN of shard K into OUT.  A line that does not parse makes

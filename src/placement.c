@@ -124,7 +124,8 @@ fits (const struct context *ctx, const nr_set_t *set)
   for (int i = nr_set_next (set, 0); i >= 0; i = nr_set_next (set, i + 1))
     {
       cpu += ctx->rooms[i].cpu_free;
-      mem += ctx->rooms[i].mem_free;
+      /* A CPU node and its memory-only nodes are one domain.  */
+      mem += ctx->rooms[i].mem_free + ctx->rooms[i].tier_free;
       huge += ctx->rooms[i].huge_free;
       excl += ctx->rooms[i].exclusive_free;
     }
@@ -383,11 +384,16 @@ finish (const struct context *ctx, const nr_set_t *chosen, struct nr_placement *
   assign_cpus (ctx, chosen, out);
   out->interleave = ctx->spread == NR_SPREAD_DISTRIBUTE && nr_set_count (chosen) > 1;
   if (d->prepaid)
-    return; /* the pod's sandbox entry already charges all of it */
+    {
+      /* the pod's sandbox entry already charges all of it */
+      placement_add_tiers (ctx, chosen, out);
+      return;
+    }
   out->millicpus = d->unlimited ? 0 : d->millicpus;
   out->load = ! nr_set_is_empty (&out->exclusive) ? (int64_t) d->exclusive * 1000 : d->millicpus;
   out->memory = d->memory;
   out->hugepages = d->hugepages;
+  placement_add_tiers (ctx, chosen, out);
 }
 
 /* ---- the rules --------------------------------------------------------- */
@@ -416,6 +422,9 @@ keep_kubelet_choice (const struct context *ctx, struct nr_placement *out)
   out->load = ctx->demand.millicpus;
   out->memory = ctx->demand.memory;
   out->hugepages = ctx->demand.hugepages;
+  out->mems = out->nodes;
+  out->memory_local = out->memory;
+  out->tiers = NR_TIERS_OFF;
   if (! nr_set_is_empty (&ctx->hint_nodes) && ! nr_set_is_subset (&ctx->hint_nodes, &out->nodes))
     add_warning (out, "kubelet's cpuset keeps the container away from its devices' node(s)");
 }
@@ -551,8 +560,10 @@ nr_place (const struct nr_placement_input *in, struct nr_placement *out, nr_erro
   memset (out, 0, sizeof (*out));
   ctx.policy = nr_effective_policy (req, in->config);
   ctx.spread = req->has_spread ? req->spread : in->config->spread;
+  ctx.tiers = req->has_tiers ? req->tiers : in->config->memory_tiers;
   compute_demand (&ctx);
   compute_rooms (&ctx);
+  placement_tier_domains (&ctx);
 
   if ((req->has_cpus || req->has_mems) && ! in->config->kubelet_override)
     {
