@@ -75,6 +75,8 @@ json_entry (yajl_gen g, const struct nr_ledger_entry *e, bool alive)
   nr_json_gen_int (g, "millicpus", e->millicpus);
   nr_json_gen_int (g, "memory", e->memory);
   nr_json_gen_int (g, "hugepages", e->hugepages);
+  nr_json_gen_set (g, "mems", &e->mems);
+  nr_json_gen_int (g, "memory_local", e->memory_local);
   nr_json_gen_int (g, "load", e->load);
   nr_json_gen_string (g, "pod", e->pod);
   nr_json_gen_bool (g, "sandbox", e->sandbox);
@@ -112,6 +114,15 @@ print_json (FILE *out, const struct node_row *rows, int n_rows, struct nr_ledger
       nr_json_gen_int (g, "memory_free", r->memory_free);
       nr_json_gen_int (g, "hugepages_allocated", r->usage.hugepages);
       nr_json_gen_int (g, "containers", r->usage.containers);
+      nr_json_gen_bool (g, "has_cpu", r->node->has_cpu);
+      nr_json_gen_key (g, "tier");
+      if (r->node->tier >= 0)
+        yajl_gen_integer (g, r->node->tier);
+      else
+        yajl_gen_null (g);
+      nr_json_gen_string (g, "memory_kind", nr_mem_kind_name (r->node->kind));
+      if (r->node->kind_why)
+        nr_json_gen_string (g, "memory_kind_why", r->node->kind_why);
       yajl_gen_map_close (g);
     }
   yajl_gen_array_close (g);
@@ -171,20 +182,31 @@ print_table (FILE *out, const struct node_row *rows, int n_rows, struct nr_ledge
 {
   char total[32], alloc[32], avail[32];
 
-  fprintf (out, "%-5s %-16s %-16s %9s %9s %9s %10s\n", "NODE", "CPUS", "EXCLUSIVE", "MEM-TOTAL",
-           "MEM-ALLOC", "MEM-FREE", "CONTAINERS");
+  fprintf (out, "%-5s %-16s %-16s %9s %9s %9s %10s %-7s %-4s %s\n", "NODE", "CPUS", "EXCLUSIVE",
+           "MEM-TOTAL", "MEM-ALLOC", "MEM-FREE", "CONTAINERS", "HAS-CPU", "TIER", "MEMORY");
   for (int i = 0; i < n_rows; i++)
     {
       const struct node_row *r = &rows[i];
       cleanup_free char *cpus = nr_set_format (&r->node->cpus);
       cleanup_free char *excl = nr_set_format (&r->usage.exclusive);
+      char tier[16];
 
       human_bytes ((int64_t) r->node->memory_total, total, sizeof (total));
       human_bytes (r->usage.memory, alloc, sizeof (alloc));
       human_bytes (r->memory_free, avail, sizeof (avail));
-      fprintf (out, "%-5d %-16s %-16s %9s %9s %9s %10d\n", r->node->id, or_dash (cpus),
-               or_dash (excl), total, alloc, avail, r->usage.containers);
+      if (r->node->tier >= 0)
+        snprintf (tier, sizeof (tier), "%d", r->node->tier);
+      else
+        snprintf (tier, sizeof (tier), "-");
+      fprintf (out, "%-5d %-16s %-16s %9s %9s %9s %10d %-7s %-4s %s\n", r->node->id, or_dash (cpus),
+               or_dash (excl), total, alloc, avail, r->usage.containers,
+               r->node->has_cpu ? "yes" : "no", tier, nr_mem_kind_name (r->node->kind));
     }
+  /* Why a memory-only node takes no container memory.  */
+  for (int i = 0; i < n_rows; i++)
+    if (rows[i].node->kind_why)
+      fprintf (out, "node %d: memory not used for containers: %s\n", rows[i].node->id,
+               rows[i].node->kind_why);
   if (nr_ledger_count (ledger) == 0)
     return;
   fprintf (out, "\n%-5s %-16s %-16s %9s %-20s %-5s %s\n", "NODES", "CPUS", "EXCLUSIVE", "MEMORY",
@@ -236,6 +258,8 @@ nr_cmd_status (const struct nr_args *args, const struct nr_config *config, nr_er
 
   if (nr_topology_load (config->sysfs_root, &topo, err) < 0)
     return nr_error_wrap (err, "status");
+  nr_topology_classify (config->sysfs_root, config->proc_root,
+                        config->tier_nodes_set ? &config->tier_nodes : NULL, &topo);
   /* The exclusive lock, briefly: the ledger is read whole and consistent,
      and a file from an earlier boot or a broken one is dealt with here as
      a create would.  */

@@ -422,8 +422,15 @@ keep_kubelet_choice (const struct context *ctx, struct nr_placement *out)
   out->load = ctx->demand.millicpus;
   out->memory = ctx->demand.memory;
   out->hugepages = ctx->demand.hugepages;
+  /* Kubelet's mems may name memory-only nodes: NUMA_NODE and the CPU
+     charge stay on the CPU nodes, the memory is charged evenly.  */
   out->mems = out->nodes;
-  out->memory_local = out->memory;
+  for (int i = 0; i < topo->n_nodes; i++)
+    if (nr_set_is_empty (&topo->nodes[i].cpus) && nr_set_has (&out->nodes, topo->nodes[i].id))
+      nr_set_remove (&out->nodes, topo->nodes[i].id);
+  if (nr_set_is_empty (&out->nodes))
+    out->nodes = out->mems;
+  out->memory_local = out->memory * nr_set_count (&out->nodes) / nr_set_count (&out->mems);
   out->tiers = NR_TIERS_OFF;
   if (! nr_set_is_empty (&ctx->hint_nodes) && ! nr_set_is_subset (&ctx->hint_nodes, &out->nodes))
     add_warning (out, "kubelet's cpuset keeps the container away from its devices' node(s)");
