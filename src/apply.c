@@ -40,7 +40,8 @@ nr_apply_placement (yajl_val spec, const struct nr_placement *placement, nr_erro
   yajl_val linux_obj, resources, cpu;
   cleanup_free char *cpus = nr_set_format (&placement->cpus);
   cleanup_free char *nodes = nr_set_format (&placement->nodes);
-  cleanup_free char *mems = nr_set_format (&placement->mems);
+  cleanup_free char *mems =
+      nr_set_format (nr_set_is_empty (&placement->mems) ? &placement->nodes : &placement->mems);
 
   if (nr_json_ensure_object (spec, "linux", "linux", &linux_obj, err) < 0
       || nr_json_ensure_object (linux_obj, "resources", "linux.resources", &resources, err) < 0

@@ -438,7 +438,7 @@ nr_mempolicy_prepare (yajl_val spec, const struct nr_config *config, const char 
                       struct nr_mempolicy_plan *plan, nr_error_t *err)
 {
   /* Its memory may use the tier nodes too (placement_tiers.c).  */
-  const nr_set_t *nodes = &placement->mems;
+  const nr_set_t *nodes = nr_set_is_empty (&placement->mems) ? &placement->nodes : &placement->mems;
   static const char *const mpol_path[] = { "linux", "memoryPolicy", NULL };
   yajl_val existing = nr_json_get_path (spec, mpol_path);
   cleanup_free char *cache_dir = dir_of (config->ledger_path);
