@@ -288,7 +288,8 @@ EOF
 	for m in two-socket:2 eight-node:8 gb200:34 sixty-four:64; do
 		name=${m%:*} count=${m#*:}
 		sh "$gen" "$name" "$work/fixture-$name" >/dev/null
-		BENCH_SYSFS_ROOT=$work/fixture-$name/sys write_config "$true_bin" "$work/ledger-nodes-$count.json"
+		mkdir -p "$work/nodes-$count"
+		BENCH_SYSFS_ROOT=$work/fixture-$name/sys write_config "$true_bin" "$work/nodes-$count/ledger.json"
 		cp "$work/numa-runtime.conf" "$work/nodes-$count.conf"
 		NUMA_RUNTIME_CONFIG=$work/nodes-$count.conf hf "$work/nodes-$count.json" -N \
 			-p "$bin --root $root delete -f n$count" -n "create, $count nodes" \

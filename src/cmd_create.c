@@ -25,6 +25,7 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <libgen.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -200,10 +201,17 @@ nr_cmd_create (const struct nr_args *args, const struct nr_config *config, nr_er
     }
   if (add_locality_hints (spec.root, config, &req, err) < 0)
     goto out;
-  if (nr_topology_load (config->sysfs_root, &topo, err) < 0)
-    goto out;
-
   boot_id = nr_read_boot_id (config->proc_root);
+  {
+    /* The topology cache lives next to the ledger.  */
+    cleanup_free char *ledger_copy = xstrdup (config->ledger_path);
+    const char *cache_dir = dirname (ledger_copy);
+    if (nr_topology_load_cached (config->sysfs_root, config->proc_root, cache_dir, boot_id, &topo,
+                                 err)
+        < 0)
+      goto out;
+  }
+
   if (nr_ledger_open (config->ledger_path, boot_id, &ledger, err) < 0)
     goto out;
   nr_ledger_recover (ledger, nr_args_root (args), config, &topo);
@@ -226,7 +234,8 @@ nr_cmd_create (const struct nr_args *args, const struct nr_config *config, nr_er
       && read_ledger_for (ledger, args, &req, &input, err) < 0)
     goto out;
 
-  usage = xmalloc0 ((size_t) topo.n_nodes * sizeof (*usage));
+  /* nr_ledger_usage fills each slot: no need to zero 1 KiB a node.  */
+  usage = xmalloc ((size_t) topo.n_nodes * sizeof (*usage));
   for (int i = 0; i < topo.n_nodes; i++)
     nr_ledger_usage (ledger, topo.nodes[i].id, &usage[i]);
   input.usage = usage;

@@ -43,8 +43,28 @@ int
 nr_set_count (const nr_set_t *set)
 {
   int n = 0;
+  /* Sets are sparse: most words are 0, and without a popcount
+     instruction each count is a library call.  */
   for (int i = 0; i < NWORDS; i++)
-    n += __builtin_popcountll (set->words[i]);
+    if (set->words[i])
+      n += __builtin_popcountll (set->words[i]);
+  return n;
+}
+
+int
+nr_set_difference (nr_set_t *dst, const nr_set_t *a, const nr_set_t *b)
+{
+  int n = 0;
+  for (int i = 0; i < NWORDS; i++)
+    {
+      uint64_t w = a->words[i];
+      if (w)
+        {
+          w &= ~b->words[i];
+          n += __builtin_popcountll (w);
+        }
+      dst->words[i] = w;
+    }
   return n;
 }
 

@@ -82,13 +82,12 @@ compute_rooms (struct context *ctx)
     {
       struct node_room *r = &ctx->rooms[i];
       const struct nr_node_usage *u = &ctx->in->usage[i];
+      int n_pool, n_shared;
 
       r->node = &topo->nodes[i];
-      r->pool = r->node->cpus;
-      nr_set_subtract (&r->pool, &config->reserved_cpus);
-      r->shared = r->pool;
-      nr_set_subtract (&r->shared, &u->exclusive);
-      r->cpu_capacity = (int64_t) nr_set_count (&r->pool) * 1000;
+      n_pool = nr_set_difference (&r->pool, &r->node->cpus, &config->reserved_cpus);
+      n_shared = nr_set_difference (&r->shared, &r->pool, &u->exclusive);
+      r->cpu_capacity = (int64_t) n_pool * 1000;
       r->cpu_free = r->cpu_capacity - u->load;
       r->mem_capacity = (int64_t) r->node->memory_total - config->reserved_memory;
       if (r->mem_capacity < 0)
@@ -97,7 +96,7 @@ compute_rooms (struct context *ctx)
       r->huge_free = (int64_t) r->node->hugepages_total - u->hugepages;
       /* Keep one CPU in the shared pool: the node's other containers
          must still have somewhere to run.  */
-      r->exclusive_free = nr_set_count (&r->shared) - 1;
+      r->exclusive_free = n_shared - 1;
       if (r->exclusive_free < 0)
         r->exclusive_free = 0;
       r->load = u->load;
@@ -113,11 +112,33 @@ usable (const struct node_room *r)
   return ! nr_set_is_empty (&r->pool);
 }
 
+/* Does the container fit in what nodes offer together?  */
+static bool
+fits_in (const struct context *ctx, int64_t cpu, int64_t mem, int64_t huge, int excl)
+{
+  const struct demand *d = &ctx->demand;
+
+  if (! d->prepaid && ! d->unlimited && cpu < d->millicpus)
+    return false;
+  if (! d->prepaid && d->memory > 0 && mem < d->memory)
+    return false;
+  if (d->hugepages > 0 && huge < d->hugepages)
+    return false;
+  return excl >= d->exclusive;
+}
+
+/* Does the container fit on node index I (with its memory-only nodes)?  */
+static bool
+fits_one (const struct context *ctx, int i)
+{
+  const struct node_room *r = &ctx->rooms[i];
+  return fits_in (ctx, r->cpu_free, r->mem_free + r->tier_free, r->huge_free, r->exclusive_free);
+}
+
 /* Does the container fit on the nodes of SET (topo indexes flagged)?  */
 static bool
 fits (const struct context *ctx, const nr_set_t *set)
 {
-  const struct demand *d = &ctx->demand;
   int64_t cpu = 0, mem = 0, huge = 0;
   int excl = 0;
 
@@ -129,14 +150,11 @@ fits (const struct context *ctx, const nr_set_t *set)
       huge += ctx->rooms[i].huge_free;
       excl += ctx->rooms[i].exclusive_free;
     }
-  if (! d->prepaid && ! d->unlimited && cpu < d->millicpus)
-    return false;
-  if (! d->prepaid && d->memory > 0 && mem < d->memory)
-    return false;
-  if (d->hugepages > 0 && huge < d->hugepages)
-    return false;
-  return excl >= d->exclusive;
+  return fits_in (ctx, cpu, mem, huge, excl);
 }
+
+static double headroom_of (const struct context *ctx, int64_t cpu_cap, int64_t cpu_free,
+                           int64_t mem_cap, int64_t mem_free);
 
 /* Headroom left on SET after placing: the smaller of the CPU and memory
    fractions left free.  */
@@ -144,7 +162,6 @@ static double
 headroom (const struct context *ctx, const nr_set_t *set)
 {
   int64_t cpu_cap = 0, cpu_free = 0, mem_cap = 0, mem_free = 0;
-  double cpu_frac, mem_frac;
 
   for (int i = nr_set_next (set, 0); i >= 0; i = nr_set_next (set, i + 1))
     {
@@ -153,6 +170,15 @@ headroom (const struct context *ctx, const nr_set_t *set)
       mem_cap += ctx->rooms[i].mem_capacity;
       mem_free += ctx->rooms[i].mem_free;
     }
+  return headroom_of (ctx, cpu_cap, cpu_free, mem_cap, mem_free);
+}
+
+static double
+headroom_of (const struct context *ctx, int64_t cpu_cap, int64_t cpu_free, int64_t mem_cap,
+             int64_t mem_free)
+{
+  double cpu_frac, mem_frac;
+
   cpu_frac = cpu_cap > 0 ? (double) (cpu_free - ctx->demand.millicpus) / (double) cpu_cap : 0;
   mem_frac = mem_cap > 0 ? (double) (mem_free - ctx->demand.memory) / (double) mem_cap : 1;
   return cpu_frac < mem_frac ? cpu_frac : mem_frac;
@@ -286,13 +312,55 @@ choose_set (const struct context *ctx, int k, const nr_set_t *candidates, bool r
   return found;
 }
 
+/* Is node index A a better home than node index B: choose_set's order for
+   single nodes (the hinted node, then headroom, load, lower index),
+   without building sets, so that it costs one pass over the nodes.  */
+static bool
+better_one (const struct context *ctx, int a, int b, int hinted)
+{
+  const struct node_room *ra = &ctx->rooms[a], *rb = &ctx->rooms[b];
+  double ha, hb;
+
+  if (hinted >= -1 && (a == hinted) != (b == hinted))
+    return a == hinted;
+  ha = headroom_of (ctx, ra->cpu_capacity, ra->cpu_free, ra->mem_capacity, ra->mem_free);
+  hb = headroom_of (ctx, rb->cpu_capacity, rb->cpu_free, rb->mem_capacity, rb->mem_free);
+  if (ha > hb + 1e-9)
+    return true;
+  if (hb > ha + 1e-9)
+    return false;
+  if (ra->load != rb->load)
+    return ra->load < rb->load;
+  return a < b;
+}
+
 /* The best single node of CANDIDATES that fits (or any, without
    REQUIRE_FIT).  */
 static bool
 choose_node (const struct context *ctx, const nr_set_t *candidates, bool require_fit,
              nr_set_t *chosen)
 {
-  return choose_set (ctx, 1, candidates, require_fit, chosen);
+  nr_set_t hint_idx;
+  int best = -1, hinted = -1;
+
+  /* A single node holds every hint only when there is one hinted node.  */
+  nodes_to_index_set (ctx, &ctx->hint_nodes, &hint_idx);
+  if (nr_set_count (&hint_idx) == 1)
+    hinted = nr_set_next (&hint_idx, 0);
+  else if (! nr_set_is_empty (&hint_idx))
+    hinted = -2; /* none can: no preference */
+  for (int i = nr_set_next (candidates, 0); i >= 0; i = nr_set_next (candidates, i + 1))
+    {
+      if (require_fit && ! fits_one (ctx, i))
+        continue;
+      if (best < 0 || better_one (ctx, i, best, hinted))
+        best = i;
+    }
+  if (best < 0)
+    return false;
+  nr_set_clear (chosen);
+  nr_set_add (chosen, best);
+  return true;
 }
 
 /* ---- CPUs for the chosen nodes ---------------------------------------- */
@@ -560,7 +628,8 @@ int
 nr_place (const struct nr_placement_input *in, struct nr_placement *out, nr_error_t *err)
 {
   const struct nr_request *req = in->req;
-  cleanup_free struct node_room *rooms = xmalloc0 ((size_t) in->topo->n_nodes * sizeof (*rooms));
+  /* compute_rooms and placement_tier_domains set every field.  */
+  cleanup_free struct node_room *rooms = xmalloc ((size_t) in->topo->n_nodes * sizeof (*rooms));
   struct context ctx = { .in = in, .rooms = rooms };
   int r;
 

@@ -55,6 +55,13 @@ struct nr_topology
    online CPU.  */
 int nr_topology_load (const char *sysfs_root, struct nr_topology *topo, nr_error_t *err);
 
+/* nr_topology_load through CACHE_DIR/topology-cache (topology_cache.c):
+   the same result, from one file while CPUs and memory stay as they were
+   (same boot id, sysfs root, online CPUs and nodes, has_cpu, has_memory
+   and MemTotal under PROC_ROOT).  */
+int nr_topology_load_cached (const char *sysfs_root, const char *proc_root, const char *cache_dir,
+                             const char *boot_id, struct nr_topology *topo, nr_error_t *err);
+
 /* Index of node ID in topo->nodes, or -1.  */
 int nr_topology_index (const struct nr_topology *topo, int id);
 
