@@ -182,8 +182,8 @@ print_table (FILE *out, const struct node_row *rows, int n_rows, struct nr_ledge
 {
   char total[32], alloc[32], avail[32];
 
-  fprintf (out, "%-5s %-16s %-16s %9s %9s %9s %10s %-7s %-4s %s\n", "NODE", "CPUS", "EXCLUSIVE",
-           "MEM-TOTAL", "MEM-ALLOC", "MEM-FREE", "CONTAINERS", "HAS-CPU", "TIER", "MEMORY");
+  fprintf (out, "%-5s %-16s %-16s %9s %9s %9s %-7s %-4s %-6s %10s\n", "NODE", "CPUS", "EXCLUSIVE",
+           "MEM-TOTAL", "MEM-ALLOC", "MEM-FREE", "HAS-CPU", "TIER", "MEMORY", "CONTAINERS");
   for (int i = 0; i < n_rows; i++)
     {
       const struct node_row *r = &rows[i];
@@ -198,9 +198,9 @@ print_table (FILE *out, const struct node_row *rows, int n_rows, struct nr_ledge
         snprintf (tier, sizeof (tier), "%d", r->node->tier);
       else
         snprintf (tier, sizeof (tier), "-");
-      fprintf (out, "%-5d %-16s %-16s %9s %9s %9s %10d %-7s %-4s %s\n", r->node->id, or_dash (cpus),
-               or_dash (excl), total, alloc, avail, r->usage.containers,
-               r->node->has_cpu ? "yes" : "no", tier, nr_mem_kind_name (r->node->kind));
+      fprintf (out, "%-5d %-16s %-16s %9s %9s %9s %-7s %-4s %-6s %10d\n", r->node->id,
+               or_dash (cpus), or_dash (excl), total, alloc, avail, r->node->has_cpu ? "yes" : "no",
+               tier, nr_mem_kind_name (r->node->kind), r->usage.containers);
     }
   /* Why a memory-only node takes no container memory.  */
   for (int i = 0; i < n_rows; i++)

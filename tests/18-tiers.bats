@@ -159,8 +159,8 @@ honoured = policy"
 @test "status shows has-CPU and tier per node" {
 	run --separate-stderr nr status
 	assert_success
-	assert_equal "$(head -n1 <<<"$output" | awk '{ print $(NF - 2), $(NF - 1), $NF }')" "HAS-CPU TIER MEMORY"
-	assert_equal "$(awk 'NR > 1 && NF { print $1, $(NF - 2), $(NF - 1), $NF }' <<<"$output" | paste -sd, -)" \
+	assert_equal "$(head -n1 <<<"$output" | awk '{ print $(NF - 3), $(NF - 2), $(NF - 1) }')" "HAS-CPU TIER MEMORY"
+	assert_equal "$(awk 'NR > 1 && NF { print $1, $(NF - 3), $(NF - 2), $(NF - 1) }' <<<"$output" | paste -sd, -)" \
 		"0 yes 4 cpu,1 yes 4 cpu,2 no 22 tier,3 no 22 tier"
 	run --separate-stderr nr status --json
 	assert_equal "$(jq -c '[.nodes[] | [.node, .has_cpu, .tier, .memory_kind]]' <<<"$output")" \
