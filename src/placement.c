@@ -82,11 +82,13 @@ compute_rooms (struct context *ctx)
     {
       struct node_room *r = &ctx->rooms[i];
       const struct nr_node_usage *u = &ctx->in->usage[i];
+      nr_set_t pool, shared; /* on the stack: the same 2 KiB for every node */
       int n_pool, n_shared;
 
       r->node = &topo->nodes[i];
-      n_pool = nr_set_difference (&r->pool, &r->node->cpus, &config->reserved_cpus);
-      n_shared = nr_set_difference (&r->shared, &r->pool, &u->exclusive);
+      n_pool = nr_set_difference (&pool, &r->node->cpus, &config->reserved_cpus);
+      n_shared = nr_set_difference (&shared, &pool, &u->exclusive);
+      r->n_shared = n_shared;
       r->cpu_capacity = (int64_t) n_pool * 1000;
       r->cpu_free = r->cpu_capacity - u->load;
       r->mem_capacity = (int64_t) r->node->memory_total - config->reserved_memory;
@@ -109,7 +111,22 @@ compute_rooms (struct context *ctx)
 static bool
 usable (const struct node_room *r)
 {
-  return ! nr_set_is_empty (&r->pool);
+  return r->cpu_capacity > 0;
+}
+
+void
+room_pool (const struct context *ctx, int i, nr_set_t *pool)
+{
+  nr_set_difference (pool, &ctx->rooms[i].node->cpus, &ctx->in->config->reserved_cpus);
+}
+
+void
+room_shared (const struct context *ctx, int i, nr_set_t *shared)
+{
+  nr_set_t pool;
+
+  room_pool (ctx, i, &pool);
+  nr_set_difference (shared, &pool, &ctx->in->usage[i].exclusive);
 }
 
 /* Does the container fit in what nodes offer together?  */
@@ -377,6 +394,7 @@ assign_exclusive (const struct context *ctx, const nr_set_t *chosen, struct nr_p
   for (int i = nr_set_next (chosen, 0); i >= 0; i = nr_set_next (chosen, i + 1), k++)
     {
       const struct node_room *r = &ctx->rooms[i];
+      nr_set_t shared;
       int want = ctx->spread == NR_SPREAD_DISTRIBUTE
                      ? d->exclusive / n + (k < d->exclusive % n ? 1 : 0)
                      : left;
@@ -386,7 +404,8 @@ assign_exclusive (const struct context *ctx, const nr_set_t *chosen, struct nr_p
         want = r->exclusive_free;
       if (want > left)
         want = left;
-      left -= nr_pick_cpus (ctx->in->topo, &r->shared, want, &picked);
+      room_shared (ctx, i, &shared);
+      left -= nr_pick_cpus (ctx->in->topo, &shared, want, &picked);
       nr_set_union (&out->exclusive, &picked);
     }
   if (left > 0)
@@ -419,26 +438,35 @@ assign_cpus (const struct context *ctx, const nr_set_t *chosen, struct nr_placem
       int each = -1;
       for (int i = nr_set_next (chosen, 0); i >= 0; i = nr_set_next (chosen, i + 1))
         {
-          int c = nr_set_count (&ctx->rooms[i].shared);
+          int c = ctx->rooms[i].n_shared;
           if (each < 0 || c < each)
             each = c;
         }
       for (int i = nr_set_next (chosen, 0); i >= 0; i = nr_set_next (chosen, i + 1))
         {
-          nr_set_t picked;
-          nr_pick_cpus (ctx->in->topo, &ctx->rooms[i].shared, each, &picked);
+          nr_set_t picked, shared;
+          room_shared (ctx, i, &shared);
+          nr_pick_cpus (ctx->in->topo, &shared, each, &picked);
           nr_set_union (&out->cpus, &picked);
         }
     }
   else
     for (int i = nr_set_next (chosen, 0); i >= 0; i = nr_set_next (chosen, i + 1))
-      nr_set_union (&out->cpus, &ctx->rooms[i].shared);
+      {
+        nr_set_t shared;
+        room_shared (ctx, i, &shared);
+        nr_set_union (&out->cpus, &shared);
+      }
 
   if (nr_set_is_empty (&out->cpus))
     {
       /* Every CPU is held exclusively: share the pool rather than fail.  */
       for (int i = nr_set_next (chosen, 0); i >= 0; i = nr_set_next (chosen, i + 1))
-        nr_set_union (&out->cpus, &ctx->rooms[i].pool);
+        {
+          nr_set_t pool;
+          room_pool (ctx, i, &pool);
+          nr_set_union (&out->cpus, &pool);
+        }
       add_warning (out, "no shared CPU left on the chosen node(s); using CPUs held exclusively");
     }
 }

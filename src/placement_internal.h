@@ -8,8 +8,10 @@
 struct node_room
 {
   const struct nr_node *node;
-  nr_set_t pool;        /* CPUs containers may use: the node's minus reserved */
-  nr_set_t shared;      /* pool minus CPUs held exclusively */
+  /* The CPU sets themselves (pool: the node's CPUs minus reserved ones;
+     shared: pool minus CPUs held exclusively) are built only for the
+     chosen nodes (room_pool, room_shared): 2 KiB a node otherwise.  */
+  int n_shared;         /* |shared| */
   int64_t cpu_capacity; /* |pool| in milli-CPUs */
   int64_t cpu_free;     /* capacity minus the ledger's load */
   int64_t mem_capacity; /* bytes, less the reservation */
@@ -60,6 +62,11 @@ void placement_tier_domains (struct context *ctx);
    node set CHOSEN (topo indexes), as ctx->tiers says.  */
 void placement_add_tiers (const struct context *ctx, const nr_set_t *chosen,
                           struct nr_placement *out);
+
+/* The CPUs containers may use on node index I, and those of them not held
+   exclusively.  */
+void room_pool (const struct context *ctx, int i, nr_set_t *pool);
+void room_shared (const struct context *ctx, int i, nr_set_t *shared);
 
 /* restricted and single-numa-node refuse where best-effort compromises.  */
 bool placement_strict (const struct context *ctx);

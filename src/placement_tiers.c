@@ -81,7 +81,7 @@ placement_tier_domains (struct context *ctx)
       if (! placement_is_tier_node (ctx, t))
         continue;
       for (int i = 0; i < topo->n_nodes; i++)
-        if (! nr_set_is_empty (&ctx->rooms[i].pool)
+        if (ctx->rooms[i].cpu_capacity > 0
             && (owner < 0
                 || nr_topology_distance (topo, i, t) < nr_topology_distance (topo, owner, t)))
           owner = i;
