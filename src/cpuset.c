@@ -68,6 +68,21 @@ nr_set_difference (nr_set_t *dst, const nr_set_t *a, const nr_set_t *b)
   return n;
 }
 
+void
+nr_set_count_minus (const nr_set_t *a, const nr_set_t *b, const nr_set_t *c, int *n_ab, int *n_abc)
+{
+  int ab = 0, abc = 0;
+  for (int i = 0; i < NWORDS; i++)
+    if (a->words[i])
+      {
+        uint64_t w = a->words[i] & ~b->words[i];
+        ab += __builtin_popcountll (w);
+        abc += __builtin_popcountll (w & ~c->words[i]);
+      }
+  *n_ab = ab;
+  *n_abc = abc;
+}
+
 bool
 nr_set_is_empty (const nr_set_t *set)
 {

@@ -82,12 +82,11 @@ compute_rooms (struct context *ctx)
     {
       struct node_room *r = &ctx->rooms[i];
       const struct nr_node_usage *u = &ctx->in->usage[i];
-      nr_set_t pool, shared; /* on the stack: the same 2 KiB for every node */
       int n_pool, n_shared;
 
       r->node = &topo->nodes[i];
-      n_pool = nr_set_difference (&pool, &r->node->cpus, &config->reserved_cpus);
-      n_shared = nr_set_difference (&shared, &pool, &u->exclusive);
+      nr_set_count_minus (&r->node->cpus, &config->reserved_cpus, &u->exclusive, &n_pool,
+                          &n_shared);
       r->n_shared = n_shared;
       r->cpu_capacity = (int64_t) n_pool * 1000;
       r->cpu_free = r->cpu_capacity - u->load;
