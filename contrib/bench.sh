@@ -12,6 +12,9 @@
 #           the fake runs jq; kept to match what the tests run)
 #   ledger  create against ledgers of 10, 1,000 and 10,000 entries: runs
 #           contrib/bench-ledger.sh (also `make bench-ledger`)
+#   nodes   create's own cost (runtime /bin/true, as null) on fixture
+#           machines of 2, 8, 34 (2 CPU + 32 CPU-less) and 64 NUMA nodes
+#           from tests/fixtures/gen-sysfs.sh, each against the 2-node one
 #   all     runc and null
 # Bundle, ledger and runtime root live on tmpfs (/dev/shm, else /run, else
 # $TMPDIR with a warning), as containerd keeps bundles under /run.  In
@@ -42,7 +45,7 @@ while getopts r:w:kh opt; do
 	w) warmup=$OPTARG ;;
 	k) keep=1 ;;
 	h) sed -n '2,/^set -eu/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-	*) die "usage: $prog [-r RUNS] [-w WARMUP] [-k] [runc|null|fake|ledger|all]..." ;;
+	*) die "usage: $prog [-r RUNS] [-w WARMUP] [-k] [runc|null|fake|ledger|nodes|all]..." ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -267,6 +270,41 @@ EOF
 	report "$work/state-$label.json" "$label state" "numa-runtime state ($label)"
 }
 
+# --- node count -----------------------------------------------------------
+# bench_nodes: the same create (1 CPU, 1 GiB) on fixtures of 2, 8, 34 and
+# 64 nodes; only [topology] sysfs_root changes.  Each run starts from the
+# same ledger: --prepare deletes the id the previous run created.
+bench_nodes() {
+	gen=$here/../tests/fixtures/gen-sysfs.sh
+	B=$work/bundle-nodes
+	mkdir -p "$B/rootfs"
+	cat >"$B/config.json" <<'EOF'
+{"ociVersion":"1.0.2-dev","process":{"terminal":false,"user":{"uid":0,"gid":0},"args":["sh"],"cwd":"/"},"root":{"path":"rootfs"},"linux":{"resources":{"memory":{"limit":1073741824},"cpu":{"quota":100000,"period":100000}},"namespaces":[{"type":"pid"},{"type":"mount"}]}}
+EOF
+	printf 'create on fixture machines (runtime %s), files on %s, %s runs (+%s warmup), medians:\n' \
+		"$true_bin" "$(stat -f -c %T "$work")" "$runs" "$warmup"
+	load_note
+	base=
+	for m in two-socket:2 eight-node:8 gb200:34 sixty-four:64; do
+		name=${m%:*} count=${m#*:}
+		sh "$gen" "$name" "$work/fixture-$name" >/dev/null
+		mkdir -p "$work/nodes-$count"
+		BENCH_SYSFS_ROOT=$work/fixture-$name/sys write_config "$true_bin" "$work/nodes-$count/ledger.json"
+		cp "$work/numa-runtime.conf" "$work/nodes-$count.conf"
+		NUMA_RUNTIME_CONFIG=$work/nodes-$count.conf hf "$work/nodes-$count.json" -N \
+			-p "$bin --root $root delete -f n$count" -n "create, $count nodes" \
+			"$bin --root $root create --bundle $B n$count" \
+			-c "$bin --root $root delete -f n$count"
+		med=$(median_ms "$work/nodes-$count.json" 0)
+		cpu=$(cpu_ms "$work/nodes-$count.json" 0)
+		[ -n "$base" ] || base=$med basecpu=$cpu
+		awk -v c="$count" -v m="$med" -v u="$cpu" -v b="$base" -v bu="$basecpu" \
+			-v iqr="$(iqr_ms "$work/nodes-$count.json" 0)" 'BEGIN {
+			printf "  create, %2d nodes %9.3f ms  cpu %7.3f ms  (wall IQR %s ms)  vs 2 nodes %+7.3f ms  cpu %+7.3f ms\n",
+				c, m, u, iqr, m - b, u - bu }'
+	done
+}
+
 # --- ledger size ----------------------------------------------------------
 # contrib/bench-ledger.sh generates the ledgers and times create against
 # each; see its header.
@@ -288,10 +326,11 @@ for mode in "$@"; do
 	null) bench_null "$true_bin" null ;;
 	fake) bench_null "$fake_runtime" fake ;;
 	ledger) bench_ledger ;;
+	nodes) bench_nodes ;;
 	all)
 		bench_runc
 		bench_null "$true_bin" null
 		;;
-	*) die "unknown mode $mode (runc, null, fake, ledger, all)" ;;
+	*) die "unknown mode $mode (runc, null, fake, ledger, nodes, all)" ;;
 	esac
 done

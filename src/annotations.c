@@ -117,6 +117,18 @@ parse_memory_policy (struct reader *r, const char *value)
 }
 
 static char *
+parse_memory_tiers (struct reader *r, const char *value)
+{
+  enum nr_tiers mode;
+
+  if (nr_tiers_parse (value, &mode) < 0)
+    return xstrdup ("must be spill, off, tiered or interleave");
+  r->req->has_tiers = true;
+  r->req->tiers = mode;
+  return NULL;
+}
+
+static char *
 parse_disable (struct reader *r, const char *value)
 {
   if (strcmp (value, "false") == 0)
@@ -155,6 +167,7 @@ static const struct
   { "spread", parse_spread },
   { "cpu-allocation", parse_cpu_allocation },
   { "memory-policy", parse_memory_policy },
+  { "memory-tiers", parse_memory_tiers },
   { "disable", parse_disable },
   { "nics", parse_nics_elsewhere },
 };
@@ -285,7 +298,7 @@ nr_annotations_read (yajl_val spec, const struct nr_config *config, enum nr_poli
       suffix = shown (key + PREFIX_LEN);
       if (refuse (&r, suffix, NULL,
                   "unknown key (known: policy, nodes, numa-nodes, spread, cpu-allocation, "
-                  "memory-policy, disable)",
+                  "memory-policy, memory-tiers, disable)",
                   err)
           < 0)
         return -1;

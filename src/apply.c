@@ -39,7 +39,9 @@ nr_apply_placement (yajl_val spec, const struct nr_placement *placement, nr_erro
 {
   yajl_val linux_obj, resources, cpu;
   cleanup_free char *cpus = nr_set_format (&placement->cpus);
-  cleanup_free char *mems = nr_set_format (&placement->nodes);
+  cleanup_free char *nodes = nr_set_format (&placement->nodes);
+  cleanup_free char *mems =
+      nr_set_format (nr_set_is_empty (&placement->mems) ? &placement->nodes : &placement->mems);
 
   if (nr_json_ensure_object (spec, "linux", "linux", &linux_obj, err) < 0
       || nr_json_ensure_object (linux_obj, "resources", "linux.resources", &resources, err) < 0
@@ -49,5 +51,9 @@ nr_apply_placement (yajl_val spec, const struct nr_placement *placement, nr_erro
     nr_json_set (cpu, "cpus", nr_json_new_string (cpus));
   if (! placement->keep_mems)
     nr_json_set (cpu, "mems", nr_json_new_string (mems));
-  return set_env (spec, "NUMA_NODE", mems, err);
+  /* NUMA_NODE: where its CPUs are; NUMA_MEMORY_NODES: every node its
+     memory may use (the same unless memory tiers were added).  */
+  if (set_env (spec, "NUMA_NODE", nodes, err) < 0)
+    return -1;
+  return set_env (spec, "NUMA_MEMORY_NODES", mems, err);
 }

@@ -27,6 +27,7 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <libgen.h>
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
@@ -95,6 +96,8 @@ fill_entry (struct nr_ledger_entry *e, const struct nr_args *args, const struct 
   e->millicpus = p->millicpus;
   e->memory = p->memory;
   e->hugepages = p->hugepages;
+  e->mems = p->mems;
+  e->memory_local = p->memory_local;
   e->pod = req->pod ? xstrdup (req->pod) : NULL;
   e->sandbox = req->sandbox;
   e->kubelet_cpus = p->keep_cpus;
@@ -271,10 +274,17 @@ nr_cmd_create (const struct nr_args *args, const struct nr_config *config, nr_er
     }
   if (add_locality_hints (spec.root, config, &req, err) < 0)
     goto out;
-  if (nr_topology_load (config->sysfs_root, &topo, err) < 0)
-    goto out;
-
   boot_id = nr_read_boot_id (config->proc_root);
+  {
+    /* The topology cache lives next to the ledger.  */
+    cleanup_free char *ledger_copy = xstrdup (config->ledger_path);
+    const char *cache_dir = dirname (ledger_copy);
+    if (nr_topology_load_cached (config->sysfs_root, config->proc_root, cache_dir, boot_id, &topo,
+                                 err)
+        < 0)
+      goto out;
+  }
+
   if (nr_ledger_open (config->ledger_path, boot_id, &ledger, err) < 0)
     goto out;
   nr_ledger_recover (ledger, nr_args_root (args), config, &topo);
@@ -297,12 +307,26 @@ nr_cmd_create (const struct nr_args *args, const struct nr_config *config, nr_er
       && read_ledger_for (ledger, args, &req, &input, err) < 0)
     goto out;
 
-  usage = xmalloc0 ((size_t) topo.n_nodes * sizeof (*usage));
+  /* nr_ledger_usage fills each slot: no need to zero 1 KiB a node.  */
+  usage = xmalloc ((size_t) topo.n_nodes * sizeof (*usage));
   for (int i = 0; i < topo.n_nodes; i++)
     nr_ledger_usage (ledger, topo.nodes[i].id, &usage[i]);
   input.usage = usage;
   if (may_get_exclusive_cpus (&req, config))
     nr_topology_load_siblings (config->sysfs_root, &topo);
+  if (req.hugepages > 0)
+    nr_topology_load_hugepages (config->sysfs_root, &topo);
+  nr_topology_classify (config->sysfs_root, config->proc_root,
+                        config->tier_nodes_set ? &config->tier_nodes : NULL, &topo);
+  if ((req.has_tiers ? req.tiers : config->memory_tiers) == NR_TIERS_INTERLEAVE)
+    {
+      nr_set_t with_memory;
+      nr_set_clear (&with_memory);
+      for (int i = 0; i < topo.n_nodes; i++)
+        if (topo.nodes[i].memory_total > 0)
+          nr_set_add (&with_memory, topo.nodes[i].id);
+      nr_topology_load_weights (config->sysfs_root, &with_memory, &topo);
+    }
   if (nr_place (&input, &placement, err) < 0)
     {
       count_refusal (ledger, nr_effective_policy (&req, config));

@@ -281,7 +281,6 @@ nr_cmd_metrics (const struct nr_args *args, const struct nr_config *config, nr_e
       readable = nr_ledger_moved_aside (ledger) == NULL;
     }
   nr_ledger_close (steal_pointer (&ledger));
-  nr_node_views_sysfs (config->sysfs_root, &topo, views);
 
   report = open_memstream (&text, &text_len);
   if (report == NULL)

@@ -74,6 +74,15 @@ print_json (FILE *out, const struct nr_node_view *rows, int n_rows, struct nr_le
       nr_json_gen_int (g, "memory_free", r->memory_free);
       nr_json_gen_int (g, "hugepages_allocated", r->usage.hugepages);
       nr_json_gen_int (g, "containers", r->usage.containers);
+      nr_json_gen_bool (g, "has_cpu", r->node->has_cpu);
+      nr_json_gen_key (g, "tier");
+      if (r->node->tier >= 0)
+        yajl_gen_integer (g, r->node->tier);
+      else
+        yajl_gen_null (g);
+      nr_json_gen_string (g, "memory_kind", nr_mem_kind_name (r->node->kind));
+      if (r->node->kind_why)
+        nr_json_gen_string (g, "memory_kind_why", r->node->kind_why);
       yajl_gen_map_close (g);
     }
   yajl_gen_array_close (g);
@@ -180,20 +189,31 @@ print_table (FILE *out, const struct nr_node_view *rows, int n_rows, struct nr_l
 {
   char total[32], alloc[32], avail[32];
 
-  fprintf (out, "%-5s %-16s %-16s %9s %9s %9s %10s\n", "NODE", "CPUS", "EXCLUSIVE", "MEM-TOTAL",
-           "MEM-ALLOC", "MEM-FREE", "CONTAINERS");
+  fprintf (out, "%-5s %-16s %-16s %9s %9s %9s %-7s %-4s %-6s %10s\n", "NODE", "CPUS", "EXCLUSIVE",
+           "MEM-TOTAL", "MEM-ALLOC", "MEM-FREE", "HAS-CPU", "TIER", "MEMORY", "CONTAINERS");
   for (int i = 0; i < n_rows; i++)
     {
       const struct nr_node_view *r = &rows[i];
       cleanup_free char *cpus = nr_set_format (&r->node->cpus);
       cleanup_free char *excl = nr_set_format (&r->usage.exclusive);
+      char tier[16];
 
       human_bytes ((int64_t) r->node->memory_total, total, sizeof (total));
       human_bytes (r->usage.memory, alloc, sizeof (alloc));
       human_bytes (r->memory_free, avail, sizeof (avail));
-      fprintf (out, "%-5d %-16s %-16s %9s %9s %9s %10d\n", r->node->id, or_dash (cpus),
-               or_dash (excl), total, alloc, avail, r->usage.containers);
+      if (r->node->tier >= 0)
+        snprintf (tier, sizeof (tier), "%d", r->node->tier);
+      else
+        snprintf (tier, sizeof (tier), "-");
+      fprintf (out, "%-5d %-16s %-16s %9s %9s %9s %-7s %-4s %-6s %10d\n", r->node->id,
+               or_dash (cpus), or_dash (excl), total, alloc, avail, r->node->has_cpu ? "yes" : "no",
+               tier, nr_mem_kind_name (r->node->kind), r->usage.containers);
     }
+  /* Why a memory-only node takes no container memory.  */
+  for (int i = 0; i < n_rows; i++)
+    if (rows[i].node->kind_why)
+      fprintf (out, "node %d: memory not used for containers: %s\n", rows[i].node->id,
+               rows[i].node->kind_why);
   if (bars)
     print_bars (out, rows, n_rows);
   if (nr_ledger_count (ledger) == 0)
@@ -253,6 +273,8 @@ nr_cmd_status (const struct nr_args *args, const struct nr_config *config, nr_er
   if (numa_check == NR_NUMA_CHECK_DIFFERS)
     nr_warn ("status: libnuma sees this host differently from %s: %s", config->sysfs_root,
              numa_why);
+  nr_topology_classify (config->sysfs_root, config->proc_root,
+                        config->tier_nodes_set ? &config->tier_nodes : NULL, &topo);
   /* The exclusive lock, briefly: the ledger is read whole and consistent,
      and a file from an earlier boot or a broken one is dealt with here as
      a create would.  */

@@ -40,6 +40,7 @@ static const char *const mpol_names[] = {
   [NR_MPOL_BIND] = "bind",
   [NR_MPOL_PREFERRED] = "preferred",
   [NR_MPOL_INTERLEAVE] = "interleave",
+  [NR_MPOL_WEIGHTED_INTERLEAVE] = "weighted-interleave",
 };
 
 const char *
@@ -55,6 +56,26 @@ nr_mpol_parse (const char *name, enum nr_mpol *out)
     if (strcmp (name, mpol_names[i]) == 0)
       {
         *out = (enum nr_mpol) i;
+        return 0;
+      }
+  return -1;
+}
+
+static const char *const tiers_names[] = { "spill", "off", "tiered", "interleave" };
+
+const char *
+nr_tiers_name (enum nr_tiers mode)
+{
+  return tiers_names[mode];
+}
+
+int
+nr_tiers_parse (const char *name, enum nr_tiers *out)
+{
+  for (size_t i = 0; i < sizeof (tiers_names) / sizeof (tiers_names[0]); i++)
+    if (strcmp (name, tiers_names[i]) == 0)
+      {
+        *out = (enum nr_tiers) i;
         return 0;
       }
   return -1;
@@ -249,6 +270,56 @@ parse_memory_policy (struct nr_config *c, const char *v)
 }
 
 static const char *
+parse_memory_tiers (struct nr_config *c, const char *v)
+{
+  return nr_tiers_parse (v, &c->memory_tiers) < 0 ? "must be spill, off, tiered or interleave"
+                                                  : NULL;
+}
+
+static const char *
+parse_tier_nodes (struct nr_config *c, const char *v)
+{
+  c->tier_nodes_set = strcmp (v, "auto") != 0;
+  nr_set_clear (&c->tier_nodes);
+  if (c->tier_nodes_set && strcmp (v, "none") != 0 && nr_set_parse (v, &c->tier_nodes, NULL) < 0)
+    return "must be auto, none or a node list like 2-3";
+  return NULL;
+}
+
+/* "auto" (the kernel's weights) or NODE=WEIGHT pairs: "0=3,1=3,2=1".  */
+static const char *
+parse_memory_weights (struct nr_config *c, const char *v)
+{
+  const char *p = v;
+
+  free (c->memory_weights);
+  c->memory_weights = NULL;
+  if (strcmp (v, "auto") == 0)
+    return NULL;
+  c->memory_weights = xmalloc0 (NR_SET_MAX);
+  while (*p)
+    {
+      char *end;
+      long node, weight;
+
+      while (*p == ' ' || *p == ',')
+        p++;
+      if (*p == '\0')
+        break;
+      node = strtol (p, &end, 10);
+      if (end == p || *end != '=' || node < 0 || node >= NR_SET_MAX)
+        return "must be auto or NODE=WEIGHT pairs like 0=3,2=1 (weights 1-255)";
+      p = end + 1;
+      weight = strtol (p, &end, 10);
+      if (end == p || weight < 1 || weight > 255 || (*end && *end != ',' && *end != ' '))
+        return "must be auto or NODE=WEIGHT pairs like 0=3,2=1 (weights 1-255)";
+      c->memory_weights[node] = (unsigned char) weight;
+      p = end;
+    }
+  return NULL;
+}
+
+static const char *
 parse_seccomp_allow (struct nr_config *c, const char *v)
 {
   return parse_bool (v, &c->seccomp_allow_mempolicy) < 0 ? "must be true or false" : NULL;
@@ -300,6 +371,9 @@ static const struct
   { "placement", "kubelet_cpuset", parse_kubelet_cpuset },
   { "placement", "update_cpuset", parse_update_cpuset },
   { "memory", "policy", parse_memory_policy },
+  { "memory", "tiers", parse_memory_tiers },
+  { "memory", "tier_nodes", parse_tier_nodes },
+  { "memory", "weights", parse_memory_weights },
   { "seccomp", "allow_mempolicy", parse_seccomp_allow },
   { "annotations", "enabled", parse_annotations_enabled },
   { "annotations", "honoured", parse_annotation_keys },
@@ -397,5 +471,6 @@ nr_config_free (struct nr_config *config)
   free (config->sysfs_root);
   free (config->proc_root);
   free (config->annotation_keys);
+  free (config->memory_weights);
   memset (config, 0, sizeof (*config));
 }

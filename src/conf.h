@@ -24,12 +24,23 @@ enum nr_spread
   NR_SPREAD_DISTRIBUTE, /* an even share of CPUs from each chosen node */
 };
 
+/* Whether a container's memory may go to CPU-less nodes ([memory] tiers,
+   annotation numa-runtime.io/memory-tiers).  */
+enum nr_tiers
+{
+  NR_TIERS_SPILL,      /* the CPU node(s); the nearest tier nodes when it does not fit */
+  NR_TIERS_OFF,        /* the CPU node(s) only */
+  NR_TIERS_TIERED,     /* always the nearest tier node(s) too: demotion target */
+  NR_TIERS_INTERLEAVE, /* CPU and nearest tier node(s), (weighted) interleaved */
+};
+
 /* Memory policy modes numa-runtime sets (see mempolicy.h).  */
 enum nr_mpol
 {
   NR_MPOL_BIND,
   NR_MPOL_PREFERRED,
   NR_MPOL_INTERLEAVE,
+  NR_MPOL_WEIGHTED_INTERLEAVE, /* tiers = interleave with weights (kernel >= 6.9) */
 };
 
 struct nr_config
@@ -47,11 +58,15 @@ struct nr_config
   enum nr_spread spread;         /* [placement] multi_node = pack|distribute */
   bool kubelet_override;         /* [placement] kubelet_cpuset = override (else respect) */
   bool update_narrow; /* [placement] update_cpuset = respect-placement (else pass-through) */
-  enum nr_mpol memory_policy;   /* [memory] policy */
-  bool seccomp_allow_mempolicy; /* [seccomp] allow_mempolicy */
-  bool annotations_enabled;     /* [annotations] enabled */
-  char *annotation_keys;        /* [annotations] honoured: comma list of key suffixes, NULL = all */
-  nr_set_t annotation_nodes;    /* [annotations] allowed_nodes; empty = any */
+  enum nr_mpol memory_policy;    /* [memory] policy */
+  enum nr_tiers memory_tiers;    /* [memory] tiers */
+  bool tier_nodes_set;           /* [memory] tier_nodes is a list (else auto) */
+  nr_set_t tier_nodes;           /* memory-only nodes placement may use */
+  unsigned char *memory_weights; /* [memory] weights per node id (NR_SET_MAX), NULL: kernel's */
+  bool seccomp_allow_mempolicy;  /* [seccomp] allow_mempolicy */
+  bool annotations_enabled;      /* [annotations] enabled */
+  char *annotation_keys;     /* [annotations] honoured: comma list of key suffixes, NULL = all */
+  nr_set_t annotation_nodes; /* [annotations] allowed_nodes; empty = any */
   bool annotation_nodes_set;
   bool annotations_may_weaken; /* [annotations] allow_weaker_policy */
 };
@@ -72,6 +87,8 @@ int nr_policy_parse (const char *name, enum nr_policy *out);
 const char *nr_mpol_name (enum nr_mpol mode);
 int nr_mpol_parse (const char *name, enum nr_mpol *out);
 int nr_spread_parse (const char *name, enum nr_spread *out);
+const char *nr_tiers_name (enum nr_tiers mode);
+int nr_tiers_parse (const char *name, enum nr_tiers *out);
 
 /* Parse a size like "512M", "2G", "1048576" (binary units).  */
 int nr_parse_size (const char *text, int64_t *out);

@@ -36,13 +36,17 @@ nr_outcome_of (const struct nr_topology *topo, const struct nr_request *req, enu
                const struct nr_placement *p)
 {
   bool aligned = req->n_hints > 0;
+  nr_set_t beyond = p->mems;
 
-  for (int n = nr_set_next (&p->nodes, 0); n >= 0; n = nr_set_next (&p->nodes, n + 1))
-    {
-      int i = nr_topology_index (topo, n);
-      if (i >= 0 && nr_set_is_empty (&topo->nodes[i].cpus))
-        return NR_OUTCOME_TIER_SPILL;
-    }
+  /* Memory charged on a memory-only node: spilled to a lower tier.  */
+  nr_set_subtract (&beyond, &p->nodes);
+  if (p->memory_local < p->memory)
+    for (int n = nr_set_next (&beyond, 0); n >= 0; n = nr_set_next (&beyond, n + 1))
+      {
+        int i = nr_topology_index (topo, n);
+        if (i >= 0 && ! topo->nodes[i].has_cpu)
+          return NR_OUTCOME_TIER_SPILL;
+      }
   if (nr_set_count (&p->nodes) > 1)
     return NR_OUTCOME_SPANNED;
   if (policy == NR_POLICY_BEST_EFFORT && p->warning != NULL)

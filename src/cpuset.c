@@ -43,9 +43,44 @@ int
 nr_set_count (const nr_set_t *set)
 {
   int n = 0;
+  /* Sets are sparse: most words are 0, and without a popcount
+     instruction each count is a library call.  */
   for (int i = 0; i < NWORDS; i++)
-    n += __builtin_popcountll (set->words[i]);
+    if (set->words[i])
+      n += __builtin_popcountll (set->words[i]);
   return n;
+}
+
+int
+nr_set_difference (nr_set_t *dst, const nr_set_t *a, const nr_set_t *b)
+{
+  int n = 0;
+  for (int i = 0; i < NWORDS; i++)
+    {
+      uint64_t w = a->words[i];
+      if (w)
+        {
+          w &= ~b->words[i];
+          n += __builtin_popcountll (w);
+        }
+      dst->words[i] = w;
+    }
+  return n;
+}
+
+void
+nr_set_count_minus (const nr_set_t *a, const nr_set_t *b, const nr_set_t *c, int *n_ab, int *n_abc)
+{
+  int ab = 0, abc = 0;
+  for (int i = 0; i < NWORDS; i++)
+    if (a->words[i])
+      {
+        uint64_t w = a->words[i] & ~b->words[i];
+        ab += __builtin_popcountll (w);
+        abc += __builtin_popcountll (w & ~c->words[i]);
+      }
+  *n_ab = ab;
+  *n_abc = abc;
 }
 
 bool

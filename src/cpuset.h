@@ -30,6 +30,13 @@ bool nr_set_intersects (const nr_set_t *a, const nr_set_t *b);
 void nr_set_union (nr_set_t *dst, const nr_set_t *src);
 void nr_set_intersect (nr_set_t *dst, const nr_set_t *src);
 void nr_set_subtract (nr_set_t *dst, const nr_set_t *src);
+/* DST = A minus B; returns the number of elements of DST.  One pass, cheap
+   for a sparse A (a node's CPUs): placement does it for every node.  */
+int nr_set_difference (nr_set_t *dst, const nr_set_t *a, const nr_set_t *b);
+/* *N_AB = |A minus B|, *N_ABC = |A minus B minus C|, without building
+   either: one read of the words of A that are not empty.  */
+void nr_set_count_minus (const nr_set_t *a, const nr_set_t *b, const nr_set_t *c, int *n_ab,
+                         int *n_abc);
 /* Lowest bit >= FROM, or -1.  Iterate with
    for (int b = nr_set_next (s, 0); b >= 0; b = nr_set_next (s, b + 1)).  */
 int nr_set_next (const nr_set_t *set, int from);

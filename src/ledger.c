@@ -44,34 +44,67 @@ account_add (int64_t sum, int64_t value, int sign)
   return sign > 0 ? sat_add (sum, value) : sat_sub (sum, value);
 }
 
+static struct nr_node_usage *
+usage_of (struct nr_node_usage *usage, size_t n_usage, int node)
+{
+  for (size_t i = 0; i < n_usage; i++)
+    if (usage[i].node == node)
+      return &usage[i];
+  return NULL;
+}
+
+/* Entries from before memory tiers (or without tier nodes) have no mems:
+   their memory is on their nodes.  */
+void
+ledger_entry_default_mems (struct nr_ledger_entry *e)
+{
+  if (nr_set_is_empty (&e->mems) || nr_set_equal (&e->mems, &e->nodes))
+    {
+      e->mems = e->nodes;
+      e->memory_local = e->memory;
+    }
+}
+
 void
 nr_usage_account (struct nr_node_usage *usage, size_t n_usage, const struct nr_ledger_entry *e,
                   int sign)
 {
   int n = nr_set_count (&e->nodes);
   int k = 0;
+  int64_t local = nr_set_is_empty (&e->mems) ? e->memory : e->memory_local;
+  nr_set_t tiers = e->mems;
 
   for (int node = nr_set_next (&e->nodes, 0); node >= 0;
        node = nr_set_next (&e->nodes, node + 1), k++)
-    for (size_t i = 0; i < n_usage; i++)
-      {
-        struct nr_node_usage *u = &usage[i];
-        if (u->node != node)
-          continue;
-        u->containers += sign;
-        /* Saturating: a hand-edited ledger can hold any int64.  A sum
-           stuck at the limit no longer cancels exactly, but such a node is
-           full either way, and recompute starts again from the entries.  */
-        u->load = account_add (u->load, share (e->load, n, k), sign);
-        u->millicpus = account_add (u->millicpus, share (e->millicpus, n, k), sign);
-        u->memory = account_add (u->memory, share (e->memory, n, k), sign);
-        u->hugepages = account_add (u->hugepages, share (e->hugepages, n, k), sign);
-        if (sign > 0)
-          nr_set_union (&u->exclusive, &e->exclusive);
-        else
-          nr_set_subtract (&u->exclusive, &e->exclusive);
-        break;
-      }
+    {
+      struct nr_node_usage *u = usage_of (usage, n_usage, node);
+      if (u == NULL)
+        continue;
+      u->containers += sign;
+      /* Saturating: a hand-edited ledger can hold any int64.  A sum
+         stuck at the limit no longer cancels exactly, but such a node is
+         full either way, and recompute starts again from the entries.  */
+      u->load = account_add (u->load, share (e->load, n, k), sign);
+      u->millicpus = account_add (u->millicpus, share (e->millicpus, n, k), sign);
+      u->memory = account_add (u->memory, share (local, n, k), sign);
+      u->hugepages = account_add (u->hugepages, share (e->hugepages, n, k), sign);
+      if (sign > 0)
+        nr_set_union (&u->exclusive, &e->exclusive);
+      else
+        nr_set_subtract (&u->exclusive, &e->exclusive);
+    }
+  /* The tier part of its memory: on MEMS minus NODES, evenly.  */
+  nr_set_subtract (&tiers, &e->nodes);
+  n = nr_set_count (&tiers);
+  k = 0;
+  for (int node = nr_set_next (&tiers, 0); node >= 0; node = nr_set_next (&tiers, node + 1), k++)
+    {
+      struct nr_node_usage *u = usage_of (usage, n_usage, node);
+      if (u == NULL)
+        continue;
+      u->containers += sign;
+      u->memory = account_add (u->memory, share (sat_sub (e->memory, local), n, k), sign);
+    }
 }
 
 void
@@ -79,6 +112,8 @@ ledger_account (struct nr_ledger *l, const struct nr_ledger_entry *e, int sign)
 {
   /* A slot for each of its nodes first: making one moves the others.  */
   for (int node = nr_set_next (&e->nodes, 0); node >= 0; node = nr_set_next (&e->nodes, node + 1))
+    ledger_usage_slot (l, node);
+  for (int node = nr_set_next (&e->mems, 0); node >= 0; node = nr_set_next (&e->mems, node + 1))
     ledger_usage_slot (l, node);
   nr_usage_account (l->usage, l->n_usage, e, sign);
 }

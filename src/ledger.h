@@ -36,13 +36,20 @@
 struct nr_ledger_entry
 {
   char *id;
-  nr_set_t nodes;         /* the node(s) it was placed on */
-  nr_set_t cpus;          /* the cpuset written into its spec */
-  nr_set_t exclusive;     /* CPUs it holds to itself (subset of cpus) */
-  int64_t load;           /* milli-CPUs it weighs on its nodes (placement's unit) */
-  int64_t millicpus;      /* milli-CPUs requested (0: no limit) */
-  int64_t memory;         /* bytes requested (0: no limit) */
-  int64_t hugepages;      /* bytes of hugepages requested */
+  nr_set_t nodes;     /* the node(s) it was placed on */
+  nr_set_t cpus;      /* the cpuset written into its spec */
+  nr_set_t exclusive; /* CPUs it holds to itself (subset of cpus) */
+  int64_t load;       /* milli-CPUs it weighs on its nodes (placement's unit) */
+  int64_t millicpus;  /* milli-CPUs requested (0: no limit) */
+  int64_t memory;     /* bytes requested (0: no limit) */
+  int64_t hugepages;  /* bytes of hugepages requested */
+  /* Memory tiers: MEMS is every node its memory may use (NODES plus
+     memory-only nodes); MEMORY_LOCAL the bytes of MEMORY charged on NODES,
+     the rest being charged evenly on MEMS minus NODES.  An entry without
+     tier nodes has MEMS = NODES and MEMORY_LOCAL = MEMORY (and writes
+     neither: docs/LEDGER.md).  */
+  nr_set_t mems;
+  int64_t memory_local;
   char *pod;              /* sandbox id of its pod, or NULL */
   bool sandbox;           /* the entry is a pod sandbox: it holds the pod's node */
   bool kubelet_cpus;      /* its cpuset is kubelet's (kept, not chosen by us) */
@@ -53,7 +60,8 @@ struct nr_ledger_entry
 };
 
 /* Per-node sums over the entries.  An entry on several nodes counts an
-   even share of its load, milli-CPUs and memory on each.  */
+   even share of its load, milli-CPUs and memory on each; its memory-only
+   nodes count it as a container and share what is charged there.  */
 struct nr_node_usage
 {
   int node;

@@ -126,4 +126,7 @@ ledger_starts_with (const char *p, const char *end, const char *key, size_t len)
    does not parse.  */
 char *ledger_line_id (const struct line *ln);
 
+/* MEMS and MEMORY_LOCAL of E as an entry without tier nodes has them.  */
+void ledger_entry_default_mems (struct nr_ledger_entry *e);
+
 #endif

@@ -17,6 +17,13 @@ nr_ledger_entry_gen_fields (yajl_gen g, const struct nr_ledger_entry *e, bool ev
   nr_json_gen_int (g, "millicpus", e->millicpus);
   nr_json_gen_int (g, "memory", e->memory);
   nr_json_gen_int (g, "hugepages", e->hugepages);
+  /* Only an entry with memory-only nodes has these in the ledger: older
+     readers see the lines they know.  */
+  if (every_key || (! nr_set_is_empty (&e->mems) && ! nr_set_equal (&e->mems, &e->nodes)))
+    {
+      nr_json_gen_set (g, "mems", &e->mems);
+      nr_json_gen_int (g, "memory_local", e->memory_local);
+    }
   if (e->pod || every_key)
     nr_json_gen_string (g, "pod", e->pod);
   if (e->sandbox || every_key)
@@ -71,13 +78,16 @@ ledger_entry_from_json (yajl_val obj, struct nr_ledger_entry *e, nr_error_t *err
     return nr_make_error (err, 0, "ledger entry without an id");
   if (ledger_get_set (obj, "nodes", &e->nodes, err) < 0
       || ledger_get_set (obj, "cpus", &e->cpus, err) < 0
-      || ledger_get_set (obj, "exclusive_cpus", &e->exclusive, err) < 0)
+      || ledger_get_set (obj, "exclusive_cpus", &e->exclusive, err) < 0
+      || ledger_get_set (obj, "mems", &e->mems, err) < 0)
     return nr_error_wrap (err, "ledger entry `%s`", id);
   e->id = xstrdup (id);
   e->load = ledger_get_int (obj, "load");
   e->millicpus = ledger_get_int (obj, "millicpus");
   e->memory = ledger_get_int (obj, "memory");
   e->hugepages = ledger_get_int (obj, "hugepages");
+  e->memory_local = ledger_get_int (obj, "memory_local");
+  ledger_entry_default_mems (e);
   if ((s = nr_json_get_string (obj, "pod")))
     e->pod = xstrdup (s);
   e->sandbox = YAJL_IS_TRUE (nr_json_get (obj, "sandbox"));

@@ -49,6 +49,8 @@ nr_mpol_kernel_mode (enum nr_mpol mode, int n_nodes)
       return n_nodes > 1 ? MPOL_PREFERRED_MANY : MPOL_PREFERRED;
     case NR_MPOL_INTERLEAVE:
       return MPOL_INTERLEAVE;
+    case NR_MPOL_WEIGHTED_INTERLEAVE:
+      return MPOL_WEIGHTED_INTERLEAVE;
     case NR_MPOL_BIND:
     default:
       return MPOL_BIND;
@@ -197,7 +199,8 @@ nr_mempolicy_prepare (yajl_val spec, const struct nr_config *config, const char 
                       const struct nr_request *req, const struct nr_placement *placement,
                       struct nr_mempolicy_plan *plan, nr_error_t *err)
 {
-  const nr_set_t *nodes = &placement->nodes;
+  /* Its memory may use the tier nodes too (placement_tiers.c).  */
+  const nr_set_t *nodes = nr_set_is_empty (&placement->mems) ? &placement->nodes : &placement->mems;
   static const char *const mpol_path[] = { "linux", "memoryPolicy", NULL };
   yajl_val existing = nr_json_get_path (spec, mpol_path);
   cleanup_free char *cache_dir = dir_of (config->ledger_path);
@@ -214,6 +217,11 @@ nr_mempolicy_prepare (yajl_val spec, const struct nr_config *config, const char 
       return 0;
     }
   plan->mode = nr_mempolicy_choose (config, req, placement->interleave);
+  /* tiers = interleave: weighted by the kernel's weights when it has
+     them (the kernel applies its own sysfs weights; [memory] weights only
+     change what the ledger charges), else plain interleave.  */
+  if (placement->tier_interleave && ! req->has_mpol)
+    plan->mode = placement->weighted ? NR_MPOL_WEIGHTED_INTERLEAVE : NR_MPOL_INTERLEAVE;
   plan->nodes = *nodes;
   kmode = nr_mpol_kernel_mode (plan->mode, nr_set_count (nodes));
 

@@ -19,20 +19,13 @@ struct nr_node_view
   nr_set_t reserved_cpus;     /* the config's reserved CPUs on this node */
   int64_t memory_reserved;    /* the config's reservation, at most the total */
   int64_t memory_free;        /* total - reserved - allocated, never below 0 */
-  /* Filled by nr_node_views_sysfs only.  */
-  bool has_cpu;    /* listed in node/has_cpu (else: has online CPUs) */
-  int memory_tier; /* memory_tiering tier holding it, -1 when unknown */
+  bool has_cpu;               /* the topology's: node/has_cpu lists it */
+  int memory_tier;            /* the topology's: memory_tierN holding it, -1 when unknown */
 };
 
 /* Fill VIEWS[i] for each TOPO->nodes[i].  LEDGER NULL: nothing held.  */
 void nr_node_views_fill (const struct nr_topology *topo, const struct nr_ledger *ledger,
                          const struct nr_config *config, struct nr_node_view *views);
-
-/* Add has_cpu and memory_tier from SYSFS_ROOT: devices/system/node/has_cpu
-   and devices/virtual/memory_tiering/memory_tierN/nodelist.  A kernel
-   without them leaves has_cpu to the node's CPUs and the tier unknown.  */
-void nr_node_views_sysfs (const char *sysfs_root, const struct nr_topology *topo,
-                          struct nr_node_view *views);
 
 /* Bytes of hugepages of SIZE_KB on node ID (nr_hugepages x size) into
  *BYTES; -1 when the kernel has no pool of that size there.  */

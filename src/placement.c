@@ -83,13 +83,13 @@ compute_rooms (struct context *ctx)
     {
       struct node_room *r = &ctx->rooms[i];
       const struct nr_node_usage *u = &ctx->in->usage[i];
+      int n_pool, n_shared;
 
       r->node = &topo->nodes[i];
-      r->pool = r->node->cpus;
-      nr_set_subtract (&r->pool, &config->reserved_cpus);
-      r->shared = r->pool;
-      nr_set_subtract (&r->shared, &u->exclusive);
-      r->cpu_capacity = (int64_t) nr_set_count (&r->pool) * 1000;
+      nr_set_count_minus (&r->node->cpus, &config->reserved_cpus, &u->exclusive, &n_pool,
+                          &n_shared);
+      r->n_shared = n_shared;
+      r->cpu_capacity = (int64_t) n_pool * 1000;
       /* Ledger and meminfo values can be anything: saturate.  */
       r->cpu_free = sat_sub (r->cpu_capacity, u->load);
       r->mem_capacity =
@@ -103,7 +103,7 @@ compute_rooms (struct context *ctx)
           u->hugepages);
       /* Keep one CPU in the shared pool: the node's other containers
          must still have somewhere to run.  */
-      r->exclusive_free = nr_set_count (&r->shared) - 1;
+      r->exclusive_free = n_shared - 1;
       if (r->exclusive_free < 0)
         r->exclusive_free = 0;
       r->load = u->load;
@@ -116,24 +116,30 @@ compute_rooms (struct context *ctx)
 static bool
 usable (const struct node_room *r)
 {
-  return ! nr_set_is_empty (&r->pool);
+  return r->cpu_capacity > 0;
 }
 
-/* Does the container fit on the nodes of SET (topo indexes flagged)?  */
+void
+room_pool (const struct context *ctx, int i, nr_set_t *pool)
+{
+  nr_set_difference (pool, &ctx->rooms[i].node->cpus, &ctx->in->config->reserved_cpus);
+}
+
+void
+room_shared (const struct context *ctx, int i, nr_set_t *shared)
+{
+  nr_set_t pool;
+
+  room_pool (ctx, i, &pool);
+  nr_set_difference (shared, &pool, &ctx->in->usage[i].exclusive);
+}
+
+/* Does the container fit in what nodes offer together?  */
 static bool
-fits (const struct context *ctx, const nr_set_t *set)
+fits_in (const struct context *ctx, int64_t cpu, int64_t mem, int64_t huge, int excl)
 {
   const struct demand *d = &ctx->demand;
-  int64_t cpu = 0, mem = 0, huge = 0;
-  int excl = 0;
 
-  for (int i = nr_set_next (set, 0); i >= 0; i = nr_set_next (set, i + 1))
-    {
-      cpu = sat_add (cpu, ctx->rooms[i].cpu_free);
-      mem = sat_add (mem, ctx->rooms[i].mem_free);
-      huge = sat_add (huge, ctx->rooms[i].huge_free);
-      excl += ctx->rooms[i].exclusive_free;
-    }
   if (! d->prepaid && ! d->unlimited && cpu < d->millicpus)
     return false;
   if (! d->prepaid && d->memory > 0 && mem < d->memory)
@@ -143,13 +149,42 @@ fits (const struct context *ctx, const nr_set_t *set)
   return excl >= d->exclusive;
 }
 
+/* Does the container fit on node index I (with its memory-only nodes)?  */
+static bool
+fits_one (const struct context *ctx, int i)
+{
+  const struct node_room *r = &ctx->rooms[i];
+  return fits_in (ctx, r->cpu_free, sat_add (r->mem_free, r->tier_free), r->huge_free,
+                  r->exclusive_free);
+}
+
+/* Does the container fit on the nodes of SET (topo indexes flagged)?  */
+static bool
+fits (const struct context *ctx, const nr_set_t *set)
+{
+  int64_t cpu = 0, mem = 0, huge = 0;
+  int excl = 0;
+
+  for (int i = nr_set_next (set, 0); i >= 0; i = nr_set_next (set, i + 1))
+    {
+      cpu = sat_add (cpu, ctx->rooms[i].cpu_free);
+      /* A CPU node and its memory-only nodes are one domain.  */
+      mem = sat_add (mem, sat_add (ctx->rooms[i].mem_free, ctx->rooms[i].tier_free));
+      huge = sat_add (huge, ctx->rooms[i].huge_free);
+      excl += ctx->rooms[i].exclusive_free;
+    }
+  return fits_in (ctx, cpu, mem, huge, excl);
+}
+
+static double headroom_of (const struct context *ctx, int64_t cpu_cap, int64_t cpu_free,
+                           int64_t mem_cap, int64_t mem_free);
+
 /* Headroom left on SET after placing: the smaller of the CPU and memory
    fractions left free.  */
 static double
 headroom (const struct context *ctx, const nr_set_t *set)
 {
   int64_t cpu_cap = 0, cpu_free = 0, mem_cap = 0, mem_free = 0;
-  double cpu_frac, mem_frac;
 
   for (int i = nr_set_next (set, 0); i >= 0; i = nr_set_next (set, i + 1))
     {
@@ -158,6 +193,15 @@ headroom (const struct context *ctx, const nr_set_t *set)
       mem_cap = sat_add (mem_cap, ctx->rooms[i].mem_capacity);
       mem_free = sat_add (mem_free, ctx->rooms[i].mem_free);
     }
+  return headroom_of (ctx, cpu_cap, cpu_free, mem_cap, mem_free);
+}
+
+static double
+headroom_of (const struct context *ctx, int64_t cpu_cap, int64_t cpu_free, int64_t mem_cap,
+             int64_t mem_free)
+{
+  double cpu_frac, mem_frac;
+
   cpu_frac =
       cpu_cap > 0 ? (double) sat_sub (cpu_free, ctx->demand.millicpus) / (double) cpu_cap : 0;
   mem_frac = mem_cap > 0 ? (double) sat_sub (mem_free, ctx->demand.memory) / (double) mem_cap : 1;
@@ -292,13 +336,55 @@ choose_set (const struct context *ctx, int k, const nr_set_t *candidates, bool r
   return found;
 }
 
+/* Is node index A a better home than node index B: choose_set's order for
+   single nodes (the hinted node, then headroom, load, lower index),
+   without building sets, so that it costs one pass over the nodes.  */
+static bool
+better_one (const struct context *ctx, int a, int b, int hinted)
+{
+  const struct node_room *ra = &ctx->rooms[a], *rb = &ctx->rooms[b];
+  double ha, hb;
+
+  if (hinted >= -1 && (a == hinted) != (b == hinted))
+    return a == hinted;
+  ha = headroom_of (ctx, ra->cpu_capacity, ra->cpu_free, ra->mem_capacity, ra->mem_free);
+  hb = headroom_of (ctx, rb->cpu_capacity, rb->cpu_free, rb->mem_capacity, rb->mem_free);
+  if (ha > hb + 1e-9)
+    return true;
+  if (hb > ha + 1e-9)
+    return false;
+  if (ra->load != rb->load)
+    return ra->load < rb->load;
+  return a < b;
+}
+
 /* The best single node of CANDIDATES that fits (or any, without
    REQUIRE_FIT).  */
 static bool
 choose_node (const struct context *ctx, const nr_set_t *candidates, bool require_fit,
              nr_set_t *chosen)
 {
-  return choose_set (ctx, 1, candidates, require_fit, chosen);
+  nr_set_t hint_idx;
+  int best = -1, hinted = -1;
+
+  /* A single node holds every hint only when there is one hinted node.  */
+  nodes_to_index_set (ctx, &ctx->hint_nodes, &hint_idx);
+  if (nr_set_count (&hint_idx) == 1)
+    hinted = nr_set_next (&hint_idx, 0);
+  else if (! nr_set_is_empty (&hint_idx))
+    hinted = -2; /* none can: no preference */
+  for (int i = nr_set_next (candidates, 0); i >= 0; i = nr_set_next (candidates, i + 1))
+    {
+      if (require_fit && ! fits_one (ctx, i))
+        continue;
+      if (best < 0 || better_one (ctx, i, best, hinted))
+        best = i;
+    }
+  if (best < 0)
+    return false;
+  nr_set_clear (chosen);
+  nr_set_add (chosen, best);
+  return true;
 }
 
 /* ---- CPUs for the chosen nodes ---------------------------------------- */
@@ -315,6 +401,7 @@ assign_exclusive (const struct context *ctx, const nr_set_t *chosen, struct nr_p
   for (int i = nr_set_next (chosen, 0); i >= 0; i = nr_set_next (chosen, i + 1), k++)
     {
       const struct node_room *r = &ctx->rooms[i];
+      nr_set_t shared;
       int want = ctx->spread == NR_SPREAD_DISTRIBUTE
                      ? d->exclusive / n + (k < d->exclusive % n ? 1 : 0)
                      : left;
@@ -324,7 +411,8 @@ assign_exclusive (const struct context *ctx, const nr_set_t *chosen, struct nr_p
         want = r->exclusive_free;
       if (want > left)
         want = left;
-      left -= nr_pick_cpus (ctx->in->topo, &r->shared, want, &picked);
+      room_shared (ctx, i, &shared);
+      left -= nr_pick_cpus (ctx->in->topo, &shared, want, &picked);
       nr_set_union (&out->exclusive, &picked);
     }
   if (left > 0)
@@ -357,26 +445,35 @@ assign_cpus (const struct context *ctx, const nr_set_t *chosen, struct nr_placem
       int each = -1;
       for (int i = nr_set_next (chosen, 0); i >= 0; i = nr_set_next (chosen, i + 1))
         {
-          int c = nr_set_count (&ctx->rooms[i].shared);
+          int c = ctx->rooms[i].n_shared;
           if (each < 0 || c < each)
             each = c;
         }
       for (int i = nr_set_next (chosen, 0); i >= 0; i = nr_set_next (chosen, i + 1))
         {
-          nr_set_t picked;
-          nr_pick_cpus (ctx->in->topo, &ctx->rooms[i].shared, each, &picked);
+          nr_set_t picked, shared;
+          room_shared (ctx, i, &shared);
+          nr_pick_cpus (ctx->in->topo, &shared, each, &picked);
           nr_set_union (&out->cpus, &picked);
         }
     }
   else
     for (int i = nr_set_next (chosen, 0); i >= 0; i = nr_set_next (chosen, i + 1))
-      nr_set_union (&out->cpus, &ctx->rooms[i].shared);
+      {
+        nr_set_t shared;
+        room_shared (ctx, i, &shared);
+        nr_set_union (&out->cpus, &shared);
+      }
 
   if (nr_set_is_empty (&out->cpus))
     {
       /* Every CPU is held exclusively: share the pool rather than fail.  */
       for (int i = nr_set_next (chosen, 0); i >= 0; i = nr_set_next (chosen, i + 1))
-        nr_set_union (&out->cpus, &ctx->rooms[i].pool);
+        {
+          nr_set_t pool;
+          room_pool (ctx, i, &pool);
+          nr_set_union (&out->cpus, &pool);
+        }
       add_warning (out, "no shared CPU left on the chosen node(s); using CPUs held exclusively");
     }
 }
@@ -390,11 +487,16 @@ finish (const struct context *ctx, const nr_set_t *chosen, struct nr_placement *
   assign_cpus (ctx, chosen, out);
   out->interleave = ctx->spread == NR_SPREAD_DISTRIBUTE && nr_set_count (chosen) > 1;
   if (d->prepaid)
-    return; /* the pod's sandbox entry already charges all of it */
+    {
+      /* the pod's sandbox entry already charges all of it */
+      placement_add_tiers (ctx, chosen, out);
+      return;
+    }
   out->millicpus = d->unlimited ? 0 : d->millicpus;
   out->load = ! nr_set_is_empty (&out->exclusive) ? (int64_t) d->exclusive * 1000 : d->millicpus;
   out->memory = d->memory;
   out->hugepages = d->hugepages;
+  placement_add_tiers (ctx, chosen, out);
 }
 
 /* ---- the rules --------------------------------------------------------- */
@@ -423,6 +525,22 @@ keep_kubelet_choice (const struct context *ctx, struct nr_placement *out)
   out->load = ctx->demand.millicpus;
   out->memory = ctx->demand.memory;
   out->hugepages = ctx->demand.hugepages;
+  /* Kubelet's mems may name memory-only nodes: NUMA_NODE and the CPU
+     charge stay on the CPU nodes, the memory is charged evenly.  */
+  out->mems = out->nodes;
+  for (int i = 0; i < topo->n_nodes; i++)
+    if (nr_set_is_empty (&topo->nodes[i].cpus) && nr_set_has (&out->nodes, topo->nodes[i].id))
+      nr_set_remove (&out->nodes, topo->nodes[i].id);
+  if (nr_set_is_empty (&out->nodes))
+    out->nodes = out->mems;
+  {
+    /* The CPU nodes' share, without overflow; no mems at all: all local.  */
+    int64_t n_mems = nr_set_count (&out->mems), n_local = nr_set_count (&out->nodes);
+    out->memory_local =
+        n_mems > 0 ? out->memory / n_mems * n_local + out->memory % n_mems * n_local / n_mems
+                   : out->memory;
+  }
+  out->tiers = NR_TIERS_OFF;
   if (! nr_set_is_empty (&ctx->hint_nodes) && ! nr_set_is_subset (&ctx->hint_nodes, &out->nodes))
     add_warning (out, "kubelet's cpuset keeps the container away from its devices' node(s)");
 }
@@ -551,15 +669,18 @@ int
 nr_place (const struct nr_placement_input *in, struct nr_placement *out, nr_error_t *err)
 {
   const struct nr_request *req = in->req;
-  cleanup_free struct node_room *rooms = xmalloc0 ((size_t) in->topo->n_nodes * sizeof (*rooms));
+  /* compute_rooms and placement_tier_domains set every field.  */
+  cleanup_free struct node_room *rooms = xmalloc ((size_t) in->topo->n_nodes * sizeof (*rooms));
   struct context ctx = { .in = in, .rooms = rooms };
   int r;
 
   memset (out, 0, sizeof (*out));
   ctx.policy = nr_effective_policy (req, in->config);
   ctx.spread = req->has_spread ? req->spread : in->config->spread;
+  ctx.tiers = req->has_tiers ? req->tiers : in->config->memory_tiers;
   compute_demand (&ctx);
   compute_rooms (&ctx);
+  placement_tier_domains (&ctx);
 
   if ((req->has_cpus || req->has_mems) && ! in->config->kubelet_override)
     {

@@ -42,7 +42,8 @@ struct nr_placement_input
 
 struct nr_placement
 {
-  nr_set_t nodes;     /* chosen node(s): mems and NUMA_NODE */
+  nr_set_t nodes;     /* chosen CPU node(s): NUMA_NODE */
+  nr_set_t mems;      /* nodes its memory may use: NODES plus tier nodes (NUMA_MEMORY_NODES) */
   nr_set_t cpus;      /* cpuset to write */
   nr_set_t exclusive; /* CPUs held exclusively (subset of cpus) */
   bool keep_cpus;     /* the spec's cpus stay as they are (kubelet's) */
@@ -53,7 +54,15 @@ struct nr_placement
   int64_t millicpus;
   int64_t memory;
   int64_t hugepages;
-  char *warning; /* a compromise worth logging, or NULL; owned */
+  /* Bytes of MEMORY charged on NODES (evenly); the rest is charged on the
+     tier nodes (MEMS minus NODES), evenly.  Equal to MEMORY when MEMS is
+     NODES.  */
+  int64_t memory_local;
+  enum nr_tiers tiers;               /* memory-tiers mode applied */
+  bool tier_interleave;              /* tiers = interleave over MEMS: (weighted) interleave */
+  bool weighted;                     /* WEIGHTS hold a weight for every node of MEMS */
+  unsigned char weights[NR_SET_MAX]; /* per node id, for MPOL_WEIGHTED_INTERLEAVE */
+  char *warning;                     /* a compromise worth logging, or NULL; owned */
 };
 
 /* The policy in force for REQ: its annotation's, else the config's.  */

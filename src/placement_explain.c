@@ -47,10 +47,30 @@ describe_offers (const struct context *ctx)
     {
       const struct node_room *r = &ctx->rooms[i];
       cleanup_free char *mem = gib (r->mem_free > 0 ? r->mem_free : 0);
-      char *next = xasprintf ("%s%snode %d: %.3g CPUs, %s free, %d exclusive CPUs free%s", out,
-                              *out ? "; " : "", r->node->id,
-                              (double) (r->cpu_free > 0 ? r->cpu_free : 0) / 1000.0, mem,
-                              r->exclusive_free, r->hints ? ", has devices" : "");
+      cleanup_free char *tier = NULL;
+      char *next;
+
+      /* A memory-only node is offered with the CPU node whose domain
+         it is in.  */
+      if (nr_set_is_empty (&r->node->cpus))
+        continue;
+      if (r->tier_free > 0)
+        {
+          cleanup_free char *tier_gib = gib (r->tier_free);
+          cleanup_free char *list = NULL;
+          nr_set_t ids;
+
+          nr_set_clear (&ids);
+          for (int t = 0; t < ctx->in->topo->n_nodes; t++)
+            if (ctx->rooms[t].owner == i)
+              nr_set_add (&ids, ctx->rooms[t].node->id);
+          list = nr_set_format (&ids);
+          tier = xasprintf (" + %s tier memory (node %s)", tier_gib, list);
+        }
+      next = xasprintf ("%s%snode %d: %.3g CPUs, %s free%s, %d exclusive CPUs free%s", out,
+                        *out ? "; " : "", r->node->id,
+                        (double) (r->cpu_free > 0 ? r->cpu_free : 0) / 1000.0, mem,
+                        tier ? tier : "", r->exclusive_free, r->hints ? ", has devices" : "");
       free (out);
       out = next;
     }

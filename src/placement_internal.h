@@ -8,8 +8,10 @@
 struct node_room
 {
   const struct nr_node *node;
-  nr_set_t pool;        /* CPUs containers may use: the node's minus reserved */
-  nr_set_t shared;      /* pool minus CPUs held exclusively */
+  /* The CPU sets themselves (pool: the node's CPUs minus reserved ones;
+     shared: pool minus CPUs held exclusively) are built only for the
+     chosen nodes (room_pool, room_shared): 2 KiB a node otherwise.  */
+  int n_shared;         /* |shared| */
   int64_t cpu_capacity; /* |pool| in milli-CPUs */
   int64_t cpu_free;     /* capacity minus the ledger's load */
   int64_t mem_capacity; /* bytes, less the reservation */
@@ -18,6 +20,11 @@ struct node_room
   int exclusive_free; /* CPUs that could still be given exclusively */
   int hints;          /* device hints on this node */
   int64_t load;
+  /* For a CPU node: memory free on the memory-only (tier) nodes nearest to
+     it, its NUMA domain for admission (0 with tiers off).  For a tier
+     node: the index of the CPU node whose domain it is in, else -1.  */
+  int64_t tier_free;
+  int owner;
 };
 
 /* What the container needs, as placement counts it.  */
@@ -39,7 +46,27 @@ struct context
   struct node_room *rooms; /* per topo index */
   struct demand demand;
   nr_set_t hint_nodes;
+  enum nr_tiers tiers; /* memory-tiers mode in force */
 };
+
+/* ---- memory tiers (placement_tiers.c) ---------------------------------- */
+
+/* Can node index I take memory only (a CPU-less node placement may use)?  */
+bool placement_is_tier_node (const struct context *ctx, int i);
+
+/* Fill rooms[].owner and rooms[].tier_free: each tier node goes to the
+   domain of its nearest CPU node.  Linear in nodes x CPU nodes.  */
+void placement_tier_domains (struct context *ctx);
+
+/* Add the tier nodes to OUT (mems, memory_local, weights) for the CPU
+   node set CHOSEN (topo indexes), as ctx->tiers says.  */
+void placement_add_tiers (const struct context *ctx, const nr_set_t *chosen,
+                          struct nr_placement *out);
+
+/* The CPUs containers may use on node index I, and those of them not held
+   exclusively.  */
+void room_pool (const struct context *ctx, int i, nr_set_t *pool);
+void room_shared (const struct context *ctx, int i, nr_set_t *shared);
 
 /* restricted and single-numa-node refuse where best-effort compromises.  */
 bool placement_strict (const struct context *ctx);

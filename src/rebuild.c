@@ -74,8 +74,16 @@ entry_from_spec (yajl_val spec, const char *id, const char *root, const struct n
     nodes_of_cpus (topo, &req.cpus, &e->nodes);
   if (! req.has_cpus && topo)
     nr_topology_cpus_of (topo, &e->nodes, &e->cpus);
+  e->mems = e->nodes;
+  /* Memory-only nodes in its mems: its CPUs' nodes are its nodes.  */
+  for (int i = 0; topo && i < topo->n_nodes; i++)
+    if (nr_set_is_empty (&topo->nodes[i].cpus) && nr_set_has (&e->nodes, topo->nodes[i].id))
+      nr_set_remove (&e->nodes, topo->nodes[i].id);
+  if (nr_set_is_empty (&e->nodes))
+    e->nodes = e->mems;
   e->millicpus = req.millicpus;
   e->memory = req.memory;
+  e->memory_local = e->memory * nr_set_count (&e->nodes) / nr_set_count (&e->mems);
   e->hugepages = req.hugepages;
   e->sandbox = req.sandbox;
   e->pod = steal_pointer (&req.pod);

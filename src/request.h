@@ -45,6 +45,8 @@ struct nr_request
   bool exclusive;
   bool has_mpol;
   enum nr_mpol mpol;
+  bool has_tiers;
+  enum nr_tiers tiers; /* memory-tiers annotation */
 };
 
 /* Read what the container of SPEC (document root) needs.  */

@@ -104,7 +104,8 @@ nr_runtime_exec (const char *runtime, char **argv, nr_error_t *err)
 int
 nr_runtime_run (const char *runtime, char **argv, int *status, nr_error_t *err)
 {
-  struct nr_spawn spec = { .path = runtime, .argv = argv,
+  struct nr_spawn spec = { .path = runtime,
+                           .argv = argv,
                            .argv0 = nr_runtime_argv0 (runtime, argv[0]) };
   struct nr_spawn_result result;
 

@@ -10,8 +10,8 @@
 
 struct nr_spawn
 {
-  const char *path; /* the program */
-  char **argv;      /* NULL-terminated; the child gets ARGV0 as argv[0] */
+  const char *path;  /* the program */
+  char **argv;       /* NULL-terminated; the child gets ARGV0 as argv[0] */
   const char *argv0; /* NULL: PATH */
   /* Standard input: INPUT (INPUT_LEN bytes) through a pipe when INPUT is
      not NULL, else /dev/null when CAPTURE is set, else ours.  */

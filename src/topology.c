@@ -11,6 +11,8 @@
 #include <string.h>
 
 #define NODE_DIR "devices/system/node"
+#define TIER_DIR "devices/virtual/memory_tiering"
+#define WEIGHT_DIR "kernel/mm/mempolicy/weighted_interleave"
 
 /* Sum "Node N <key>: <value> kB" (or a bare page count for HugePages_*)
    from a node's meminfo.  */
@@ -123,12 +125,44 @@ read_distances (const char *sysfs_root, struct nr_topology *topo)
     }
 }
 
+/* memory_tierN/nodelist for every tier the kernel lists.  */
+static void
+read_tiers (const char *sysfs_root, struct nr_topology *topo)
+{
+  cleanup_free char *dir_path = xasprintf ("%s/" TIER_DIR, sysfs_root);
+  DIR *dir = opendir (dir_path);
+  struct dirent *de;
+
+  if (dir == NULL)
+    return;
+  topo->has_tiers = true;
+  while ((de = readdir (dir)))
+    {
+      cleanup_free char *path = NULL;
+      char buf[4096];
+      nr_set_t nodes;
+      int tier;
+
+      if (sscanf (de->d_name, "memory_tier%d", &tier) != 1 || tier < 0)
+        continue;
+      path = xasprintf ("%s/%s/nodelist", dir_path, de->d_name);
+      if (read_small_file (path, buf, sizeof (buf)) < 0 || nr_set_parse (buf, &nodes, NULL) < 0)
+        continue;
+      for (int i = 0; i < topo->n_nodes; i++)
+        if (nr_set_has (&nodes, topo->nodes[i].id))
+          topo->nodes[i].tier = tier;
+    }
+  closedir (dir);
+}
+
 int
 nr_topology_load (const char *sysfs_root, struct nr_topology *topo, nr_error_t *err)
 {
   cleanup_free char *online_path = xasprintf ("%s/devices/system/cpu/online", sysfs_root);
   cleanup_free char *nodes_path = xasprintf ("%s/" NODE_DIR "/online", sysfs_root);
-  nr_set_t online_nodes;
+  cleanup_free char *has_cpu_path = xasprintf ("%s/" NODE_DIR "/has_cpu", sysfs_root);
+  nr_set_t online_nodes, has_cpu;
+  bool has_cpu_known;
   char buf[8192];
 
   memset (topo, 0, sizeof (*topo));
@@ -143,6 +177,8 @@ nr_topology_load (const char *sysfs_root, struct nr_topology *topo, nr_error_t *
       topo->n_nodes = 1;
       topo->nodes = xmalloc0 (sizeof (struct nr_node));
       topo->nodes[0].cpus = topo->online_cpus;
+      topo->nodes[0].has_cpu = true;
+      topo->nodes[0].tier = -1;
       read_distances (sysfs_root, topo);
       return 0;
     }
@@ -151,6 +187,10 @@ nr_topology_load (const char *sysfs_root, struct nr_topology *topo, nr_error_t *
   if (nr_set_is_empty (&online_nodes))
     return nr_make_error (err, 0, "`%s` lists no node", nodes_path);
 
+  /* Older kernels have no has_cpu: then a node has CPUs when it has
+     online ones.  */
+  has_cpu_known = read_small_file (has_cpu_path, buf, sizeof (buf)) == 0
+                  && nr_set_parse (buf, &has_cpu, NULL) == 0;
   topo->nodes = xmalloc0 ((size_t) nr_set_count (&online_nodes) * sizeof (struct nr_node));
   for (int id = nr_set_next (&online_nodes, 0); id >= 0; id = nr_set_next (&online_nodes, id + 1))
     {
@@ -160,14 +200,32 @@ nr_topology_load (const char *sysfs_root, struct nr_topology *topo, nr_error_t *
       cleanup_free char *meminfo = xasprintf ("%s/meminfo", node_path);
 
       node->id = id;
+      node->tier = -1;
       if (read_set (cpulist, &node->cpus, err) < 0)
         return nr_error_wrap (err, "node %d", id);
       nr_set_intersect (&node->cpus, &topo->online_cpus);
+      node->has_cpu = has_cpu_known ? nr_set_has (&has_cpu, id) : ! nr_set_is_empty (&node->cpus);
+      if (nr_set_is_empty (&node->cpus))
+        node->has_cpu = false;
       read_meminfo (meminfo, node);
-      read_hugepages (node_path, node);
     }
   read_distances (sysfs_root, topo);
+  read_tiers (sysfs_root, topo);
   return 0;
+}
+
+void
+nr_topology_load_hugepages (const char *sysfs_root, struct nr_topology *topo)
+{
+  if (topo->hugepages_read)
+    return;
+  topo->hugepages_read = true;
+  for (int i = 0; i < topo->n_nodes; i++)
+    {
+      cleanup_free char *node_path =
+          xasprintf ("%s/" NODE_DIR "/node%d", sysfs_root, topo->nodes[i].id);
+      read_hugepages (node_path, &topo->nodes[i]);
+    }
 }
 
 int
@@ -217,6 +275,136 @@ nr_topology_load_siblings (const char *sysfs_root, struct nr_topology *topo)
         nr_set_clear (sib);
       nr_set_add (sib, c);
       nr_set_intersect (sib, &topo->online_cpus);
+    }
+}
+
+void
+nr_topology_load_weights (const char *sysfs_root, const nr_set_t *nodes, struct nr_topology *topo)
+{
+  for (int i = 0; i < topo->n_nodes; i++)
+    {
+      struct nr_node *node = &topo->nodes[i];
+      cleanup_free char *path = NULL;
+      char buf[64];
+      long w;
+
+      if (! nr_set_has (nodes, node->id))
+        continue;
+      path = xasprintf ("%s/" WEIGHT_DIR "/node%d", sysfs_root, node->id);
+      if (read_small_file (path, buf, sizeof (buf)) < 0)
+        continue;
+      w = strtol (buf, NULL, 10);
+      if (w < 1 || w > 255)
+        continue;
+      node->weight = (int) w;
+      topo->has_weights = true;
+    }
+}
+
+/* Nodes a GPU driver onlined its memory on: "Node: N" in
+   PROC_ROOT/driver/nvidia/gpus/<addr>/numa_status.  */
+static void
+read_gpu_memory_nodes (const char *proc_root, nr_set_t *out)
+{
+  cleanup_free char *dir_path = xasprintf ("%s/driver/nvidia/gpus", proc_root);
+  DIR *dir = opendir (dir_path);
+  struct dirent *de;
+
+  if (dir == NULL)
+    return;
+  while ((de = readdir (dir)))
+    {
+      cleanup_free char *path = NULL;
+      char buf[1024];
+      const char *p;
+      int node;
+
+      if (de->d_name[0] == '.')
+        continue;
+      path = xasprintf ("%s/%s/numa_status", dir_path, de->d_name);
+      if (read_small_file (path, buf, sizeof (buf)) < 0)
+        continue;
+      for (p = buf; p; p = strchr (p, '\n') ? strchr (p, '\n') + 1 : NULL)
+        if (sscanf (p, "Node: %d", &node) == 1 && node >= 0 && node < NR_SET_MAX)
+          nr_set_add (out, node);
+    }
+  closedir (dir);
+}
+
+void
+nr_topology_classify (const char *sysfs_root, const char *proc_root, const nr_set_t *allowed,
+                      struct nr_topology *topo)
+{
+  cleanup_free char *gi_path = xasprintf ("%s/" NODE_DIR "/has_generic_initiator", sysfs_root);
+  bool any_cpuless = false;
+  nr_set_t device;
+  char buf[4096];
+
+  for (int i = 0; i < topo->n_nodes; i++)
+    {
+      struct nr_node *node = &topo->nodes[i];
+      node->kind = node->has_cpu ? NR_MEM_CPU : NR_MEM_NONE;
+      node->kind_why = NULL;
+      if (! node->has_cpu && node->memory_total > 0)
+        any_cpuless = true;
+    }
+  if (! any_cpuless)
+    return;
+  nr_set_clear (&device);
+  if (allowed == NULL)
+    {
+      if (read_small_file (gi_path, buf, sizeof (buf)) < 0 || nr_set_parse (buf, &device, NULL) < 0)
+        nr_set_clear (&device);
+      read_gpu_memory_nodes (proc_root, &device);
+    }
+  for (int i = 0; i < topo->n_nodes; i++)
+    {
+      struct nr_node *node = &topo->nodes[i];
+
+      if (node->has_cpu || node->memory_total == 0)
+        continue;
+      if (allowed)
+        {
+          node->kind = nr_set_has (allowed, node->id) ? NR_MEM_TIER : NR_MEM_UNSURE;
+          if (node->kind == NR_MEM_UNSURE)
+            node->kind_why = "not in [memory] tier_nodes";
+        }
+      else if (nr_set_has (&device, node->id))
+        {
+          node->kind = NR_MEM_DEVICE;
+          node->kind_why = "device memory (generic initiator or GPU driver)";
+        }
+      else if (! topo->has_tiers)
+        {
+          node->kind = NR_MEM_UNSURE;
+          node->kind_why = "the kernel lists no memory tiers";
+        }
+      else if (node->tier < 0)
+        {
+          node->kind = NR_MEM_UNSURE;
+          node->kind_why = "in no memory tier";
+        }
+      else
+        node->kind = NR_MEM_TIER;
+    }
+}
+
+const char *
+nr_mem_kind_name (enum nr_mem_kind kind)
+{
+  switch (kind)
+    {
+    case NR_MEM_CPU:
+      return "cpu";
+    case NR_MEM_TIER:
+      return "tier";
+    case NR_MEM_DEVICE:
+      return "device";
+    case NR_MEM_UNSURE:
+      return "unsure";
+    case NR_MEM_NONE:
+    default:
+      return "none";
     }
 }
 

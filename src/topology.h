@@ -8,9 +8,24 @@
 
 #include <stdint.h>
 
+/* What a node's memory is, for placement (see docs: "Memory tiers").  */
+enum nr_mem_kind
+{
+  NR_MEM_CPU,    /* a node with CPUs: CPUs and memory go there */
+  NR_MEM_TIER,   /* memory only (CXL, HBM, ...): memory may spill there */
+  NR_MEM_DEVICE, /* memory of a device (coherent GPU memory): never used */
+  NR_MEM_UNSURE, /* memory only, but we cannot tell whose: not used */
+  NR_MEM_NONE,   /* no memory at all */
+};
+
 struct nr_node
 {
   int id;
+  bool has_cpu;             /* node/has_cpu lists it (or it has online CPUs) */
+  int tier;                 /* N of the memory_tierN holding it; -1: none known */
+  int weight;               /* weighted-interleave weight; 0: not read/none */
+  enum nr_mem_kind kind;    /* set by nr_topology_classify; NR_MEM_CPU before */
+  const char *kind_why;     /* why a CPU-less node is not NR_MEM_TIER (static) */
   nr_set_t cpus;            /* online CPUs of the node */
   uint64_t memory_total;    /* bytes */
   uint64_t memory_free;     /* bytes, at load time */
@@ -30,12 +45,22 @@ struct nr_topology
      included); NULL until nr_topology_load_siblings.  N_SIBLINGS entries.  */
   nr_set_t *thread_siblings;
   int n_siblings;
+  bool has_tiers;      /* the kernel lists memory tiers (memory_tiering) */
+  bool has_weights;    /* weights read (nr_topology_load_weights) and present */
+  bool hugepages_read; /* nr_topology_load_hugepages ran */
 };
 
 /* Read the topology under SYSFS_ROOT ("/sys" on a real host).  A kernel
    without NUMA support (no devices/system/node) is one node 0 holding every
    online CPU.  */
 int nr_topology_load (const char *sysfs_root, struct nr_topology *topo, nr_error_t *err);
+
+/* nr_topology_load through CACHE_DIR/topology-cache (topology_cache.c):
+   the same result, from one file while CPUs and memory stay as they were
+   (same boot id, sysfs root, online CPUs and nodes, has_cpu, has_memory
+   and MemTotal under PROC_ROOT).  */
+int nr_topology_load_cached (const char *sysfs_root, const char *proc_root, const char *cache_dir,
+                             const char *boot_id, struct nr_topology *topo, nr_error_t *err);
 
 /* Index of node ID in topo->nodes, or -1.  */
 int nr_topology_index (const struct nr_topology *topo, int id);
@@ -50,6 +75,30 @@ int nr_topology_distance (const struct nr_topology *topo, int i, int j);
    whole cores, so not part of every load.  Missing files leave a CPU its
    own core.  */
 void nr_topology_load_siblings (const char *sysfs_root, struct nr_topology *topo);
+
+/* Hugepage totals and free counts per node: only a container asking for
+   hugepages (and status) needs them, so not part of every load.  */
+void nr_topology_load_hugepages (const char *sysfs_root, struct nr_topology *topo);
+
+/* The kernel's weighted-interleave weights
+   (kernel/mm/mempolicy/weighted_interleave/nodeN, kernel >= 6.9) of the
+   nodes in NODES; topo->has_weights says whether the kernel has them.  */
+void nr_topology_load_weights (const char *sysfs_root, const nr_set_t *nodes,
+                               struct nr_topology *topo);
+
+/* Decide each CPU-less node's kind.  ALLOWED (non-NULL): the admin's list
+   of memory-only nodes placement may use ([memory] tier_nodes), which
+   replaces detection.  Otherwise (auto) a node with memory and no CPU is
+   NR_MEM_DEVICE when node/has_generic_initiator lists it or a GPU driver
+   names it (PROC_ROOT/driver/nvidia/gpus/ADDR/numa_status "Node: N"),
+   NR_MEM_UNSURE when the kernel shows no memory tiers or none holds it,
+   NR_MEM_TIER otherwise.  */
+void nr_topology_classify (const char *sysfs_root, const char *proc_root, const nr_set_t *allowed,
+                           struct nr_topology *topo);
+
+/* Short name of KIND for status ("cpu", "tier", "device", "unsure",
+   "none").  */
+const char *nr_mem_kind_name (enum nr_mem_kind kind);
 
 void nr_topology_free (struct nr_topology *topo);
 

@@ -150,7 +150,8 @@ EOF
 	create_ok c1 "$T/b1"
 	assert_placed "$(fake_config c1)" 0 0-3
 	assert_equal "$(jq -c '[.process.env[] | select(startswith("NUMA_NODE=") | not)]' "$(fake_config c1)")" \
-		'["PATH=/bin","MY_NUMA_NODE=keep","NUMA_NODES=keep","TERM=xterm"]' "other env entries (in order)"
+		'["PATH=/bin","MY_NUMA_NODE=keep","NUMA_NODES=keep","TERM=xterm","NUMA_MEMORY_NODES=0"]' \
+		"other env entries (in order; NUMA_MEMORY_NODES added last)"
 }
 
 @test "several existing NUMA_NODE entries leave exactly one" {

@@ -269,7 +269,8 @@ JQ_STRIP_OWNED='
 	| if .linux.resources.cpu == {} then del(.linux.resources.cpu) else . end
 	| if .linux.resources == {} then del(.linux.resources) else . end
 	| if (.process.env | type) == "array"
-	  then .process.env |= map(select(startswith("NUMA_NODE=") | not)) else . end'
+	  then .process.env |= map(select(startswith("NUMA_NODE=") or startswith("NUMA_MEMORY_NODES=") | not))
+	  else . end'
 
 # ledger_doc [LEDGER]: the whole ledger at LEDGER (default $LEDGER) as one
 # document: the index plus "containers", every entry of every shard it lists

@@ -43,7 +43,9 @@ strip_edits (yajl_val root)
     for (size_t i = env->u.array.len; i > 0; i--)
       {
         yajl_val e = env->u.array.values[i - 1];
-        if (e && e->type == yajl_t_string && strncmp (e->u.string, "NUMA_NODE=", 10) == 0)
+        if (e && e->type == yajl_t_string
+            && (strncmp (e->u.string, "NUMA_NODE=", 10) == 0
+                || strncmp (e->u.string, "NUMA_MEMORY_NODES=", 18) == 0))
           nr_json_array_remove (env, i - 1);
       }
   prune (nr_json_get (linux_obj, "resources"), "cpu");

@@ -26,22 +26,36 @@ three_nodes (struct nr_node *nodes)
     nodes[i].id = i;
   nodes[0].cpus = set_of ("0-3");
   nodes[1].cpus = set_of ("4-7");
+  nodes[0].has_cpu = nodes[1].has_cpu = true;
   return topo;
 }
 
+/* The outcome of CPUs on NODES and memory on MEMS (NULL: NODES), of which
+   LOCAL of 100 bytes on NODES.  */
 static enum nr_outcome
-outcome (const char *nodes, const char *hint_nodes, enum nr_policy policy, const char *warning)
+outcome_mems (const char *nodes, const char *mems, int64_t local, const char *hint_nodes,
+              enum nr_policy policy, const char *warning)
 {
   struct nr_node node_store[3];
   struct nr_topology topo = three_nodes (node_store);
   struct nr_hint hints[4];
   struct nr_request req = { .hints = hints };
-  struct nr_placement p = { .nodes = set_of (nodes), .warning = (char *) warning };
+  struct nr_placement p = { .nodes = set_of (nodes),
+                            .mems = set_of (mems ? mems : nodes),
+                            .memory = 100,
+                            .memory_local = local,
+                            .warning = (char *) warning };
   nr_set_t hinted = set_of (hint_nodes);
 
   for (int n = nr_set_next (&hinted, 0); n >= 0; n = nr_set_next (&hinted, n + 1))
     hints[req.n_hints++] = (struct nr_hint){ .node = n, .source = (char *) "device" };
   return nr_outcome_of (&topo, &req, policy, &p);
+}
+
+static enum nr_outcome
+outcome (const char *nodes, const char *hint_nodes, enum nr_policy policy, const char *warning)
+{
+  return outcome_mems (nodes, NULL, 100, hint_nodes, policy, warning);
 }
 
 static void
@@ -54,9 +68,14 @@ outcome_of_each_kind_of_placement (void **state)
   assert_int_equal (outcome ("0", "1", NR_POLICY_BEST_EFFORT, NULL), NR_OUTCOME_PLACED);
   assert_int_equal (outcome ("0-1", "", NR_POLICY_BEST_EFFORT, "too big"), NR_OUTCOME_SPANNED);
   assert_int_equal (outcome ("0-1", "0", NR_POLICY_RESTRICTED, NULL), NR_OUTCOME_SPANNED);
-  /* Memory on the CPU-less node comes first, spanning or not.  */
-  assert_int_equal (outcome ("0,2", "", NR_POLICY_BEST_EFFORT, NULL), NR_OUTCOME_TIER_SPILL);
-  assert_int_equal (outcome ("2", "", NR_POLICY_RESTRICTED, NULL), NR_OUTCOME_TIER_SPILL);
+  /* Memory charged on the CPU-less node comes first, spanning or not.  */
+  assert_int_equal (outcome_mems ("0", "0,2", 40, "", NR_POLICY_BEST_EFFORT, NULL),
+                    NR_OUTCOME_TIER_SPILL);
+  assert_int_equal (outcome_mems ("0-1", "0-2", 90, "", NR_POLICY_RESTRICTED, NULL),
+                    NR_OUTCOME_TIER_SPILL);
+  /* A tier node kept for demotion, nothing charged there: placed.  */
+  assert_int_equal (outcome_mems ("0", "0,2", 100, "", NR_POLICY_RESTRICTED, NULL),
+                    NR_OUTCOME_PLACED);
   /* A compromise is a fallback under best-effort only.  */
   assert_int_equal (outcome ("1", "", NR_POLICY_BEST_EFFORT, "fits nowhere"), NR_OUTCOME_FALLBACK);
   assert_int_equal (outcome ("1", "", NR_POLICY_RESTRICTED, "sharing the pool"), NR_OUTCOME_PLACED);

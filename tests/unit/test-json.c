@@ -103,11 +103,10 @@ apply_creates_objects_and_replaces_numa_node (void **state)
   p.cpus = set_of ("4-7");
   assert_int_equal (nr_apply_placement (v, &p, &err), 0);
   out = nr_json_generate (v, NULL);
-  assert_string_equal (
-      out,
-      "{\"ociVersion\":\"1.0.2\",\"process\":{\"env\":[\"PATH=/bin\",\"X=1\",\"NUMA_NODE=1\"]},"
-      "\"linux\":{\"namespaces\":[{\"type\":\"pid\"}],\"resources\":{\"cpu\":"
-      "{\"cpus\":\"4-7\",\"mems\":\"1\"}}},\"z\":18446744073709551615}");
+  assert_string_equal (out, "{\"ociVersion\":\"1.0.2\",\"process\":{\"env\":[\"PATH=/"
+                            "bin\",\"X=1\",\"NUMA_NODE=1\",\"NUMA_MEMORY_NODES=1\"]},"
+                            "\"linux\":{\"namespaces\":[{\"type\":\"pid\"}],\"resources\":{\"cpu\":"
+                            "{\"cpus\":\"4-7\",\"mems\":\"1\"}}},\"z\":18446744073709551615}");
 }
 
 static void
@@ -126,7 +125,7 @@ apply_keeps_existing_cpu_fields_in_place (void **state)
   out = nr_json_generate (v, NULL);
   assert_string_equal (
       out, "{\"linux\":{\"resources\":{\"cpu\":{\"shares\":1024,\"cpus\":\"0-3\",\"quota\":50000,"
-           "\"mems\":\"0\"}}},\"process\":{\"env\":[\"NUMA_NODE=0\"]}}");
+           "\"mems\":\"0\"}}},\"process\":{\"env\":[\"NUMA_NODE=0\",\"NUMA_MEMORY_NODES=0\"]}}");
 }
 
 static void

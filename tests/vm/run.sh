@@ -9,6 +9,12 @@
 #   two-node   2 nodes (cpus 0-1 / 2-3, 512 MiB each, distance 21); the
 #              test disk is a virtio-blk behind a pxb bridge on node 1
 #   four-node  4 nodes (one cpu, 512 MiB each); the disk on node 2
+#   tiers      memory tiers, on Debian unstable's kernel (>= 6.9, fetched
+#              with fetch-kernel.sh --suite unstable): nodes 0-1 with one
+#              cpu each, nodes 2-3 without cpus (2 near 0, 3 near 1), 512
+#              MiB each; HMAT (-machine hmat=on) makes 2-3 slower and
+#              narrower, so the kernel puts them in a lower memory tier and
+#              derives interleave weights from the bandwidths
 #
 # --numa-runtime PATH  binary to test (default $NUMA_RUNTIME, else
 #                      <top>/src/numa-runtime); missing: its checks fail
@@ -51,7 +57,7 @@ while [ $# -gt 0 ]; do
 	*) echo "run.sh: unknown argument $1" >&2; usage ;;
 	esac
 done
-[ ${#scenarios[@]} -gt 0 ] || scenarios=(two-node four-node)
+[ ${#scenarios[@]} -gt 0 ] || scenarios=(two-node four-node tiers)
 
 qemu=${QEMU:-qemu-system-x86_64}
 
@@ -72,8 +78,11 @@ for tool in "$qemu" mkfs.ext4 cpio gzip gcc runc jq busybox timeout; do
 done
 
 # scenario_args NAME: sets nodes, cpus_per_node, disk_node, dist (SLIT rows,
-# ';' between rows) for NAME.  Every node gets 512 MiB.
+# ';' between rows), cpu_nodes (nodes with CPUs, the first ones) and suite
+# (the Debian suite of the kernel; "" = the host's) for NAME.  Every node
+# gets 512 MiB.
 scenario_args() {
+	cpu_nodes='' suite=''
 	case $1 in
 	two-node)
 		nodes=2 cpus_per_node=2 disk_node=1 dist="10,21;21,10" ;;
@@ -81,8 +90,33 @@ scenario_args() {
 		# Two packages of two nodes each.
 		nodes=4 cpus_per_node=1 disk_node=2
 		dist="10,21,31,31;21,10,31,31;31,31,10,21;31,31,21,10" ;;
+	tiers)
+		# Memory tiers need kernel >= 6.9 for weighted interleave.
+		nodes=4 cpus_per_node=1 cpu_nodes=2 disk_node=0 suite=unstable
+		dist="10,21,17,28;21,10,28,17;17,28,10,28;28,17,28,10" ;;
 	*) return 1 ;;
 	esac
+	: "${cpu_nodes:=$nodes}"
+}
+
+# hmat_args: HMAT latency and bandwidth for every initiator (CPU node) and
+# target: its own node 100 ns / 20 GiB/s, the other CPU node 150 ns /
+# 15 GiB/s, its own CPU-less node 300 ns / 5 GiB/s, the other one 400 ns /
+# 4 GiB/s.  Prints one qemu argument a line.
+hmat_args() {
+	local i t lat bw
+	for ((i = 0; i < cpu_nodes; i++)); do
+		for ((t = 0; t < nodes; t++)); do
+			if [ "$t" = "$i" ]; then lat=100 bw=20G
+			elif [ "$t" -lt "$cpu_nodes" ]; then lat=150 bw=15G
+			elif [ $((t % cpu_nodes)) = "$i" ]; then lat=300 bw=5G
+			else lat=400 bw=4G; fi
+			echo "-numa"
+			echo "hmat-lb,initiator=$i,target=$t,hierarchy=memory,data-type=access-latency,latency=$lat"
+			echo "-numa"
+			echo "hmat-lb,initiator=$i,target=$t,hierarchy=memory,data-type=access-bandwidth,bandwidth=$bw"
+		done
+	done
 }
 
 for s in "${scenarios[@]}"; do
@@ -113,10 +147,25 @@ elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 t_start=$(now)
 
 # ------------------------------------------------------------------ kernel, initramfs
-if [ -z "${KERNEL_DIR:-}" ]; then
+need_host_kernel=0 need_suite_kernel=0
+for s in "${scenarios[@]}"; do
+	scenario_args "$s"
+	if [ -n "$suite" ]; then need_suite_kernel=1; else need_host_kernel=1; fi
+done
+if [ -z "${KERNEL_DIR:-}" ] && [ "$need_host_kernel" = 1 ]; then
 	KERNEL_DIR=$("$here/fetch-kernel.sh" ${NUMA_VM_CACHE:+"$NUMA_VM_CACHE"}) ||
 		skip_all "no kernel (fetch-kernel.sh failed)"
 fi
+# The tiers scenario's kernel: Debian unstable's, through a private apt
+# configuration (fetch-kernel.sh --suite); SUITE_KERNEL_DIR skips fetching.
+# Not found: that scenario fails (it is not skipped).
+suite_kernel_why=
+if [ "$need_suite_kernel" = 1 ] && [ -z "${SUITE_KERNEL_DIR:-}" ]; then
+	SUITE_KERNEL_DIR=$("$here/fetch-kernel.sh" --suite unstable ${NUMA_VM_CACHE:+"$NUMA_VM_CACHE"}) ||
+		suite_kernel_why="no unstable kernel (fetch-kernel.sh --suite unstable failed)"
+fi
+[ -n "${KERNEL_DIR:-}" ] || KERNEL_DIR=${SUITE_KERNEL_DIR:-}
+[ -n "$KERNEL_DIR" ] || skip_all "no kernel"
 export KERNEL_DIR
 kver=$(cat "$KERNEL_DIR/version")
 vmlinuz=$KERNEL_DIR/boot/vmlinuz-$kver
@@ -136,26 +185,51 @@ fi
 }
 echo "# kernel $kver, initramfs $(du -k "$tmp/initramfs.gz" | cut -f1) KiB," \
 	"built in $(elapsed "$t_start" "$(now)") s"
+if [ "$need_suite_kernel" = 1 ] && [ -z "$suite_kernel_why" ]; then
+	suite_kver=$(cat "$SUITE_KERNEL_DIR/version")
+	if KERNEL_DIR=$SUITE_KERNEL_DIR "$here/build-initramfs.sh" "$tmp/initramfs-suite.gz" "$nr_bin" \
+		2>"$tmp/build-suite.log"; then
+		echo "# unstable kernel $suite_kver for the tiers scenario"
+	else
+		sed 's/^/# /' "$tmp/build-suite.log"
+		suite_kernel_why="building the initramfs for kernel $suite_kver failed"
+	fi
+fi
 
 # ------------------------------------------------------------------ scenarios
 
 # boot NAME: runs scenario NAME's VM to completion or timeout; console in
 # $tmp/NAME.console, qemu's stderr in $tmp/NAME.qemu, seconds in $tmp/NAME.time.
 boot() {
-	local name=$1 nodes cpus_per_node disk_node dist
+	local name=$1 nodes cpus_per_node disk_node dist cpu_nodes suite
 	scenario_args "$name"
 	local disk=$tmp/$name.disk
 	truncate -s 64M "$disk"
 	mkfs.ext4 -q -F -L numadisk "$disk"
 
-	local args=(-machine pc -accel tcg -smp $((nodes * cpus_per_node)) -m $((nodes * 512))
+	local kernel=$vmlinuz initrd=$tmp/initramfs.gz machine=pc
+	local smp=$((cpu_nodes * cpus_per_node))
+	if [ -n "$suite" ]; then
+		kernel=$SUITE_KERNEL_DIR/boot/vmlinuz-$suite_kver initrd=$tmp/initramfs-suite.gz
+		machine=pc,hmat=on
+		# One socket per CPU node, else the kernel warns of LLC siblings
+		# across nodes.
+		smp="$smp,sockets=$cpu_nodes,cores=$cpus_per_node,threads=1"
+	fi
+	local args=(-machine "$machine" -accel tcg -smp "$smp" -m $((nodes * 512))
 		-nic none -display none -monitor none -no-reboot
 		-serial "file:$tmp/$name.console")
 	local i j row
 	for ((i = 0; i < nodes; i++)); do
-		args+=(-object "memory-backend-ram,id=m$i,size=512M"
-			-numa "node,nodeid=$i,cpus=$((i * cpus_per_node))-$(((i + 1) * cpus_per_node - 1)),memdev=m$i")
+		args+=(-object "memory-backend-ram,id=m$i,size=512M")
+		if [ "$i" -lt "$cpu_nodes" ]; then
+			args+=(-numa "node,nodeid=$i,cpus=$((i * cpus_per_node))-$(((i + 1) * cpus_per_node - 1)),memdev=m$i")
+		else
+			# Memory only, reached from the CPU node it belongs to.
+			args+=(-numa "node,nodeid=$i,memdev=m$i,initiator=$((i % cpu_nodes))")
+		fi
 	done
+	[ -z "$suite" ] || mapfile -t -O "${#args[@]}" args < <(hmat_args)
 	IFS=';' read -r -a rows <<<"$dist"
 	for ((i = 0; i < nodes; i++)); do
 		IFS=',' read -r -a row <<<"${rows[i]}"
@@ -168,12 +242,17 @@ boot() {
 	args+=(-device "pxb,id=b1,bus_nr=16,numa_node=$disk_node"
 		-drive "file=$disk,if=none,id=d1,format=raw,cache=unsafe"
 		-device "virtio-blk-pci,drive=d1,bus=b1,addr=1,serial=numadisk"
-		-kernel "$vmlinuz" -initrd "$tmp/initramfs.gz"
+		-kernel "$kernel" -initrd "$initrd"
 		-append "console=ttyS0 quiet loglevel=4 panic=-1 nt_scenario=$name nt_nodes=$nodes nt_disk_node=$disk_node nt_dist0=${rows[0]}")
 
 	local t0 rc=0
 	t0=$(now)
 	: >"$tmp/$name.console"
+	if [ -n "$suite" ] && [ -n "$suite_kernel_why" ]; then
+		echo "@@tap@@ not ok 1 - $suite_kernel_why" >"$tmp/$name.console"
+		echo "1 0" >"$tmp/$name.time"
+		return
+	fi
 	# timeout runs in its own process group; cleanup() kills it by this pid
 	# and it passes the signal on to qemu.
 	timeout -k 10 "$timeout_s" "$qemu" "${args[@]}" </dev/null >"$tmp/$name.qemu" 2>&1 &

@@ -16,7 +16,9 @@
 static void
 print_mempolicy (void)
 {
-  static const char *const modes[] = { "default", "preferred", "bind", "interleave", "local" };
+  static const char *const modes[] = { "default", "preferred",      "bind",
+                                       "interleave", "local", "preferred_many",
+                                       "weighted_interleave" };
   unsigned long mask[16] = { 0 };
   int mode = -1;
   char nodes[256] = "";
@@ -33,7 +35,7 @@ print_mempolicy (void)
   /* The mode comes back with its flags (MPOL_F_STATIC_NODES is 1 << 15)
      in the high bits.  */
   int base = mode & 0xff;
-  printf ("mempolicy %s %s\n", base >= 0 && base < 5 ? modes[base] : "other", used ? nodes : "-");
+  printf ("mempolicy %s %s\n", base >= 0 && base < 7 ? modes[base] : "other", used ? nodes : "-");
 }
 
 int
