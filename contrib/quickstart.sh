@@ -15,7 +15,7 @@ packages=(
   clang-format cppcheck
   runc busybox-static jq bats hyperfine numactl strace
   containerd nodejs npm
-  qemu-system-x86 cpio kmod zstd e2fsprogs
+  qemu-system-x86 cpio kmod zstd xz-utils e2fsprogs debootstrap
   debhelper dpkg-dev fakeroot podman docker.io
 )
 

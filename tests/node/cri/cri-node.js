@@ -8,6 +8,9 @@
 //                                prints {"sandbox_id", "containers": {name: id}}.
 //                                On failure the pod is removed again and the
 //                                RPC's error is printed on stderr, one line.
+//   cri-node.js add ID SPEC      CreateContainer and StartContainer for SPEC's
+//                                containers in the existing pod ID (SPEC as
+//                                for up, same uid); prints {"containers"}.
 //   cri-node.js down ID...       stop and remove each pod (containers first)
 //   cri-node.js down-all         every pod
 //   cri-node.js update CID RES   UpdateContainerResources with RES
@@ -52,11 +55,14 @@ function loadClient() {
   const runtime = grpc.loadPackageDefinition(def).runtime.v1;
   const client = new runtime.RuntimeService(`unix://${SOCKET}`,
     grpc.credentials.createInsecure());
-  const rpc = {};
+  // rpc.timings: seconds per RPC made, for the suite's timing lines.
+  const rpc = { timings: [] };
   for (const name of Object.keys(runtime.RuntimeService.service)) {
     rpc[name] = (req) => new Promise((resolve, reject) => {
       const deadline = new Date(Date.now() + DEADLINE_MS);
+      const started = Date.now();
       client[name](req, { deadline }, (err, res) => {
+        rpc.timings.push(`${name} ${((Date.now() - started) / 1000).toFixed(1)}`);
         if (err) {
           err.message = `${name}: ${err.details || err.message}`;
           reject(err);
@@ -130,26 +136,32 @@ async function down(rpc, sandboxId) {
   await rpc.RemovePodSandbox({ pod_sandbox_id: sandboxId });
 }
 
+async function addContainers(rpc, sandboxId, spec, config) {
+  const ids = {};
+  for (const c of spec.containers || []) {
+    const { container_id: id } = await rpc.CreateContainer({
+      pod_sandbox_id: sandboxId, sandbox_config: config, config: containerConfig(c),
+    });
+    ids[c.name] = id;
+    await rpc.StartContainer({ container_id: id });
+  }
+  return ids;
+}
+
 async function up(rpc, spec) {
   if (!spec.name) die('the pod spec needs a name', 2);
   const config = sandboxConfig(spec);
   const { pod_sandbox_id: sandboxId } = await rpc.RunPodSandbox({
     config, runtime_handler: spec.handler || 'numa',
   });
-  const ids = {};
+  let ids;
   try {
-    for (const c of spec.containers || []) {
-      const { container_id: id } = await rpc.CreateContainer({
-        pod_sandbox_id: sandboxId, sandbox_config: config, config: containerConfig(c),
-      });
-      ids[c.name] = id;
-      await rpc.StartContainer({ container_id: id });
-    }
+    ids = await addContainers(rpc, sandboxId, spec, config);
   } catch (err) {
     await down(rpc, sandboxId).catch(() => {});
     throw err;
   }
-  return { sandbox_id: sandboxId, containers: ids };
+  return { sandbox_id: sandboxId, containers: ids, timings: rpc.timings };
 }
 
 function readSpec(arg) {
@@ -170,6 +182,11 @@ async function main() {
     switch (command) {
       case 'up':
         answer = await up(rpc, readSpec(args[0]));
+        break;
+      case 'add':
+        answer = {
+          containers: await addContainers(rpc, args[0], readSpec(args[1]), sandboxConfig(readSpec(args[1]))),
+        };
         break;
       case 'down':
         for (const id of args) await down(rpc, id);

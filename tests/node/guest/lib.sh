@@ -20,16 +20,17 @@ diag() { sed 's/^/# /' >&3; }
 uptime_s() { cut -d' ' -f1 /proc/uptime; }
 
 # check DESCRIPTION FUNCTION [ARGS...]: one TAP line for FUNCTION's status;
-# its output becomes diagnostics when it fails.
+# its output becomes diagnostics when it fails.  FUNCTION runs in this
+# shell, so the variables it sets (POD, ...) stay set.
 check() {
-	local desc=$1 out rc=0
+	local desc=$1 rc=0
 	shift
-	out=$("$@" 2>&1) || rc=$?
+	"$@" >"$OUT_ROOT/check.out" 2>&1 || rc=$?
 	if [ "$rc" = 0 ]; then
 		tap "ok - [$RT] $desc"
 	else
 		tap "not ok - [$RT] $desc"
-		printf '%s\n' "$out" | tail -n 40 | diag
+		tail -n 40 "$OUT_ROOT/check.out" | diag
 	fi
 	return "$rc"
 }
@@ -135,7 +136,8 @@ pod_up() {
 	POD=$(cri up "$1" 2>"$OUT_ROOT/cri.err") || rc=$?
 	POD_ERR=$(cat "$OUT_ROOT/cri.err")
 	tap "# timing: [$RT] pod $(jq -r .name <<<"$1") with $(jq '.containers | length' <<<"$1") container(s):" \
-		"$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s$([ "$rc" = 0 ] || echo ' (refused)')"
+		"$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s$([ "$rc" = 0 ] || echo ' (refused)')" \
+		"$([ "$rc" != 0 ] || jq -r '"(" + (.timings | join(", ")) + ")"' <<<"$POD")"
 	[ "$rc" = 0 ] || fail "pod did not start: $POD_ERR"
 }
 pod_sandbox() { jq -r .sandbox_id <<<"${1:-$POD}"; }
@@ -146,7 +148,7 @@ pod_down() { cri down "$(pod_sandbox "${1:-$POD}")" >/dev/null; }
 result() {
 	local f=$POD_OUT/$1.txt
 	wait_for 60 test -s "$f" || fail "container $1 wrote no $f" || return
-	sed -n "s/^$2[=:] *//p" "$f"
+	sed -n "s/^$2[=:][[:space:]]*//p" "$f"
 }
 
 # --- the host side of a container's cgroup ----------------------------------

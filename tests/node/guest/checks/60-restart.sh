@@ -1,0 +1,50 @@
+# shellcheck shell=bash
+# containerd restarted through systemd while pods run: the ledger is
+# unchanged and later deletes still release the entries.  A pod whose shim
+# is SIGKILLed: its entries are reclaimed.
+pod_out rst
+check "a pod runs before the restart" pod_up "$(pod_spec rst burstable '{}' "$(container_json rst)")" || return 0
+rst_pod=$POD
+
+restart_keeps_ledger() {
+	local before after
+	before=$(ledger_doc | jq -S '.containers')
+	systemctl restart containerd || return
+	wait_for 120 cri_ready || fail "containerd's CRI does not answer after the restart" || return
+	after=$(ledger_doc | jq -S '.containers')
+	[ "$before" = "$after" ] || fail "the ledger changed across the restart:" "$before" "$after"
+}
+check "systemctl restart containerd leaves the ledger unchanged" restart_keeps_ledger
+
+delete_after_restart() {
+	local ids
+	ids="$(pod_sandbox "$rst_pod") $(pod_ctr rst "$rst_pod")"
+	pod_down "$rst_pod" || return
+	for id in $ids; do
+		ledger_lacks "$id" || fail "ledger still holds $id after the delete" || return
+	done
+}
+check "removing the pod after the restart releases its entries" delete_after_restart
+
+pod_out kill
+check "a pod whose shim will be killed starts" pod_up "$(pod_spec kill burstable '{}' "$(container_json kill)")" || return 0
+kill_pod=$POD
+
+shim_killed() {
+	local sid shim id
+	sid=$(pod_sandbox "$kill_pod")
+	id=$(pod_ctr kill "$kill_pod")
+	ledger_has "$id" || fail "$id not in the ledger before the kill" || return
+	shim=$(shim_pid "$sid") || fail "no shim for $sid" || return
+	kill -KILL "$shim"
+	# Reclaim happens at numa-runtime's next call or when containerd
+	# cleans up the dead shim's tasks (runtime delete); another pod's
+	# create is such a call.
+	pod_out kill-next
+	pod_up "$(pod_spec kill-next burstable '{}' "$(container_json kill-next)")" || return
+	pod_down || return
+	wait_for 60 ledger_lacks "$id" || fail "ledger still holds $id after its shim was killed" "$(ledger_doc | jq -c '.containers[]')" || return
+	wait_for 60 ledger_lacks "$sid" || fail "ledger still holds the sandbox $sid after its shim was killed"
+}
+check "a shim killed with SIGKILL: its entries are reclaimed" shim_killed
+check "the pod with the killed shim is removed" pod_down "$kill_pod"
