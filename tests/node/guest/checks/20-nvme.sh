@@ -3,22 +3,30 @@
 # filesystem lands on the NVMe's node (1) and the 64 MiB it touches sit
 # there (memory.numa_stat of its scope); a plain container started next to
 # it goes to the other node (0).
+#
+# Over CRI the sandbox is created (and placed) before any container, and
+# the pod's containers follow it; the sandbox's config.json holds none of
+# the containers' mounts.  So the pod names its storage with the
+# numa-runtime.io/volumes annotation, which reaches the sandbox: sysfs
+# then says where that storage is.  The container's own bind mount points
+# to the same node.
 pod_out nvme
 big='{"cpu_period":100000,"cpu_quota":100000,"cpu_shares":512,"memory_limit_in_bytes":536870912}'
 data='[{"host":"/mnt/nvme/data","container":"/data"}]'
-spec=$(pod_spec nvme burstable '{}' \
+spec=$(pod_spec nvme burstable '{"numa-runtime.io/volumes":"/mnt/nvme/data"}' \
 	"$(container_json es '/t/touch-mem 64 > /out/touch.txt 2>&1 &' "$big" "$data")")
 check "a pod bind-mounting the NVMe's filesystem starts" pod_up "$spec" || return 0
 nvme_pod=$POD
 es=$(pod_ctr es)
 
 on_nvme_node() {
-	expect_eq "$(result es NUMA_NODE)" 1 "NUMA_NODE inside" &&
+	expect_eq "$(ledger_node "$(pod_sandbox)")" 1 "the sandbox's ledger node" &&
+		expect_eq "$(result es NUMA_NODE)" 1 "NUMA_NODE inside" &&
 		expect_eq "$(result es Mems_allowed_list)" 1 "Mems_allowed_list inside" &&
 		expect_eq "$(cat "$(cgroup_dir "$es")/cpuset.mems.effective")" 1 "scope cpuset.mems.effective" &&
 		expect_eq "$(ledger_node "$es")" 1 "ledger node"
 }
-check "the NVMe container is placed on the NVMe's node 1" on_nvme_node
+check "the NVMe pod (sandbox and container) is placed on the NVMe's node 1" on_nvme_node
 
 numa_stat_on_1() {
 	wait_for 120 grep -q ready "$POD_OUT/touch.txt" || fail "touch-mem not ready" "$(cat "$POD_OUT/touch.txt")" || return
