@@ -102,6 +102,7 @@ payload() {
 	# The busybox images (test image and sandbox image) as tests/containerd
 	# builds them.
 	(
+		# shellcheck disable=SC2034 # read by build_busybox_image
 		CTD_TMP=$tmp
 		# shellcheck source=../containerd/lib.bash
 		. "$top/tests/containerd/lib.bash"

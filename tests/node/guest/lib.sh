@@ -13,6 +13,9 @@ TEST_IMAGE=$(cat "$PAYLOAD/images/test-image")
 export CRI_IMAGE=$TEST_IMAGE
 export NODE_PATH=$PAYLOAD/cri/node_modules
 export CRI_PROTO=$PAYLOAD/cri/cri-subset.proto
+# Node.js keeps the compiled client and gRPC modules here: under TCG a cold
+# start costs seconds, and the suite starts the client some 50 times.
+export NODE_COMPILE_CACHE=$OUT_ROOT/node-compile-cache
 
 # --- TAP ------------------------------------------------------------------
 tap() { printf '%s\n' "$*" >&3; }

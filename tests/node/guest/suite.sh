@@ -70,9 +70,9 @@ tap "# timing: containerd ready $(uptime_s) s after the kernel started"
 # config with the systemd cgroup driver, as Kubernetes' docs say, then the
 # numa-runtime installer.
 install_node() {
-	containerd config default >/etc/containerd/config.toml &&
-		sed -i 's/^\([[:space:]]*SystemdCgroup[[:space:]]*=\).*/\1 true/' /etc/containerd/config.toml &&
-		grep -q '^version = 3' /etc/containerd/config.toml || fail "containerd config default is not version 3"
+	containerd config default >/etc/containerd/config.toml || return
+	sed -i 's/^\([[:space:]]*SystemdCgroup[[:space:]]*=\).*/\1 true/' /etc/containerd/config.toml
+	grep -q '^version = 3' /etc/containerd/config.toml || fail "containerd config default is not version 3" || return
 	NUMA_RUNTIME_BINARY=$PAYLOAD/bin/numa-runtime NUMA_RUNTIME_CONF=$PAYLOAD/installer/numa-runtime.conf \
 		HOST_ROOT=/ RESTART_CONTAINERD=1 sh "$PAYLOAD/installer/install.sh" || return
 	wait_for 120 cri_ready || fail "containerd's CRI does not answer after the restart"

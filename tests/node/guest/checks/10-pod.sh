@@ -9,7 +9,7 @@ check "a pod with two containers starts through handler numa" pod_up "$spec" || 
 sid=$(pod_sandbox)
 
 same_node() {
-	local n s id
+	local n c id
 	n=$(ledger_node "$sid")
 	[ -n "$n" ] || fail "the sandbox $sid has no ledger entry" "$(ledger_doc)" || return
 	for c in app sidecar; do

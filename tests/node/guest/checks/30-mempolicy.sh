@@ -4,15 +4,16 @@
 # linux.memoryPolicy and numa-runtime makes no set_mempolicy call; with runc
 # 1.3 (no memoryPolicy in `features`) numa-runtime calls set_mempolicy just
 # before exec'ing runc.  Never both.  Inside, the container's policy is
-# MPOL_BIND on its node either way.  numa-runtime's calls are watched with
-# strace on the pod's shim (one shim per pod: the container's create is a
-# child of the shim that already runs the sandbox).
+# MPOL_BIND on its node either way.  The kernel's syscall tracepoints
+# (tracefs) watch set_mempolicy and exec while the container is added to a
+# running sandbox: a call made by a task still named numa-runtime is
+# numa-runtime's own (after its exec the task is named after the runtime).
 pod_out mpol
 spec=$(pod_spec mpol burstable '{}' "$(container_json mp)")
 sandbox_only=$(jq -c '.containers = []' <<<"$spec")
 check "the sandbox of a pod starts" pod_up "$sandbox_only" || return 0
 sid=$(pod_sandbox)
-trace=$OUT_ROOT/$RT-mpol.strace
+trace=$OUT_ROOT/$RT-mpol.trace
 
 features_say() {
 	local listed
@@ -24,39 +25,38 @@ features_say() {
 }
 check "$RT features: memoryPolicy $([ "$RT" = crun ] && echo listed || echo absent)" features_say
 
+T=/sys/kernel/tracing
+trace_events() { # 0|1
+	echo "$1" >"$T/events/syscalls/sys_enter_set_mempolicy/enable" &&
+		echo "$1" >"$T/events/sched/sched_process_exec/enable"
+}
 traced_start() {
-	local shim args=() t rc=0 strace_pid
-	shim=$(shim_pid "$sid") || fail "no shim for pod $sid" || return
-	for t in /proc/"$shim"/task/*; do args+=(-p "${t##*/}"); done
-	strace -f -qq -s 256 -e trace=execve,set_mempolicy -o "$trace" "${args[@]}" \
-		</dev/null >/dev/null 2>"$OUT_ROOT/strace.err" &
-	strace_pid=$!
-	sleep 2
+	local rc=0
+	[ -d "$T/events" ] || mount -t tracefs nodev "$T" || return
+	echo 0 >"$T/tracing_on" && : >"$T/trace" && trace_events 1 && echo 1 >"$T/tracing_on" || return
 	cri add "$sid" "$spec" >"$OUT_ROOT/mpol.json" || rc=$?
-	kill "$strace_pid"
-	wait "$strace_pid" 2>/dev/null
+	echo 0 >"$T/tracing_on"
+	grep -E 'sys_set_mempolicy|sched_process_exec' "$T/trace" >"$trace"
+	trace_events 0
 	[ "$rc" = 0 ] || return "$rc"
 	POD=$(jq -c --arg s "$sid" '{sandbox_id: $s, containers: .containers}' "$OUT_ROOT/mpol.json")
 	result mp NUMA_NODE >/dev/null
 }
-check "a container started in it with strace on the pod's shim" traced_start || { cri down "$sid"; return 0; }
+check "a container added to it with set_mempolicy and exec traced" traced_start || { cri down "$sid"; return 0; }
 mp=$(pod_ctr mp)
 
-# nr_calls: in the process that exec'd numa-runtime for `create ... $mp`,
-# the set_mempolicy calls made before it exec'd the real runtime.
+# nr_calls: set_mempolicy calls made by numa-runtime itself (the task's
+# name is still numa-runtime), as "PID MODE".
 nr_calls() {
-	awk -v id="$mp" '
-		!pid && /execve\("\/usr\/local\/bin\/numa-runtime"/ && /"create"/ && index($0, "\"" id "\"") { pid = $1; next }
-		pid && $1 == pid && /set_mempolicy\(/ { print }
-		pid && $1 == pid && /execve\(/ { exit }' "$trace"
+	sed -n 's/^ *numa-runtime-\([0-9]*\) .*sys_set_mempolicy(mode: \([0-9a-fx]*\),.*/\1 \2/p' "$trace"
 }
 
 via_runtime() {
 	local mpol calls n
 	n=$(result mp NUMA_NODE)
 	mpol=$(jq -c '.linux.memoryPolicy // empty' "$(bundle_config "$mp")")
-	grep -q "execve(\"/usr/local/bin/numa-runtime\".*\"create\".*$mp" "$trace" ||
-		fail "strace saw no numa-runtime create for $mp" "$(grep execve "$trace" | head -n 20)" || return
+	grep -q 'sched_process_exec: filename=/usr/local/bin/numa-runtime' "$trace" ||
+		fail "the trace shows no exec of numa-runtime" "$(head -n 20 "$trace")" || return
 	calls=$(nr_calls)
 	case $RT in
 	crun)
@@ -65,9 +65,14 @@ via_runtime() {
 		;;
 	*)
 		[ -z "$mpol" ] || fail "config.json carries linux.memoryPolicy $mpol for runc 1.3, which ignores it" || return
-		grep -q "set_mempolicy(MPOL_BIND|MPOL_F_STATIC_NODES, " <<<"$calls" ||
-			fail "numa-runtime made no set_mempolicy(MPOL_BIND, node $n) before exec'ing runc:" "${calls:-none}" \
-				"$(grep -E "^[0-9]+ +(execve|set_mempolicy)" "$trace" | head -n 30)"
+		# MPOL_BIND (2) | MPOL_F_STATIC_NODES (0x8000), by the task that
+		# then exec'd runc.
+		local pid
+		pid=$(awk '$2 ~ /^(0x)?0*8002$/ { print $1; exit }' <<<"$calls")
+		[ -n "$pid" ] || fail "numa-runtime made no set_mempolicy(MPOL_BIND|MPOL_F_STATIC_NODES):" \
+			"${calls:-no call}" "$(head -n 30 "$trace")" || return
+		grep -q "sched_process_exec: filename=/usr/sbin/runc pid=$pid " "$trace" ||
+			fail "the task $pid that called set_mempolicy did not exec runc" "$(head -n 30 "$trace")"
 		;;
 	esac
 }
