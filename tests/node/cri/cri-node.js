@@ -17,6 +17,8 @@
 //                                (LinuxContainerResources as JSON)
 //   cri-node.js status CID       ContainerStatus as JSON
 //   cri-node.js version          Version as JSON
+//   cri-node.js serve            the same commands, one JSON array per stdin
+//                                line, one JSON answer per stdout line
 //
 // SPEC is JSON (or @FILE holding it):
 //   { "name": "p", "uid": "u", "handler": "numa",
@@ -43,9 +45,13 @@ const PROTO = process.env.CRI_PROTO ||
 const SOCKET = process.env.CRI_SOCKET || '/run/containerd/containerd.sock';
 const DEADLINE_MS = Number(process.env.CRI_TIMEOUT || 180) * 1000;
 
-function die(msg, code = 1) {
-  process.stderr.write(`cri-node.js: ${msg.replace(/\s*\n\s*/g, ' ')}\n`);
-  process.exit(code);
+// A usage error: exit status 2 (1 for an RPC's error).
+class UsageError extends Error {}
+function die(msg) {
+  throw new UsageError(msg);
+}
+function oneLine(msg) {
+  return msg.replace(/\s*\n\s*/g, ' ');
 }
 
 function loadClient() {
@@ -61,7 +67,9 @@ function loadClient() {
     rpc[name] = (req) => new Promise((resolve, reject) => {
       const deadline = new Date(Date.now() + DEADLINE_MS);
       const started = Date.now();
-      client[name](req, { deadline }, (err, res) => {
+      // waitForReady: across a containerd restart, wait for the socket
+      // (until the deadline) instead of failing at once.
+      client[name](req, { deadline, waitForReady: true }, (err, res) => {
         rpc.timings.push(`${name} ${((Date.now() - started) / 1000).toFixed(1)}`);
         if (err) {
           err.message = `${name}: ${err.details || err.message}`;
@@ -105,7 +113,7 @@ function sandboxConfig(spec) {
 
 function containerConfig(c) {
   const image = c.image || process.env.CRI_IMAGE;
-  if (!image) die(`container ${c.name}: no image (set CRI_IMAGE)`, 2);
+  if (!image) die(`container ${c.name}: no image (set CRI_IMAGE)`);
   return {
     metadata: { name: c.name, attempt: 0 },
     image: { image },
@@ -149,7 +157,7 @@ async function addContainers(rpc, sandboxId, spec, config) {
 }
 
 async function up(rpc, spec) {
-  if (!spec.name) die('the pod spec needs a name', 2);
+  if (!spec.name) die('the pod spec needs a name');
   const config = sandboxConfig(spec);
   const { pod_sandbox_id: sandboxId } = await rpc.RunPodSandbox({
     config, runtime_handler: spec.handler || 'numa',
@@ -165,12 +173,62 @@ async function up(rpc, spec) {
 }
 
 function readSpec(arg) {
-  if (!arg) die('up needs a pod spec', 2);
+  if (!arg) die('up needs a pod spec');
   const text = arg.startsWith('@') ? fs.readFileSync(arg.slice(1), 'utf8') : arg;
   try {
     return JSON.parse(text);
   } catch (err) {
-    return die(`the pod spec is not JSON: ${err.message}`, 2);
+    return die(`the pod spec is not JSON: ${err.message}`);
+  }
+}
+
+async function run(rpc, command, args) {
+  rpc.timings.length = 0;
+  switch (command) {
+    case 'up':
+      return up(rpc, readSpec(args[0]));
+    case 'add': {
+      const spec = readSpec(args[1]);
+      return { containers: await addContainers(rpc, args[0], spec, sandboxConfig(spec)) };
+    }
+    case 'down':
+      for (const id of args) await down(rpc, id);
+      return { removed: args };
+    case 'down-all': {
+      const { items } = await rpc.ListPodSandbox({});
+      for (const pod of items) await down(rpc, pod.id);
+      return { removed: items.map((p) => p.id) };
+    }
+    case 'update':
+      if (args.length !== 2) die('usage: update CONTAINER_ID RESOURCES_JSON');
+      await rpc.UpdateContainerResources({
+        container_id: args[0], linux: resources(JSON.parse(args[1])),
+      });
+      return { updated: args[0] };
+    case 'status':
+      return rpc.ContainerStatus({ container_id: args[0] });
+    case 'version':
+      return rpc.Version({ version: 'v1' });
+    default:
+      return die(`unknown command '${command || ''}' (up, add, down, down-all, update, status, version, serve)`);
+  }
+}
+
+// serve: one request per stdin line, a JSON array [command, args...]; one
+// answer per stdout line, {"ok": true, "out": ANSWER} or {"ok": false,
+// "status": 1|2, "error": "one line"}.  Saves a Node.js start per call,
+// which costs seconds under TCG.
+async function serve(rpc) {
+  const lines = require('node:readline').createInterface({ input: process.stdin });
+  for await (const line of lines) {
+    let reply;
+    try {
+      const [command, ...args] = JSON.parse(line);
+      reply = { ok: true, out: await run(rpc, command, args) };
+    } catch (err) {
+      reply = { ok: false, status: err instanceof UsageError ? 2 : 1, error: oneLine(err.message) };
+    }
+    process.stdout.write(`${JSON.stringify(reply)}\n`);
   }
 }
 
@@ -178,46 +236,17 @@ async function main() {
   const [command, ...args] = process.argv.slice(2);
   const rpc = loadClient();
   try {
-    let answer;
-    switch (command) {
-      case 'up':
-        answer = await up(rpc, readSpec(args[0]));
-        break;
-      case 'add':
-        answer = {
-          containers: await addContainers(rpc, args[0], readSpec(args[1]), sandboxConfig(readSpec(args[1]))),
-        };
-        break;
-      case 'down':
-        for (const id of args) await down(rpc, id);
-        answer = { removed: args };
-        break;
-      case 'down-all': {
-        const { items } = await rpc.ListPodSandbox({});
-        for (const pod of items) await down(rpc, pod.id);
-        answer = { removed: items.map((p) => p.id) };
-        break;
-      }
-      case 'update':
-        if (args.length !== 2) die('usage: update CONTAINER_ID RESOURCES_JSON', 2);
-        await rpc.UpdateContainerResources({
-          container_id: args[0], linux: resources(JSON.parse(args[1])),
-        });
-        answer = { updated: args[0] };
-        break;
-      case 'status':
-        answer = await rpc.ContainerStatus({ container_id: args[0] });
-        break;
-      case 'version':
-        answer = await rpc.Version({ version: 'v1' });
-        break;
-      default:
-        die(`unknown command '${command || ''}' (up, down, down-all, update, status, version)`, 2);
+    if (command === 'serve') {
+      await serve(rpc);
+    } else {
+      process.stdout.write(`${JSON.stringify(await run(rpc, command, args))}\n`);
     }
-    process.stdout.write(`${JSON.stringify(answer)}\n`);
   } finally {
     rpc.close();
   }
 }
 
-main().catch((err) => die(err.message));
+main().catch((err) => {
+  process.stderr.write(`cri-node.js: ${oneLine(err.message)}\n`);
+  process.exit(err instanceof UsageError ? 2 : 1);
+});

@@ -13,9 +13,6 @@ TEST_IMAGE=$(cat "$PAYLOAD/images/test-image")
 export CRI_IMAGE=$TEST_IMAGE
 export NODE_PATH=$PAYLOAD/cri/node_modules
 export CRI_PROTO=$PAYLOAD/cri/cri-subset.proto
-# Node.js keeps the compiled client and gRPC modules here: under TCG a cold
-# start costs seconds, and the suite starts the client some 50 times.
-export NODE_COMPILE_CACHE=$OUT_ROOT/node-compile-cache
 
 # --- TAP ------------------------------------------------------------------
 tap() { printf '%s\n' "$*" >&3; }
@@ -75,7 +72,27 @@ ledger_has() { ledger_ids | grep -qxF "$1"; }
 ledger_lacks() { ! ledger_ids | grep -qxF "$1"; }
 
 # --- pods over CRI ----------------------------------------------------------
-cri() { node "$PAYLOAD/cri/cri-node.js" "$@"; }
+# cri COMMAND ARGS...: cri-node.js COMMAND, answered by the one client
+# suite.sh started (cri_server_start): its JSON answer on stdout, or its
+# one-line error on stderr and status 1 (2: usage).
+cri_server_start() {
+	rm -f "$OUT_ROOT/cri.req" "$OUT_ROOT/cri.resp"
+	mkfifo "$OUT_ROOT/cri.req" "$OUT_ROOT/cri.resp" || return
+	node "$PAYLOAD/cri/cri-node.js" serve <"$OUT_ROOT/cri.req" >"$OUT_ROOT/cri.resp" \
+		2>"$OUT_ROOT/cri-server.err" &
+	exec 5>"$OUT_ROOT/cri.req" 6<"$OUT_ROOT/cri.resp"
+}
+cri() {
+	local reply
+	jq -cn '$ARGS.positional' --args "$@" >&5 || fail "cri: the client is gone" || return
+	IFS= read -r reply <&6 || fail "cri: the client is gone: $(cat "$OUT_ROOT/cri-server.err")" || return
+	if [ "$(jq -r .ok <<<"$reply")" = true ]; then
+		jq -c .out <<<"$reply"
+	else
+		echo "cri-node.js: $(jq -r .error <<<"$reply")" >&2
+		return "$(jq -r .status <<<"$reply")"
+	fi
+}
 
 # A pod uid as kubelet's systemd driver spells it in slice names.
 new_uid() { cat /proc/sys/kernel/random/uuid | tr -d '-'; }

@@ -59,6 +59,8 @@ nvme() {
 }
 step "the NVMe on node 1 formatted and mounted at /mnt/nvme" nvme
 
+step "the CRI client started (one Node.js for the whole suite)" cri_server_start
+
 containerd_ready() {
 	wait_for 120 cri_ready || fail "containerd's CRI does not answer after 120 s" \
 		"$(systemctl status containerd --no-pager 2>&1 | tail -n 15)"

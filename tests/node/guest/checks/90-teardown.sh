@@ -6,9 +6,10 @@ teardown() {
 	local left ids scopes
 	left=$(cri down-all | jq -r '.removed[]') || return
 	ids=$(ledger_ids)
-	[ -z "$ids" ] || fail "the ledger still holds:" "$ids" || return
 	scopes=$(systemctl list-units --all --plain --no-legend 'cri-containerd-*.scope' | grep -v not-found || true)
-	[ -z "$scopes" ] || fail "scopes left behind:" "$scopes" || return
 	[ -z "$left" ] || fail "pods left behind by the checks above:" "$left"
+	[ -z "$scopes" ] || fail "scopes left behind:" "$scopes"
+	[ -z "$ids" ] || fail "the ledger still holds:" "$(ledger_doc | jq -c '.containers[]')"
+	[ -z "$left$scopes$ids" ]
 }
 check "teardown: no pod left, the ledger empty, no container scope" teardown
