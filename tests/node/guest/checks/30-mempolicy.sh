@@ -6,8 +6,9 @@
 # before exec'ing runc.  Never both.  Inside, the container's policy is
 # MPOL_BIND on its node either way.  The kernel's syscall tracepoints
 # (tracefs) watch set_mempolicy and exec while the container is added to a
-# running sandbox: a call made by a task still named numa-runtime is
-# numa-runtime's own (after its exec the task is named after the runtime).
+# running sandbox: a call is
+# numa-runtime's own when the task exec'd numa-runtime and not yet the
+# runtime.
 pod_out mpol
 spec=$(pod_spec mpol burstable '{}' "$(container_json mp)")
 sandbox_only=$(jq -c '.containers = []' <<<"$spec")
@@ -45,10 +46,21 @@ traced_start() {
 check "a container added to it with set_mempolicy and exec traced" traced_start || { cri down "$sid"; return 0; }
 mp=$(pod_ctr mp)
 
-# nr_calls: set_mempolicy calls made by numa-runtime itself (the task's
-# name is still numa-runtime), as "PID MODE".
+# nr_calls: set_mempolicy calls numa-runtime made itself, as "PID MODE":
+# those of a task between its exec of numa-runtime and its next exec (the
+# trace names tasks by their latest comm, so the exec events decide).
 nr_calls() {
-	sed -n 's/^ *numa-runtime-\([0-9]*\) .*sys_set_mempolicy(mode: \([0-9a-fx]*\),.*/\1 \2/p' "$trace"
+	awk '
+		{ task = $1; sub(/.*-/, "", task) }
+		/sched_process_exec: / {
+			pid = $0; sub(/.* pid=/, "", pid); sub(/ .*/, "", pid)
+			in_nr[pid] = ($0 ~ /filename=\/usr\/local\/bin\/numa-runtime /)
+			next
+		}
+		/sys_set_mempolicy\(mode: / && in_nr[task] {
+			mode = $0; sub(/.*mode: /, "", mode); sub(/,.*/, "", mode)
+			print task, mode
+		}' "$trace"
 }
 
 via_runtime() {
