@@ -63,12 +63,24 @@ nr_calls() {
 		}' "$trace"
 }
 
+# nr_then_runtime PATH: some task exec'd numa-runtime, then PATH (the
+# trace covers a create that went through numa-runtime to the runtime).
+nr_then_runtime() {
+	awk -v rt="$1" '
+		/sched_process_exec: / {
+			pid = $0; sub(/.* pid=/, "", pid); sub(/ .*/, "", pid)
+			if ($0 ~ /filename=\/usr\/local\/bin\/numa-runtime /) nr[pid] = 1
+			else if (nr[pid] && index($0, "filename=" rt " ")) found = 1
+		}
+		END { exit !found }' "$trace"
+}
+
 via_runtime() {
 	local mpol calls n
 	n=$(result mp NUMA_NODE)
 	mpol=$(jq -c '.linux.memoryPolicy // empty' "$(bundle_config "$mp")")
-	grep -q 'sched_process_exec: filename=/usr/local/bin/numa-runtime' "$trace" ||
-		fail "the trace shows no exec of numa-runtime" "$(head -n 20 "$trace")" || return
+	nr_then_runtime "$(command -v "$RT")" ||
+		fail "the trace shows no exec of numa-runtime followed by $RT" "$(head -n 20 "$trace")" || return
 	calls=$(nr_calls)
 	case $RT in
 	crun)
