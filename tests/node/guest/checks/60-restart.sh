@@ -44,7 +44,7 @@ shim_killed() {
 	# are left running with their runtime state, their process outside any
 	# shim (containerd 2.1 with one shim per pod).
 	cri down "$sid" >/dev/null 2>&1 || cri down "$sid" >/dev/null || return
-	if [ -e "$root/$id/state.json" ]; then
+	if [ -d "$root/$id" ]; then
 		echo "containerd left container $id behind; removing it with plain $RT, as a node cleanup would"
 		"$RT" --root "$root" --systemd-cgroup delete --force "$id" || return
 	fi
