@@ -15,7 +15,7 @@ packages=(
   runc busybox-static jq bats hyperfine numactl strace
   containerd nodejs npm
   prometheus prometheus-node-exporter curl python3 python3-yaml
-  qemu-system-x86 cpio kmod zstd e2fsprogs
+  qemu-system-x86 cpio kmod zstd xz-utils e2fsprogs debootstrap
   debhelper dpkg-dev fakeroot podman docker.io
 )
 

@@ -144,8 +144,8 @@ parse_disable (struct reader *r, const char *value)
   return NULL;
 }
 
-/* `nics` names interfaces; locality.c reads and checks it, as it needs
-   sysfs to mean anything.  */
+/* `nics` names interfaces and `volumes` host paths; locality.c reads and
+   checks them, as they need sysfs to mean anything.  */
 static char *
 parse_nics_elsewhere (struct reader *r, const char *value)
 {
@@ -170,6 +170,7 @@ static const struct
   { "memory-tiers", parse_memory_tiers },
   { "disable", parse_disable },
   { "nics", parse_nics_elsewhere },
+  { "volumes", parse_nics_elsewhere },
 };
 
 static bool

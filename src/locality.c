@@ -19,6 +19,7 @@
 
 /* More interfaces than this in one annotation is a mistake, not a pod.  */
 #define MAX_NICS 64
+#define MAX_VOLUMES 64
 
 /* Devices every container gets, which belong to no node.  Skipped
    without touching sysfs (their walk would find nothing anyway).  */
@@ -282,6 +283,41 @@ is_housekeeping_volume (const char *source)
   return false;
 }
 
+static bool annotation_honoured (const struct nr_config *config, const char *suffix);
+static char *shown_name (const char *name);
+
+/* The nodes of host path SOURCE, shown as WHAT: a device node counts as
+   that device, a directory as the block device holding it.  */
+static void
+host_path_hints (struct locality_walk *w, const char *source, const char *what)
+{
+  nr_error_t err = NULL;
+  struct stat st;
+
+  if (stat (source, &st) < 0)
+    {
+      cleanup_free char *shown = xasprintf ("volume %s", what);
+      nr_make_error (&err, errno, "stat `%s`", source);
+      warn_source (w->req, shown, &err);
+      return;
+    }
+  if (S_ISCHR (st.st_mode) || S_ISBLK (st.st_mode))
+    {
+      device_number_hints (w, what, S_ISBLK (st.st_mode), major (st.st_rdev), minor (st.st_rdev));
+      return;
+    }
+  /* Major 0: an anonymous device — tmpfs, proc, overlay, NFS, FUSE —
+     backed by no block device.  */
+  if (! S_ISDIR (st.st_mode) || major (st.st_dev) == 0 || ! sysfs_ready (w))
+    return;
+  if (volume_hints (&w->sysfs, w->req, what, major (st.st_dev), minor (st.st_dev), &err) < 0)
+    {
+      cleanup_free char *shown =
+          xasprintf ("volume %s (%u:%u)", what, major (st.st_dev), minor (st.st_dev));
+      warn_source (w->req, shown, &err);
+    }
+}
+
 /* One entry of mounts.  Only bind mounts bring host storage in, and only
    directories count: the files engines bind in (/etc/hosts, resolv.conf,
    the termination log) see no I/O, and hints from them would pull every
@@ -292,37 +328,63 @@ mount_hints (struct locality_walk *w, yajl_val mount)
 {
   const char *source = nr_json_get_string (mount, "source");
   const char *destination = nr_json_get_string (mount, "destination");
-  nr_error_t err = NULL;
-  struct stat st;
 
   if (source == NULL || source[0] != '/' || ! is_bind_mount (mount)
       || is_housekeeping_volume (source))
     return;
-  if (destination == NULL)
-    destination = source;
-  if (stat (source, &st) < 0)
+  host_path_hints (w, source, destination ? destination : source);
+}
+
+/* The host paths named by NR_VOLUMES_ANNOTATION ("/mnt/nvme0,/data"): the
+   storage a pod's containers will bind-mount, stated on the pod so that
+   its sandbox, created before any container, is placed next to it.  Each
+   must be absolute, printable, without commas; at most MAX_VOLUMES.  */
+static int
+volume_annotation_hints (struct locality_walk *w, yajl_val annotations, nr_error_t *err)
+{
+  const char *value = nr_json_get_string (annotations, NR_VOLUMES_ANNOTATION);
+  cleanup_free char *copy = NULL;
+  char *paths[MAX_VOLUMES];
+  size_t n_paths = 0;
+  char *next, *save = NULL;
+
+  if (value == NULL)
+    return 0;
+  if (! annotation_honoured (w->config, "volumes"))
     {
-      cleanup_free char *what = xasprintf ("volume %s", destination);
-      nr_make_error (&err, errno, "stat `%s`", source);
-      warn_source (w->req, what, &err);
-      return;
+      nr_debug ("container %s: annotation %s ignored ([annotations] settings)", w->req->id,
+                NR_VOLUMES_ANNOTATION);
+      return 0;
     }
-  if (S_ISCHR (st.st_mode) || S_ISBLK (st.st_mode))
+  copy = xstrdup (value);
+  /* Check every path before following any, as for nics.  */
+  for (next = strtok_r (copy, ",", &save); next; next = strtok_r (NULL, ",", &save))
     {
-      device_number_hints (w, destination, S_ISBLK (st.st_mode), major (st.st_rdev),
-                           minor (st.st_rdev));
-      return;
+      char *path = next + strspn (next, " \t");
+      char *end = path + strlen (path);
+
+      while (end > path && (end[-1] == ' ' || end[-1] == '\t'))
+        *--end = '\0';
+      if (*path == '\0')
+        continue;
+      for (char *p = path; *p; p++)
+        if ((unsigned char) *p < 0x20 || (unsigned char) *p >= 0x7f)
+          return nr_make_error (err, 0, "annotation %s: a path holds a control or non-ASCII byte",
+                                NR_VOLUMES_ANNOTATION);
+      if (path[0] != '/')
+        {
+          cleanup_free char *shown = shown_name (path);
+          return nr_make_error (err, 0, "annotation %s: `%s` is not an absolute path",
+                                NR_VOLUMES_ANNOTATION, shown);
+        }
+      if (n_paths == MAX_VOLUMES)
+        return nr_make_error (err, 0, "annotation %s: more than %d paths", NR_VOLUMES_ANNOTATION,
+                              MAX_VOLUMES);
+      paths[n_paths++] = path;
     }
-  /* Major 0: an anonymous device — tmpfs, proc, overlay, NFS, FUSE —
-     backed by no block device.  */
-  if (! S_ISDIR (st.st_mode) || major (st.st_dev) == 0 || ! sysfs_ready (w))
-    return;
-  if (volume_hints (&w->sysfs, w->req, destination, major (st.st_dev), minor (st.st_dev), &err) < 0)
-    {
-      cleanup_free char *what =
-          xasprintf ("volume %s (%u:%u)", destination, major (st.st_dev), minor (st.st_dev));
-      warn_source (w->req, what, &err);
-    }
+  for (size_t i = 0; i < n_paths; i++)
+    host_path_hints (w, paths[i], paths[i]);
+  return 0;
 }
 
 /* ---- network interfaces -------------------------------------------- */
@@ -470,6 +532,8 @@ nr_locality_hints (yajl_val spec, const struct nr_config *config, struct nr_requ
       if (YAJL_IS_OBJECT (mounts->u.array.values[i]))
         mount_hints (&w, mounts->u.array.values[i]);
   ret = nic_hints (&w, nr_json_get (spec, "annotations"), err);
+  if (ret == 0)
+    ret = volume_annotation_hints (&w, nr_json_get (spec, "annotations"), err);
   nr_sysfs_close (&w.sysfs);
   return ret;
 }

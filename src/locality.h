@@ -18,10 +18,12 @@
 #define NR_ANNOTATION_PREFIX "numa-runtime.io/"
 #endif
 #define NR_NICS_ANNOTATION NR_ANNOTATION_PREFIX "nics"
+#define NR_VOLUMES_ANNOTATION NR_ANNOTATION_PREFIX "volumes"
 
 /* Add to REQ->hints the nodes of everything in SPEC (the config.json
    document) that sits close to a node: linux.devices, the host sources of
-   bind mounts, and the interfaces named by NR_NICS_ANNOTATION.  Reads only
+   bind mounts, the interfaces named by NR_NICS_ANNOTATION and the host
+   paths named by NR_VOLUMES_ANNOTATION.  Reads only
    under CONFIG->sysfs_root and CONFIG->proc_root, plus stat () of host
    paths.
 

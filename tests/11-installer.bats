@@ -21,7 +21,7 @@ setup() {
 	mkdir -p "$T/bin"
 	export HOST_ROOT=$HOST NUMA_RUNTIME_BINARY=$T/numa-runtime \
 		NUMA_RUNTIME_CONF=$TOP_SRCDIR/config/numa-runtime.conf
-	unset NODE_NAME RESTART_CONTAINERD CONTAINERD_CONFIG CONTAINERD_CONFIG_VERSION KUBECTL
+	unset NODE_NAME RESTART_CONTAINERD CONTAINERD_CONFIG CONTAINERD_CONFIG_VERSION KUBECTL SYSTEMD_CGROUP
 }
 
 teardown() { it_teardown; }
@@ -114,6 +114,29 @@ containerd_sees_handler() {
 	if python3 -c 'import tomllib' 2>/dev/null; then
 		python3 -c 'import sys, tomllib; c = tomllib.load(open(sys.argv[1], "rb")); r = c["plugins"]["io.containerd.cri.v1.runtime"]["containerd"]["runtimes"]; assert r["numa"]["options"]["BinaryName"] == "/usr/local/bin/numa-runtime"; assert r["numa"]["pod_annotations"] == ["numa-runtime.io/*"]; assert "runc" in r' "$CONF"
 	fi
+}
+
+@test "the handler takes SystemdCgroup = true from a runc handler using the systemd driver" {
+	v3_config
+	printf '        [plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc.options]\n          SystemdCgroup = true\n' >>"$CONF"
+	install
+	[ "$status" -eq 0 ]
+	[[ $output == *"uses the systemd cgroup driver"* ]]
+	awk '/>>> numa-runtime handler/,/<<< numa-runtime handler/' "$CONF" >"$T/block"
+	grep -A3 'runtimes.numa.options\]$' "$T/block" | grep -qx '    SystemdCgroup = true'
+	if python3 -c 'import tomllib' 2>/dev/null; then
+		python3 -c 'import sys, tomllib; c = tomllib.load(open(sys.argv[1], "rb")); assert c["plugins"]["io.containerd.cri.v1.runtime"]["containerd"]["runtimes"]["numa"]["options"]["SystemdCgroup"] is True' "$CONF"
+	fi
+	# Without it (containerd's default, cgroupfs) the handler has none;
+	# SYSTEMD_CGROUP=true asks for it anyway.
+	rm -rf "$HOST" && mkdir -p "$HOST" && v3_config
+	install
+	! grep -q SystemdCgroup "$CONF"
+	SYSTEMD_CGROUP=true install
+	[ "$status" -eq 0 ]
+	grep -qx '    SystemdCgroup = true' "$CONF"
+	SYSTEMD_CGROUP=maybe install
+	[ "$status" -ne 0 ]
 }
 
 @test "a second run changes nothing and asks for no restart" {

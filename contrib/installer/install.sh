@@ -23,8 +23,14 @@
 #   NUMA_RUNTIME_BINARY       binary to install (default: next to this script)
 #   NUMA_RUNTIME_CONF         default config (default: next to this script)
 #   CONTAINERD_CONFIG         path under HOST_ROOT (default /etc/containerd/config.toml)
-#   CONTAINERD_CONFIG_VERSION version for a config written from scratch (default 2:
-#                             containerd 1.6/1.7 read it, 2.x migrates it on load)
+#   CONTAINERD_CONFIG_VERSION version for a config written from scratch (default:
+#                             3 when HOST_ROOT's containerd says it is 2.x, else 2,
+#                             which containerd 1.6/1.7 read and 2.x migrates on load)
+#   SYSTEMD_CGROUP            true | false | auto (default): whether the handler
+#                             uses the systemd cgroup driver (SystemdCgroup).
+#                             auto follows the config's runc handler, which must
+#                             match kubelet's cgroupDriver: true when the config
+#                             sets SystemdCgroup = true, else containerd's default
 #   NODE_NAME                 this node's name (the DaemonSet sets it)
 #   KUBECTL                   kubectl to label with (default: kubectl on PATH)
 #   RESTART_CONTAINERD        1: restart containerd through nsenter into PID 1
@@ -46,7 +52,8 @@ host_root=${HOST_ROOT:-/host}
 binary_src=${NUMA_RUNTIME_BINARY:-$here/numa-runtime}
 conf_src=${NUMA_RUNTIME_CONF:-$here/numa-runtime.conf}
 containerd_conf=$host_root${CONTAINERD_CONFIG:-/etc/containerd/config.toml}
-new_version=${CONTAINERD_CONFIG_VERSION:-2}
+new_version=${CONTAINERD_CONFIG_VERSION:-}
+systemd_cgroup=${SYSTEMD_CGROUP:-auto}
 kubectl=${KUBECTL:-kubectl}
 
 units_src=${NUMA_RUNTIME_UNITS:-$here}
@@ -63,9 +70,25 @@ end_marker='# <<< numa-runtime handler <<<'
 [ -d "$host_root" ] || die "HOST_ROOT $host_root is not a directory"
 [ -f "$binary_src" ] || die "no numa-runtime binary at $binary_src (set NUMA_RUNTIME_BINARY)"
 [ -f "$conf_src" ] || die "no default config at $conf_src (set NUMA_RUNTIME_CONF)"
+# The node's containerd major version, when its binary runs here.
+containerd_major() {
+	for bin in "$host_root/usr/bin/containerd" "$host_root/usr/local/bin/containerd"; do
+		[ -x "$bin" ] || continue
+		"$bin" --version 2>/dev/null | sed -n 's/^containerd [^ ]* v\{0,1\}\([0-9][0-9]*\)\..*/\1/p' | head -n 1
+		return 0
+	done
+}
+if [ -z "$new_version" ]; then
+	new_version=2
+	[ "$(containerd_major)" != 2 ] || new_version=3
+fi
 case $new_version in
 2 | 3) ;;
 *) die "CONTAINERD_CONFIG_VERSION must be 2 or 3, not $new_version" ;;
+esac
+case $systemd_cgroup in
+true | false | auto) ;;
+*) die "SYSTEMD_CGROUP must be true, false or auto, not $systemd_cgroup" ;;
 esac
 
 tmpdir=$(mktemp -d "${TMPDIR:-/tmp}/numa-runtime-install.XXXXXX")
@@ -101,10 +124,24 @@ outside_block() {
 		!inside' "$1"
 }
 
-# write_block VERSION: the managed block for that config version.
+# uses_systemd_cgroup FILE: FILE (outside our block) sets SystemdCgroup =
+# true, i.e. its runc handler uses the systemd cgroup driver.
+uses_systemd_cgroup() {
+	[ -f "$1" ] && outside_block "$1" | grep -q '^[[:space:]]*SystemdCgroup[[:space:]]*=[[:space:]]*true'
+}
+
+# write_block VERSION: the managed block for that config version, with
+# SystemdCgroup = true under BinaryName when the handler uses systemd.
 write_block() {
 	printf '%s\n' "$begin_marker"
-	grep -v '^#' "$here/snippet-v$1.toml"
+	if [ "$systemd_cgroup" = true ]; then
+		grep -v '^#' "$here/snippet-v$1.toml" |
+			awk '{ print } /^[[:space:]]*BinaryName[[:space:]]*=/ {
+				indent = $0; sub(/[^[:space:]].*$/, "", indent)
+				print indent "SystemdCgroup = true" }'
+	else
+		grep -v '^#' "$here/snippet-v$1.toml"
+	fi
 	printf '%s\n' "$end_marker"
 }
 
@@ -128,6 +165,11 @@ merged() {
 		cat "$2"
 	fi
 }
+
+if [ "$systemd_cgroup" = auto ]; then
+	systemd_cgroup=false
+	! uses_systemd_cgroup "$containerd_conf" || systemd_cgroup=true
+fi
 
 if [ -f "$containerd_conf" ] && has_content "$containerd_conf"; then
 	version=$(config_version "$containerd_conf")
@@ -204,6 +246,7 @@ else
 	mv -f "$containerd_conf.new" "$containerd_conf"
 	containerd_changed=1
 	say "registered the handler numa in $containerd_conf (config version $version)"
+	[ "$systemd_cgroup" = false ] || say "the handler numa uses the systemd cgroup driver (SystemdCgroup = true), like the node's runc handler"
 fi
 
 # --- 3b. metrics timer ----------------------------------------------------

@@ -489,6 +489,39 @@ bad_nic_name_is_an_error (void **state)
   config_free (&config);
 }
 
+/* ---- volumes annotation -------------------------------------------- */
+
+/* numa-runtime.io/volumes names host paths (a pod's storage, stated where
+   its sandbox sees it).  Paths without a block device (/proc) or missing
+   ones give no hint and no error; a relative path is an error, and then no
+   path is followed.  */
+static void
+volumes_named_by_annotation (void **state)
+{
+  static const char *const bad_values[] = { "data", "/proc, data", "/proc,../etc", "/a\\tb" };
+  struct nr_config config = machine_config ("two-socket");
+  struct nr_request req;
+
+  hints_on ("two-socket",
+            "{\"annotations\":{\"numa-runtime.io/volumes\":\" /proc , /nonexistent/x ,\"}}", &req);
+  assert_hints (&req, "");
+  nr_request_free (&req);
+
+  for (size_t i = 0; i < sizeof (bad_values) / sizeof (bad_values[0]); i++)
+    {
+      cleanup_free char *spec =
+          xasprintf ("{\"annotations\":{\"numa-runtime.io/volumes\":\"%s\"}}", bad_values[i]);
+      nr_error_t err = NULL;
+
+      assert_int_equal (hints_with (&config, spec, &req, &err), -1);
+      assert_non_null (err);
+      assert_non_null (strstr (err->msg, "numa-runtime.io/volumes"));
+      nr_error_release (&err);
+      nr_request_free (&req);
+    }
+  config_free (&config);
+}
+
 /* The name is shown, but only as printable ASCII and cut short: it comes
    from the pod and ends up in kubectl describe.  */
 static void
@@ -629,6 +662,7 @@ main (void)
     cmocka_unit_test (bad_nic_name_is_shown_safely),
     cmocka_unit_test (nic_annotation_follows_admin_settings),
     cmocka_unit_test (interface_names),
+    cmocka_unit_test (volumes_named_by_annotation),
     cmocka_unit_test (links_out_of_sysfs_are_not_followed),
     cmocka_unit_test (stacking_loop_ends),
     cmocka_unit_test (missing_sysfs_is_a_warning),

@@ -1,0 +1,205 @@
+# shellcheck shell=bash
+# Helpers for the node suite's checks, sourced by suite.sh inside the guest.
+#
+# TAP goes to file descriptor 3 (the guest's /dev/ttyS1, a file on the
+# host): `ok - ...`, `not ok - ...` and `# ...` lines; run.sh numbers them.
+# $RT is the runtime numa-runtime execs for this round (runc or crun).
+
+PAYLOAD=${PAYLOAD:-/payload}
+LEDGER=/run/numa-runtime/ledger.json
+NR_CONF=/etc/numa-runtime/numa-runtime.conf
+OUT_ROOT=/run/numa-node-test
+TEST_IMAGE=$(cat "$PAYLOAD/images/test-image")
+export CRI_IMAGE=$TEST_IMAGE
+export NODE_PATH=$PAYLOAD/cri/node_modules
+export CRI_PROTO=$PAYLOAD/cri/cri-subset.proto
+
+# --- TAP ------------------------------------------------------------------
+tap() { printf '%s\n' "$*" >&3; }
+diag() { sed 's/^/# /' >&3; }
+uptime_s() { cut -d' ' -f1 /proc/uptime; }
+
+# check DESCRIPTION FUNCTION [ARGS...]: one TAP line for FUNCTION's status;
+# its output becomes diagnostics when it fails.  FUNCTION runs in this
+# shell, so the variables it sets (POD, ...) stay set.
+check() {
+	local desc=$1 rc=0
+	shift
+	"$@" >"$OUT_ROOT/check.out" 2>&1 || rc=$?
+	if [ "$rc" = 0 ]; then
+		tap "ok - [$RT] $desc"
+	else
+		tap "not ok - [$RT] $desc"
+		tail -n 40 "$OUT_ROOT/check.out" | diag
+	fi
+	return "$rc"
+}
+
+fail() {
+	printf '%s\n' "$@" >&2
+	return 1
+}
+expect_eq() { # actual expected what
+	[ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"
+}
+
+# wait_for SECONDS COMMAND...: until COMMAND succeeds (polls every 0.5 s).
+wait_for() {
+	local end=$(($(date +%s) + $1))
+	shift
+	until "$@"; do
+		[ "$(date +%s)" -lt "$end" ] || return 1
+		sleep 0.5
+	done
+}
+
+# --- topology -------------------------------------------------------------
+node_cpus() { cat "/sys/devices/system/node/node$1/cpulist"; }
+
+# --- the ledger -----------------------------------------------------------
+ledger_doc() {
+	if [ -e "$LEDGER" ]; then
+		flock -s -w 30 "$LEDGER.lock" "$PAYLOAD/bin/ledger-doc.sh" "$LEDGER"
+	else
+		echo '{"containers":[]}'
+	fi
+}
+ledger_ids() { ledger_doc | jq -r '.containers[]?.id' | sort; }
+ledger_node() { # ID: the nodes of ID's entry
+	ledger_doc | jq -r --arg id "$1" '.containers[]? | select(.id == $id) | .nodes // .node // empty'
+}
+ledger_has() { ledger_ids | grep -qxF "$1"; }
+ledger_lacks() { ! ledger_ids | grep -qxF "$1"; }
+
+# --- pods over CRI ----------------------------------------------------------
+# cri COMMAND ARGS...: cri-node.js COMMAND, answered by the one client
+# suite.sh started (cri_server_start): its JSON answer on stdout, or its
+# one-line error on stderr and status 1 (2: usage).
+cri_server_start() {
+	rm -f "$OUT_ROOT/cri.req" "$OUT_ROOT/cri.resp"
+	mkfifo "$OUT_ROOT/cri.req" "$OUT_ROOT/cri.resp" || return
+	node "$PAYLOAD/cri/cri-node.js" serve <"$OUT_ROOT/cri.req" >"$OUT_ROOT/cri.resp" \
+		2>"$OUT_ROOT/cri-server.err" &
+	exec 5>"$OUT_ROOT/cri.req" 6<"$OUT_ROOT/cri.resp"
+}
+cri() {
+	local reply
+	jq -cn '$ARGS.positional' --args "$@" >&5 || fail "cri: the client is gone" || return
+	IFS= read -r reply <&6 || fail "cri: the client is gone: $(cat "$OUT_ROOT/cri-server.err")" || return
+	if [ "$(jq -r .ok <<<"$reply")" = true ]; then
+		jq -c .out <<<"$reply"
+	else
+		echo "cri-node.js: $(jq -r .error <<<"$reply")" >&2
+		return "$(jq -r .status <<<"$reply")"
+	fi
+}
+
+# A pod uid as kubelet's systemd driver spells it in slice names.
+new_uid() { cat /proc/sys/kernel/random/uuid | tr -d '-'; }
+
+# The container program: every second, write what it sees of its placement
+# to /out/NAME.txt (NUMA_NODE, Cpus/Mems_allowed_list, its memory policy),
+# after running EXTRA once (e.g. touch-mem in the background).
+probe_cmd() { # NAME [EXTRA]
+	local name=$1 extra=${2:-}
+	printf '%s' "$extra"'
+trap "exit 0" TERM INT
+while :; do
+  { echo "NUMA_NODE=${NUMA_NODE:-}"
+    grep -E "^(Cpus|Mems)_allowed_list" /proc/self/status
+    echo "mempolicy: $(/t/getmempolicy)"; } > /out/'"$name"'.tmp
+  mv /out/'"$name"'.tmp /out/'"$name"'.txt
+  sleep 1
+done'
+}
+
+# container_json NAME [EXTRA] [RESOURCES_JSON] [MOUNTS_JSON]: a probe
+# container with /out (the pod's result directory) and /t (helpers).
+container_json() {
+	local name=$1 extra=${2:-} res=${3:-'{"cpu_period":100000,"cpu_quota":100000,"cpu_shares":512,"memory_limit_in_bytes":268435456}'}
+	local mounts=${4:-'[]'}
+	jq -cn --arg n "$name" --arg cmd "$(probe_cmd "$name" "$extra")" --argjson r "$res" \
+		--argjson m "$mounts" --arg out "$POD_OUT" --arg t "$PAYLOAD/bin" '{
+		name: $n, command: ["/bin/sh", "-c", $cmd], resources: $r,
+		mounts: ([{host: $out, container: "/out"}, {host: $t, container: "/t", readonly: true}] + $m)}'
+}
+
+# pod_spec NAME QOS ANNOTATIONS_JSON CONTAINER_JSON...: a pod under
+# kubelet's systemd cgroup parent for QOS (burstable, besteffort or
+# guaranteed), handler numa.
+pod_spec() {
+	local name=$1 qos=$2 ann=$3 uid parent
+	shift 3
+	uid=$(new_uid)
+	case $qos in
+	guaranteed) parent=kubepods-pod$uid.slice ;;
+	*) parent=kubepods-$qos-pod$uid.slice ;;
+	esac
+	printf '%s\n' "$@" | jq -cs --arg n "$name" --arg u "$uid" --arg p "$parent" --argjson a "$ann" '{
+		name: $n, uid: $u, handler: "numa", cgroup_parent: $p, annotations: $a,
+		containers: .}'
+}
+
+# pod_out NAME: makes and sets POD_OUT, the pod's result directory.
+pod_out() {
+	POD_OUT=$OUT_ROOT/$RT-$1
+	rm -rf "$POD_OUT"
+	mkdir -p "$POD_OUT"
+}
+
+# pod_up SPEC: RunPodSandbox + containers; POD (the answer JSON) on success,
+# POD_ERR (the client's error line) on failure.  Says how long it took.
+pod_up() {
+	local t0 rc=0
+	t0=$(date +%s.%N)
+	POD_ERR=
+	POD=$(cri up "$1" 2>"$OUT_ROOT/cri.err") || rc=$?
+	POD_ERR=$(cat "$OUT_ROOT/cri.err")
+	tap "# timing: [$RT] pod $(jq -r .name <<<"$1") with $(jq '.containers | length' <<<"$1") container(s):" \
+		"$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s$([ "$rc" = 0 ] || echo ' (refused)')" \
+		"$([ "$rc" != 0 ] || jq -r '"(" + (.timings | join(", ")) + ")"' <<<"$POD")"
+	[ "$rc" = 0 ] || fail "pod did not start: $POD_ERR"
+}
+pod_sandbox() { jq -r .sandbox_id <<<"${1:-$POD}"; }
+pod_ctr() { jq -r --arg n "$1" '.containers[$n]' <<<"${2:-$POD}"; }
+pod_down() { cri down "$(pod_sandbox "${1:-$POD}")" >/dev/null; }
+
+# result NAME KEY: a value the probe container NAME wrote (waits up to 60 s).
+result() {
+	local f=$POD_OUT/$1.txt
+	wait_for 60 test -s "$f" || fail "container $1 wrote no $f" || return
+	sed -n "s/^$2[=:][[:space:]]*//p" "$f"
+}
+
+# --- the host side of a container's cgroup ----------------------------------
+scope_of() { echo "cri-containerd-$1.scope"; }
+cgroup_dir() { echo "/sys/fs/cgroup$(systemctl show -P ControlGroup "$(scope_of "$1")")"; }
+# systemd's AllowedCPUs=/AllowedMemoryNodes= of the scope.
+scope_prop() { systemctl show -P "$2" "$(scope_of "$1")"; }
+
+# bundle_config ID: the config.json containerd handed the runtime.
+bundle_config() {
+	echo "/run/containerd/io.containerd.runtime.v2.task/k8s.io/$1/config.json"
+}
+
+# shim_pid SANDBOX_ID: the runc.v2 shim serving that pod.
+shim_pid() {
+	local p
+	for p in /proc/[0-9]*; do
+		if tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -q "containerd-shim-runc-v2 .*-id $1\b"; then
+			echo "${p#/proc/}"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# cri_ready: containerd answers CRI Version.
+cri_ready() { cri version >/dev/null 2>&1; }
+
+# set_runtime PATH: numa-runtime's [runtime] path (its config is read at
+# every call, so no restart is needed).
+set_runtime() {
+	sed -i -e '/^\[runtime\]/,/^\[/{/^#\{0,1\}path *=.*/d}' "$NR_CONF"
+	sed -i -e "/^\[runtime\]/a path = $1" "$NR_CONF"
+}
