@@ -63,12 +63,7 @@ nr_setup() {
 nr_teardown() {
 	[ -n "${T:-}" ] || return 0
 	cd / || true
-	if [ -n "$RUNC" ] && [ -d "$RUNC_ROOT" ]; then
-		local id
-		for id in $("$RUNC" --root "$RUNC_ROOT" list -q 2>/dev/null); do
-			"$RUNC" --root "$RUNC_ROOT" delete -f "$id" >/dev/null 2>&1 || true
-		done
-	fi
+	runc_delete_all "$RUNC_ROOT"
 	rm -rf "$T"
 }
 
@@ -287,6 +282,20 @@ assert_failure() {
 		[ "$status" -ne 0 ] || fail "expected failure, got exit status 0" \
 			"stdout: $output" "stderr: ${stderr:-}"
 	fi
+}
+
+# assert_refusal: the last `run --separate-stderr` refused the way the
+# contract says: exit status 1, nothing on stdout, exactly one line on
+# stderr, starting "numa-runtime: ".
+assert_refusal() {
+	assert_failure 1
+	assert_equal "$output" "" "stdout"
+	[ "${#stderr_lines[@]}" -eq 1 ] ||
+		fail "expected exactly one line on stderr, got ${#stderr_lines[@]}:" "${stderr:0:2000}"
+	case ${stderr_lines[0]} in
+	"numa-runtime: "?*) ;;
+	*) fail "stderr does not start with \"numa-runtime: \": ${stderr_lines[0]:0:500}" ;;
+	esac
 }
 
 # assert_equal GOT WANT [WHAT]

@@ -29,6 +29,20 @@ it_setup() {
 	export T
 }
 
+# it_runc_config LEDGER: export LEDGER and NUMA_RUNTIME_CONFIG ($T/numa-
+# runtime.conf), a config running runc on PATH with its ledger at LEDGER.
+it_runc_config() {
+	LEDGER=$1
+	NUMA_RUNTIME_CONFIG=$T/numa-runtime.conf
+	export LEDGER NUMA_RUNTIME_CONFIG
+	cat >"$NUMA_RUNTIME_CONFIG" <<-EOF
+		[runtime]
+		path = $(command -v runc || echo /nonexistent/runc)
+		[ledger]
+		path = $LEDGER
+	EOF
+}
+
 it_teardown() {
 	[ -n "${T:-}" ] || return 0
 	cd / || true

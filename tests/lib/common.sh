@@ -11,6 +11,8 @@
 #                          when NUMA_TEST_STRICT=1 (and outside bats)
 #   require_root           nr_skip unless running as root
 #   require_cmd CMD [PKG]  nr_skip unless CMD is on PATH
+#   runc_delete_all ROOT   force-delete every container runc ($RUNC, else
+#                          runc on PATH) lists under state root ROOT
 #   ledger_doc [LEDGER]    the ledger as one JSON document (see below), read
 #                          under a shared lock when flock(1) and LEDGER.lock
 #                          exist; LEDGER defaults to $LEDGER, then $NUMA_LEDGER
@@ -57,6 +59,16 @@ require_cmd() {
 	command -v "$1" >/dev/null 2>&1 ||
 		nr_skip "needs $1${2:+ (Debian package $2)}"
 }
+
+# For teardowns: never fails, whatever is (not) there.
+runc_delete_all() (
+	runc=${RUNC:-$(command -v runc || true)}
+	[ -n "$runc" ] && [ -d "$1" ] || exit 0
+	for id in $("$runc" --root "$1" list -q 2>/dev/null); do
+		"$runc" --root "$1" delete -f "$id" >/dev/null 2>&1 || true
+	done
+	exit 0
+)
 
 # --- the ledger -----------------------------------------------------------
 #
