@@ -224,10 +224,10 @@ _nr_busybox_bundle() (
 	dir=$1
 	shift
 	runc=${RUNC:-$(command -v runc || true)}
-	[ -n "$runc" ] && [ -x "$runc" ] || {
+	if [ -z "$runc" ] || [ ! -x "$runc" ]; then
 		echo "busybox_bundle: runc not found (set RUNC)" >&2
 		exit 1
-	}
+	fi
 	command -v jq >/dev/null 2>&1 || {
 		echo "busybox_bundle: jq not found" >&2
 		exit 1

@@ -25,7 +25,7 @@ WAIT=90                         # seconds for a container to report (TCG is slow
 MEM_MIB=64
 
 # The test library (copied next to this file by build-initramfs.sh):
-# ledger_doc reads $LEDGER.  Its fail is replaced below by the TAP one.
+# ledger_doc.  Its fail is replaced below by the TAP one.
 # shellcheck source=tests/lib/common.sh
 . "$(dirname "$0")/lib/common.sh"
 
@@ -293,7 +293,7 @@ if [ -z "$why" ] && [ ! -f "$LEDGER" ]; then
 	why="no ledger at $LEDGER"
 fi
 check_eq "ledger lists the $NODES live containers" \
-	"$(ledger_doc | jq -r '[.containers[].id] | sort | join(" ")')" \
+	"$(ledger_doc "$LEDGER" | jq -r '[.containers[].id] | sort | join(" ")')" \
 	"$(echo "$ids" | tr ' ' '\n' | grep . | sort | tr '\n' ' ' | sed 's/ $//')"
 
 for id in $ids; do
@@ -302,7 +302,7 @@ for id in $ids; do
 done
 why=$nr_why
 check_eq "ledger is empty after deleting them" \
-	"$(ledger_doc | jq -r '.containers | length')" 0
+	"$(ledger_doc "$LEDGER" | jq -r '.containers | length')" 0
 check_eq "ledger's shard directory is empty after deleting them" \
 	"$(ls -A "$LEDGER.d" 2>&1 | tr '\n' ' ')" ""
 
