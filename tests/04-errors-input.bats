@@ -17,13 +17,7 @@ setup() {
 	cp -a "$FIXTURES/twonode" "$T/sys"
 	use_sysfs "$T/sys"
 	NR_TIMEOUT=20
-	# One entry, so that "ledger unchanged" means something.
-	spec_bundle "$T/b0"
-	run --separate-stderr nr create --bundle "$T/b0" c0
-	assert_success
-	assert_ledger_ids c0
-	spec_bundle "$T/bundle"
-	B=$T/bundle
+	seed_one_entry
 	snapshot
 }
 

@@ -10,13 +10,7 @@ setup() {
 	nr_setup
 	use_fake_runtime
 	use_fixture twonode
-	# a ledger with one entry, so "unchanged" means something
-	spec_bundle "$T/b0"
-	run --separate-stderr nr create --bundle "$T/b0" c0
-	assert_success
-	assert_ledger_ids c0
-	spec_bundle "$T/bundle"
-	B=$T/bundle
+	seed_one_entry
 	LOG=$T/log.json
 	snapshot
 }

@@ -172,6 +172,18 @@ spec_bundle() {
 EOF
 }
 
+# seed_one_entry: for the refusal suites: one entry (c0) in the ledger, so
+# that "the ledger is unchanged" means something, and a fresh bundle at
+# B=$T/bundle for the test to spoil.
+seed_one_entry() {
+	spec_bundle "$T/b0"
+	run --separate-stderr nr create --bundle "$T/b0" c0
+	assert_success
+	assert_ledger_ids c0
+	spec_bundle "$T/bundle"
+	B=$T/bundle
+}
+
 # --- fake runtime log -----------------------------------------------------
 
 # json_argv ARGS...: ARGS as the one-line JSON array the fake runtime logs.
