@@ -10,13 +10,7 @@ setup() {
 	nr_setup
 	use_fake_runtime
 	use_fixture twonode
-	# a ledger with one entry, so "unchanged" means something
-	spec_bundle "$T/b0"
-	run --separate-stderr nr create --bundle "$T/b0" c0
-	assert_success
-	assert_ledger_ids c0
-	spec_bundle "$T/bundle"
-	B=$T/bundle
+	seed_one_entry
 	LOG=$T/log.json
 	snapshot
 }
@@ -41,14 +35,7 @@ fails() {
 check_failure() {
 	# 124: killed by timeout, e.g. exec'ing itself forever
 	[ "$status" -ne 124 ] || fail "numa-runtime did not finish within $NR_TIMEOUT s"
-	assert_failure 1
-	assert_equal "$output" "" "stdout"
-	[ "${#stderr_lines[@]}" -eq 1 ] ||
-		fail "expected exactly one line on stderr, got ${#stderr_lines[@]}:" "$stderr"
-	case ${stderr_lines[0]} in
-	"numa-runtime: "?*) ;;
-	*) fail "stderr does not start with \"numa-runtime: \": ${stderr_lines[0]}" ;;
-	esac
+	assert_refusal
 	check_untouched
 	assert_equal "$(fake_calls | tr -d ' ')" "$CALLS_BEFORE" "number of runtime calls"
 	check_error_log

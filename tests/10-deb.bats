@@ -42,12 +42,7 @@ setup() {
 }
 
 teardown() {
-	if [ -d "$T/runc-root" ]; then
-		local id
-		for id in $(runc --root "$T/runc-root" list -q 2>/dev/null); do
-			runc --root "$T/runc-root" delete -f "$id" >/dev/null 2>&1 || true
-		done
-	fi
+	runc_delete_all "$T/runc-root"
 	it_teardown
 }
 

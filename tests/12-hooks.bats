@@ -8,26 +8,13 @@ setup() {
 	it_setup
 	[ -x "$NUMA_RUNTIME" ] || fail "numa-runtime not found at $NUMA_RUNTIME"
 	require_cmd jq jq
-	LEDGER=$T/run/ledger.json
-	NUMA_RUNTIME_CONFIG=$T/numa-runtime.conf
-	export LEDGER NUMA_RUNTIME_CONFIG
-	cat >"$NUMA_RUNTIME_CONFIG" <<-EOF
-		[runtime]
-		path = $(command -v runc || echo /nonexistent/runc)
-		[ledger]
-		path = $LEDGER
-	EOF
+	it_runc_config "$T/run/ledger.json"
 	SLEEPER=
 }
 
 teardown() {
 	[ -z "$SLEEPER" ] || kill "$SLEEPER" 2>/dev/null || true
-	if [ -d "$T/runc-root" ]; then
-		local id
-		for id in $(runc --root "$T/runc-root" list -q 2>/dev/null); do
-			runc --root "$T/runc-root" delete -f "$id" >/dev/null 2>&1 || true
-		done
-	fi
+	runc_delete_all "$T/runc-root"
 	it_teardown
 }
 

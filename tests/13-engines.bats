@@ -15,15 +15,7 @@ setup() {
 	it_setup
 	[ -x "$NUMA_RUNTIME" ] || fail "numa-runtime not found at $NUMA_RUNTIME"
 	require_cmd jq jq
-	LEDGER=$T/ledger.json
-	NUMA_RUNTIME_CONFIG=$T/numa-runtime.conf
-	export LEDGER NUMA_RUNTIME_CONFIG
-	cat >"$NUMA_RUNTIME_CONFIG" <<-EOF
-		[runtime]
-		path = $(command -v runc || echo /nonexistent/runc)
-		[ledger]
-		path = $LEDGER
-	EOF
+	it_runc_config "$T/ledger.json"
 	SHIM=$T/numa-runtime-shim
 	cat >"$SHIM" <<-EOF
 		#!/bin/sh

@@ -27,32 +27,13 @@ export NUMA_RUNTIME RUNC NR_TIMEOUT
 
 # --- failing and skipping -------------------------------------------------
 
-# fail MSG...: print MSG and fail the current test.
-fail() {
-	printf '%s\n' "$@" >&2
-	return 1
-}
-
-# nr_skip REASON: skip with a reason; a failure under NUMA_TEST_STRICT=1.
-nr_skip() {
-	if [ "${NUMA_TEST_STRICT:-0}" = 1 ]; then
-		fail "skip turned into failure (NUMA_TEST_STRICT=1): $*"
-		return 1
-	fi
-	skip "$*"
-}
-
-require_root() {
-	[ "$(id -u)" -eq 0 ] || nr_skip "needs root (running as uid $(id -u))"
-}
+# fail, nr_skip (the strict skip), require_root, require_busybox, ledger_doc
+# and busybox_bundle come from the one test library.
+# shellcheck source=tests/lib/common.sh
+. "$TESTS_DIR/lib/common.sh"
 
 require_runc() {
 	[ -n "$RUNC" ] && [ -x "$RUNC" ] || nr_skip "needs runc (not on PATH and RUNC not set)"
-}
-
-require_busybox() {
-	command -v busybox >/dev/null 2>&1 || [ -n "${BUSYBOX:-}" ] ||
-		nr_skip "needs a static busybox (busybox-static) for the container rootfs"
 }
 
 # --- per-test setup -------------------------------------------------------
@@ -82,12 +63,7 @@ nr_setup() {
 nr_teardown() {
 	[ -n "${T:-}" ] || return 0
 	cd / || true
-	if [ -n "$RUNC" ] && [ -d "$RUNC_ROOT" ]; then
-		local id
-		for id in $("$RUNC" --root "$RUNC_ROOT" list -q 2>/dev/null); do
-			"$RUNC" --root "$RUNC_ROOT" delete -f "$id" >/dev/null 2>&1 || true
-		done
-	fi
+	runc_delete_all "$RUNC_ROOT"
 	rm -rf "$T"
 }
 
@@ -150,11 +126,6 @@ nr_detached() {
 
 # --- bundles --------------------------------------------------------------
 
-# busybox_bundle DIR ARG...: a real runc bundle (see busybox-bundle.sh).
-busybox_bundle() {
-	"$BUSYBOX_BUNDLE" "$@" || fail "busybox-bundle.sh $* failed"
-}
-
 # spec_bundle DIR: a bundle with only a config.json, shaped like the output
 # of `runc spec`, for tests that use the fake runtime.
 spec_bundle() {
@@ -199,6 +170,18 @@ spec_bundle() {
 	}
 }
 EOF
+}
+
+# seed_one_entry: for the refusal suites: one entry (c0) in the ledger, so
+# that "the ledger is unchanged" means something, and a fresh bundle at
+# B=$T/bundle for the test to spoil.
+seed_one_entry() {
+	spec_bundle "$T/b0"
+	run --separate-stderr nr create --bundle "$T/b0" c0
+	assert_success
+	assert_ledger_ids c0
+	spec_bundle "$T/bundle"
+	B=$T/bundle
 }
 
 # --- fake runtime log -----------------------------------------------------
@@ -272,23 +255,6 @@ JQ_STRIP_OWNED='
 	  then .process.env |= map(select(startswith("NUMA_NODE=") or startswith("NUMA_MEMORY_NODES=") | not))
 	  else . end'
 
-# ledger_doc [LEDGER]: the whole ledger at LEDGER (default $LEDGER) as one
-# document: the index plus "containers", every entry of every shard it lists
-# (tests/ledger-doc.sh; a version 1 file is printed as it is).  Read under
-# a shared lock once numa-runtime has made the lock file, so that a writer
-# cannot remove a shard between the index and the shard being read.
-# Fails, saying why on stderr, when a shard is missing or broken.
-ledger_doc() {
-	local ledger=${1:-$LEDGER} rc=0
-	if [ -e "$ledger.lock" ]; then
-		flock -s -w 30 -E 75 "$ledger.lock" "$TESTS_DIR/ledger-doc.sh" "$ledger" || rc=$?
-		[ "$rc" -ne 75 ] || echo "ledger_doc: $ledger.lock held by someone else for 30 s" >&2
-	else
-		"$TESTS_DIR/ledger-doc.sh" "$ledger" || rc=$?
-	fi
-	return "$rc"
-}
-
 # ledger_jq JQ_ARGS...: jq JQ_ARGS on the whole ledger (ledger_doc).
 ledger_jq() {
 	local doc
@@ -329,6 +295,20 @@ assert_failure() {
 		[ "$status" -ne 0 ] || fail "expected failure, got exit status 0" \
 			"stdout: $output" "stderr: ${stderr:-}"
 	fi
+}
+
+# assert_refusal: the last `run --separate-stderr` refused the way the
+# contract says: exit status 1, nothing on stdout, exactly one line on
+# stderr, starting "numa-runtime: ".
+assert_refusal() {
+	assert_failure 1
+	assert_equal "$output" "" "stdout"
+	[ "${#stderr_lines[@]}" -eq 1 ] ||
+		fail "expected exactly one line on stderr, got ${#stderr_lines[@]}:" "${stderr:0:2000}"
+	case ${stderr_lines[0]} in
+	"numa-runtime: "?*) ;;
+	*) fail "stderr does not start with \"numa-runtime: \": ${stderr_lines[0]:0:500}" ;;
+	esac
 }
 
 # assert_equal GOT WANT [WHAT]

@@ -16,83 +16,35 @@ TOP_BUILDDIR=${TOP_BUILDDIR:-$TOP_SRCDIR}
 NUMA_RUNTIME=${NUMA_RUNTIME:-$TOP_BUILDDIR/src/numa-runtime}
 export NUMA_RUNTIME
 
-fail() {
-	printf '%s\n' "$@" >&2
-	return 1
-}
+# fail, the strict skip (nr_skip), require_root, require_cmd, ledger_doc,
+# busybox_rootfs and busybox_bundle come from the one test library.
+# shellcheck source=tests/lib/common.sh
+. "$TESTS_DIR/lib/common.sh"
 
-# it_skip REASON: skip, or fail under NUMA_TEST_STRICT=1.
-it_skip() {
-	if [ "${NUMA_TEST_STRICT:-0}" = 1 ]; then
-		fail "skip turned into failure (NUMA_TEST_STRICT=1): $*"
-		return 1
-	fi
-	skip "$*"
-}
-
-require_root() {
-	[ "$(id -u)" -eq 0 ] || it_skip "needs root (running as uid $(id -u))"
-}
-
-# require_cmd CMD [PACKAGE]: skip unless CMD is on PATH.
-require_cmd() {
-	command -v "$1" >/dev/null 2>&1 ||
-		it_skip "needs $1${2:+ (Debian package $2)}"
-}
+# it_skip REASON: this file's older name for nr_skip.
+it_skip() { nr_skip "$@"; }
 
 it_setup() {
 	T=$(mktemp -d "${BATS_TEST_TMPDIR:-${TMPDIR:-/tmp}}/it.XXXXXX")
 	export T
 }
 
+# it_runc_config LEDGER: export LEDGER and NUMA_RUNTIME_CONFIG ($T/numa-
+# runtime.conf), a config running runc on PATH with its ledger at LEDGER.
+it_runc_config() {
+	LEDGER=$1
+	NUMA_RUNTIME_CONFIG=$T/numa-runtime.conf
+	export LEDGER NUMA_RUNTIME_CONFIG
+	cat >"$NUMA_RUNTIME_CONFIG" <<-EOF
+		[runtime]
+		path = $(command -v runc || echo /nonexistent/runc)
+		[ledger]
+		path = $LEDGER
+	EOF
+}
+
 it_teardown() {
 	[ -n "${T:-}" ] || return 0
 	cd / || true
 	rm -rf "$T"
-}
-
-# ledger_doc LEDGER: the whole ledger at LEDGER (its index and every shard
-# it lists; a version 1 file as it is) as one JSON document, read under a
-# shared lock once the lock file exists (see tests/ledger-doc.sh).  A
-# missing ledger is an empty one.
-ledger_doc() {
-	local rc=0
-	if [ -e "$1.lock" ]; then
-		flock -s -w 30 -E 75 "$1.lock" "$TESTS_DIR/ledger-doc.sh" "$1" || rc=$?
-		[ "$rc" -ne 75 ] || echo "ledger_doc: $1.lock held by someone else for 30 s" >&2
-	else
-		"$TESTS_DIR/ledger-doc.sh" "$1" || rc=$?
-	fi
-	return "$rc"
-}
-
-# busybox_rootfs DIR: a root filesystem holding Debian's static busybox and
-# one symlink per applet.
-busybox_rootfs() {
-	local dir=$1 busybox applet
-	busybox=${BUSYBOX:-$(command -v busybox || true)}
-	[ -n "$busybox" ] || { it_skip "needs a static busybox (busybox-static)"; return; }
-	if ldd "$busybox" >/dev/null 2>&1; then
-		it_skip "$busybox is dynamically linked: install busybox-static"
-		return
-	fi
-	mkdir -p "$dir/bin" "$dir/proc" "$dir/sys" "$dir/dev" "$dir/tmp" "$dir/etc"
-	cp "$busybox" "$dir/bin/busybox"
-	for applet in $("$busybox" --list); do
-		[ "$applet" = busybox ] || ln -sf busybox "$dir/bin/$applet"
-	done
-	printf 'root:x:0:0:root:/:/bin/sh\n' >"$dir/etc/passwd"
-	printf 'root:x:0:\n' >"$dir/etc/group"
-}
-
-# busybox_bundle DIR ARG...: an OCI bundle (runc spec, no terminal) running
-# ARG... in a busybox rootfs.
-busybox_bundle() {
-	local dir=$1
-	shift
-	busybox_rootfs "$dir/rootfs"
-	(cd "$dir" && runc spec) || return 1
-	jq '.process.terminal = false | .process.args = $ARGS.positional' \
-		"$dir/config.json" --args -- "$@" >"$dir/config.json.new" &&
-		mv "$dir/config.json.new" "$dir/config.json"
 }

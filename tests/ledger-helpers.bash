@@ -8,9 +8,9 @@
 #   ledger_bundle DIR [CPUS [MEMORY]]             a bundle whose config.json
 #                         asks for CPUS (quota/period) and MEMORY bytes
 
-# make_sysfs, shared with the stress scripts and bench-ledger.sh.  Sourced
-# before helpers.bash, whose ledger_doc (which takes the shared lock) is
-# the one the tests get.
+# make_sysfs, shared with the stress scripts and bench-ledger.sh.  Both
+# files source the one test library (tests/lib/common.sh), so ledger_doc
+# is the same function whichever came last.
 # shellcheck source=tests/stress/lib.sh
 . "$BATS_TEST_DIRNAME/stress/lib.sh"
 load helpers

@@ -29,12 +29,12 @@ TEST_IMAGE="docker.io/numa-test/busybox:latest"
 PAUSE_IMAGE="docker.io/numa-test/pause:latest"
 export TEST_IMAGE PAUSE_IMAGE
 
-# --- small assertions (print what differed, then fail) ---------------------
+# fail, nr_skip (the strict skip), require_root, ledger_doc, busybox_rootfs
+# and busybox_missing_reason come from the one test library.
+# shellcheck source=tests/lib/common.sh
+. "$CTD_TESTS_DIR/../lib/common.sh"
 
-fail() {
-  printf '%s\n' "$@" >&2
-  return 1
-}
+# --- small assertions (print what differed, then fail) ---------------------
 
 assert_equal() { # actual expected [what]
   [[ "$1" == "$2" ]] || fail "${3:-value}: expected '$2', got '$1'"
@@ -54,11 +54,9 @@ containerd_missing_reason() {
   command -v containerd-shim-runc-v2 > /dev/null || { echo "containerd-shim-runc-v2 not found"; return; }
   [[ -x "$REAL_RUNTIME" ]] || { echo "runc not found"; return; }
   command -v jq > /dev/null || { echo "jq not found"; return; }
-  [[ -x "$BUSYBOX" ]] || { echo "busybox not found (install busybox-static)"; return; }
-  if LC_ALL=C ldd "$BUSYBOX" 2>&1 | grep -q '=>'; then
-    echo "$BUSYBOX is dynamically linked (install busybox-static)"
-    return
-  fi
+  local busybox_why
+  busybox_why=$(busybox_missing_reason)
+  [[ -z "$busybox_why" ]] || { echo "$busybox_why"; return; }
   [[ -x "$NUMA_RUNTIME" ]] || { echo "numa-runtime not built: $NUMA_RUNTIME"; return; }
 }
 
@@ -76,7 +74,7 @@ check_containerd_prereqs() {
 
 # skip_if_unavailable: from setup(); skips with the recorded reason.
 skip_if_unavailable() {
-  [[ -z "${NUMA_TEST_SKIP:-}" ]] || skip "$NUMA_TEST_SKIP"
+  [[ -z "${NUMA_TEST_SKIP:-}" ]] || nr_skip "$NUMA_TEST_SKIP"
 }
 
 # --- topology --------------------------------------------------------------
@@ -129,26 +127,14 @@ assert_refusal_reported() {
 
 # --- the ledger ------------------------------------------------------------
 
-# ledger_doc: numa-runtime's whole ledger (the index $NUMA_LEDGER and every
-# shard it lists) as one JSON document (tests/ledger-doc.sh), read under a
-# shared lock: containerd may run numa-runtime at any moment, and a writer
-# removes the shards it replaced right after its commit.  A missing ledger
-# is an empty one.
-ledger_doc() {
-  local rc=0
-  if [[ -e "$NUMA_LEDGER.lock" ]]; then
-    flock -s -w 30 -E 75 "$NUMA_LEDGER.lock" "$REPO_ROOT/tests/ledger-doc.sh" "$NUMA_LEDGER" || rc=$?
-    [[ $rc -ne 75 ]] || echo "ledger_doc: $NUMA_LEDGER.lock held by someone else for 30 s" >&2
-  else
-    "$REPO_ROOT/tests/ledger-doc.sh" "$NUMA_LEDGER" || rc=$?
-  fi
-  return "$rc"
-}
+# ledger_doc (tests/lib/common.sh) reads $NUMA_LEDGER, the index, and every
+# shard it lists under a shared lock: containerd may run numa-runtime at any
+# moment, and a writer removes the shards it replaced right after its commit.
 
 # ledger_dump: the ledger for a failure message (or why it cannot be read).
 ledger_dump() {
   local doc
-  if doc=$(ledger_doc 2>&1); then
+  if doc=$(ledger_doc "$NUMA_LEDGER" 2>&1); then
     jq . <<< "$doc"
   else
     echo "$doc"
@@ -158,14 +144,14 @@ ledger_dump() {
 # ledger_ids: the container ids in numa-runtime's ledger, one per line.
 ledger_ids() {
   local doc
-  doc=$(ledger_doc) || fail "cannot read the ledger $NUMA_LEDGER" || return
+  doc=$(ledger_doc "$NUMA_LEDGER") || fail "cannot read the ledger $NUMA_LEDGER" || return
   jq -r '.containers[]?.id' <<< "$doc"
 }
 
 # ledger_field ID FIELD: FIELD of ID's ledger entry (empty if absent).
 ledger_field() {
   local doc
-  doc=$(ledger_doc) || fail "cannot read the ledger $NUMA_LEDGER" || return
+  doc=$(ledger_doc "$NUMA_LEDGER") || fail "cannot read the ledger $NUMA_LEDGER" || return
   jq -r --arg id "$1" --arg f "$2" \
     '.containers[]? | select(.id == $id) | .[$f] // empty' <<< "$doc"
 }
@@ -533,15 +519,8 @@ build_busybox_image() {
   work=$(mktemp -d "$CTD_TMP/image.XXXXXX")
   layout=$work/layout
   rootfs=$work/rootfs
-  mkdir -p "$layout/blobs/sha256" "$rootfs"/{bin,dev,etc,proc,sys,tmp,out}
-  cp "$BUSYBOX" "$rootfs/bin/busybox"
-  local applet
-  for applet in $("$BUSYBOX" --list); do
-    [[ "$applet" == busybox ]] || ln -sf busybox "$rootfs/bin/$applet"
-  done
-  echo 'root:x:0:0:root:/:/bin/sh' > "$rootfs/etc/passwd"
-  echo 'root:x:0:' > "$rootfs/etc/group"
-  chmod 1777 "$rootfs/tmp"
+  mkdir -p "$layout/blobs/sha256" "$rootfs/out"
+  busybox_rootfs "$rootfs" || return 1
 
   tar -C "$rootfs" --numeric-owner --owner=0 --group=0 --sort=name \
     -cf "$work/layer.tar" . || return 1

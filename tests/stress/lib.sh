@@ -17,7 +17,8 @@
 #                        that it then holds N entries
 #   save_ledger LEDGER DIR   copy the index and its shard directory into
 #                        DIR (bench-ledger.sh puts them back before each run)
-#   ledger_doc LEDGER    tests/ledger-doc.sh: the ledger as one document
+#   ledger_doc LEDGER    the ledger as one document (tests/lib/common.sh,
+#                        the one test library, sourced here)
 #   ledger_stream        for each ledger path read on stdin, its index and
 #                        the files the index lists, each after a marker
 #                        line, for ledger-checks.jq's `ledgers`
@@ -35,6 +36,8 @@
 
 STRESS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TESTS_DIR=$(cd "$STRESS_DIR/.." && pwd)
+# shellcheck source=tests/lib/common.sh
+. "$TESTS_DIR/lib/common.sh"
 
 die() {
 	printf '%s: %s\n' "${0##*/}" "$*" >&2
@@ -123,10 +126,6 @@ spec_json() {
 gen_ledger() {
 	awk -v n="$1" -v root="$2" -v boot="$(cat /proc/sys/kernel/random/boot_id)" \
 		-f "$STRESS_DIR/gen-ledger.awk"
-}
-
-ledger_doc() {
-	"$TESTS_DIR/ledger-doc.sh" "$@"
 }
 
 # The marker before each file is {"nr_ledger":LEDGER,"nr_file":REL}, REL

@@ -4,11 +4,14 @@
 # Builds the test VM's initramfs (cpio newc, gzip) at OUT:
 #   /init                         tests/vm/init.sh (PID 1)
 #   /opt/numa-test/checks.sh      tests/vm/checks.sh (the checks, TAP)
+#   /opt/numa-test/lib/common.sh  tests/lib/common.sh (the test library
+#                                 checks.sh sources: ledger_doc)
 #   /opt/numa-test/rootfs/        busybox rootfs shared by all test containers,
 #                                 with /touch-mem (static, from touch-mem.c)
 #   /usr/sbin/runc, /usr/bin/jq, /usr/local/bin/numa-runtime (if given)
 #                                 plus their shared libraries and ld.so
-#   busybox-static with its applet links
+#   busybox-static with its applet links (busybox_rootfs, as every
+#                                 container rootfs of the tests)
 #   /lib/modules/numa-test/       virtio-pci, virtio-blk, ext4 (+ deps),
 #                                 decompressed, load order in load.list
 #
@@ -21,6 +24,9 @@
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
+
+# shellcheck source=tests/lib/common.sh
+. "$here/../lib/common.sh"
 
 log() { printf 'build-initramfs: %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
@@ -46,11 +52,8 @@ runc_bin=${RUNC:-$(command -v runc || true)}
 [ -n "$runc_bin" ] && [ -x "$runc_bin" ] || die "runc not found (set RUNC)"
 jq_bin=$(command -v jq || true)
 [ -n "$jq_bin" ] || die "jq not found"
-busybox_bin=${BUSYBOX:-$(command -v busybox || true)}
-[ -n "$busybox_bin" ] || die "busybox not found (install busybox-static)"
-if ldd "$busybox_bin" >/dev/null 2>&1; then
-	die "$busybox_bin is dynamically linked; install busybox-static"
-fi
+busybox_why=$(busybox_missing_reason)
+[ -z "$busybox_why" ] || die "$busybox_why"
 
 # A libtool-built program may be a wrapper script; use the real binary.
 if [ -n "$nr_bin" ] && [ -f "$nr_bin" ]; then
@@ -83,27 +86,10 @@ copy_prog() {
 	done
 }
 
-# install_busybox DIR: busybox at DIR/bin/busybox plus one relative link per
-# applet at the path busybox itself reports (bin/sh, sbin/insmod, ...).
-install_busybox() {
-	mkdir -p "$1/bin" "$1/sbin" "$1/usr/bin" "$1/usr/sbin"
-	cp "$busybox_bin" "$1/bin/busybox"
-	"$busybox_bin" --list-full | while read -r p; do
-		[ -e "$1/$p" ] || [ -L "$1/$p" ] && continue
-		case $p in
-		*/*/*) ln -s ../../bin/busybox "$1/$p" ;;
-		*/*) ln -s ../bin/busybox "$1/$p" ;;
-		esac
-	done
-}
-
 # ---------------------------------------------------------------- userland
-install_busybox "$root"
-mkdir -p "$root/proc" "$root/sys" "$root/dev" "$root/run" "$root/tmp" \
-	"$root/mnt" "$root/etc" "$root/newroot"
-chmod 1777 "$root/tmp"
-printf 'root:x:0:0:root:/root:/bin/sh\n' >"$root/etc/passwd"
-printf 'root:x:0:\n' >"$root/etc/group"
+# The VM's own root: busybox (every applet in /bin, on init.sh's PATH).
+busybox_rootfs "$root" || die "cannot build the busybox root"
+mkdir -p "$root/run" "$root/mnt" "$root/newroot"
 
 copy_prog "$runc_bin" /usr/sbin/runc
 copy_prog "$jq_bin" /usr/bin/jq
@@ -119,14 +105,13 @@ chmod 0755 "$root/init"
 mkdir -p "$root/opt/numa-test"
 cp "$here/checks.sh" "$root/opt/numa-test/checks.sh"
 chmod 0755 "$root/opt/numa-test/checks.sh"
+mkdir -p "$root/opt/numa-test/lib"
+cp "$here/../lib/common.sh" "$root/opt/numa-test/lib/common.sh"
 
 # Container rootfs: busybox and the memory toucher, nothing else.
 crootfs=$root/opt/numa-test/rootfs
-install_busybox "$crootfs"
-mkdir -p "$crootfs/proc" "$crootfs/sys" "$crootfs/dev" "$crootfs/tmp" \
-	"$crootfs/data" "$crootfs/etc"
-chmod 1777 "$crootfs/tmp"
-cp "$root/etc/passwd" "$root/etc/group" "$crootfs/etc/"
+busybox_rootfs "$crootfs" || die "cannot build the container rootfs"
+mkdir -p "$crootfs/data"
 ${CC:-gcc} -static -O2 -Wall -Wextra -o "$crootfs/touch-mem" "$here/touch-mem.c" ||
 	die "cannot build touch-mem.c statically (libc6-dev installed?)"
 

@@ -24,6 +24,11 @@ SERIAL=numadisk
 WAIT=90                         # seconds for a container to report (TCG is slow)
 MEM_MIB=64
 
+# The test library (copied next to this file by build-initramfs.sh):
+# ledger_doc.  Its fail is replaced below by the TAP one.
+# shellcheck source=tests/lib/common.sh
+. "$(dirname "$0")/lib/common.sh"
+
 # ------------------------------------------------------------------ TAP
 tap_n=0
 emit() {
@@ -59,30 +64,6 @@ DIST0=$(param nt_dist0 | tr ',' ' ')
 : "${SCENARIO:=unknown}" "${NODES:=0}" "${DISK_NODE:=-1}"
 
 node_cpus() { cat "/sys/devices/system/node/node$1/cpulist" 2>/dev/null; }
-
-# ledger_doc: the ledger as one JSON document -- its index ($LEDGER) plus
-# "containers", the entries of every shard file the index lists (a version
-# 1 ledger, one file, as it is) -- like tests/ledger-doc.sh on the host,
-# which needs bash.  Fails when a listed shard is missing, does not parse
-# or holds another number of entries than the index says.  Nothing else
-# runs numa-runtime meanwhile, so no lock is taken.
-ledger_doc() {
-	[ -f "$LEDGER" ] || { echo "ledger_doc: no ledger at $LEDGER" >&2; return 1; }
-	if ! jq -e 'has("shards")' "$LEDGER" >/dev/null; then
-		jq -c . "$LEDGER"
-		return
-	fi
-	ld_files=$(jq -r --arg dir "$(dirname "$LEDGER")/" '.shards[] | $dir + .file' "$LEDGER") || return 1
-	for ld_f in $ld_files; do
-		[ -f "$ld_f" ] || { echo "ledger_doc: shard $ld_f is missing" >&2; return 1; }
-	done
-	# shellcheck disable=SC2086 # one file a word
-	jq -cn --slurpfile index "$LEDGER" '
-		$index[0] as $i | [inputs.containers] as $s
-		| if ($s | map(length)) != ($i.shards | map(.entries))
-		  then error("a shard holds another number of entries than the index says")
-		  else $i + {containers: [$s[][]]} end' $ld_files </dev/null
-}
 
 mkdir -p "$WORK/bundles" "$STATE" "$(dirname "$LEDGER")"
 cat >"$NR_CONF" <<EOF
@@ -463,7 +444,7 @@ if [ -z "$why" ] && [ ! -f "$LEDGER" ]; then
 	why="no ledger at $LEDGER"
 fi
 check_eq "ledger lists the $NODES live containers" \
-	"$(ledger_doc | jq -r '[.containers[].id] | sort | join(" ")')" \
+	"$(ledger_doc "$LEDGER" | jq -r '[.containers[].id] | sort | join(" ")')" \
 	"$(echo "$ids" | tr ' ' '\n' | grep . | sort | tr '\n' ' ' | sed 's/ $//')"
 
 for id in $ids; do
@@ -472,7 +453,7 @@ for id in $ids; do
 done
 why=$nr_why
 check_eq "ledger is empty after deleting them" \
-	"$(ledger_doc | jq -r '.containers | length')" 0
+	"$(ledger_doc "$LEDGER" | jq -r '.containers | length')" 0
 check_eq "ledger's shard directory is empty after deleting them" \
 	"$(ls -A "$LEDGER.d" 2>&1 | tr '\n' ' ')" ""
 
