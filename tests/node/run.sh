@@ -80,10 +80,10 @@ sed 's/^/# tested: /' "$image/versions.txt"
 # --- the payload disk: what this run installs and runs -------------------
 payload() {
 	local p=$tmp/payload
-	mkdir -p "$p/bin" "$p/installer" "$p/cri" "$p/images"
+	mkdir -p "$p/bin" "$p/lib" "$p/installer" "$p/cri" "$p/images"
 	cp -r "$here/guest" "$p/guest"
 	cp "$nr_bin" "$p/bin/numa-runtime"
-	cp "$top/tests/ledger-doc.sh" "$p/bin/ledger-doc.sh"
+	cp "$top/tests/lib/common.sh" "$p/lib/common.sh"
 	gcc -O2 -static -o "$p/bin/touch-mem" "$top/tests/vm/touch-mem.c"
 	gcc -O2 -static -o "$p/bin/getmempolicy" "$top/tests/progs/getmempolicy.c"
 	cp "$top/contrib/installer/install.sh" "$top/contrib/installer/snippet-v2.toml" \

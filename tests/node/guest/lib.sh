@@ -6,6 +6,10 @@
 # $RT is the runtime numa-runtime execs for this round (runc or crun).
 
 PAYLOAD=${PAYLOAD:-/payload}
+# fail, ledger_doc (the ledger as one document, under its shared lock): the
+# tests' one library, tests/lib/common.sh.
+# shellcheck source=../../lib/common.sh
+. "$PAYLOAD/lib/common.sh"
 LEDGER=/run/numa-runtime/ledger.json
 NR_CONF=/etc/numa-runtime/numa-runtime.conf
 OUT_ROOT=/run/numa-node-test
@@ -35,10 +39,6 @@ check() {
 	return "$rc"
 }
 
-fail() {
-	printf '%s\n' "$@" >&2
-	return 1
-}
 expect_eq() { # actual expected what
 	[ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"
 }
@@ -57,13 +57,6 @@ wait_for() {
 node_cpus() { cat "/sys/devices/system/node/node$1/cpulist"; }
 
 # --- the ledger -----------------------------------------------------------
-ledger_doc() {
-	if [ -e "$LEDGER" ]; then
-		flock -s -w 30 "$LEDGER.lock" "$PAYLOAD/bin/ledger-doc.sh" "$LEDGER"
-	else
-		echo '{"containers":[]}'
-	fi
-}
 ledger_ids() { ledger_doc | jq -r '.containers[]?.id' | sort; }
 ledger_node() { # ID: the nodes of ID's entry
 	ledger_doc | jq -r --arg id "$1" '.containers[]? | select(.id == $id) | .nodes // .node // empty'
