@@ -217,7 +217,7 @@ nested() {
 
 @test "a container id over 255 bytes: refused" {
 	refused create --bundle "$B" "$(head -c 256 /dev/zero | tr '\0' a)"
-	says "over the limit"
+	says "longer than 255 bytes"
 }
 
 @test "more than 16384 env entries: refused" {
