@@ -8,7 +8,6 @@
 #include "json.h"
 #include "ledger.h"
 #include "nodeview.h"
-#include "numa_check.h"
 #include "rebuild.h"
 #include "reclaim.h"
 #include "topology.h"
@@ -49,7 +48,7 @@ json_entry (yajl_gen g, const struct nr_ledger_entry *e, bool alive)
 
 static void
 print_json (FILE *out, const struct nr_node_view *rows, int n_rows, struct nr_ledger *ledger,
-            const struct nr_config *config, enum nr_numa_check numa_check)
+            const struct nr_config *config)
 {
   yajl_gen g = yajl_gen_alloc (NULL);
   const unsigned char *buf;
@@ -102,7 +101,6 @@ print_json (FILE *out, const struct nr_node_view *rows, int n_rows, struct nr_le
       nr_ledger_entry_free (&e);
     }
   yajl_gen_array_close (g);
-  nr_json_gen_string (g, "libnuma_check", nr_numa_check_name (numa_check));
   yajl_gen_map_close (g);
   yajl_gen_get_buf (g, &buf, &len);
   fwrite (buf, 1, len, out);
@@ -260,19 +258,13 @@ nr_cmd_status (const struct nr_args *args, const struct nr_config *config, nr_er
   cleanup_ledger struct nr_ledger *ledger = NULL;
   cleanup_free struct nr_node_view *rows = NULL;
   cleanup_free char *text = NULL;
-  cleanup_free char *numa_why = NULL;
   struct nr_topology topo = { 0 };
-  enum nr_numa_check numa_check;
   FILE *report;
   size_t text_len = 0;
   int ret = -1;
 
   if (nr_topology_load (config->sysfs_root, &topo, err) < 0)
     return nr_error_wrap (err, "status");
-  numa_check = nr_numa_cross_check (config->sysfs_root, &topo, &numa_why);
-  if (numa_check == NR_NUMA_CHECK_DIFFERS)
-    nr_warn ("status: libnuma sees this host differently from %s: %s", config->sysfs_root,
-             numa_why);
   nr_topology_classify (config->sysfs_root, config->proc_root,
                         config->tier_nodes_set ? &config->tier_nodes : NULL, &topo);
   /* The exclusive lock, briefly: the ledger is read whole and consistent,
@@ -295,7 +287,7 @@ nr_cmd_status (const struct nr_args *args, const struct nr_config *config, nr_er
       goto out;
     }
   if (want_json (args))
-    print_json (report, rows, topo.n_nodes, ledger, config, numa_check);
+    print_json (report, rows, topo.n_nodes, ledger, config);
   else
     print_table (report, rows, topo.n_nodes, ledger, config, isatty (STDOUT_FILENO));
   if (fclose (report) != 0)

@@ -2,7 +2,9 @@
 # Write the automake stanzas of the unit tests: one program per
 # tests/unit/test-*.c, built once plain and once under ASan+UBSan
 # (--disable-sanitizers drops the second).  autogen.sh runs this before
-# autoreconf, so a new test file needs no Makefile.am edit.
+# autoreconf, so a new test file needs no Makefile.am edit.  A test that
+# needs a library the others do not names it in a line of its own:
+#   /* unit-ldadd: $(NUMA_LIBS) */
 #
 #   tests/unit/gen-automake.sh SRCDIR >unit-tests.am
 set -eu
@@ -20,8 +22,10 @@ printf '\n'
 echo 'endif'
 for n in $names; do
   v=$(echo "$n" | tr -c 'a-zA-Z0-9\n' '_')
+  extra=$(sed -n 's|^/\* unit-ldadd: \(.*\) \*/$|\1|p' "$srcdir/tests/unit/$n.c")
   echo "tests_unit_${v}_SOURCES = tests/unit/$n.c"
+  [ -z "$extra" ] || echo "tests_unit_${v}_LDADD = \$(LDADD) $extra"
   echo "tests_unit_asan_${v}_SOURCES = tests/unit/$n.c"
-  echo "tests_unit_asan_${v}_LDADD = \$(ASAN_LDADD)"
+  echo "tests_unit_asan_${v}_LDADD = \$(ASAN_LDADD)${extra:+ $extra}"
   echo "tests_unit_asan_${v}_CFLAGS = \$(ASAN_CFLAGS)"
 done

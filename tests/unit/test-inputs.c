@@ -6,7 +6,6 @@
 #include "unit.h"
 
 #include "conf.h"
-#include "numa_check.h"
 #include "request.h"
 #include "runtime.h"
 #include "spec.h"
@@ -317,42 +316,6 @@ topology_without_numa_is_one_node (void **state)
   nr_topology_free (&t);
 }
 
-/* ---- libnuma's view ------------------------------------------------------ */
-
-static void
-libnuma_agrees_with_our_reading_of_this_host (void **state)
-{
-  struct nr_topology t;
-  nr_error_t err = NULL;
-  cleanup_free char *fixture = xasprintf ("%s/two-socket/sys", dir);
-  char *why = NULL;
-  enum nr_numa_check check;
-
-  /* A fixture tree is not this kernel's: nothing to compare.  */
-  assert_int_equal (nr_topology_load (fixture, &t, &err), 0);
-  assert_int_equal (nr_numa_cross_check (fixture, &t, &why), NR_NUMA_CHECK_SKIPPED);
-  nr_topology_free (&t);
-
-  /* This host, read both ways.  */
-  assert_int_equal (nr_topology_load ("/sys", &t, &err), 0);
-  check = nr_numa_cross_check ("/sys", &t, &why);
-  if (check == NR_NUMA_CHECK_UNAVAILABLE)
-    {
-      /* A kernel without the NUMA API: libnuma has nothing to say.  */
-      nr_topology_free (&t);
-      return;
-    }
-  if (check != NR_NUMA_CHECK_AGREES)
-    fail_msg ("libnuma disagrees: %s", why);
-  assert_string_equal (nr_numa_check_name (check), "agrees");
-  /* A distance we misread is caught.  */
-  t.distance[0] = 99;
-  assert_int_equal (nr_numa_cross_check ("/sys", &t, &why), NR_NUMA_CHECK_DIFFERS);
-  assert_non_null (strstr (why, "distance from node"));
-  free (why);
-  nr_topology_free (&t);
-}
-
 /* ---- spec -------------------------------------------------------------- */
 
 static void
@@ -468,7 +431,6 @@ main (void)
     cmocka_unit_test (requests_read_cpu_memory_hugepages_and_pod),
     cmocka_unit_test (topology_of_generated_machines),
     cmocka_unit_test (topology_without_numa_is_one_node),
-    cmocka_unit_test (libnuma_agrees_with_our_reading_of_this_host),
     cmocka_unit_test (spec_is_saved_atomically_and_restored),
     cmocka_unit_test (the_runtime_is_found_and_checked),
   };
