@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 /* On tmpfs when there is one: commits there skip fsync.  */
-static char dir[] = "/dev/shm/numa-runtime-fuzz-ledger.XXXXXX";
+static char dir[4096] = "/dev/shm/numa-runtime-fuzz-ledger.XXXXXX";
 static bool made;
 
 /* Empty DIR (two levels are all a ledger has).  */
@@ -144,6 +144,11 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   if (! made)
     {
       made = true;
+      /* fuzz.sh names a directory it removes afterwards: libFuzzer's
+         exits skip atexit.  */
+      const char *base = getenv ("NR_FUZZ_TMPDIR");
+      if (base && *base)
+        snprintf (dir, sizeof (dir), "%.*s/ledger.XXXXXX", (int) sizeof (dir) - 16, base);
       if (mkdtemp (dir) == NULL)
         {
           snprintf (dir, sizeof (dir), "/tmp/numa-runtime-fuzz-ledger.XXXXXX");
