@@ -131,7 +131,7 @@ containerd_sees_handler() {
 	# SYSTEMD_CGROUP=true asks for it anyway.
 	rm -rf "$HOST" && mkdir -p "$HOST" && v3_config
 	install
-	! grep -q SystemdCgroup "$CONF"
+	run ! grep -q SystemdCgroup "$CONF"
 	SYSTEMD_CGROUP=true install
 	[ "$status" -eq 0 ]
 	grep -qx '    SystemdCgroup = true' "$CONF"

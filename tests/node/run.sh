@@ -125,6 +125,7 @@ truncate -s 256M "$tmp/nvme.img"
 # lower memory tier.  The NVMe sits behind a PCI expander bridge on node 1;
 # the other disks go on pci.0 explicitly (qemu refuses if=virtio next to a
 # pxb).
+# shellcheck disable=SC2054 # qemu takes comma-separated option lists
 args=(-machine pc,hmat=on -accel tcg -smp 2,sockets=2,cores=1,threads=1 -m 3G
 	-object memory-backend-ram,id=m0,size=1G -object memory-backend-ram,id=m1,size=1G
 	-object memory-backend-ram,id=m2,size=512M -object memory-backend-ram,id=m3,size=512M
@@ -141,6 +142,7 @@ for i in 0 1; do
 			-numa "hmat-lb,initiator=$i,target=$t,hierarchy=memory,data-type=access-bandwidth,bandwidth=$bw")
 	done
 done
+# shellcheck disable=SC2054 # qemu takes comma-separated option lists
 args+=(-snapshot
 	-drive "file=$image/root.ext4,if=none,id=root,format=raw"
 	-device virtio-blk-pci,drive=root,bus=pci.0,addr=0x4
