@@ -275,8 +275,12 @@ nr_cmd_create (const struct nr_args *args, const struct nr_config *config, nr_er
   if (add_locality_hints (spec.root, config, &req, err) < 0)
     goto out;
   boot_id = nr_read_boot_id (config->proc_root);
+  /* The ledger first: opening it checks its directory (ours, not a
+     symbolic link, not writable by others), where the topology cache
+     lives.  */
+  if (nr_ledger_open (config->ledger_path, boot_id, &ledger, err) < 0)
+    goto out;
   {
-    /* The topology cache lives next to the ledger.  */
     cleanup_free char *ledger_copy = xstrdup (config->ledger_path);
     const char *cache_dir = dirname (ledger_copy);
     if (nr_topology_load_cached (config->sysfs_root, config->proc_root, cache_dir, boot_id, &topo,
@@ -284,9 +288,6 @@ nr_cmd_create (const struct nr_args *args, const struct nr_config *config, nr_er
         < 0)
       goto out;
   }
-
-  if (nr_ledger_open (config->ledger_path, boot_id, &ledger, err) < 0)
-    goto out;
   nr_ledger_recover (ledger, nr_args_root (args), config, &topo);
   /* A create that fails in the runtime leaves its entry behind: we exec
      the runtime rather than run it as a child (a child would add a process

@@ -227,7 +227,7 @@ nr_topology_load_cached (const char *sysfs_root, const char *proc_root, const ch
   cleanup_free char *path = xasprintf ("%s/" CACHE_NAME, cache_dir);
   cleanup_free char *key = cache_key (sysfs_root, proc_root, boot_id);
   cleanup_free char *data = NULL;
-  cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
   struct stat st;
 
   memset (topo, 0, sizeof (*topo));
