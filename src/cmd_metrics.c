@@ -265,6 +265,8 @@ nr_cmd_metrics (const struct nr_args *args, const struct nr_config *config, nr_e
   if (parse_options (args, &textfile, err) < 0
       || nr_topology_load (config->sysfs_root, &topo, err) < 0)
     return nr_error_wrap (err, "metrics");
+  /* Not part of every load; hugepages_capacity_bytes needs them.  */
+  nr_topology_load_hugepages (config->sysfs_root, &topo);
   boot_id = nr_read_boot_id (config->proc_root);
   /* The index only, under the lock for as long as it takes to read it; a
      damaged or earlier-boot ledger reads as empty, and is left for the
