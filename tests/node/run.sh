@@ -88,6 +88,10 @@ payload() {
 	gcc -O2 -static -o "$p/bin/getmempolicy" "$top/tests/progs/getmempolicy.c"
 	cp "$top/contrib/installer/install.sh" "$top/contrib/installer/snippet-v2.toml" \
 		"$top/contrib/installer/snippet-v3.toml" "$p/installer/"
+	# The metrics timer install.sh puts in place, from ../systemd as in the
+	# source tree.
+	mkdir -p "$p/systemd"
+	cp "$top"/contrib/systemd/numa-runtime-metrics.* "$p/systemd/"
 	cp "$top/config/numa-runtime.conf" "$p/installer/numa-runtime.conf"
 	# The CRI client and its gRPC modules (npm ci as tests/containerd does).
 	local cri=$top/tests/containerd/cri
