@@ -43,7 +43,26 @@ shim_killed() {
 	# (the sandbox: numa-runtime delete runs); the pod's other containers
 	# are left running with their runtime state, their process outside any
 	# shim (containerd 2.1 with one shim per pod).
-	cri down "$sid" >/dev/null 2>&1 || cri down "$sid" >/dev/null || return
+	# containerd refuses RemoveContainer ("still running") until it has
+	# taken in the shim's death, which takes from nothing to seconds: kubelet
+	# retries its teardown, and so do we (up to 90 s).  From the 10th
+	# attempt on, the container left running without a shim is removed with
+	# the plain runtime, as a node cleanup would.
+	local try=0
+	until cri down "$sid" >"$OUT_ROOT/down.out" 2>&1; do
+		try=$((try + 1))
+		[ "$try" -lt 90 ] || {
+			cat "$OUT_ROOT/down.out"
+			fail "the pod of the killed shim could not be removed in 90 attempts"
+			return
+		}
+		if [ "$try" -ge 10 ] && [ -d "$root/$id" ]; then
+			echo "containerd left container $id behind; removing it with plain $RT, as a node cleanup would"
+			"$RT" --root "$root" --systemd-cgroup delete --force "$id" || true
+		fi
+		sleep 1
+	done
+	echo "the pod was removed after $try failed attempt(s)"
 	if [ -d "$root/$id" ]; then
 		echo "containerd left container $id behind; removing it with plain $RT, as a node cleanup would"
 		"$RT" --root "$root" --systemd-cgroup delete --force "$id" || return
