@@ -135,8 +135,8 @@ read_ledger_for (struct nr_ledger *ledger, const struct nr_args *args, const str
   struct nr_ledger_entry existing;
   int found = nr_ledger_find (ledger, args->id, &existing, NULL);
 
-  /* Read whole, not only found: a damaged entry under this id makes the
-     ledger unreadable now, before the caller's rebuild, not at commit.  */
+  /* Read whole, not only found: a damaged entry under this id is found
+     (and the ledger rebuilt) now, not at the commit.  */
   if (found > 0)
     nr_ledger_entry_free (&existing);
   if (found > 0 && container_state_exists (nr_args_root (args), args->id))
@@ -177,10 +177,12 @@ roll_back (const struct nr_args *args, const struct nr_config *config, struct nr
   cleanup_ledger struct nr_ledger *ledger = NULL;
   cleanup_free char *boot_id = nr_read_boot_id (config->proc_root);
   nr_error_t err = NULL;
+  struct nr_rebuild_source source = { nr_args_root (args), config, NULL };
+  struct nr_ledger_recovery recovery = NR_REBUILD_RECOVERY (&source);
 
   if (nr_spec_restore (spec, &err) < 0)
     nr_log_error (&err);
-  if (nr_ledger_open (config->ledger_path, boot_id, &ledger, &err) < 0
+  if (nr_ledger_open (config->ledger_path, boot_id, &recovery, &ledger, &err) < 0
       || (nr_ledger_remove (ledger, args->id) && nr_ledger_commit (ledger, &err) < 0))
     nr_log_error (&err);
 }
@@ -250,6 +252,8 @@ nr_cmd_create (const struct nr_args *args, const struct nr_config *config, nr_er
   struct nr_placement_input input;
   struct nr_ledger_entry entry;
   struct nr_mempolicy_plan mempolicy = { 0 };
+  struct nr_rebuild_source source = { nr_args_root (args), config, &topo };
+  struct nr_ledger_recovery recovery = NR_REBUILD_RECOVERY (&source);
   sigset_t saved_mask;
   int ret = -1;
 
@@ -277,8 +281,9 @@ nr_cmd_create (const struct nr_args *args, const struct nr_config *config, nr_er
   boot_id = nr_read_boot_id (config->proc_root);
   /* The ledger first: opening it checks its directory (ours, not a
      symbolic link, not writable by others), where the topology cache
-     lives.  */
-  if (nr_ledger_open (config->ledger_path, boot_id, &ledger, err) < 0)
+     lives.  A damaged ledger is rebuilt when first queried, by then with
+     the topology.  */
+  if (nr_ledger_open (config->ledger_path, boot_id, &recovery, &ledger, err) < 0)
     goto out;
   {
     cleanup_free char *ledger_copy = xstrdup (config->ledger_path);
@@ -288,7 +293,6 @@ nr_cmd_create (const struct nr_args *args, const struct nr_config *config, nr_er
         < 0)
       goto out;
   }
-  nr_ledger_recover (ledger, nr_args_root (args), config, &topo);
   /* A create that fails in the runtime leaves its entry behind: we exec
      the runtime rather than run it as a child (a child would add a process
      and a wait to every create, and a numa-runtime killed while waiting
@@ -301,11 +305,6 @@ nr_cmd_create (const struct nr_args *args, const struct nr_config *config, nr_er
     goto out;
   input = (struct nr_placement_input){ .topo = &topo, .req = &req, .config = config };
   if (read_ledger_for (ledger, args, &req, &input, err) < 0)
-    goto out;
-  /* Shards are read as needed; one of those just read may have been
-     damaged, leaving an empty ledger: rebuild, then read again.  */
-  if (nr_ledger_recover (ledger, nr_args_root (args), config, &topo)
-      && read_ledger_for (ledger, args, &req, &input, err) < 0)
     goto out;
 
   /* nr_ledger_usage fills each slot: no need to zero 1 KiB a node.  */

@@ -17,6 +17,8 @@ nr_cmd_delete (const struct nr_args *args, const struct nr_config *config, nr_er
   cleanup_free char *boot_id = NULL;
   cleanup_ledger struct nr_ledger *ledger = NULL;
   nr_error_t release_err = NULL;
+  struct nr_rebuild_source source = { nr_args_root (args), config, NULL };
+  struct nr_ledger_recovery recovery = NR_REBUILD_RECOVERY (&source);
   int status;
 
   if (nr_runtime_resolve (config, &runtime, err) < 0)
@@ -27,16 +29,11 @@ nr_cmd_delete (const struct nr_args *args, const struct nr_config *config, nr_er
     return status;
 
   boot_id = nr_read_boot_id (config->proc_root);
-  if (nr_ledger_open (config->ledger_path, boot_id, &ledger, &release_err) == 0)
-    {
-      /* An unreadable ledger is reported and rebuilt by whoever finds it
-         first, a delete included.  */
-      nr_ledger_recover (ledger, nr_args_root (args), config, NULL);
-      if (nr_ledger_remove (ledger, args->id))
-        nr_ledger_counters_for_update (ledger)->deletes++;
-      /* The entry's shard, read just now, may have been the damaged part.  */
-      nr_ledger_recover (ledger, nr_args_root (args), config, NULL);
-    }
+  /* An unreadable ledger is reported and rebuilt by whoever finds it
+     first, a delete included.  */
+  if (nr_ledger_open (config->ledger_path, boot_id, &recovery, &ledger, &release_err) == 0
+      && nr_ledger_remove (ledger, args->id))
+    nr_ledger_counters_for_update (ledger)->deletes++;
   /* Commits only what changed.  */
   if (release_err || nr_ledger_commit (ledger, &release_err) < 0)
     {

@@ -28,18 +28,20 @@ nr_cmd_gc (const struct nr_args *args, const struct nr_config *config, nr_error_
 {
   cleanup_free char *boot_id = nr_read_boot_id (config->proc_root);
   cleanup_ledger struct nr_ledger *ledger = NULL;
+  struct nr_rebuild_source source = { nr_args_root (args), config, NULL };
+  struct nr_ledger_recovery recovery = NR_REBUILD_RECOVERY (&source);
   size_t before, reclaimed = 0, temps;
 
-  if (nr_ledger_open (config->ledger_path, boot_id, &ledger, err) < 0)
+  if (nr_ledger_open (config->ledger_path, boot_id, &recovery, &ledger, err) < 0)
     return -1;
+  /* Every entry read now: damage anywhere is found and rebuilt from.  */
   nr_ledger_load_all (ledger);
-  nr_ledger_recover (ledger, nr_args_root (args), config, NULL);
   before = nr_ledger_count (ledger);
   if (nr_reclaim_each (ledger, config->proc_root, SIZE_MAX, print_released, NULL, &reclaimed, err)
           < 0
       || nr_ledger_commit (ledger, err) < 0)
     return nr_error_wrap (err, "gc");
-  temps = nr_ledger_remove_stale_temps (ledger);
+  temps = nr_ledger_sweep (ledger);
   printf ("gc: released %zu of %zu ledger entries, %zu remain", reclaimed, before,
           nr_ledger_count (ledger));
   if (temps)

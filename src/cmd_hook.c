@@ -98,7 +98,7 @@ hook_poststop (const struct nr_config *config, const struct oci_state *state, nr
   if (! ledger_exists (config->ledger_path))
     return 0;
   boot_id = nr_read_boot_id (config->proc_root);
-  if (nr_ledger_open (config->ledger_path, boot_id, &ledger, err) < 0)
+  if (nr_ledger_open (config->ledger_path, boot_id, NULL, &ledger, err) < 0)
     return nr_error_wrap (err, "poststop `%s`", state->id);
   if (! nr_ledger_remove (ledger, state->id))
     return 0;
@@ -157,7 +157,7 @@ verify_cpuset (const struct nr_config *config, const struct oci_state *state, nr
   if (! ledger_exists (config->ledger_path))
     return 0;
   boot_id = nr_read_boot_id (config->proc_root);
-  if (nr_ledger_open (config->ledger_path, boot_id, &ledger, err) < 0)
+  if (nr_ledger_open (config->ledger_path, boot_id, NULL, &ledger, err) < 0)
     return -1;
   found = nr_ledger_find (ledger, state->id, &entry, err);
   /* The check reads /proc only: do not hold up other creates meanwhile.  */

@@ -273,7 +273,7 @@ nr_cmd_metrics (const struct nr_args *args, const struct nr_config *config, nr_e
      next writer to set aside or drop (metrics never writes it).  No
      ledger yet (nothing was ever placed): zeroes, and nothing created.  */
   if (access (config->ledger_path, F_OK) == 0
-      && nr_ledger_open (config->ledger_path, boot_id, &ledger, err) < 0)
+      && nr_ledger_open (config->ledger_path, boot_id, NULL, &ledger, err) < 0)
     goto out;
   views = xmalloc0 ((size_t) (topo.n_nodes ? topo.n_nodes : 1) * sizeof (*views));
   nr_node_views_fill (&topo, ledger, config, views);

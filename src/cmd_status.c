@@ -259,6 +259,8 @@ nr_cmd_status (const struct nr_args *args, const struct nr_config *config, nr_er
   cleanup_free struct nr_node_view *rows = NULL;
   cleanup_free char *text = NULL;
   struct nr_topology topo = { 0 };
+  struct nr_rebuild_source source = { nr_args_root (args), config, &topo };
+  struct nr_ledger_recovery recovery = NR_REBUILD_RECOVERY (&source);
   FILE *report;
   size_t text_len = 0;
   int ret = -1;
@@ -270,10 +272,9 @@ nr_cmd_status (const struct nr_args *args, const struct nr_config *config, nr_er
   /* The exclusive lock, briefly: the ledger is read whole and consistent,
      and a file from an earlier boot or a broken one is dealt with here as
      a create would.  */
-  if (nr_ledger_open (config->ledger_path, boot_id, &ledger, err) < 0)
+  if (nr_ledger_open (config->ledger_path, boot_id, &recovery, &ledger, err) < 0)
     goto out;
   nr_ledger_load_all (ledger);
-  nr_ledger_recover (ledger, nr_args_root (args), config, &topo);
   if (nr_ledger_commit (ledger, err) < 0)
     goto out;
   rows = xmalloc0 ((size_t) (topo.n_nodes ? topo.n_nodes : 1) * sizeof (*rows));

@@ -226,7 +226,7 @@ nr_cmd_topology (const struct nr_args *args, const struct nr_config *config, nr_
   /* The index's sums are all it needs; read-only, like `metrics`, and
      no ledger yet means nothing is held.  */
   if (access (config->ledger_path, F_OK) == 0
-      && nr_ledger_open (config->ledger_path, boot_id, &ledger, err) < 0)
+      && nr_ledger_open (config->ledger_path, boot_id, NULL, &ledger, err) < 0)
     goto out;
   views = xmalloc0 ((size_t) (topo.n_nodes ? topo.n_nodes : 1) * sizeof (*views));
   nr_node_views_fill (&topo, ledger, config, views);

@@ -163,7 +163,7 @@ find_entry (const struct nr_config *config, const char *id, struct nr_ledger_ent
   nr_error_t err = NULL;
   int found;
 
-  if (nr_ledger_open (config->ledger_path, boot_id, &ledger, &err) < 0
+  if (nr_ledger_open (config->ledger_path, boot_id, NULL, &ledger, &err) < 0
       || (found = nr_ledger_find (ledger, id, entry, &err)) < 0)
     {
       nr_warn ("update %s: passed through, the ledger is unreadable: %s", id, err->msg);

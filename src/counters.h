@@ -48,11 +48,4 @@ const char *nr_outcome_name (enum nr_outcome outcome);
 enum nr_outcome nr_outcome_of (const struct nr_topology *topo, const struct nr_request *req,
                                enum nr_policy policy, const struct nr_placement *p);
 
-/* The counters as the index's "counters" member (key included).  */
-void nr_counters_gen (yajl_gen g, const struct nr_counters *c);
-
-/* Read the index's "counters" member of DOC into C (zeroes when absent;
-   unknown names are ignored).  */
-void nr_counters_read (yajl_val doc, struct nr_counters *c);
-
 #endif

@@ -1,26 +1,28 @@
 /* numa-runtime: the allocation ledger — which container holds which node,
    CPUs and memory — persisted under flock and replaced atomically.
  *
+ * This is the whole interface: open (which locks, reads, and recovers by
+ * itself from damage wherever and whenever it shows), query, add and
+ * remove, commit, close.  Behind it, one concern a file, none calling
+ * back into another:
+ *
+ *   ledger.c        this interface; when to read a shard, what to do
+ *                   with damage
+ *   ledger_model.c  entries and per-node sums in memory, no system calls
+ *   ledger_codec.c  all of the ledger's JSON (the fuzzers' target)
+ *   ledger_store.c  the files: lock, read, commit, set aside, sweep
+ *
  * Files (docs/LEDGER.md has the whole story), for the configured path P:
- *
- *   P      the index, one line, the commit point: per-node sums and the
- *          shard files in use
- *            {"version":2,"boot_id":"...","generation":7,"reclaim_cursor":0,
- *             "shard_count":64,"nodes":[<usage>...],
- *             "shards":[{"shard":3,"entries":2,"file":"P.d/03-7.json"}...]}
- *   P.d/   the shards: entry I lives in shard FNV-1a(id) % shard_count,
- *          one entry a line, in a file written once and never changed
- *            {"containers":[
- *            {"id":"a",...},
- *            {"id":"b",...}
- *            ]}
- *
- * A commit writes each changed shard to a new file, then the index to
- * P.tmp, renames it over P, and removes the files it superseded; so an
- * update costs one shard (1/64 of the entries), not the whole ledger, and
- * a process killed at any point leaves the old or the new ledger.  Shards
- * are read when first needed.  A version 1 ledger (one file, every entry
- * under "containers") is read and written back in this layout.  */
+ * the index P, one line and the commit point, holding the per-node sums
+ * and naming the shard files in use; the shards P.d/NN-G.json, entry I
+ * in shard FNV-1a(id) % 64, one entry a line, each file written once and
+ * never changed.  A commit writes each changed shard to a new file, then
+ * the index to P.tmp renamed over P, and removes the files it superseded;
+ * so an update costs one shard (1/64 of the entries), not the whole
+ * ledger, and a process killed at any point leaves the old or the new
+ * ledger.  Shards are read when first needed.  A version 1 ledger (one
+ * file, every entry under "containers") is read and written back in this
+ * layout.  */
 #ifndef NR_LEDGER_H
 #define NR_LEDGER_H
 
@@ -75,10 +77,29 @@ struct nr_node_usage
 
 struct nr_ledger;
 
+/* What an open ledger does when it finds itself damaged (an unreadable
+   index, a shard file missing or garbled, an entry that does not parse):
+   it logs the damage at error level, keeps the damaged files for the
+   admin (moved aside by the next commit), empties itself, and calls
+   REBUILD, which adds back what it can find (rebuild.h rebuilds from the
+   runtime's state).  That happens at most once per open, before the
+   caller next looks at an entry: whatever part turns out damaged, the
+   caller sees a sound ledger.  */
+struct nr_ledger_recovery
+{
+  void (*rebuild) (struct nr_ledger *ledger, void *data);
+  void *data;
+};
+
 /* Open the ledger at PATH for update: create its directory (0700) and lock
    file, take the exclusive flock, read it.  BOOT_ID (may be NULL) is the
-   current boot's id: a ledger from another boot starts empty.  */
-int nr_ledger_open (const char *path, const char *boot_id, struct nr_ledger **out, nr_error_t *err);
+   current boot's id: a ledger from another boot starts empty.  RECOVERY
+   (may be NULL: damage then only empties the ledger) is how to rebuild
+   it; what it points to must outlive the ledger, and may be filled in
+   after the open, before the first query.  */
+int nr_ledger_open (const char *path, const char *boot_id,
+                    const struct nr_ledger_recovery *recovery, struct nr_ledger **out,
+                    nr_error_t *err);
 
 /* Write the ledger if it changed (temp file + rename; fsync unless it is
    on tmpfs).  The lock stays held until nr_ledger_close.  */
@@ -90,7 +111,7 @@ void cleanup_ledgerp (struct nr_ledger **ledger);
 #define cleanup_ledger __attribute__ ((cleanup (cleanup_ledgerp)))
 
 /* Usage of NODE (zeroes when no entry is on it).  */
-void nr_ledger_usage (const struct nr_ledger *ledger, int node, struct nr_node_usage *out);
+void nr_ledger_usage (struct nr_ledger *ledger, int node, struct nr_node_usage *out);
 
 /* Write E's fields into the JSON object G has open.  The ledger's shard
    lines leave out an absent pod and root and a false sandbox and
@@ -108,7 +129,7 @@ void nr_usage_account (struct nr_node_usage *usage, size_t n_usage, const struct
                        int sign);
 
 /* Number of entries.  */
-size_t nr_ledger_count (const struct nr_ledger *ledger);
+size_t nr_ledger_count (struct nr_ledger *ledger);
 
 /* Read entry I (0 <= I < count) into OUT, which the caller releases with
    nr_ledger_entry_free.  */
@@ -142,30 +163,22 @@ bool nr_ledger_remove (struct nr_ledger *ledger, const char *id);
 size_t nr_ledger_reclaim_cursor (const struct nr_ledger *ledger);
 void nr_ledger_set_reclaim_cursor (struct nr_ledger *ledger, size_t cursor);
 
-/* Read every shard now (status and gc look at every entry; reading them
-   up front finds a damaged one before the caller rebuilds).  */
+/* Read and parse every entry now, so that damage anywhere is found (and
+   recovered from) before the caller goes on: status and gc, which look at
+   every entry.  */
 void nr_ledger_load_all (struct nr_ledger *ledger);
 
-/* Recompute the per-node sums from every entry.  */
-int nr_ledger_recompute (struct nr_ledger *ledger, nr_error_t *err);
-
-/* The ledger was unreadable (its index, or a shard when it was first
-   read): the path (owned by the ledger) the index is kept at once the
-   next commit replaces it, the shard directory going to that path plus
-   ".d", or NULL.  Until a commit the unreadable files stay in place.  The
-   ledger then holds no entries; a command that may commit whatever it
-   found calls nr_ledger_recover (rebuild.h), which rebuilds.  */
+/* The ledger was found damaged: the path (owned by the ledger) the index
+   is kept at once the next commit replaces it, the shard directory going
+   to that path plus ".d"; NULL when it was not.  Until a commit the
+   damaged files stay in place.  */
 const char *nr_ledger_moved_aside (const struct nr_ledger *ledger);
-
-/* True once after the ledger was found unreadable: the caller is to
-   rebuild it now.  */
-bool nr_ledger_take_rebuild (struct nr_ledger *ledger);
 
 /* Remove what writers killed half-way left behind: the index temp file
    ("<path>.tmp", "<path>.tmp.<pid>" from earlier versions) and shard files
    the index does not name; safe because the lock is held, so no writer is
    active.  Returns how many were removed.  */
-size_t nr_ledger_remove_stale_temps (const struct nr_ledger *ledger);
+size_t nr_ledger_sweep (struct nr_ledger *ledger);
 
 void nr_ledger_entry_free (struct nr_ledger_entry *entry);
 

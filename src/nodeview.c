@@ -11,7 +11,7 @@
 #include <string.h>
 
 void
-nr_node_views_fill (const struct nr_topology *topo, const struct nr_ledger *ledger,
+nr_node_views_fill (const struct nr_topology *topo, struct nr_ledger *ledger,
                     const struct nr_config *config, struct nr_node_view *views)
 {
   for (int i = 0; i < topo->n_nodes; i++)

@@ -24,7 +24,7 @@ struct nr_node_view
 };
 
 /* Fill VIEWS[i] for each TOPO->nodes[i].  LEDGER NULL: nothing held.  */
-void nr_node_views_fill (const struct nr_topology *topo, const struct nr_ledger *ledger,
+void nr_node_views_fill (const struct nr_topology *topo, struct nr_ledger *ledger,
                          const struct nr_config *config, struct nr_node_view *views);
 
 /* Bytes of hugepages of SIZE_KB on node ID (nr_hugepages x size) into

@@ -3,7 +3,6 @@
 
 #include "rebuild.h"
 
-#include "counters.h"
 #include "request.h"
 #include "spec.h"
 #include "util.h"
@@ -196,27 +195,23 @@ nr_rebuild_from_state (struct nr_ledger *l, const char *root, const struct nr_co
   return 0;
 }
 
-bool
-nr_ledger_recover (struct nr_ledger *l, const char *root, const struct nr_config *config,
-                   const struct nr_topology *topo)
+void
+nr_rebuild_recover (struct nr_ledger *l, void *source)
 {
+  const struct nr_rebuild_source *src = source;
   const char *moved = nr_ledger_moved_aside (l);
   nr_error_t err = NULL;
   size_t added = 0;
 
-  if (! nr_ledger_take_rebuild (l))
-    return false;
-  nr_ledger_counters_for_update (l)->rebuilds++;
   nr_log (NR_LOG_ERROR,
           "the ledger `%s` is unreadable: keeping it as `%s` (shards in `%s.d`) and rebuilding "
           "it from the containers under `%s`; entries of containers under other "
           "runtime roots are lost",
-          config->ledger_path, moved, moved, root);
-  if (nr_rebuild_from_state (l, root, config, topo, &added, &err) < 0)
+          src->config->ledger_path, moved, moved, src->root);
+  if (nr_rebuild_from_state (l, src->root, src->config, src->topo, &added, &err) < 0)
     {
       nr_log (NR_LOG_ERROR, "rebuild the ledger: %s", err->msg);
       nr_error_release (&err);
     }
-  nr_log (NR_LOG_WARNING, "rebuilt %zu ledger entries from `%s`", added, root);
-  return true;
+  nr_log (NR_LOG_WARNING, "rebuilt %zu ledger entries from `%s`", added, src->root);
 }

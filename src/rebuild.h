@@ -28,14 +28,25 @@
 int nr_rebuild_from_state (struct nr_ledger *l, const char *root, const struct nr_config *config,
                            const struct nr_topology *topo, size_t *added, nr_error_t *err);
 
-/* Call after nr_ledger_open, and again after reading entries (a shard is
-   read when first needed, and may be the damaged part): when the ledger
-   was found unreadable since the last call, say where it is kept at error
-   level (the admin must look at it) and rebuild from the state under ROOT.
-   Returns true when it rebuilt.  Never fails: a rebuild that goes wrong is
-   logged and the ledger keeps whatever was recovered, so creation keeps
-   working.  */
-bool nr_ledger_recover (struct nr_ledger *l, const char *root, const struct nr_config *config,
-                        const struct nr_topology *topo);
+/* Where a ledger found damaged is rebuilt from: the runtime state root,
+   the configuration, and the topology (may be NULL, or not loaded yet at
+   open: it is read when the rebuild runs, at the first query).  */
+struct nr_rebuild_source
+{
+  const char *root;
+  const struct nr_config *config;
+  const struct nr_topology *topo;
+};
+
+/* The ledger's recovery (ledger.h), SOURCE a struct nr_rebuild_source:
+   say at error level where the damaged ledger is kept (the admin must
+   look at it) and rebuild from the state under its root.  Never fails: a
+   rebuild that goes wrong is logged and the ledger keeps whatever was
+   recovered, so creation keeps working.  */
+void nr_rebuild_recover (struct nr_ledger *l, void *source);
+
+/* A recovery rebuilding from SOURCE (a struct nr_rebuild_source *).  */
+#define NR_REBUILD_RECOVERY(source)                                                                \
+  ((struct nr_ledger_recovery){ .rebuild = nr_rebuild_recover, .data = (source) })
 
 #endif

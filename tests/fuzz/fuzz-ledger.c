@@ -109,7 +109,7 @@ read_all (struct nr_ledger **out)
   nr_error_t err = NULL;
 
   *out = NULL;
-  if (nr_ledger_open (path, "fuzz-boot", out, &err) < 0)
+  if (nr_ledger_open (path, "fuzz-boot", NULL, out, &err) < 0)
     {
       nr_error_release (&err);
       return -2;
@@ -170,7 +170,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   /* What create does: read the shards it needs, add, commit.  */
   {
     cleanup_free char *path = xasprintf ("%s/ledger.json", dir);
-    FUZZ_CHECK (nr_ledger_open (path, "fuzz-boot", &l, &err) == 0, "second open: %s",
+    FUZZ_CHECK (nr_ledger_open (path, "fuzz-boot", NULL, &l, &err) == 0, "second open: %s",
                 err ? err->msg : "");
   }
   /* ... and what delete does: remove an entry (another shard's file may

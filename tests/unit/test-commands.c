@@ -189,7 +189,7 @@ ledger_has (const char *id, struct nr_ledger_entry *out)
   nr_error_t err = NULL;
   int found;
 
-  if (nr_ledger_open (ledger_path, boot_id, &ledger, &err) < 0)
+  if (nr_ledger_open (ledger_path, boot_id, NULL, &ledger, &err) < 0)
     fail_msg ("ledger: %s", err->msg);
   found = nr_ledger_find (ledger, id, &e, &err);
   assert_true (found >= 0);

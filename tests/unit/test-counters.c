@@ -152,7 +152,7 @@ commit_keeps_them_a_new_boot_clears_them (void **state)
 
   assert_non_null (mkdtemp (dir));
   path = xasprintf ("%s/ledger.json", dir);
-  assert_int_equal (nr_ledger_open (path, "boot-a", &l, NULL), 0);
+  assert_int_equal (nr_ledger_open (path, "boot-a", NULL, &l, NULL), 0);
   nr_ledger_counters_for_update (l)->creates[NR_OUTCOME_REFUSED][NR_POLICY_SINGLE_NUMA_NODE]++;
   nr_ledger_counters_for_update (l)->deletes += 2;
   /* Counting is a change: the commit writes the index though no entry
@@ -160,13 +160,13 @@ commit_keeps_them_a_new_boot_clears_them (void **state)
   assert_int_equal (nr_ledger_commit (l, NULL), 0);
   nr_ledger_close (l);
 
-  assert_int_equal (nr_ledger_open (path, "boot-a", &l, NULL), 0);
+  assert_int_equal (nr_ledger_open (path, "boot-a", NULL, &l, NULL), 0);
   assert_int_equal (nr_ledger_counters (l)->creates[NR_OUTCOME_REFUSED][NR_POLICY_SINGLE_NUMA_NODE],
                     1);
   assert_int_equal (nr_ledger_counters (l)->deletes, 2);
   nr_ledger_close (l);
 
-  assert_int_equal (nr_ledger_open (path, "boot-b", &l, NULL), 0);
+  assert_int_equal (nr_ledger_open (path, "boot-b", NULL, &l, NULL), 0);
   assert_int_equal (nr_ledger_counters (l)->deletes, 0);
   nr_ledger_close (l);
 

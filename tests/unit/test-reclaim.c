@@ -137,7 +137,7 @@ ledger_with (const struct fixture *f, int n, const int *alive, char ***order)
   struct nr_ledger *l = NULL;
   nr_error_t err = NULL;
 
-  if (nr_ledger_open (f->ledger, "boot", &l, &err) < 0)
+  if (nr_ledger_open (f->ledger, "boot", NULL, &l, &err) < 0)
     fail_msg ("open: %s", err->msg);
   for (int i = 0; i < n; i++)
     {
