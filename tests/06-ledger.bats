@@ -285,15 +285,20 @@ lock_is_held() { ! flock -n "$LEDGER.lock" true; }
 	run --separate-stderr timeout 5 "$NUMA_RUNTIME" --root "$RUNC_ROOT" create --bundle "$T/b2" c2
 	assert_success
 
-	# numa-runtime itself killed while it holds the lock: a FIFO at the
-	# ledger path makes it block in open () right after taking the lock.
+	# numa-runtime itself killed while it holds the lock.  A FIFO at the
+	# ledger path is damage, which it reports on stderr right after taking
+	# the lock; its stderr is a pipe already full, so that write blocks
+	# until the kill.
 	mv "$LEDGER" "$T/saved.json"
-	mkfifo "$LEDGER"
-	"$NUMA_RUNTIME" --root "$RUNC_ROOT" create --bundle "$T/b3" c3 3>&- &
+	mkfifo "$LEDGER" "$T/stderr.pipe"
+	exec 5<>"$T/stderr.pipe"
+	head -c 65536 /dev/zero >&5
+	"$NUMA_RUNTIME" --root "$RUNC_ROOT" create --bundle "$T/b3" c3 2>&5 3>&- 5>&- &
 	local stuck=$!
 	wait_for lock_is_held
 	kill -9 "$stuck"
 	wait "$stuck" || true
+	exec 5>&-
 	rm "$LEDGER"
 	mv "$T/saved.json" "$LEDGER"
 	run --separate-stderr timeout 5 "$NUMA_RUNTIME" --root "$RUNC_ROOT" create --bundle "$T/b3" c3
