@@ -351,11 +351,12 @@ static const char shard_opening[] = "{\"containers\":[\n", shard_closing[] = "]}
 int
 ledger_shard_parse (const char *text, size_t len, struct ledger_lines *out)
 {
-  const char *end = text + len - (sizeof (shard_closing) - 1);
-  const char *p;
+  const char *end, *p;
 
-  if (len < sizeof (shard_opening) - 1 + sizeof (shard_closing) - 1
-      || memcmp (text, shard_opening, sizeof (shard_opening) - 1) != 0
+  if (len < sizeof (shard_opening) - 1 + sizeof (shard_closing) - 1)
+    return -1;
+  end = text + len - (sizeof (shard_closing) - 1);
+  if (memcmp (text, shard_opening, sizeof (shard_opening) - 1) != 0
       || memcmp (end, shard_closing, sizeof (shard_closing) - 1) != 0)
     return -1;
   for (p = text + sizeof (shard_opening) - 1; p < end;)

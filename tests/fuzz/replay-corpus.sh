@@ -5,8 +5,9 @@
 # fixed bug stays fixed.  TAP, one test per target.
 src=${TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 build=${TOP_BUILDDIR:-$src}
-targets="spec conf annotations cpuset ledger hook resources args placement"
-echo "1..9"
+targets="spec conf annotations cpuset ledger ledger-codec hook resources args placement"
+set -- $targets
+echo "1..$#"
 i=0
 for t in $targets; do
 	i=$((i + 1))
