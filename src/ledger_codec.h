@@ -1,8 +1,8 @@
 /* numa-runtime: the ledger's JSON, all of it — an entry as one line and
-   back, the shard file layout, the index — and nothing else: no files,
-   no sums.  The store reads and writes through it, the model keeps its
-   lines, and the fuzzers feed it directly (tests/fuzz/fuzz-ledger-codec.c).
-   docs/LEDGER.md describes the formats.  */
+   back, the shard file layout (ledger_codec.c), the index and its
+   counters (ledger_codec_index.c) — and nothing else: no files, no sums.  The store reads and
+   writes through it, the model keeps its lines, and the fuzzers feed it directly
+   (tests/fuzz/fuzz-ledger-codec.c). docs/LEDGER.md describes the formats.  */
 #ifndef NR_LEDGER_CODEC_H
 #define NR_LEDGER_CODEC_H
 
@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/uio.h>
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
@@ -47,6 +48,20 @@ void ledger_lines_clear (struct ledger_lines *ls);
 void ledger_lines_free (struct ledger_lines *ls);
 
 /* ---- an entry as a line ---------------------------------------------- */
+
+/* The codec's own readers of a parsed object's members: an integer (0
+   when absent or not one), a CPU or node list (the empty set when
+   absent), a whole entry.  */
+long long ledger_json_int (yajl_val obj, const char *key);
+int ledger_json_set (yajl_val obj, const char *key, nr_set_t *out, nr_error_t *err);
+int ledger_entry_from_json (yajl_val obj, struct nr_ledger_entry *e, nr_error_t *err);
+
+/* True when the text from P (END bounds it) starts with KEY.  */
+static inline bool
+ledger_starts_with (const char *p, const char *end, const char *key, size_t len)
+{
+  return (size_t) (end - p) >= len && memcmp (p, key, len) == 0;
+}
 
 /* E as one line of JSON (caller frees), and back.  */
 char *ledger_entry_to_line (const struct nr_ledger_entry *e, size_t *len);

@@ -62,7 +62,8 @@ index_round_trip (const char *text, size_t len)
   for (size_t i = 0; i < ix.n_shards; i++)
     {
       const struct ledger_index_shard *s = shard_numbered (&back, ix.shards[i].shard);
-      FUZZ_CHECK (s && s->entries == ix.shards[i].entries && strcmp (s->file, ix.shards[i].file) == 0,
+      FUZZ_CHECK (s && s->entries == ix.shards[i].entries
+                      && strcmp (s->file, ix.shards[i].file) == 0,
                   "shard %zu changed on the way back", ix.shards[i].shard);
     }
   /* Nodes holding no container are left out of what is written.  */
@@ -107,8 +108,7 @@ line_round_trip (const struct ledger_line *ln)
     }
   if (quick)
     FUZZ_CHECK (same_string (brief.id, e.id) && same_string (brief.root, e.root)
-                    && brief.creator_pid == e.creator_pid
-                    && brief.creator_start == e.creator_start,
+                    && brief.creator_pid == e.creator_pid && brief.creator_start == e.creator_start,
                 "the quick reading disagrees with the parser on %.*s", (int) ln->len, ln->text);
   nr_ledger_entry_free (&brief);
   canonical = ledger_entry_to_line (&e, &len);
