@@ -24,6 +24,8 @@ report() {
 	while IFS= read -r line; do
 		printf '# %s\n' "$line" >&3
 	done <<<"$output"
+	# And to the test's own output, which bats shows when it fails.
+	printf '%s\n' "$output"
 }
 
 @test "64 parallel workers, 2,000 creates and deletes: every ledger version is consistent" {
