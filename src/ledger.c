@@ -214,8 +214,11 @@ nr_ledger_entry_at (struct nr_ledger *l, size_t i, struct nr_ledger_entry *out, 
       settle (l);
       s = locate (l, &j);
       if (s == NULL)
-        return nr_make_error (err, 0, "no entry %zu (the ledger has %zu)", i,
-                              ledger_model_count (&l->model));
+        {
+          nr_make_error (err, 0, "no entry %zu (the ledger has %zu)", i,
+                         ledger_model_count (&l->model));
+          return -1;
+        }
       if (parse (l, s, j, out, attempt ? err : NULL) == 0)
         return 0;
     }
