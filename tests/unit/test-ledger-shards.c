@@ -512,6 +512,94 @@ odd_or_shared_shard_file_names_are_damage (void **state)
     }
 }
 
+/* What a test's recovery adds back when the ledger asks: the entries it
+   names, and how often it was asked.  IDS may be set after the open.  */
+struct rebuild_with
+{
+  const char *const *ids;
+  int asked;
+};
+
+static void
+rebuild_with_ids (struct nr_ledger *l, void *data)
+{
+  struct rebuild_with *with = data;
+
+  with->asked++;
+  for (size_t i = 0; with->ids && with->ids[i]; i++)
+    {
+      struct nr_ledger_entry e = entry (with->ids[i], "0", "0", 100);
+      nr_ledger_add (l, &e);
+    }
+}
+
+/* The open only finds the damage: the rebuild runs at the first query,
+   with whatever the caller filled in after the open (create loads the
+   topology there), and the query answers from the rebuilt ledger.  */
+static void
+a_damaged_index_is_rebuilt_at_the_first_query (void **state)
+{
+  cleanup_free char *dir = temp_dir ();
+  cleanup_free char *path = xasprintf ("%s/ledger.json", dir);
+  static const char *const ids[] = { "back-1", "back-2", NULL };
+  struct rebuild_with with = { 0 };
+  struct nr_ledger_recovery recovery = { rebuild_with_ids, &with };
+  struct nr_ledger *l = NULL;
+  struct stat st;
+  cleanup_free char *aside = NULL;
+
+  assert_int_equal (write_file_atomic (path, "{not json", 9, 0600, false, NULL), 0);
+  assert_int_equal (nr_ledger_open (path, "b", &recovery, &l, NULL), 0);
+  assert_int_equal (with.asked, 0);
+  with.ids = ids;
+  assert_int_equal (nr_ledger_count (l), 2);
+  assert_int_equal (with.asked, 1);
+  assert_int_equal (nr_ledger_find (l, "back-2", NULL, NULL), 1);
+  assert_int_equal (with.asked, 1);
+  aside = xstrdup (nr_ledger_moved_aside (l));
+  commit (l);
+  nr_ledger_close (l);
+  assert_int_equal (stat (aside, &st), 0);
+  l = open_ledger (path, "b");
+  assert_sound_and_holds (l, 2, "back-1");
+  remove_tree (dir);
+}
+
+/* Damage in the very shard a delete reads: the ledger is rebuilt there
+   and then, and the removal goes on in the rebuilt ledger, so the
+   container's entry is released, not rebuilt behind the delete's back.  */
+static void
+a_delete_that_finds_its_shard_damaged_removes_the_rebuilt_entry (void **state)
+{
+  cleanup_free char *dir = temp_dir ();
+  cleanup_free char *path = xasprintf ("%s/ledger.json", dir);
+  static const char *const ids[] = { "victim", "other", NULL };
+  struct rebuild_with with = { .ids = ids };
+  struct nr_ledger_recovery recovery = { rebuild_with_ids, &with };
+  struct nr_ledger *l = open_ledger (path, "b");
+  struct nr_ledger_entry e = entry ("victim", "0", "0-3", 100);
+  size_t k = ledger_shard_of ("victim", LEDGER_SHARDS);
+  cleanup_free char *file = xasprintf ("%s/ledger.json.d/%02zu-1.json", dir, k);
+  struct nr_node_usage u;
+
+  add_entries (l, "c", 20);
+  nr_ledger_add (l, &e);
+  commit (l);
+  nr_ledger_close (l);
+  assert_int_equal (truncate (file, 20), 0);
+
+  assert_int_equal (nr_ledger_open (path, "b", &recovery, &l, NULL), 0);
+  assert_true (nr_ledger_remove (l, "victim"));
+  assert_int_equal (with.asked, 1);
+  assert_int_equal (nr_ledger_count (l), 1);
+  assert_int_equal (nr_ledger_find (l, "other", NULL, NULL), 1);
+  nr_ledger_usage (l, 0, &u);
+  assert_int_equal (u.containers, 1);
+  assert_int_equal (u.load, 100);
+  nr_ledger_close (l);
+  remove_tree (dir);
+}
+
 int
 main (void)
 {
@@ -531,6 +619,8 @@ main (void)
     cmocka_unit_test (an_index_naming_a_file_elsewhere_is_unreadable),
     cmocka_unit_test (a_symlinked_shard_directory_is_not_followed),
     cmocka_unit_test (odd_or_shared_shard_file_names_are_damage),
+    cmocka_unit_test (a_damaged_index_is_rebuilt_at_the_first_query),
+    cmocka_unit_test (a_delete_that_finds_its_shard_damaged_removes_the_rebuilt_entry),
   };
   return cmocka_run_group_tests_name ("ledger shards", tests, NULL, NULL);
 }
