@@ -31,8 +31,7 @@ add_warning (struct nr_placement *out, const char *fmt, ...)
   va_list ap;
 
   va_start (ap, fmt);
-  if (vasprintf (&msg, fmt, ap) < 0)
-    msg = NULL;
+  msg = try_vasprintf (fmt, ap);
   va_end (ap);
   if (msg == NULL)
     return;
