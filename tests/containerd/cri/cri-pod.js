@@ -23,42 +23,14 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { parseArgs } = require('node:util');
-const grpc = require('@grpc/grpc-js');
-const protoLoader = require('@grpc/proto-loader');
+const { connect } = require('./cri-client.js');
 
-const PROTO = path.join(__dirname, 'cri-subset.proto');
 const RPC_DEADLINE_MS = 120 * 1000;
 
 function usage(msg) {
   process.stderr.write(`cri-pod.js: ${msg}\n` +
     'usage: cri-pod.js up|run|down|down-all|version --socket SOCK [options]\n');
   process.exit(2);
-}
-
-function loadClient(socket) {
-  const def = protoLoader.loadSync(PROTO, {
-    keepCase: true, longs: String, enums: String, defaults: true, oneofs: true,
-  });
-  const runtime = grpc.loadPackageDefinition(def).runtime.v1;
-  const client = new runtime.RuntimeService(`unix://${socket}`,
-    grpc.credentials.createInsecure());
-  // Promise wrappers, one per RPC: rpc.RunPodSandbox(req) -> response.
-  const rpc = {};
-  for (const name of Object.keys(runtime.RuntimeService.service)) {
-    rpc[name] = (req) => new Promise((resolve, reject) => {
-      const deadline = new Date(Date.now() + RPC_DEADLINE_MS);
-      client[name](req, { deadline }, (err, res) => {
-        if (err) {
-          err.message = `${name}: ${err.details || err.message}`;
-          reject(err);
-        } else {
-          resolve(res);
-        }
-      });
-    });
-  }
-  rpc.close = () => client.close();
-  return rpc;
 }
 
 function parseAnnotations(list) {
@@ -217,7 +189,7 @@ async function main() {
     },
   });
   if (!opts.socket) usage('--socket is required');
-  const rpc = loadClient(opts.socket);
+  const rpc = connect(opts.socket, { deadlineMs: RPC_DEADLINE_MS });
   try {
     let answer;
     switch (command) {
