@@ -1,8 +1,9 @@
-// The CRI connection both test clients use (tests/containerd/cri/cri-pod.js
-// and tests/node/cri/cri-node.js): runtime.v1's RuntimeService from
-// cri-subset.proto over a unix socket, one promise-returning function per
-// RPC.  The node suite copies this file, the proto and node_modules into
-// its guest payload's cri/ directory.
+// What both CRI test clients (tests/containerd/cri/cri-pod.js and
+// tests/node/cri/cri-node.js) share: the connection to runtime.v1's
+// RuntimeService (cri-subset.proto) over a unix socket, one
+// promise-returning function per RPC, and tearing a pod down.  The node
+// suite copies this file, the proto and node_modules into its guest
+// payload's cri/ directory.
 'use strict';
 
 const path = require('node:path');
@@ -44,4 +45,18 @@ function connect(socket, options = {}) {
   return rpc;
 }
 
-module.exports = { connect };
+// Stop and remove the pod SANDBOX_ID, its containers first, in kubelet's
+// order.
+async function removePod(rpc, sandboxId) {
+  const { containers } = await rpc.ListContainers({
+    filter: { pod_sandbox_id: sandboxId },
+  });
+  for (const c of containers) {
+    await rpc.StopContainer({ container_id: c.id, timeout: '0' });
+    await rpc.RemoveContainer({ container_id: c.id });
+  }
+  await rpc.StopPodSandbox({ pod_sandbox_id: sandboxId });
+  await rpc.RemovePodSandbox({ pod_sandbox_id: sandboxId });
+}
+
+module.exports = { connect, removePod };

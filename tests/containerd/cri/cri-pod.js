@@ -23,7 +23,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { parseArgs } = require('node:util');
-const { connect } = require('./cri-client.js');
+const { connect, removePod } = require('./cri-client.js');
 
 const RPC_DEADLINE_MS = 120 * 1000;
 
@@ -141,30 +141,17 @@ async function up(rpc, opts) {
       result: parseResult(fs.readFileSync(resultFile, 'utf8')),
     };
   } catch (err) {
-    if (!opts['keep-on-error']) await down(rpc, sandboxId).catch(() => {});
+    if (!opts['keep-on-error']) await removePod(rpc, sandboxId).catch(() => {});
     err.sandboxId = sandboxId;
     throw err;
   }
-}
-
-// Tear a pod down in kubelet's order.
-async function down(rpc, sandboxId) {
-  const { containers } = await rpc.ListContainers({
-    filter: { pod_sandbox_id: sandboxId },
-  });
-  for (const c of containers) {
-    await rpc.StopContainer({ container_id: c.id, timeout: '0' });
-    await rpc.RemoveContainer({ container_id: c.id });
-  }
-  await rpc.StopPodSandbox({ pod_sandbox_id: sandboxId });
-  await rpc.RemovePodSandbox({ pod_sandbox_id: sandboxId });
 }
 
 async function downAll(rpc) {
   const { items } = await rpc.ListPodSandbox({});
   const errors = [];
   for (const pod of items) {
-    await down(rpc, pod.id).catch((err) => errors.push(err.message));
+    await removePod(rpc, pod.id).catch((err) => errors.push(err.message));
   }
   if (errors.length) throw new Error(errors.join('; '));
   return { removed: items.map((p) => p.id) };
@@ -201,11 +188,11 @@ async function main() {
         break;
       case 'run':
         answer = await up(rpc, opts);
-        await down(rpc, answer.sandbox_id);
+        await removePod(rpc, answer.sandbox_id);
         break;
       case 'down':
         if (!opts.sandbox) usage('--sandbox is required');
-        await down(rpc, opts.sandbox);
+        await removePod(rpc, opts.sandbox);
         answer = { removed: [opts.sandbox] };
         break;
       case 'down-all':

@@ -40,7 +40,7 @@ const path = require('node:path');
 // in the guest's payload.
 const CLIENT_DIR = fs.existsSync(path.join(__dirname, 'cri-client.js')) ? __dirname
   : path.join(__dirname, '..', '..', 'containerd', 'cri');
-const { connect } = require(path.join(CLIENT_DIR, 'cri-client.js'));
+const { connect, removePod } = require(path.join(CLIENT_DIR, 'cri-client.js'));
 
 const SOCKET = process.env.CRI_SOCKET || '/run/containerd/containerd.sock';
 const DEADLINE_MS = Number(process.env.CRI_TIMEOUT || 180) * 1000;
@@ -102,18 +102,6 @@ function containerConfig(c) {
   };
 }
 
-async function down(rpc, sandboxId) {
-  const { containers } = await rpc.ListContainers({
-    filter: { pod_sandbox_id: sandboxId },
-  });
-  for (const c of containers) {
-    await rpc.StopContainer({ container_id: c.id, timeout: '0' });
-    await rpc.RemoveContainer({ container_id: c.id });
-  }
-  await rpc.StopPodSandbox({ pod_sandbox_id: sandboxId });
-  await rpc.RemovePodSandbox({ pod_sandbox_id: sandboxId });
-}
-
 async function addContainers(rpc, sandboxId, spec, config) {
   const ids = {};
   for (const c of spec.containers || []) {
@@ -136,7 +124,7 @@ async function up(rpc, spec) {
   try {
     ids = await addContainers(rpc, sandboxId, spec, config);
   } catch (err) {
-    await down(rpc, sandboxId).catch(() => {});
+    await removePod(rpc, sandboxId).catch(() => {});
     throw err;
   }
   return { sandbox_id: sandboxId, containers: ids, timings: rpc.timings };
@@ -162,11 +150,11 @@ async function run(rpc, command, args) {
       return { containers: await addContainers(rpc, args[0], spec, sandboxConfig(spec)) };
     }
     case 'down':
-      for (const id of args) await down(rpc, id);
+      for (const id of args) await removePod(rpc, id);
       return { removed: args };
     case 'down-all': {
       const { items } = await rpc.ListPodSandbox({});
-      for (const pod of items) await down(rpc, pod.id);
+      for (const pod of items) await removePod(rpc, pod.id);
       return { removed: items.map((p) => p.id) };
     }
     case 'update':
