@@ -46,16 +46,8 @@ script_options "r:runs w:warmup k=keep" "$@"
 shift $((NR_OPTIND - 1))
 [ $# -gt 0 ] || set -- runc
 
-bin=${NUMA_RUNTIME:-}
-if [ -z "$bin" ]; then
-	if [ -x "$here/../src/numa-runtime" ]; then
-		bin=$here/../src/numa-runtime
-	else
-		bin=$(command -v numa-runtime || true)
-	fi
-fi
-[ -n "$bin" ] && [ -x "$bin" ] || die "numa-runtime not found (set NUMA_RUNTIME)"
-bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
+bin=$(find_numa_runtime "${NUMA_RUNTIME:-}" "$here/../src/numa-runtime") ||
+	die "numa-runtime not found (set NUMA_RUNTIME)"
 command -v hyperfine >/dev/null 2>&1 || die "hyperfine not found"
 command -v jq >/dev/null 2>&1 || die "jq not found"
 bundle_sh=$here/../tests/busybox-bundle.sh

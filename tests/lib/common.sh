@@ -2,7 +2,7 @@
 # tests/lib/common.sh: the one test library, sourced by the bats helpers
 # (tests/helpers.bash, tests/integration-lib.bash, tests/containerd/lib.bash),
 # the ledger stress scripts (tests/stress/lib.sh), tests/busybox-bundle.sh,
-# tests/ledger-doc.sh, contrib/bench.sh, and the VM checks
+# tests/ledger-doc.sh, contrib/bench.sh and demo.sh, and the VM checks
 # (tests/vm/checks.sh, which runs in busybox sh: everything here is POSIX
 # sh; bash-only helpers stay in the files that need bash).  Provides:
 #
@@ -37,6 +37,10 @@
 #                          NR_OPTIND: the index of the first operand
 #   script_usage           the header comment of $0, from line 2 to the
 #                          `set -eu...` line, without the comment marks
+#   find_numa_runtime GIVEN IN_TREE  the numa-runtime a script runs, as an
+#                          absolute path: GIVEN, else IN_TREE when it is
+#                          executable, else numa-runtime on PATH; fails
+#                          when that is not an executable
 #
 # Functions whose names start with _nr_ are internal.  Functions that keep
 # variables run in a subshell (POSIX sh has no `local`), except where they
@@ -77,6 +81,19 @@ script_options() {
 	done
 	NR_OPTIND=$OPTIND
 }
+
+find_numa_runtime() (
+	bin=$1
+	if [ -z "$bin" ]; then
+		if [ -x "$2" ]; then
+			bin=$2
+		else
+			bin=$(command -v numa-runtime || true)
+		fi
+	fi
+	[ -n "$bin" ] && [ -x "$bin" ] || exit 1
+	printf '%s\n' "$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")"
+)
 
 # --- failing and skipping -------------------------------------------------
 
