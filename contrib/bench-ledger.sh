@@ -31,30 +31,16 @@ runs=60
 warmup=5
 sizes="10 1000 10000"
 check=0
-while getopts r:w:s:ch opt; do
-	case $opt in
-	r) runs=$OPTARG ;;
-	w) warmup=$OPTARG ;;
-	s) sizes=$OPTARG ;;
-	c) check=1 ;;
-	*) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 2 ;;
-	esac
-done
-
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/stress/lib.sh
 . "$here/../tests/stress/lib.sh"
+script_options "r:runs w:warmup s:sizes c=check" "$@"
 command -v hyperfine >/dev/null 2>&1 || die "hyperfine not found"
-stress_init bench-ledger
+stress_setup bench-ledger
 
-ROOT=$W/root
-LEDGER=$W/ledger/ledger.json
 BUNDLE=$W/bundle
-mkdir -p "$ROOT" "$W/ledger" "$BUNDLE/rootfs"
-chmod 700 "$W/ledger"
-make_sysfs "$W/sys" 2 32
-export NUMA_RUNTIME_CONFIG=$W/numa-runtime.conf
-stress_config "$NUMA_RUNTIME_CONFIG" "$LEDGER" "$W/sys"
+mkdir -p "$BUNDLE/rootfs"
+make_sysfs "$SYSFS" 2 32
 spec_json 1 268435456 >"$W/config.json"
 export FAST_RUNTIME_NO_STATE=1
 

@@ -22,28 +22,15 @@ set -euo pipefail
 runs=100
 warmup=5
 sizes="10 1000"
-while getopts r:w:s:h opt; do
-	case $opt in
-	r) runs=$OPTARG ;;
-	w) warmup=$OPTARG ;;
-	s) sizes=$OPTARG ;;
-	*) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 2 ;;
-	esac
-done
-
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/stress/lib.sh
 . "$here/../tests/stress/lib.sh"
+script_options "r:runs w:warmup s:sizes" "$@"
 command -v hyperfine >/dev/null 2>&1 || die "hyperfine not found"
-stress_init bench-metrics
+stress_setup bench-metrics shared restricted
 
-ROOT=$W/root
-LEDGER=$W/ledger/ledger.json
-mkdir -p "$ROOT" "$W/ledger" "$W/big/rootfs"
-chmod 700 "$W/ledger"
-make_sysfs "$W/sys" 2 32
-export NUMA_RUNTIME_CONFIG=$W/numa-runtime.conf
-stress_config "$NUMA_RUNTIME_CONFIG" "$LEDGER" "$W/sys" shared restricted
+mkdir -p "$W/big/rootfs"
+make_sysfs "$SYSFS" 2 32
 # 40 CPUs: more than a 32-CPU node, refused under restricted
 spec_json 40 268435456 >"$W/big/config.json"
 

@@ -39,29 +39,15 @@ note() { printf '%s\n' "$*" >&2; }
 runs=30
 warmup=3
 keep=0
-while getopts r:w:kh opt; do
-	case $opt in
-	r) runs=$OPTARG ;;
-	w) warmup=$OPTARG ;;
-	k) keep=1 ;;
-	h) sed -n '2,/^set -eu/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-	*) die "usage: $prog [-r RUNS] [-w WARMUP] [-k] [runc|null|fake|ledger|nodes|all]..." ;;
-	esac
-done
-shift $((OPTIND - 1))
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/lib/common.sh
+. "$here/../tests/lib/common.sh"
+script_options "r:runs w:warmup k=keep" "$@"
+shift $((NR_OPTIND - 1))
 [ $# -gt 0 ] || set -- runc
 
-here=$(cd "$(dirname "$0")" && pwd)
-bin=${NUMA_RUNTIME:-}
-if [ -z "$bin" ]; then
-	if [ -x "$here/../src/numa-runtime" ]; then
-		bin=$here/../src/numa-runtime
-	else
-		bin=$(command -v numa-runtime || true)
-	fi
-fi
-[ -n "$bin" ] && [ -x "$bin" ] || die "numa-runtime not found (set NUMA_RUNTIME)"
-bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
+bin=$(find_numa_runtime "${NUMA_RUNTIME:-}" "$here/../src/numa-runtime") ||
+	die "numa-runtime not found (set NUMA_RUNTIME)"
 command -v hyperfine >/dev/null 2>&1 || die "hyperfine not found"
 command -v jq >/dev/null 2>&1 || die "jq not found"
 bundle_sh=$here/../tests/busybox-bundle.sh

@@ -17,16 +17,10 @@ prog=demo.sh
 die() { printf '%s: %s\n' "$prog" "$*" >&2; exit 1; }
 
 here=$(cd "$(dirname "$0")" && pwd)
-bin=${1:-${NUMA_RUNTIME:-}}
-if [ -z "$bin" ]; then
-	if [ -x "$here/../src/numa-runtime" ]; then
-		bin=$here/../src/numa-runtime
-	else
-		bin=$(command -v numa-runtime || true)
-	fi
-fi
-[ -n "$bin" ] && [ -x "$bin" ] || die "numa-runtime not found (pass it as argument or set NUMA_RUNTIME)"
-bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
+# shellcheck source=tests/lib/common.sh
+. "$here/../tests/lib/common.sh"
+bin=$(find_numa_runtime "${1:-${NUMA_RUNTIME:-}}" "$here/../src/numa-runtime") ||
+	die "numa-runtime not found (pass it as argument or set NUMA_RUNTIME)"
 runc=${RUNC:-$(command -v runc || true)}
 [ -n "$runc" ] || die "runc not found (set RUNC)"
 command -v jq >/dev/null 2>&1 || die "jq not found"

@@ -24,8 +24,7 @@ nr_make_error (nr_error_t *err, int errno_, const char *fmt, ...)
   va_list ap;
 
   va_start (ap, fmt);
-  if (vasprintf (&msg, fmt, ap) < 0)
-    msg = NULL;
+  msg = try_vasprintf (fmt, ap);
   va_end (ap);
 
   if (err == NULL)
@@ -49,8 +48,7 @@ nr_error_wrap (nr_error_t *err, const char *fmt, ...)
   if (err == NULL || *err == NULL)
     return -1;
   va_start (ap, fmt);
-  if (vasprintf (&context, fmt, ap) < 0)
-    context = NULL;
+  context = try_vasprintf (fmt, ap);
   va_end (ap);
   if (context != NULL)
     {
@@ -163,8 +161,7 @@ nr_log (enum nr_log_level level, const char *fmt, ...)
   if (level >= NR_LOG_INFO && ! log_debug)
     return;
   va_start (ap, fmt);
-  if (vasprintf (&msg, fmt, ap) < 0)
-    msg = NULL;
+  msg = try_vasprintf (fmt, ap);
   va_end (ap);
   if (msg == NULL)
     return;

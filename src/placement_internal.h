@@ -1,4 +1,5 @@
-/* numa-runtime: what placement.c and placement_explain.c share.  */
+/* numa-runtime: what the placement files (placement.c, placement_choose.c,
+   placement_tiers.c, placement_explain.c) share.  */
 #ifndef NR_PLACEMENT_INTERNAL_H
 #define NR_PLACEMENT_INTERNAL_H
 
@@ -48,6 +49,33 @@ struct context
   nr_set_t hint_nodes;
   enum nr_tiers tiers; /* memory-tiers mode in force */
 };
+
+/* Does node room R offer any CPU at all?  */
+static inline bool
+usable (const struct node_room *r)
+{
+  return r->cpu_capacity > 0;
+}
+
+/* ---- choosing nodes (placement_choose.c) ------------------------------- */
+
+/* Does the container fit on the nodes of SET (topo indexes flagged)?  A
+   CPU node and its memory-only nodes count as one domain.  */
+bool placement_fits (const struct context *ctx, const nr_set_t *set);
+
+/* The topo indexes of the usable nodes among node ids NODES.  */
+void placement_nodes_to_index_set (const struct context *ctx, const nr_set_t *nodes, nr_set_t *idx);
+
+/* The closest fitting set of exactly K nodes among CANDIDATES (topo
+   indexes), preferring sets that hold every hinted node.  Returns false
+   when none fits (or, with REQUIRE_FIT false, none exists).  */
+bool placement_choose_set (const struct context *ctx, int k, const nr_set_t *candidates,
+                           bool require_fit, nr_set_t *chosen);
+
+/* The best single node of CANDIDATES that fits (or any, without
+   REQUIRE_FIT): the hinted node, then headroom, load, lower index.  */
+bool placement_choose_node (const struct context *ctx, const nr_set_t *candidates, bool require_fit,
+                            nr_set_t *chosen);
 
 /* ---- memory tiers (placement_tiers.c) ---------------------------------- */
 

@@ -107,13 +107,24 @@ xstrndup (const char *s, size_t n)
 char *
 xasprintf (const char *fmt, ...)
 {
-  char *out = NULL;
+  char *out;
   va_list ap;
 
   va_start (ap, fmt);
-  if (vasprintf (&out, fmt, ap) < 0)
-    out_of_memory ();
+  out = try_vasprintf (fmt, ap);
   va_end (ap);
+  if (out == NULL)
+    out_of_memory ();
+  return out;
+}
+
+char *
+try_vasprintf (const char *fmt, va_list ap)
+{
+  char *out = NULL;
+
+  if (vasprintf (&out, fmt, ap) < 0)
+    return NULL;
   return out;
 }
 

@@ -4,6 +4,7 @@
 
 #include "error.h"
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -47,6 +48,10 @@ void *xrealloc (void *ptr, size_t size);
 char *xstrdup (const char *s);
 char *xstrndup (const char *s, size_t n);
 char *xasprintf (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+
+/* FMT formatted with AP, or NULL when that fails: for the error, log and
+   warning paths, which carry on without the text rather than abort.  */
+char *try_vasprintf (const char *fmt, va_list ap) __attribute__ ((format (printf, 1, 0)));
 
 /* Read FD to its end (at most MAX_SIZE bytes, else an error naming WHAT)
    into a NUL-terminated buffer the caller frees.  Works for pipes and

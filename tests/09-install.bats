@@ -26,6 +26,17 @@ dir_of() {
 	in_build -f Makefile -f "$T/print.mk" print-dir
 }
 
+# installed_dirs: install the tree; set bindir, sysconfdir, mandir,
+# hooksdir and tmpfilesdir (the caller's locals) as configured.
+installed_dirs() {
+	bindir=$(dir_of bindir)
+	sysconfdir=$(dir_of sysconfdir)
+	mandir=$(dir_of mandir)
+	hooksdir=$(dir_of hooksdir)
+	tmpfilesdir=$(dir_of tmpfilesdir)
+	install_tree
+}
+
 install_tree() {
 	in_build install DESTDIR="$DEST" >"$T/install.log" 2>&1 ||
 		fail "make install failed:" "$(cat "$T/install.log")"
@@ -33,12 +44,7 @@ install_tree() {
 
 @test "make install DESTDIR installs binary, config, man pages, hooks and tmpfiles entry with their modes" {
 	local bindir sysconfdir mandir hooksdir tmpfilesdir
-	bindir=$(dir_of bindir)
-	sysconfdir=$(dir_of sysconfdir)
-	mandir=$(dir_of mandir)
-	hooksdir=$(dir_of hooksdir)
-	tmpfilesdir=$(dir_of tmpfilesdir)
-	install_tree
+	installed_dirs
 
 	cat >"$T/expected" <<-EOF
 		755 $bindir/numa-runtime
@@ -58,12 +64,7 @@ install_tree() {
 
 @test "installed files carry the configured paths and the shipped content" {
 	local bindir sysconfdir mandir hooksdir tmpfilesdir stage
-	bindir=$(dir_of bindir)
-	sysconfdir=$(dir_of sysconfdir)
-	mandir=$(dir_of mandir)
-	hooksdir=$(dir_of hooksdir)
-	tmpfilesdir=$(dir_of tmpfilesdir)
-	install_tree
+	installed_dirs
 
 	cmp "$TOP_SRCDIR/config/numa-runtime.conf" "$DEST$sysconfdir/numa-runtime/numa-runtime.conf"
 	# The binary reads the config file make install wrote.

@@ -43,9 +43,12 @@ state() { # state ID [PID]
 		"$1" "${2:-0}" "$T"
 }
 
+# start_sleeper: SLEEPER, a process to name in the state, and
+# SLEEPER_CPUS, the CPUs its cpuset allows.
 start_sleeper() {
 	sleep 600 &
 	SLEEPER=$!
+	SLEEPER_CPUS=$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' "/proc/$SLEEPER/status")
 }
 
 # --- poststop ----------------------------------------------------------------
@@ -78,9 +81,7 @@ start_sleeper() {
 
 @test "prestart is silent when the process's cpuset is the one chosen" {
 	start_sleeper
-	local allowed
-	allowed=$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' "/proc/$SLEEPER/status")
-	ledger_with "c1:$allowed"
+	ledger_with "c1:$SLEEPER_CPUS"
 	run -0 --separate-stderr "$NUMA_RUNTIME" hook prestart <<<"$(state c1 "$SLEEPER")"
 	[ -z "$output" ]
 	[ -z "$stderr" ]
@@ -88,13 +89,11 @@ start_sleeper() {
 
 @test "prestart warns about a cpuset mismatch but exits 0" {
 	start_sleeper
-	local allowed
-	allowed=$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' "/proc/$SLEEPER/status")
 	# A cpuset the process cannot have: a CPU number past any real one.
 	ledger_with "c1:4000"
 	run -0 --separate-stderr "$NUMA_RUNTIME" hook prestart <<<"$(state c1 "$SLEEPER")"
 	[ -z "$output" ]
-	[[ $stderr == *"numa-runtime: warning: container c1: its cgroup allows CPUs $allowed, but numa-runtime placed it on CPUs 4000"* ]]
+	[[ $stderr == *"numa-runtime: warning: container c1: its cgroup allows CPUs $SLEEPER_CPUS, but numa-runtime placed it on CPUs 4000"* ]]
 	# Verifying changes nothing.
 	[ "$(ledger_ids)" = "c1 " ]
 }

@@ -2,9 +2,9 @@
 # tests/lib/common.sh: the one test library, sourced by the bats helpers
 # (tests/helpers.bash, tests/integration-lib.bash, tests/containerd/lib.bash),
 # the ledger stress scripts (tests/stress/lib.sh), tests/busybox-bundle.sh,
-# tests/ledger-doc.sh, and the VM checks (tests/vm/checks.sh, which runs in
-# busybox sh: everything here is POSIX sh; bash-only helpers stay in the
-# files that need bash).  Provides:
+# tests/ledger-doc.sh, contrib/bench.sh and demo.sh, and the VM checks
+# (tests/vm/checks.sh, which runs in busybox sh: everything here is POSIX
+# sh; bash-only helpers stay in the files that need bash).  Provides:
 #
 #   fail MSG...            print MSG (one argument a line) on stderr, return 1
 #   nr_skip REASON         skip the current bats test saying why; a failure
@@ -28,10 +28,72 @@
 #                          PATH) with terminal off and process.args ARG...
 #                          (default sh); an existing rootfs and config.json
 #                          are replaced
+#   script_options SPEC ARG...  the option loop of the bench and stress
+#                          scripts (contrib/bench*.sh, tests/stress/*.sh):
+#                          SPEC lists x:VAR (-x VALUE sets VAR) and x=VAR
+#                          (-x sets VAR=1); -h prints the script's header
+#                          comment (script_usage) and exits 0, any other
+#                          option prints it on stderr and exits 2.
+#                          NR_OPTIND: the index of the first operand
+#   script_usage           the header comment of $0, from line 2 to the
+#                          `set -eu...` line, without the comment marks
+#   find_numa_runtime GIVEN IN_TREE  the numa-runtime a script runs, as an
+#                          absolute path: GIVEN, else IN_TREE when it is
+#                          executable, else numa-runtime on PATH; fails
+#                          when that is not an executable
 #
 # Functions whose names start with _nr_ are internal.  Functions that keep
 # variables run in a subshell (POSIX sh has no `local`), except where they
 # may call bats' skip, which must run in the test's own shell.
+
+# --- scripts' options ------------------------------------------------------
+
+script_usage() {
+	sed -n '2,/^set -eu/p' "$0" | sed '$d; s/^# \{0,1\}//'
+}
+
+script_options() {
+	_nr_spec=$1
+	shift
+	_nr_letters=
+	for _nr_o in $_nr_spec; do
+		case $_nr_o in
+		?:*) _nr_letters="$_nr_letters${_nr_o%%:*}:" ;;
+		*) _nr_letters="$_nr_letters${_nr_o%%=*}" ;;
+		esac
+	done
+	OPTIND=1
+	while getopts "${_nr_letters}h" _nr_opt "$@"; do
+		_nr_known=
+		for _nr_o in $_nr_spec; do
+			case $_nr_o in
+			"$_nr_opt":*) eval "${_nr_o#?:}=\$OPTARG" && _nr_known=1 ;;
+			"$_nr_opt"=*) eval "${_nr_o#?=}=1" && _nr_known=1 ;;
+			esac
+		done
+		[ -z "$_nr_known" ] || continue
+		if [ "$_nr_opt" = h ]; then
+			script_usage
+			exit 0
+		fi
+		script_usage >&2
+		exit 2
+	done
+	NR_OPTIND=$OPTIND
+}
+
+find_numa_runtime() (
+	bin=$1
+	if [ -z "$bin" ]; then
+		if [ -x "$2" ]; then
+			bin=$2
+		else
+			bin=$(command -v numa-runtime || true)
+		fi
+	fi
+	[ -n "$bin" ] && [ -x "$bin" ] || exit 1
+	printf '%s\n' "$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")"
+)
 
 # --- failing and skipping -------------------------------------------------
 

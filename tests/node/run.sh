@@ -101,7 +101,7 @@ payload() {
 			return 1
 		}
 	fi
-	cp "$here/cri/cri-node.js" "$cri/cri-subset.proto" "$p/cri/"
+	cp "$here/cri/cri-node.js" "$cri/cri-client.js" "$cri/cri-subset.proto" "$p/cri/"
 	cp -r "$cri/node_modules" "$p/cri/node_modules"
 	# The busybox images (test image and sandbox image) as tests/containerd
 	# builds them.

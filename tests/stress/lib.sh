@@ -5,6 +5,11 @@
 #                        $TMPDIR), removed on exit unless KEEP=1; finds
 #                        $NUMA_RUNTIME; builds $FAST_RUNTIME, $KILL_AT and
 #                        $SNAPSHOT_SHIM from their sources into $W/bin
+#   stress_setup NAME [CPU_ALLOCATION [POLICY]]   stress_init NAME, then in
+#                        $W: ROOT (the runtime root), LEDGER (in a 0700
+#                        directory), SYSFS (not filled: make_sysfs) and
+#                        NUMA_RUNTIME_CONFIG naming them (stress_config),
+#                        exported
 #   make_sysfs DIR NODES CPUS_PER_NODE [MEM_KB]    a fixture sysfs tree
 #   stress_config FILE LEDGER SYSFS [CPU_ALLOCATION [POLICY]]
 #   spec_json CPUS MEMORY                          a one-line config.json
@@ -82,6 +87,17 @@ stress_init() {
 	$cc -O2 -shared -fPIC -o "$SNAPSHOT_SHIM" "$STRESS_DIR/snapshot-shim.c" -ldl ||
 		die "cannot build snapshot-shim"
 	export NUMA_RUNTIME FAST_RUNTIME W
+}
+
+stress_setup() {
+	stress_init "$1"
+	ROOT=$W/root
+	LEDGER=$W/ledger/ledger.json
+	SYSFS=$W/sys
+	mkdir -p "$ROOT" "$W/ledger"
+	chmod 700 "$W/ledger"
+	export NUMA_RUNTIME_CONFIG=$W/numa-runtime.conf
+	stress_config "$NUMA_RUNTIME_CONFIG" "$LEDGER" "$SYSFS" "${2:-shared}" "${3:-best-effort}"
 }
 
 make_sysfs() {

@@ -42,24 +42,14 @@ set -euo pipefail
 workers=64
 operations=2000
 cpus_per_node=48
-while getopts w:n:c:h opt; do
-	case $opt in
-	w) workers=$OPTARG ;;
-	n) operations=$OPTARG ;;
-	c) cpus_per_node=$OPTARG ;;
-	*) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 2 ;;
-	esac
-done
-
 # shellcheck source=tests/stress/lib.sh
 . "$(dirname "$0")/lib.sh"
-stress_init parallel
+script_options "w:workers n:operations c:cpus_per_node" "$@"
+stress_setup parallel exclusive restricted
 
-LEDGER=$W/ledger/ledger.json
-ROOT=$W/root
 SNAPSHOTS=$W/snapshots
 mkdir -p "$SNAPSHOTS" "$W/ops" "$W/bundles" "$W/deleting"
-make_sysfs "$W/sys" 2 "$cpus_per_node" 67108864
+make_sysfs "$SYSFS" 2 "$cpus_per_node" 67108864
 # The snapshot shim needs a dynamically linked numa-runtime (the default
 # build is static-pie); make check hands over a shared-linked build of the
 # same code, an in-tree build has it next to the tests.
@@ -72,8 +62,6 @@ case $(ldd "$OBSERVED_RUNTIME" 2>&1) in
 *"statically linked"* | *"not a dynamic executable"*)
 	die "$OBSERVED_RUNTIME is statically linked: LD_PRELOAD cannot watch its commits (set NUMA_RUNTIME_SHARED to a shared-linked build)" ;;
 esac
-export NUMA_RUNTIME_CONFIG=$W/numa-runtime.conf
-stress_config "$NUMA_RUNTIME_CONFIG" "$LEDGER" "$W/sys" exclusive restricted
 export NR_SNAPSHOT_LEDGER=$LEDGER NR_SNAPSHOT_DIR=$SNAPSHOTS NR_SNAPSHOT_MARKERS=$W/deleting
 specs=("$(spec_json 1 67108864)" "$(spec_json 2 134217728)")
 

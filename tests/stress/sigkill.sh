@@ -30,26 +30,14 @@ export LC_ALL=C # ids sorted bytewise, by jq and by the shell alike
 
 runs=500
 prefill=300
-while getopts r:p:h opt; do
-	case $opt in
-	r) runs=$OPTARG ;;
-	p) prefill=$OPTARG ;;
-	*) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 2 ;;
-	esac
-done
-
 # shellcheck source=tests/stress/lib.sh
 . "$(dirname "$0")/lib.sh"
-stress_init sigkill
+script_options "r:runs p:prefill" "$@"
+stress_setup sigkill exclusive
 
-LEDGER=$W/ledger/ledger.json
-ROOT=$W/root
 BUNDLE=$W/bundle
-mkdir -p "$W/ledger" "$ROOT" "$BUNDLE/rootfs"
-chmod 700 "$W/ledger"
-make_sysfs "$W/sys" 2 32
-export NUMA_RUNTIME_CONFIG=$W/numa-runtime.conf
-stress_config "$NUMA_RUNTIME_CONFIG" "$LEDGER" "$W/sys" exclusive
+mkdir -p "$BUNDLE/rootfs"
+make_sysfs "$SYSFS" 2 32
 spec=$(spec_json 1 67108864)
 
 # Live containers of other pods: their state directories exist, so the gc

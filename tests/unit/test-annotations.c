@@ -195,52 +195,61 @@ a_pod_asking_for_restricted_is_checked_strictly (void **state)
   assert_non_null (strstr (msg, "numa-runtime.io/nodes"));
 }
 
+/* A pod's policy or disable annotation against the configured policy:
+   weaker needs annotations_may_weaken (refused under a strict policy, a
+   warning and not applied under best-effort), stronger is always fine.  */
+struct weakening_case
+{
+  bool may_weaken;
+  enum nr_policy configured;
+  const char *annotations;
+  int ret;
+  const char *refusal; /* part of the error, when refused */
+  bool has_policy;     /* what the request then holds */
+  enum nr_policy policy;
+  bool opt_out;
+};
+
+#define POLICY_IS(p) "{\"numa-runtime.io/policy\":\"" p "\"}"
+#define DISABLE_IS(v) "{\"numa-runtime.io/disable\":\"" v "\"}"
+
+static const struct weakening_case weakening_cases[] = {
+  { false, NR_POLICY_RESTRICTED, POLICY_IS ("best-effort"), -1,
+    "weaker than the configured policy restricted", false, 0, false },
+  { false, NR_POLICY_RESTRICTED, DISABLE_IS ("true"), -1, "numa-runtime.io/disable", false, 0,
+    false },
+  { false, NR_POLICY_RESTRICTED, POLICY_IS ("single-numa-node"), 0, NULL, true,
+    NR_POLICY_SINGLE_NUMA_NODE, false },
+  { false, NR_POLICY_BEST_EFFORT, POLICY_IS ("none"), 0, NULL, false, 0, false },
+  { false, NR_POLICY_BEST_EFFORT, DISABLE_IS ("true"), 0, NULL, false, 0, false },
+  { true, NR_POLICY_RESTRICTED, POLICY_IS ("none"), 0, NULL, true, NR_POLICY_NONE, false },
+  { true, NR_POLICY_RESTRICTED, DISABLE_IS ("true"), 0, NULL, false, 0, true },
+  { true, NR_POLICY_RESTRICTED, DISABLE_IS ("false"), 0, NULL, false, 0, false },
+};
+
 static void
 weakening_needs_permission (void **state)
 {
-  struct nr_config c;
-  struct nr_request req;
-  cleanup_free char *msg = NULL;
-  cleanup_free char *msg2 = NULL;
+  for (size_t i = 0; i < NR_N_ELEMENTS (weakening_cases); i++)
+    {
+      const struct weakening_case *w = &weakening_cases[i];
+      struct nr_config c;
+      struct nr_request req;
+      cleanup_free char *msg = NULL;
+      int ret;
 
-  default_config (&c);
-  assert_int_equal (read_with (&c, NR_POLICY_RESTRICTED,
-                               "{\"numa-runtime.io/policy\":\"best-effort\"}", &req, &msg),
-                    -1);
-  assert_non_null (strstr (msg, "weaker than the configured policy restricted"));
-  assert_int_equal (
-      read_with (&c, NR_POLICY_RESTRICTED, "{\"numa-runtime.io/disable\":\"true\"}", &req, &msg2),
-      -1);
-  assert_false (req.opt_out);
-
-  /* Stronger is always fine.  */
-  assert_int_equal (read_with (&c, NR_POLICY_RESTRICTED,
-                               "{\"numa-runtime.io/policy\":\"single-numa-node\"}", &req, NULL),
-                    0);
-  assert_int_equal (req.policy, NR_POLICY_SINGLE_NUMA_NODE);
-
-  /* Under best-effort a weakening is a warning and is not applied.  */
-  assert_int_equal (
-      read_with (&c, NR_POLICY_BEST_EFFORT, "{\"numa-runtime.io/policy\":\"none\"}", &req, NULL),
-      0);
-  assert_false (req.has_policy);
-  assert_int_equal (
-      read_with (&c, NR_POLICY_BEST_EFFORT, "{\"numa-runtime.io/disable\":\"true\"}", &req, NULL),
-      0);
-  assert_false (req.opt_out);
-
-  c.annotations_may_weaken = true;
-  assert_int_equal (
-      read_with (&c, NR_POLICY_RESTRICTED, "{\"numa-runtime.io/policy\":\"none\"}", &req, NULL), 0);
-  assert_int_equal (req.policy, NR_POLICY_NONE);
-  assert_int_equal (
-      read_with (&c, NR_POLICY_RESTRICTED, "{\"numa-runtime.io/disable\":\"true\"}", &req, NULL),
-      0);
-  assert_true (req.opt_out);
-  assert_int_equal (
-      read_with (&c, NR_POLICY_RESTRICTED, "{\"numa-runtime.io/disable\":\"false\"}", &req, NULL),
-      0);
-  assert_false (req.opt_out);
+      default_config (&c);
+      c.annotations_may_weaken = w->may_weaken;
+      ret = read_with (&c, w->configured, w->annotations, &req, &msg);
+      if (ret != w->ret || (w->refusal && strstr (msg, w->refusal) == NULL))
+        fail_msg ("case %zu (%s): returned %d (%s)", i, w->annotations, ret, msg ? msg : "");
+      if (req.opt_out != w->opt_out)
+        fail_msg ("case %zu (%s): opt_out %d", i, w->annotations, req.opt_out);
+      if (ret == 0
+          && (req.has_policy != w->has_policy || (w->has_policy && req.policy != w->policy)))
+        fail_msg ("case %zu (%s): has_policy %d, policy %d", i, w->annotations, req.has_policy,
+                  (int) req.policy);
+    }
 }
 
 static void

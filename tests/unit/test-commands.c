@@ -6,7 +6,7 @@
    executed, which exercises the roll-back.  */
 #include <config.h>
 
-#include "unit.h"
+#include "command-fixtures.h"
 
 #include "commands.h"
 #include "json.h"
@@ -22,41 +22,14 @@
 static char dir[] = "/tmp/nr-test-commands.XXXXXX";
 static char *bundle, *spec_path, *state_root, *ledger_path, *fake_log;
 
-/* argv arrays handed to nr_args_parse, which points into them: kept until
-   teardown.  */
-static char **argv_pool[64];
 /* The fixture machine with the fake runtime, for the tests that need no
    other settings.  */
 static struct nr_config config_;
-static size_t n_argv_pool;
 
 static const char spec_text[] =
     "{\"ociVersion\":\"1.0.2\",\"process\":{\"args\":[\"sh\"],\"env\":[\"PATH=/bin\"]},"
     "\"root\":{\"path\":\"rootfs\"},\"linux\":{\"resources\":{\"cpu\":{\"quota\":200000,"
     "\"period\":100000},\"memory\":{\"limit\":268435456}}}}";
-
-static void
-write_text (const char *path, const char *text)
-{
-  FILE *f = fopen (path, "we");
-  assert_non_null (f);
-  assert_int_equal (fputs (text, f) >= 0, 1);
-  assert_int_equal (fclose (f), 0);
-}
-
-static char *
-read_text (const char *path)
-{
-  char *text = NULL;
-  size_t len;
-  nr_error_t err = NULL;
-  if (read_file (path, 1 << 20, &text, &len, &err) < 0)
-    {
-      nr_error_release (&err);
-      return NULL;
-    }
-  return text;
-}
 
 static void load_config (struct nr_config *config, const char *runtime, const char *extra);
 static char *fake_runtime (void);
@@ -64,13 +37,7 @@ static char *fake_runtime (void);
 static int
 setup (void **state)
 {
-  cleanup_free char *cmd = NULL;
-
-  if (mkdtemp (dir) == NULL)
-    return -1;
-  cmd = xasprintf ("sh '%s/tests/fixtures/gen-sysfs.sh' two-socket '%s/machine' >/dev/null",
-                   NR_TOP_SRCDIR, dir);
-  if (system (cmd) != 0)
+  if (make_fixture_machine (dir) < 0)
     return -1;
   bundle = xasprintf ("%s/bundle", dir);
   spec_path = xasprintf ("%s/config.json", bundle);
@@ -96,8 +63,7 @@ teardown (void **state)
   free (state_root);
   free (ledger_path);
   free (fake_log);
-  for (size_t i = 0; i < n_argv_pool; i++)
-    free (argv_pool[i]);
+  free_parsed_args ();
   nr_config_free (&config_);
   return system (cmd) == 0 ? 0 : -1;
 }
@@ -107,18 +73,10 @@ teardown (void **state)
 static void
 load_config (struct nr_config *config, const char *runtime, const char *extra)
 {
-  cleanup_free char *path = xasprintf ("%s/numa-runtime.conf", dir);
-  cleanup_free char *text =
-      xasprintf ("[runtime]\npath = %s\n[ledger]\npath = %s\n[topology]\n"
-                 "sysfs_root = %s/machine/sys\nproc_root = /proc\n[placement]\n"
-                 "policy = best-effort\n%s",
-                 runtime, ledger_path, dir, extra ? extra : "");
-  nr_error_t err = NULL;
+  cleanup_free char *sysfs = xasprintf ("%s/machine/sys", dir);
+  cleanup_free char *placement = xasprintf ("policy = best-effort\n%s", extra ? extra : "");
 
-  write_text (path, text);
-  memset (config, 0, sizeof (*config));
-  if (nr_config_load_file (config, path, true, &err) < 0)
-    fail_msg ("config: %s", err->msg);
+  load_fixture_config (config, dir, runtime, ledger_path, sysfs, placement);
 }
 
 static char *
@@ -126,26 +84,6 @@ fake_runtime (void)
 {
   return xasprintf ("%s/tests/fake-runtime", NR_TOP_SRCDIR);
 }
-
-static void
-parse_args (struct nr_args *args, ...)
-{
-  char **argv = xmalloc0 (16 * sizeof (char *));
-  nr_error_t err = NULL;
-  va_list ap;
-  int argc = 1;
-
-  argv[0] = (char *) "numa-runtime";
-  va_start (ap, args);
-  for (const char *a = va_arg (ap, const char *); a && argc < 15; a = va_arg (ap, const char *))
-    argv[argc++] = (char *) a;
-  va_end (ap);
-  assert_true (n_argv_pool < NR_N_ELEMENTS (argv_pool));
-  argv_pool[n_argv_pool++] = argv;
-  if (nr_args_parse (argc, argv, args, &err) < 0)
-    fail_msg ("args: %s", err->msg);
-}
-#define ARGS(a, ...) parse_args ((a), __VA_ARGS__, (const char *) NULL)
 
 /* Run create for ID in a child, which execs the fake runtime; its exit
    status.  */
@@ -198,28 +136,6 @@ ledger_has (const char *id, struct nr_ledger_entry *out)
   else if (found)
     nr_ledger_entry_free (&e);
   return found > 0;
-}
-
-/* Run FN with stdout going to a file; what it printed.  */
-static char *
-capture_stdout (int (*fn) (const struct nr_args *, const struct nr_config *, nr_error_t *),
-                const struct nr_args *args, const struct nr_config *config, int *ret)
-{
-  cleanup_free char *path = xasprintf ("%s/stdout", dir);
-  int fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  int saved = dup (1);
-  nr_error_t err = NULL;
-
-  fflush (stdout);
-  dup2 (fd, 1);
-  *ret = fn (args, config, &err);
-  fflush (stdout);
-  dup2 (saved, 1);
-  close (saved);
-  close (fd);
-  if (*ret < 0)
-    nr_error_release (&err);
-  return read_text (path);
 }
 
 /* Make TEXT our stdin until restore_stdin.  */
@@ -345,13 +261,13 @@ status_shows_nodes_and_containers (void **state)
   int ret;
 
   ARGS (&args, "--root", state_root, "status");
-  text = capture_stdout (nr_cmd_status, &args, &config_, &ret);
+  text = run_command (dir, nr_cmd_status, &args, &config_, &ret, NULL);
   assert_int_equal (ret, 0);
   assert_non_null (strstr (text, "c1"));
   assert_non_null (strstr (text, "live"));
 
   ARGS (&args, "--root", state_root, "status", "--json");
-  json = capture_stdout (nr_cmd_status, &args, &config_, &ret);
+  json = run_command (dir, nr_cmd_status, &args, &config_, &ret, NULL);
   assert_int_equal (ret, 0);
   assert_int_equal (nr_json_parse (json, strlen (json), &doc, &err), 0);
   assert_non_null (nr_json_get_path (doc, first_id));
@@ -523,7 +439,7 @@ a_damaged_ledger_is_rebuilt_from_runtime_state (void **state)
 
   write_text (ledger_path, "{ this is not a ledger");
   ARGS (&args, "--root", state_root, "gc");
-  out = capture_stdout (nr_cmd_gc, &args, &config_, &ret);
+  out = run_command (dir, nr_cmd_gc, &args, &config_, &ret, NULL);
   assert_int_equal (ret, 0);
   /* c1's state names its bundle, whose config.json holds its cpuset.  */
   assert_true (ledger_has ("c1", NULL));
@@ -555,7 +471,7 @@ gc_releases_containers_that_are_gone (void **state)
   assert_int_equal (create_in_child (&config_, "gone"), 0);
   assert_int_equal (system (gone), 0);
   ARGS (&args, "--root", state_root, "gc");
-  out = capture_stdout (nr_cmd_gc, &args, &config_, &ret);
+  out = run_command (dir, nr_cmd_gc, &args, &config_, &ret, NULL);
   assert_int_equal (ret, 0);
   assert_non_null (strstr (out, "released gone"));
   assert_false (ledger_has ("gone", NULL));

@@ -5,45 +5,28 @@
    14 from a CPU node to its expander, 21 between the CPU nodes.  */
 #include <config.h>
 
-#include "unit.h"
+#include "placement-fixtures.h"
 
-#include "placement.h"
-
-#include <string.h>
-
-#define GiB (INT64_C (1) << 30)
-#define MAX_NODES 64
-
-struct host
-{
-  struct nr_topology topo;
-  struct nr_node_usage usage[MAX_NODES];
-  struct nr_config config;
-  struct nr_request req;
-};
+#include <inttypes.h>
 
 /* CPU_NODES nodes of 8 CPUs and CPU_GIB each, then MEM_NODES CPU-less
    nodes of MEM_GIB; tier 4 for CPU nodes, 22 for the others; memory-only
-   node k belongs near CPU node k % CPU_NODES (SLIT 14, else 24).  */
+   node k belongs near CPU node k % CPU_NODES (SLIT 14, else 24).  A
+   container asks 2 CPUs; memory tiers are spilled onto.  */
 static void
 host_init (struct host *h, int cpu_nodes, int cpu_gib, int mem_nodes, int mem_gib)
 {
   int n = cpu_nodes + mem_nodes;
 
-  memset (h, 0, sizeof (*h));
-  h->topo.n_nodes = n;
-  h->topo.nodes = xmalloc0 ((size_t) n * sizeof (struct nr_node));
-  h->topo.distance = xmalloc0 ((size_t) (n * n) * sizeof (int));
+  host_alloc (h, n);
   h->topo.has_tiers = true;
   for (int i = 0; i < n; i++)
     {
       struct nr_node *node = &h->topo.nodes[i];
-      node->id = i;
       node->has_cpu = i < cpu_nodes;
       node->kind = i < cpu_nodes ? NR_MEM_CPU : NR_MEM_TIER;
       node->tier = i < cpu_nodes ? 4 : 22;
       node->memory_total = (uint64_t) (i < cpu_nodes ? cpu_gib : mem_gib) * GiB;
-      h->usage[i].node = i;
       if (i < cpu_nodes)
         for (int c = 0; c < 8; c++)
           {
@@ -64,143 +47,81 @@ host_init (struct host *h, int cpu_nodes, int cpu_gib, int mem_nodes, int mem_gi
           h->topo.distance[i * n + j] = d;
         }
     }
-  h->config.policy = NR_POLICY_BEST_EFFORT;
-  h->config.best_effort_millicpus = 100;
   h->config.memory_tiers = NR_TIERS_SPILL;
-  h->req.id = "c1";
   h->req.millicpus = 2000;
 }
 
-static void
-host_free (struct host *h)
-{
-  nr_topology_free (&h->topo);
-  nr_request_free (&h->req);
-}
+/* ---- spill and off: one container on the empty host of issue 11 ------- */
 
-static int
-try_place (struct host *h, struct nr_placement *out, nr_error_t *err)
+struct tier_case
 {
-  struct nr_placement_input in = {
-    .topo = &h->topo, .usage = h->usage, .req = &h->req, .config = &h->config
-  };
-  return nr_place (&in, out, err);
-}
+  const char *rule;
+  enum nr_tiers config_mode;
+  bool annotated; /* the annotation asks annotation_mode */
+  enum nr_tiers annotation_mode;
+  int memory_gib;
+  const char *nodes, *cpus, *mems;
+  int local_gib;
+  const char *warning; /* a part of the warning; NULL: none */
+};
 
-static void
-place (struct host *h, struct nr_placement *out)
-{
-  nr_error_t err = NULL;
-  if (try_place (h, out, &err) < 0)
-    fail_msg ("placement failed: %s", err->msg);
-}
-
-static void
-a_container_that_fits_its_cpu_node_stays_there_under_spill (void **state)
-{
-  struct host h;
-  struct nr_placement p;
-
-  host_init (&h, 2, 64, 2, 256);
-  h.req.memory = 8 * GiB;
-  place (&h, &p);
-  assert_set_equal (p.nodes, "0");
-  assert_set_equal (p.mems, "0");
-  assert_int_equal (p.memory_local, 8 * GiB);
-  assert_null (p.warning);
-  nr_placement_free (&p);
-  host_free (&h);
-}
+/* rule; mode in the config; annotated, its mode; GiB asked; nodes, cpus,
+   mems; GiB on the CPU nodes; part of the warning.  */
+static const struct tier_case tier_cases[] = {
+  { "a container that fits its CPU node stays there under spill", NR_TIERS_SPILL, false, 0, 8, "0",
+    "0-7", "0", 8, NULL },
+  { "spill adds the nearest tier node for what the CPU node lacks (node 0 filled first)",
+    NR_TIERS_SPILL, false, 0, 300, "0", "0-7", "0,2", 64, NULL },
+  { "spill prefers the close tier node to a second CPU node", NR_TIERS_SPILL, false, 0, 100, "0",
+    "0-7", "0,2", 64, NULL },
+  { "spill takes as many tier nodes as the limit needs (more than node 0's 320 GiB)",
+    NR_TIERS_SPILL, false, 0, 500, "0-1", "0-15", "0-3", 128, "spanning 2 nodes" },
+  { "off keeps memory on CPU nodes as before, spanning them", NR_TIERS_OFF, false, 0, 100, "0-1",
+    "0-15", "0-1", 100, "spanning 2 nodes" },
+  { "off: what fits no CPU node goes to one with a warning", NR_TIERS_OFF, false, 0, 300, "0",
+    "0-7", "0", 300, "fits nowhere" },
+  { "the annotation overrides the config", NR_TIERS_SPILL, true, NR_TIERS_OFF, 100, "0-1", "0-15",
+    "0-1", 100, "spanning 2 nodes" },
+};
 
 static void
-spill_adds_the_nearest_tier_node_for_what_the_cpu_node_lacks (void **state)
+expect_set (const char *rule, const char *what, const nr_set_t *got, const char *want)
 {
-  struct host h;
-  struct nr_placement p;
-
-  host_init (&h, 2, 64, 2, 256);
-  h.req.memory = 300 * GiB;
-  place (&h, &p);
-  assert_set_equal (p.nodes, "0");
-  assert_set_equal (p.cpus, "0-7");
-  assert_set_equal (p.mems, "0,2");
-  assert_int_equal (p.memory, 300 * GiB);
-  assert_int_equal (p.memory_local, 64 * GiB); /* node 0 is filled first */
-  assert_null (p.warning);
-  nr_placement_free (&p);
-  host_free (&h);
+  cleanup_free char *text = nr_set_format (got);
+  if (strcmp (text, want) != 0)
+    fail_msg ("%s: %s %s, expected %s", rule, what, text, want);
 }
 
 static void
-spill_prefers_the_close_tier_node_to_a_second_cpu_node (void **state)
+spill_and_off_place_as_the_table_says (void **state)
 {
-  struct host h;
-  struct nr_placement p;
+  for (size_t i = 0; i < sizeof (tier_cases) / sizeof (tier_cases[0]); i++)
+    {
+      const struct tier_case *c = &tier_cases[i];
+      struct host h;
+      struct nr_placement p;
 
-  host_init (&h, 2, 64, 2, 256);
-  h.req.memory = 100 * GiB;
-  place (&h, &p);
-  assert_set_equal (p.nodes, "0");
-  assert_set_equal (p.mems, "0,2");
-  assert_int_equal (p.memory_local, 64 * GiB);
-  nr_placement_free (&p);
-  host_free (&h);
+      host_init (&h, 2, 64, 2, 256);
+      h.config.memory_tiers = c->config_mode;
+      h.req.has_tiers = c->annotated;
+      h.req.tiers = c->annotation_mode;
+      h.req.memory = c->memory_gib * GiB;
+      place (&h, &p);
+      expect_set (c->rule, "nodes", &p.nodes, c->nodes);
+      expect_set (c->rule, "cpus", &p.cpus, c->cpus);
+      expect_set (c->rule, "mems", &p.mems, c->mems);
+      if (p.memory != c->memory_gib * GiB || p.memory_local != c->local_gib * GiB)
+        fail_msg ("%s: memory %" PRId64 " (%" PRId64 " local), expected %d GiB (%d GiB local)",
+                  c->rule, p.memory, p.memory_local, c->memory_gib, c->local_gib);
+      if (c->warning == NULL ? p.warning != NULL
+                             : p.warning == NULL || strstr (p.warning, c->warning) == NULL)
+        fail_msg ("%s: warning `%s`", c->rule, p.warning ? p.warning : "(none)");
+      nr_placement_free (&p);
+      host_free (&h);
+    }
 }
 
-static void
-spill_takes_as_many_tier_nodes_as_the_limit_needs (void **state)
-{
-  struct host h;
-  struct nr_placement p;
-
-  host_init (&h, 2, 64, 2, 256);
-  h.req.memory = 500 * GiB; /* more than node 0's domain (320 GiB) */
-  place (&h, &p);
-  assert_set_equal (p.nodes, "0-1");
-  assert_set_equal (p.mems, "0-3");
-  assert_int_equal (p.memory_local, 128 * GiB);
-  nr_placement_free (&p);
-  host_free (&h);
-}
-
-static void
-off_keeps_memory_on_cpu_nodes_as_before (void **state)
-{
-  struct host h;
-  struct nr_placement p;
-
-  host_init (&h, 2, 64, 2, 256);
-  h.config.memory_tiers = NR_TIERS_OFF;
-  h.req.memory = 100 * GiB;
-  place (&h, &p);
-  assert_set_equal (p.nodes, "0-1"); /* spans the CPU nodes, as before */
-  assert_set_equal (p.mems, "0-1");
-  assert_int_equal (p.memory_local, 100 * GiB);
-  nr_placement_free (&p);
-
-  h.req.memory = 300 * GiB;
-  place (&h, &p);
-  assert_set_equal (p.mems, "0");
-  assert_non_null (p.warning); /* fits nowhere */
-  nr_placement_free (&p);
-  host_free (&h);
-}
-
-static void
-the_annotation_overrides_the_config (void **state)
-{
-  struct host h;
-  struct nr_placement p;
-
-  host_init (&h, 2, 64, 2, 256);
-  h.req.has_tiers = true;
-  h.req.tiers = NR_TIERS_OFF;
-  h.req.memory = 100 * GiB;
-  place (&h, &p);
-  assert_set_equal (p.mems, "0-1");
-  nr_placement_free (&p);
-  host_free (&h);
-}
+/* ---- tiered, interleave ----------------------------------------------- */
 
 static void
 tiered_always_adds_the_nearest_tier_node_charging_it_nothing (void **state)
@@ -220,68 +141,66 @@ tiered_always_adds_the_nearest_tier_node_charging_it_nothing (void **state)
   host_free (&h);
 }
 
-static void
-interleave_spreads_by_the_kernel_s_weights (void **state)
+/* Interleave on the empty host, 8 GiB asked: node 0 and its expander,
+   pages spread by the weights that apply.  */
+struct interleave_case
 {
-  struct host h;
-  struct nr_placement p;
+  const char *rule;
+  int kernel_weights[4]; /* all 0: the kernel has none */
+  int config_weights[4]; /* all 0: the config names none */
+  bool weighted;
+  int weight_0, weight_2; /* the weights applied to nodes 0 and 2 */
+  int local_gib;          /* 8 GiB times node 0's share */
+};
 
-  host_init (&h, 2, 64, 2, 256);
-  h.config.memory_tiers = NR_TIERS_INTERLEAVE;
-  h.topo.has_weights = true;
-  h.topo.nodes[0].weight = h.topo.nodes[1].weight = 3;
-  h.topo.nodes[2].weight = h.topo.nodes[3].weight = 1;
-  h.req.memory = 8 * GiB;
-  place (&h, &p);
-  assert_set_equal (p.nodes, "0");
-  assert_set_equal (p.mems, "0,2");
-  assert_true (p.tier_interleave);
-  assert_true (p.weighted);
-  assert_int_equal (p.weights[0], 3);
-  assert_int_equal (p.weights[2], 1);
-  assert_int_equal (p.memory_local, 6 * GiB); /* 3 of 4 pages */
-  nr_placement_free (&p);
-  host_free (&h);
-}
-
-static void
-interleave_uses_the_config_s_weights_over_the_kernel_s (void **state)
-{
-  struct host h;
-  struct nr_placement p;
-
-  host_init (&h, 2, 64, 2, 256);
-  h.config.memory_tiers = NR_TIERS_INTERLEAVE;
-  h.topo.has_weights = true;
-  h.topo.nodes[0].weight = h.topo.nodes[2].weight = 1;
-  h.config.memory_weights = xmalloc0 (NR_SET_MAX);
-  h.config.memory_weights[0] = 1;
-  h.config.memory_weights[2] = 3;
-  h.req.memory = 8 * GiB;
-  place (&h, &p);
-  assert_set_equal (p.mems, "0,2");
-  assert_int_equal (p.memory_local, 2 * GiB);
-  nr_placement_free (&p);
-  free (h.config.memory_weights);
-  host_free (&h);
-}
+static const struct interleave_case interleave_cases[] = {
+  { "interleave spreads by the kernel's weights", { 3, 3, 1, 1 }, { 0 }, true, 3, 1, 6 },
+  { "interleave uses the config's weights over the kernel's",
+    { 1, 0, 1, 0 },
+    { 1, 0, 3, 0 },
+    true,
+    1,
+    3,
+    2 },
+  { "interleave without kernel weights is plain interleave", { 0 }, { 0 }, false, 0, 0, 4 },
+};
 
 static void
-interleave_without_kernel_weights_is_plain_interleave (void **state)
+interleave_places_as_the_table_says (void **state)
 {
-  struct host h;
-  struct nr_placement p;
+  for (size_t i = 0; i < sizeof (interleave_cases) / sizeof (interleave_cases[0]); i++)
+    {
+      const struct interleave_case *c = &interleave_cases[i];
+      struct host h;
+      struct nr_placement p;
 
-  host_init (&h, 2, 64, 2, 256);
-  h.config.memory_tiers = NR_TIERS_INTERLEAVE;
-  h.req.memory = 8 * GiB;
-  place (&h, &p);
-  assert_set_equal (p.mems, "0,2");
-  assert_true (p.tier_interleave);
-  assert_false (p.weighted);
-  assert_int_equal (p.memory_local, 4 * GiB); /* even */
-  nr_placement_free (&p);
-  host_free (&h);
+      host_init (&h, 2, 64, 2, 256);
+      h.config.memory_tiers = NR_TIERS_INTERLEAVE;
+      for (int n = 0; n < 4; n++)
+        {
+          h.topo.nodes[n].weight = c->kernel_weights[n];
+          h.topo.has_weights |= c->kernel_weights[n] != 0;
+          if (c->config_weights[n] == 0)
+            continue;
+          if (h.config.memory_weights == NULL)
+            h.config.memory_weights = xmalloc0 (NR_SET_MAX);
+          h.config.memory_weights[n] = c->config_weights[n];
+        }
+      h.req.memory = 8 * GiB;
+      place (&h, &p);
+      expect_set (c->rule, "nodes", &p.nodes, "0");
+      expect_set (c->rule, "mems", &p.mems, "0,2");
+      if (! p.tier_interleave || p.weighted != c->weighted)
+        fail_msg ("%s: tier_interleave %d, weighted %d", c->rule, p.tier_interleave, p.weighted);
+      if (c->weighted && (p.weights[0] != c->weight_0 || p.weights[2] != c->weight_2))
+        fail_msg ("%s: weights %d:%d, expected %d:%d", c->rule, p.weights[0], p.weights[2],
+                  c->weight_0, c->weight_2);
+      if (p.memory_local != c->local_gib * GiB)
+        fail_msg ("%s: %" PRId64 " local, expected %d GiB", c->rule, p.memory_local, c->local_gib);
+      nr_placement_free (&p);
+      free (h.config.memory_weights);
+      host_free (&h);
+    }
 }
 
 static void
@@ -411,16 +330,9 @@ int
 main (void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test (a_container_that_fits_its_cpu_node_stays_there_under_spill),
-    cmocka_unit_test (spill_adds_the_nearest_tier_node_for_what_the_cpu_node_lacks),
-    cmocka_unit_test (spill_prefers_the_close_tier_node_to_a_second_cpu_node),
-    cmocka_unit_test (spill_takes_as_many_tier_nodes_as_the_limit_needs),
-    cmocka_unit_test (off_keeps_memory_on_cpu_nodes_as_before),
-    cmocka_unit_test (the_annotation_overrides_the_config),
+    cmocka_unit_test (spill_and_off_place_as_the_table_says),
     cmocka_unit_test (tiered_always_adds_the_nearest_tier_node_charging_it_nothing),
-    cmocka_unit_test (interleave_spreads_by_the_kernel_s_weights),
-    cmocka_unit_test (interleave_uses_the_config_s_weights_over_the_kernel_s),
-    cmocka_unit_test (interleave_without_kernel_weights_is_plain_interleave),
+    cmocka_unit_test (interleave_places_as_the_table_says),
     cmocka_unit_test (device_memory_is_never_used),
     cmocka_unit_test (unsure_memory_is_not_spilled_onto),
     cmocka_unit_test (a_faster_tier_is_used_only_when_the_admin_lists_it),

@@ -2,42 +2,21 @@
    pod and the configuration.  Each test reads as one rule of the product.  */
 #include <config.h>
 
-#include "unit.h"
-
-#include "placement.h"
-
-#include <string.h>
-
-#define GiB (INT64_C (1) << 30)
+#include "placement-fixtures.h"
 
 /* A host: NODES nodes of CPUS CPUs each (consecutive numbers, SMT pairs
-   2k/2k+1 as siblings), MEM_GIB each, DIST between nodes (10 local).  */
-struct host
-{
-  struct nr_topology topo;
-  struct nr_node_usage usage[16];
-  struct nr_config config;
-  struct nr_request req;
-  nr_set_t pod_nodes;
-  bool pod_reserved;
-};
-
+   2k/2k+1 as siblings), MEM_GIB each, 21 between nodes (10 local).  */
 static void
 host_init (struct host *h, int nodes, int cpus, int mem_gib)
 {
   int n_cpus = nodes * cpus;
 
-  memset (h, 0, sizeof (*h));
-  h->topo.n_nodes = nodes;
-  h->topo.nodes = xmalloc0 ((size_t) nodes * sizeof (struct nr_node));
-  h->topo.distance = xmalloc0 ((size_t) (nodes * nodes) * sizeof (int));
+  host_alloc (h, nodes);
   h->topo.n_siblings = n_cpus;
   h->topo.thread_siblings = xmalloc0 ((size_t) n_cpus * sizeof (nr_set_t));
   for (int i = 0; i < nodes; i++)
     {
-      h->topo.nodes[i].id = i;
       h->topo.nodes[i].memory_total = (uint64_t) mem_gib * GiB;
-      h->usage[i].node = i;
       for (int c = 0; c < cpus; c++)
         nr_set_add (&h->topo.nodes[i].cpus, i * cpus + c);
       for (int j = 0; j < nodes; j++)
@@ -49,58 +28,7 @@ host_init (struct host *h, int nodes, int cpus, int mem_gib)
       nr_set_add (&h->topo.thread_siblings[c], c);
       nr_set_add (&h->topo.thread_siblings[c], c ^ 1);
     }
-  h->config.policy = NR_POLICY_BEST_EFFORT;
-  h->config.best_effort_millicpus = 100;
-  h->req.id = "c1";
 }
-
-static void
-host_free (struct host *h)
-{
-  nr_topology_free (&h->topo);
-  nr_request_free (&h->req);
-}
-
-static void
-set_distance (struct host *h, int a, int b, int d)
-{
-  h->topo.distance[a * h->topo.n_nodes + b] = d;
-  h->topo.distance[b * h->topo.n_nodes + a] = d;
-}
-
-static int
-try_place (struct host *h, struct nr_placement *out, nr_error_t *err)
-{
-  struct nr_placement_input in = { &h->topo,   h->usage,     &h->req,
-                                   &h->config, h->pod_nodes, h->pod_reserved };
-  return nr_place (&in, out, err);
-}
-
-static void
-place (struct host *h, struct nr_placement *out)
-{
-  nr_error_t err = NULL;
-  if (try_place (h, out, &err) < 0)
-    fail_msg ("placement failed: %s", err->msg);
-}
-
-/* Place and expect a refusal whose text holds every string in NEEDLES.  */
-static void
-assert_refused (struct host *h, const char *const *needles)
-{
-  struct nr_placement p;
-  nr_error_t err = NULL;
-
-  assert_int_equal (try_place (h, &p, &err), -1);
-  assert_non_null (err);
-  assert_null (strchr (err->msg, '\n'));
-  for (; *needles; needles++)
-    if (strstr (err->msg, *needles) == NULL)
-      fail_msg ("refusal `%s` lacks `%s`", err->msg, *needles);
-  nr_error_release (&err);
-}
-
-#define REFUSED(h, ...) assert_refused ((h), (const char *const[]){ __VA_ARGS__, NULL })
 
 /* Record placement P in the host's usage as the ledger does.  */
 static void

@@ -5,8 +5,7 @@
    and 4 1G hugepages per node, SLIT 10/21.  */
 #include <config.h>
 
-#include "unit.h"
-
+#include "command-fixtures.h"
 #include "ledger-fixtures.h"
 
 #include "commands.h"
@@ -31,47 +30,21 @@ static char dir[] = "/tmp/nr-test-reports.XXXXXX";
 static char *ledger_path, *ledger_dir;
 /* reserved_cpus 0-1 (on node0), reserved_memory 1GiB, best-effort.  */
 static struct nr_config config_;
-static char **argv_pool[32];
-static size_t n_argv_pool;
-
-static void
-write_text (const char *path, const char *text)
-{
-  FILE *f = fopen (path, "we");
-  assert_non_null (f);
-  assert_true (fputs (text, f) >= 0);
-  assert_int_equal (fclose (f), 0);
-}
 
 /* A config for the fixture machine whose sysfs root is SYSFS and whose
    [placement] section ends with EXTRA.  */
 static void
 load_config (struct nr_config *config, const char *sysfs, const char *extra)
 {
-  cleanup_free char *path = xasprintf ("%s/numa-runtime.conf", dir);
-  cleanup_free char *text =
-      xasprintf ("[runtime]\npath = /bin/false\n[ledger]\npath = %s\n[topology]\n"
-                 "sysfs_root = %s\nproc_root = /proc\n[placement]\n%s",
-                 ledger_path, sysfs, extra);
-  nr_error_t err = NULL;
-
-  write_text (path, text);
-  memset (config, 0, sizeof (*config));
-  if (nr_config_load_file (config, path, true, &err) < 0)
-    fail_msg ("config: %s", err->msg);
+  load_fixture_config (config, dir, "/bin/false", ledger_path, sysfs, extra);
 }
 
 static int
 setup (void **state)
 {
-  cleanup_free char *cmd = NULL;
   cleanup_free char *sysfs = NULL;
 
-  if (mkdtemp (dir) == NULL)
-    return -1;
-  cmd = xasprintf ("sh '%s/tests/fixtures/gen-sysfs.sh' two-socket '%s/machine' >/dev/null",
-                   NR_TOP_SRCDIR, dir);
-  if (system (cmd) != 0)
+  if (make_fixture_machine (dir) < 0)
     return -1;
   ledger_dir = xasprintf ("%s/ledger", dir);
   ledger_path = xasprintf ("%s/ledger.json", ledger_dir);
@@ -85,8 +58,7 @@ static int
 teardown (void **state)
 {
   cleanup_free char *cmd = xasprintf ("rm -rf '%s'", dir);
-  for (size_t i = 0; i < n_argv_pool; i++)
-    free (argv_pool[i]);
+  free_parsed_args ();
   free (ledger_path);
   free (ledger_dir);
   nr_config_free (&config_);
@@ -99,54 +71,6 @@ no_ledger (void **state)
 {
   remove_tree (ledger_dir);
   return 0;
-}
-
-static void
-parse_args (struct nr_args *args, ...)
-{
-  char **argv = xmalloc0 (16 * sizeof (char *));
-  nr_error_t err = NULL;
-  va_list ap;
-  int argc = 1;
-
-  argv[0] = (char *) "numa-runtime";
-  va_start (ap, args);
-  for (const char *a = va_arg (ap, const char *); a && argc < 15; a = va_arg (ap, const char *))
-    argv[argc++] = (char *) a;
-  va_end (ap);
-  assert_true (n_argv_pool < NR_N_ELEMENTS (argv_pool));
-  argv_pool[n_argv_pool++] = argv;
-  if (nr_args_parse (argc, argv, args, &err) < 0)
-    fail_msg ("args: %s", err->msg);
-}
-#define ARGS(a, ...) parse_args ((a), __VA_ARGS__, (const char *) NULL)
-
-typedef int (*command_fn) (const struct nr_args *, const struct nr_config *, nr_error_t *);
-
-/* Run FN with stdout going to a file: what it printed.  On failure
- *MESSAGE (when not NULL) gets the error's text, else NULL.  */
-static char *
-run (command_fn fn, const struct nr_args *args, const struct nr_config *config, int *ret,
-     char **message)
-{
-  cleanup_free char *path = xasprintf ("%s/stdout", dir);
-  int fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  int saved = dup (1);
-  nr_error_t err = NULL;
-
-  assert_true (fd >= 0 && saved >= 0);
-  fflush (stdout);
-  dup2 (fd, 1);
-  *ret = fn (args, config, &err);
-  fflush (stdout);
-  dup2 (saved, 1);
-  close (saved);
-  close (fd);
-  if (message)
-    *message = *ret < 0 ? xstrdup (err->msg) : NULL;
-  if (*ret < 0)
-    nr_error_release (&err);
-  return ledger_text (path);
 }
 
 /* TEXT has a sample line SERIES VALUE.  */
@@ -199,7 +123,7 @@ metrics_without_ledger_are_the_machine_and_zeroes (void **state)
   int ret;
 
   ARGS (&args, "metrics");
-  out = run (nr_cmd_metrics, &args, &config_, &ret, NULL);
+  out = run_command (dir, nr_cmd_metrics, &args, &config_, &ret, NULL);
   assert_int_equal (ret, 0);
   assert_non_null (out);
   assert_non_null (strstr (out, "# HELP numa_runtime_node_cpus Online CPUs of the NUMA node.\n"
@@ -238,7 +162,7 @@ metrics_show_what_the_ledger_holds_and_counts (void **state)
 
   write_ledger ();
   ARGS (&args, "metrics");
-  out = run (nr_cmd_metrics, &args, &config_, &ret, NULL);
+  out = run_command (dir, nr_cmd_metrics, &args, &config_, &ret, NULL);
   assert_int_equal (ret, 0);
   assert_sample (out, "numa_runtime_node_containers{node=\"0\"}", "0");
   assert_sample (out, "numa_runtime_node_containers{node=\"1\"}", "1");
@@ -288,7 +212,7 @@ metrics_textfile_is_replaced_whole (void **state)
   write_ledger ();
   assert_int_equal (mkdir (prom_dir, 0755), 0);
   ARGS (&args, "metrics");
-  stdout_form = run (nr_cmd_metrics, &args, &config_, &ret, NULL);
+  stdout_form = run_command (dir, nr_cmd_metrics, &args, &config_, &ret, NULL);
   assert_int_equal (ret, 0);
   /* Both spellings, each over a stale file.  */
   for (int form = 0; form < 2; form++)
@@ -299,7 +223,7 @@ metrics_textfile_is_replaced_whole (void **state)
         ARGS (&args, "metrics", "--textfile", prom);
       else
         ARGS (&args, "metrics", eq);
-      printed = run (nr_cmd_metrics, &args, &config_, &ret, NULL);
+      printed = run_command (dir, nr_cmd_metrics, &args, &config_, &ret, NULL);
       assert_int_equal (ret, 0);
       assert_string_equal (printed, "");
       written = ledger_text (prom);
@@ -337,7 +261,7 @@ metrics_refuse_bad_arguments_and_paths (void **state)
         ARGS (&args, "metrics", bad[i][0], bad[i][1]);
       else
         ARGS (&args, "metrics", bad[i][0]);
-      out = run (nr_cmd_metrics, &args, &config_, &ret, &msg);
+      out = run_command (dir, nr_cmd_metrics, &args, &config_, &ret, &msg);
       assert_true (ret < 0);
       assert_string_equal (out, "");
       if (strstr (msg, bad[i][2]) == NULL || strncmp (msg, "metrics", 7) != 0)
@@ -364,7 +288,7 @@ reports_fail_on_an_unreadable_sysfs_root (void **state)
       cleanup_free char *out = NULL, *msg = NULL;
       if (i == 1)
         ARGS (&args, "topology", "--nrt", "--node-name", "worker-1");
-      out = run (fns[i], &args, &broken, &ret, &msg);
+      out = run_command (dir, fns[i], &args, &broken, &ret, &msg);
       assert_true (ret < 0);
       assert_string_equal (out, "");
       assert_non_null (strstr (msg, i == 0 ? "metrics" : "topology"));
@@ -383,7 +307,7 @@ nrt (const struct nr_args *args, const struct nr_config *config)
   yajl_val doc = NULL;
   int ret;
 
-  out = run (nr_cmd_topology, args, config, &ret, NULL);
+  out = run_command (dir, nr_cmd_topology, args, config, &ret, NULL);
   assert_int_equal (ret, 0);
   assert_non_null (out);
   assert_int_equal (out[strlen (out) - 1], '\n');
@@ -538,7 +462,7 @@ topology_nrt_names_the_policy_and_the_host (void **state)
     {
       cleanup_free char *out = NULL, *msg = NULL;
       int ret;
-      out = run (nr_cmd_topology, &args, &config_, &ret, &msg);
+      out = run_command (dir, nr_cmd_topology, &args, &config_, &ret, &msg);
       assert_true (ret < 0);
       assert_non_null (strstr (msg, "not a Kubernetes node name"));
     }
@@ -565,7 +489,7 @@ topology_refuses_bad_arguments (void **state)
         ARGS (&args, "topology", "--nrt", bad[i][0], bad[i][1]);
       else
         ARGS (&args, "topology", "--nrt", bad[i][0]);
-      out = run (nr_cmd_topology, &args, &config_, &ret, &msg);
+      out = run_command (dir, nr_cmd_topology, &args, &config_, &ret, &msg);
       assert_true (ret < 0);
       assert_string_equal (out, "");
       if (strstr (msg, bad[i][2]) == NULL || strstr (msg, "topology") == NULL)
@@ -574,7 +498,7 @@ topology_refuses_bad_arguments (void **state)
   {
     cleanup_free char *out = NULL, *msg = NULL;
     ARGS (&args, "topology", "--node-name", "worker-1");
-    out = run (nr_cmd_topology, &args, &config_, &ret, &msg);
+    out = run_command (dir, nr_cmd_topology, &args, &config_, &ret, &msg);
     assert_true (ret < 0);
     assert_string_equal (out, "");
     assert_non_null (strstr (msg, "usage: topology --nrt"));

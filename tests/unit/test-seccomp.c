@@ -63,6 +63,17 @@ assert_unchanged (const char *text)
   outcome_free (&o);
 }
 
+/* TEXT gets the rule added, and then holds NEEDLE (when not NULL).  */
+static void
+assert_edited (const char *text, const char *needle)
+{
+  struct outcome o = edit (text, NULL);
+  assert_int_equal (o.ret, 1);
+  if (needle != NULL && strstr (o.after, needle) == NULL)
+    fail_msg ("`%s` lacks `%s`", o.after, needle);
+  outcome_free (&o);
+}
+
 static void
 adds_one_rule_at_the_end (void **state)
 {
@@ -80,13 +91,9 @@ adds_one_rule_at_the_end (void **state)
 static void
 creates_the_syscalls_list_when_absent (void **state)
 {
-  struct outcome o =
-      edit ("{" NO_NICE ",\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_KILL\","
-            "\"architectures\":[\"SCMP_ARCH_AARCH64\"]}}}",
-            NULL);
-  assert_int_equal (o.ret, 1);
-  assert_non_null (strstr (o.after, "\"syscalls\":[" MEMPOLICY_RULE "]"));
-  outcome_free (&o);
+  assert_edited ("{" NO_NICE ",\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_KILL\","
+                 "\"architectures\":[\"SCMP_ARCH_AARCH64\"]}}}",
+                 "\"syscalls\":[" MEMPOLICY_RULE "]");
 }
 
 static void
@@ -117,9 +124,7 @@ leaves_containers_with_cap_sys_nice (void **state)
 static void
 no_capabilities_at_all_counts_as_lacking (void **state)
 {
-  struct outcome o = edit ("{\"linux\":{\"seccomp\":" CONTAINERD_PROFILE "}}", NULL);
-  assert_int_equal (o.ret, 1);
-  outcome_free (&o);
+  assert_edited ("{\"linux\":{\"seccomp\":" CONTAINERD_PROFILE "}}", NULL);
 }
 
 static void
@@ -135,14 +140,10 @@ leaves_profiles_that_already_allow_one (void **state)
 static void
 keeps_explicit_denials (void **state)
 {
-  struct outcome o =
-      edit ("{" NO_NICE ",\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ERRNO\","
-            "\"syscalls\":[{\"names\":[\"mbind\"],\"action\":\"SCMP_ACT_KILL\"}]}}}",
-            NULL);
-  assert_int_equal (o.ret, 1);
-  assert_non_null (strstr (o.after, "{\"names\":[\"set_mempolicy\",\"get_mempolicy\","
-                                    "\"set_mempolicy_home_node\"],\"action\":\"SCMP_ACT_ALLOW\"}"));
-  outcome_free (&o);
+  assert_edited ("{" NO_NICE ",\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ERRNO\","
+                 "\"syscalls\":[{\"names\":[\"mbind\"],\"action\":\"SCMP_ACT_KILL\"}]}}}",
+                 "{\"names\":[\"set_mempolicy\",\"get_mempolicy\","
+                 "\"set_mempolicy_home_node\"],\"action\":\"SCMP_ACT_ALLOW\"}");
 }
 
 static void

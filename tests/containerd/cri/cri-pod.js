@@ -23,42 +23,14 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { parseArgs } = require('node:util');
-const grpc = require('@grpc/grpc-js');
-const protoLoader = require('@grpc/proto-loader');
+const { connect, removePod } = require('./cri-client.js');
 
-const PROTO = path.join(__dirname, 'cri-subset.proto');
 const RPC_DEADLINE_MS = 120 * 1000;
 
 function usage(msg) {
   process.stderr.write(`cri-pod.js: ${msg}\n` +
     'usage: cri-pod.js up|run|down|down-all|version --socket SOCK [options]\n');
   process.exit(2);
-}
-
-function loadClient(socket) {
-  const def = protoLoader.loadSync(PROTO, {
-    keepCase: true, longs: String, enums: String, defaults: true, oneofs: true,
-  });
-  const runtime = grpc.loadPackageDefinition(def).runtime.v1;
-  const client = new runtime.RuntimeService(`unix://${socket}`,
-    grpc.credentials.createInsecure());
-  // Promise wrappers, one per RPC: rpc.RunPodSandbox(req) -> response.
-  const rpc = {};
-  for (const name of Object.keys(runtime.RuntimeService.service)) {
-    rpc[name] = (req) => new Promise((resolve, reject) => {
-      const deadline = new Date(Date.now() + RPC_DEADLINE_MS);
-      client[name](req, { deadline }, (err, res) => {
-        if (err) {
-          err.message = `${name}: ${err.details || err.message}`;
-          reject(err);
-        } else {
-          resolve(res);
-        }
-      });
-    });
-  }
-  rpc.close = () => client.close();
-  return rpc;
 }
 
 function parseAnnotations(list) {
@@ -169,30 +141,17 @@ async function up(rpc, opts) {
       result: parseResult(fs.readFileSync(resultFile, 'utf8')),
     };
   } catch (err) {
-    if (!opts['keep-on-error']) await down(rpc, sandboxId).catch(() => {});
+    if (!opts['keep-on-error']) await removePod(rpc, sandboxId).catch(() => {});
     err.sandboxId = sandboxId;
     throw err;
   }
-}
-
-// Tear a pod down in kubelet's order.
-async function down(rpc, sandboxId) {
-  const { containers } = await rpc.ListContainers({
-    filter: { pod_sandbox_id: sandboxId },
-  });
-  for (const c of containers) {
-    await rpc.StopContainer({ container_id: c.id, timeout: '0' });
-    await rpc.RemoveContainer({ container_id: c.id });
-  }
-  await rpc.StopPodSandbox({ pod_sandbox_id: sandboxId });
-  await rpc.RemovePodSandbox({ pod_sandbox_id: sandboxId });
 }
 
 async function downAll(rpc) {
   const { items } = await rpc.ListPodSandbox({});
   const errors = [];
   for (const pod of items) {
-    await down(rpc, pod.id).catch((err) => errors.push(err.message));
+    await removePod(rpc, pod.id).catch((err) => errors.push(err.message));
   }
   if (errors.length) throw new Error(errors.join('; '));
   return { removed: items.map((p) => p.id) };
@@ -217,7 +176,7 @@ async function main() {
     },
   });
   if (!opts.socket) usage('--socket is required');
-  const rpc = loadClient(opts.socket);
+  const rpc = connect(opts.socket, { deadlineMs: RPC_DEADLINE_MS });
   try {
     let answer;
     switch (command) {
@@ -229,11 +188,11 @@ async function main() {
         break;
       case 'run':
         answer = await up(rpc, opts);
-        await down(rpc, answer.sandbox_id);
+        await removePod(rpc, answer.sandbox_id);
         break;
       case 'down':
         if (!opts.sandbox) usage('--sandbox is required');
-        await down(rpc, opts.sandbox);
+        await removePod(rpc, opts.sandbox);
         answer = { removed: [opts.sandbox] };
         break;
       case 'down-all':

@@ -35,13 +35,13 @@
 const fs = require('node:fs');
 const path = require('node:path');
 
-// The gRPC modules come from tests/containerd/cri/node_modules, or from
-// NODE_PATH when this file is copied elsewhere (the guest's payload).
-const grpc = require('@grpc/grpc-js');
-const protoLoader = require('@grpc/proto-loader');
+// The shared CRI connection (cri-client.js, with the proto and the gRPC
+// modules) sits in tests/containerd/cri in the tree, and next to this file
+// in the guest's payload.
+const CLIENT_DIR = fs.existsSync(path.join(__dirname, 'cri-client.js')) ? __dirname
+  : path.join(__dirname, '..', '..', 'containerd', 'cri');
+const { connect, removePod } = require(path.join(CLIENT_DIR, 'cri-client.js'));
 
-const PROTO = process.env.CRI_PROTO ||
-  path.join(__dirname, '..', '..', 'containerd', 'cri', 'cri-subset.proto');
 const SOCKET = process.env.CRI_SOCKET || '/run/containerd/containerd.sock';
 const DEADLINE_MS = Number(process.env.CRI_TIMEOUT || 180) * 1000;
 
@@ -52,36 +52,6 @@ function die(msg) {
 }
 function oneLine(msg) {
   return msg.replace(/\s*\n\s*/g, ' ');
-}
-
-function loadClient() {
-  const def = protoLoader.loadSync(PROTO, {
-    keepCase: true, longs: String, enums: String, defaults: true, oneofs: true,
-  });
-  const runtime = grpc.loadPackageDefinition(def).runtime.v1;
-  const client = new runtime.RuntimeService(`unix://${SOCKET}`,
-    grpc.credentials.createInsecure());
-  // rpc.timings: seconds per RPC made, for the suite's timing lines.
-  const rpc = { timings: [] };
-  for (const name of Object.keys(runtime.RuntimeService.service)) {
-    rpc[name] = (req) => new Promise((resolve, reject) => {
-      const deadline = new Date(Date.now() + DEADLINE_MS);
-      const started = Date.now();
-      // waitForReady: across a containerd restart, wait for the socket
-      // (until the deadline) instead of failing at once.
-      client[name](req, { deadline, waitForReady: true }, (err, res) => {
-        rpc.timings.push(`${name} ${((Date.now() - started) / 1000).toFixed(1)}`);
-        if (err) {
-          err.message = `${name}: ${err.details || err.message}`;
-          reject(err);
-        } else {
-          resolve(res);
-        }
-      });
-    });
-  }
-  rpc.close = () => client.close();
-  return rpc;
 }
 
 // kubelet's int64 fields travel as strings with longs: String.
@@ -132,18 +102,6 @@ function containerConfig(c) {
   };
 }
 
-async function down(rpc, sandboxId) {
-  const { containers } = await rpc.ListContainers({
-    filter: { pod_sandbox_id: sandboxId },
-  });
-  for (const c of containers) {
-    await rpc.StopContainer({ container_id: c.id, timeout: '0' });
-    await rpc.RemoveContainer({ container_id: c.id });
-  }
-  await rpc.StopPodSandbox({ pod_sandbox_id: sandboxId });
-  await rpc.RemovePodSandbox({ pod_sandbox_id: sandboxId });
-}
-
 async function addContainers(rpc, sandboxId, spec, config) {
   const ids = {};
   for (const c of spec.containers || []) {
@@ -166,7 +124,7 @@ async function up(rpc, spec) {
   try {
     ids = await addContainers(rpc, sandboxId, spec, config);
   } catch (err) {
-    await down(rpc, sandboxId).catch(() => {});
+    await removePod(rpc, sandboxId).catch(() => {});
     throw err;
   }
   return { sandbox_id: sandboxId, containers: ids, timings: rpc.timings };
@@ -192,11 +150,11 @@ async function run(rpc, command, args) {
       return { containers: await addContainers(rpc, args[0], spec, sandboxConfig(spec)) };
     }
     case 'down':
-      for (const id of args) await down(rpc, id);
+      for (const id of args) await removePod(rpc, id);
       return { removed: args };
     case 'down-all': {
       const { items } = await rpc.ListPodSandbox({});
-      for (const pod of items) await down(rpc, pod.id);
+      for (const pod of items) await removePod(rpc, pod.id);
       return { removed: items.map((p) => p.id) };
     }
     case 'update':
@@ -234,7 +192,9 @@ async function serve(rpc) {
 
 async function main() {
   const [command, ...args] = process.argv.slice(2);
-  const rpc = loadClient();
+  const rpc = connect(SOCKET, {
+    deadlineMs: DEADLINE_MS, waitForReady: true, proto: process.env.CRI_PROTO,
+  });
   try {
     if (command === 'serve') {
       await serve(rpc);

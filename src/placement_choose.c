@@ -1,0 +1,250 @@
+/* numa-runtime: which nodes placement chooses: whether the container
+   fits on a node or a set of nodes, how a home is scored (headroom, then
+   load), and the choice of one node or of the closest set of K nodes.  */
+#include <config.h>
+
+#include "placement_internal.h"
+#include "util.h"
+
+/* Does the container fit in what nodes offer together?  */
+static bool
+fits_in (const struct context *ctx, int64_t cpu, int64_t mem, int64_t huge, int excl)
+{
+  const struct demand *d = &ctx->demand;
+
+  if (! d->prepaid && ! d->unlimited && cpu < d->millicpus)
+    return false;
+  if (! d->prepaid && d->memory > 0 && mem < d->memory)
+    return false;
+  if (d->hugepages > 0 && huge < d->hugepages)
+    return false;
+  return excl >= d->exclusive;
+}
+
+/* Does the container fit on node index I (with its memory-only nodes)?  */
+static bool
+fits_one (const struct context *ctx, int i)
+{
+  const struct node_room *r = &ctx->rooms[i];
+  return fits_in (ctx, r->cpu_free, sat_add (r->mem_free, r->tier_free), r->huge_free,
+                  r->exclusive_free);
+}
+
+/* Does the container fit on the nodes of SET (topo indexes flagged)?  */
+bool
+placement_fits (const struct context *ctx, const nr_set_t *set)
+{
+  int64_t cpu = 0, mem = 0, huge = 0;
+  int excl = 0;
+
+  for (int i = nr_set_next (set, 0); i >= 0; i = nr_set_next (set, i + 1))
+    {
+      cpu = sat_add (cpu, ctx->rooms[i].cpu_free);
+      /* A CPU node and its memory-only nodes are one domain.  */
+      mem = sat_add (mem, sat_add (ctx->rooms[i].mem_free, ctx->rooms[i].tier_free));
+      huge = sat_add (huge, ctx->rooms[i].huge_free);
+      excl += ctx->rooms[i].exclusive_free;
+    }
+  return fits_in (ctx, cpu, mem, huge, excl);
+}
+
+static double headroom_of (const struct context *ctx, int64_t cpu_cap, int64_t cpu_free,
+                           int64_t mem_cap, int64_t mem_free);
+
+/* Headroom left on SET after placing: the smaller of the CPU and memory
+   fractions left free.  */
+static double
+headroom (const struct context *ctx, const nr_set_t *set)
+{
+  int64_t cpu_cap = 0, cpu_free = 0, mem_cap = 0, mem_free = 0;
+
+  for (int i = nr_set_next (set, 0); i >= 0; i = nr_set_next (set, i + 1))
+    {
+      cpu_cap = sat_add (cpu_cap, ctx->rooms[i].cpu_capacity);
+      cpu_free = sat_add (cpu_free, ctx->rooms[i].cpu_free);
+      mem_cap = sat_add (mem_cap, ctx->rooms[i].mem_capacity);
+      mem_free = sat_add (mem_free, ctx->rooms[i].mem_free);
+    }
+  return headroom_of (ctx, cpu_cap, cpu_free, mem_cap, mem_free);
+}
+
+static double
+headroom_of (const struct context *ctx, int64_t cpu_cap, int64_t cpu_free, int64_t mem_cap,
+             int64_t mem_free)
+{
+  double cpu_frac, mem_frac;
+
+  cpu_frac =
+      cpu_cap > 0 ? (double) sat_sub (cpu_free, ctx->demand.millicpus) / (double) cpu_cap : 0;
+  mem_frac = mem_cap > 0 ? (double) sat_sub (mem_free, ctx->demand.memory) / (double) mem_cap : 1;
+  return cpu_frac < mem_frac ? cpu_frac : mem_frac;
+}
+
+static int64_t
+set_load (const struct context *ctx, const nr_set_t *set)
+{
+  int64_t load = 0;
+  for (int i = nr_set_next (set, 0); i >= 0; i = nr_set_next (set, i + 1))
+    load = sat_add (load, ctx->rooms[i].load);
+  return load;
+}
+
+/* Is A a better home than B (both topo index sets)?  */
+static bool
+better (const struct context *ctx, const nr_set_t *a, const nr_set_t *b)
+{
+  double ha = headroom (ctx, a), hb = headroom (ctx, b);
+  int64_t la, lb;
+
+  if (ha > hb + 1e-9)
+    return true;
+  if (hb > ha + 1e-9)
+    return false;
+  la = set_load (ctx, a);
+  lb = set_load (ctx, b);
+  if (la != lb)
+    return la < lb;
+  return nr_set_next (a, 0) < nr_set_next (b, 0);
+}
+
+void
+placement_nodes_to_index_set (const struct context *ctx, const nr_set_t *nodes, nr_set_t *idx)
+{
+  nr_set_clear (idx);
+  for (int i = 0; i < ctx->in->topo->n_nodes; i++)
+    if (nr_set_has (nodes, ctx->rooms[i].node->id) && usable (&ctx->rooms[i]))
+      nr_set_add (idx, i);
+}
+
+/* Sum of pairwise distances: smaller is closer.  */
+static int
+set_cost (const struct context *ctx, const nr_set_t *set)
+{
+  int cost = 0;
+  for (int i = nr_set_next (set, 0); i >= 0; i = nr_set_next (set, i + 1))
+    for (int j = nr_set_next (set, i + 1); j >= 0; j = nr_set_next (set, j + 1))
+      cost += nr_topology_distance (ctx->in->topo, i, j);
+  return cost;
+}
+
+/* SEED plus the K-1 nodes of CANDIDATES closest to it, taking nodes of
+   HINTS (topo indexes) first.  */
+static void
+closest_set (const struct context *ctx, int seed, int k, const nr_set_t *candidates,
+             const nr_set_t *hints, nr_set_t *set)
+{
+  nr_set_clear (set);
+  nr_set_add (set, seed);
+  for (int taken = 1; taken < k; taken++)
+    {
+      int best = -1;
+      for (int j = nr_set_next (candidates, 0); j >= 0; j = nr_set_next (candidates, j + 1))
+        {
+          if (nr_set_has (set, j))
+            continue;
+          if (best >= 0 && nr_set_has (hints, best) != nr_set_has (hints, j))
+            {
+              if (nr_set_has (hints, j))
+                best = j;
+              continue;
+            }
+          if (best < 0
+              || nr_topology_distance (ctx->in->topo, seed, j)
+                     < nr_topology_distance (ctx->in->topo, seed, best))
+            best = j;
+        }
+      if (best < 0)
+        return;
+      nr_set_add (set, best);
+    }
+}
+
+/* The closest fitting set of exactly K nodes among CANDIDATES, preferring
+   sets that hold every hinted node.  Returns false when none placement_fits (or,
+   with REQUIRE_FIT false, none exists).  */
+bool
+placement_choose_set (const struct context *ctx, int k, const nr_set_t *candidates,
+                      bool require_fit, nr_set_t *chosen)
+{
+  nr_set_t hint_idx;
+  bool found = false, found_has_hints = false;
+  int found_cost = 0;
+
+  placement_nodes_to_index_set (ctx, &ctx->hint_nodes, &hint_idx);
+  for (int seed = nr_set_next (candidates, 0); seed >= 0; seed = nr_set_next (candidates, seed + 1))
+    {
+      nr_set_t set;
+      bool has_hints;
+      int cost;
+
+      closest_set (ctx, seed, k, candidates, &hint_idx, &set);
+      if (nr_set_count (&set) != k || (require_fit && ! placement_fits (ctx, &set)))
+        continue;
+      has_hints = nr_set_is_subset (&hint_idx, &set);
+      cost = set_cost (ctx, &set);
+      if (found)
+        {
+          if (found_has_hints && ! has_hints)
+            continue;
+          if (has_hints == found_has_hints
+              && (cost > found_cost || (cost == found_cost && ! better (ctx, &set, chosen))))
+            continue;
+        }
+      *chosen = set;
+      found = true;
+      found_has_hints = has_hints;
+      found_cost = cost;
+    }
+  return found;
+}
+
+/* Is node index A a better home than node index B: choose_set's order for
+   single nodes (the hinted node, then headroom, load, lower index),
+   without building sets, so that it costs one pass over the nodes.  */
+static bool
+better_one (const struct context *ctx, int a, int b, int hinted)
+{
+  const struct node_room *ra = &ctx->rooms[a], *rb = &ctx->rooms[b];
+  double ha, hb;
+
+  if (hinted >= -1 && (a == hinted) != (b == hinted))
+    return a == hinted;
+  ha = headroom_of (ctx, ra->cpu_capacity, ra->cpu_free, ra->mem_capacity, ra->mem_free);
+  hb = headroom_of (ctx, rb->cpu_capacity, rb->cpu_free, rb->mem_capacity, rb->mem_free);
+  if (ha > hb + 1e-9)
+    return true;
+  if (hb > ha + 1e-9)
+    return false;
+  if (ra->load != rb->load)
+    return ra->load < rb->load;
+  return a < b;
+}
+
+/* The best single node of CANDIDATES that placement_fits (or any, without
+   REQUIRE_FIT).  */
+bool
+placement_choose_node (const struct context *ctx, const nr_set_t *candidates, bool require_fit,
+                       nr_set_t *chosen)
+{
+  nr_set_t hint_idx;
+  int best = -1, hinted = -1;
+
+  /* A single node holds every hint only when there is one hinted node.  */
+  placement_nodes_to_index_set (ctx, &ctx->hint_nodes, &hint_idx);
+  if (nr_set_count (&hint_idx) == 1)
+    hinted = nr_set_next (&hint_idx, 0);
+  else if (! nr_set_is_empty (&hint_idx))
+    hinted = -2; /* none can: no preference */
+  for (int i = nr_set_next (candidates, 0); i >= 0; i = nr_set_next (candidates, i + 1))
+    {
+      if (require_fit && ! fits_one (ctx, i))
+        continue;
+      if (best < 0 || better_one (ctx, i, best, hinted))
+        best = i;
+    }
+  if (best < 0)
+    return false;
+  nr_set_clear (chosen);
+  nr_set_add (chosen, best);
+  return true;
+}
