@@ -10,7 +10,7 @@
 #include <config.h>
 
 #include "annotations.h"
-#include "apply.h"
+#include "spec_edit.h"
 #include "commands.h"
 #include "counters.h"
 #include "ledger.h"

@@ -3,7 +3,7 @@
    input.  */
 #include "fuzz.h"
 
-#include "apply.h"
+#include "spec_edit.h"
 #include "json.h"
 #include "spec.h"
 #include "util.h"

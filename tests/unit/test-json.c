@@ -4,7 +4,7 @@
 
 #include "unit.h"
 
-#include "apply.h"
+#include "spec_edit.h"
 #include "json.h"
 #include "util.h"
 

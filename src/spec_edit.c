@@ -1,7 +1,9 @@
-/* numa-runtime: write a placement into the container's spec.  */
+/* numa-runtime: the placement written into the container's spec — its
+   cpuset, mems and NUMA_NODE (the memory policy is mempolicy.c's, the
+   seccomp rule seccomp_edit.c's).  */
 #include <config.h>
 
-#include "apply.h"
+#include "spec_edit.h"
 #include "util.h"
 
 #include <string.h>

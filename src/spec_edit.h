@@ -1,6 +1,8 @@
-/* numa-runtime: write a placement into the container's spec.  */
-#ifndef NR_APPLY_H
-#define NR_APPLY_H
+/* numa-runtime: the placement written into the container's spec — its
+   cpuset, mems and NUMA_NODE (the memory policy is mempolicy.c's, the
+   seccomp rule seccomp_edit.c's).  */
+#ifndef NR_SPEC_EDIT_H
+#define NR_SPEC_EDIT_H
 
 #include "error.h"
 #include "json.h"
