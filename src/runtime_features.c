@@ -44,7 +44,25 @@ run_features (const char *runtime, char **out, bool *exited_ok, nr_error_t *err)
   return 0;
 }
 
-/* The modes a features document lists under linux.memoryPolicy.  */
+/* NR_MPOL_STATIC_NODES_KNOWN when FLAGS, a features document's
+   linux.memoryPolicy.flags, lists MPOL_F_STATIC_NODES.  `flags` is
+   optional: without it, every flag of the spec is known.  */
+static unsigned
+static_nodes_from_flags (yajl_val flags)
+{
+  if (flags == NULL || flags->type != yajl_t_array)
+    return NR_MPOL_STATIC_NODES_KNOWN;
+  for (size_t i = 0; i < flags->u.array.len; i++)
+    {
+      yajl_val f = flags->u.array.values[i];
+      if (f && f->type == yajl_t_string && strcmp (f->u.string, "MPOL_F_STATIC_NODES") == 0)
+        return NR_MPOL_STATIC_NODES_KNOWN;
+    }
+  return 0;
+}
+
+/* The modes a features document lists under linux.memoryPolicy, and
+   whether it takes MPOL_F_STATIC_NODES.  */
 static unsigned
 modes_from_features (const char *text)
 {
@@ -58,11 +76,12 @@ modes_from_features (const char *text)
   mpol = nr_json_get_path (doc, path);
   if (mpol == NULL || mpol->type != yajl_t_object)
     return 0;
+  mask = static_nodes_from_flags (nr_json_get (mpol, "flags"));
   modes = nr_json_get (mpol, "modes");
   /* `modes` is optional: without it, every mode of the spec is known.  */
   if (modes == NULL || modes->type != yajl_t_array)
     {
-      return nr_mpol_all_modes ();
+      return mask | nr_mpol_all_modes ();
     }
   for (size_t i = 0; i < modes->u.array.len; i++)
     {
