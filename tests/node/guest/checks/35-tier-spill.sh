@@ -67,10 +67,11 @@ spill_pages() {
 		"node $t $((on_t / 256)) MiB, elsewhere $other pages; node $n MemTotal $(node_mib "$n" MemTotal) MiB," \
 		"MemFree now $free_n MiB; memory.events: $(tr '\n' ' ' <"$cg/memory.events")"
 	grep -qx 'oom_kill 0' "$cg/memory.events" || fail "the container's cgroup saw an OOM kill" || return
+	# crun puts the processes in a child cgroup of the scope ("container").
 	while read -r x; do
 		[ "$(cat "/proc/$x/comm" 2>/dev/null)" != touch-mem ] || x=running
 		[ "$x" != running ] || break
-	done <"$cg/cgroup.procs"
+	done < <(find "$cg" -name cgroup.procs -exec cat {} +)
 	[ "$x" = running ] || fail "touch-mem is no longer running in the container" || return
 	# memory.numa_stat is flushed lazily: 99% of the pages touched.
 	[ $(((on_n + on_t) * 100)) -ge $((spill_mib * 256 * 99)) ] ||
