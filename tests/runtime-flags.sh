@@ -141,8 +141,9 @@ entry_cpus() {
 		jq -r --arg id "$1" '.containers[] | select(.id == $id) | .cpus'
 }
 
-# placed ID: numa-runtime placed ID (its ledger entry exists).
-placed() { [ -n "$(entry_cpus "$1")" ]; }
+# placed ID: numa-runtime placed ID (its ledger entry exists).  grep, not
+# jq: this runs for every probe, and the node VM runs it under TCG.
+placed() { "$NUMA_RUNTIME" --root "$R" status --json 2>/dev/null | grep -q "\"id\":\"$1\""; }
 
 # create_placed ID: a placed container for delete/update probes.
 create_placed() {
