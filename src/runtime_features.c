@@ -94,8 +94,10 @@ modes_from_features (const char *text)
 }
 
 /* ---- the cache ------------------------------------------------------------
- * One line per runtime binary: "v1 <dev> <ino> <size> <mtime s> <mtime ns>
- * <modes hex>".  Newest first, at most CACHE_MAX_ENTRIES.  Concurrent
+ * One line per runtime binary: "v2 <dev> <ino> <size> <mtime s> <mtime ns>
+ * <modes hex>" (v1 lines, from before the mask said whether the runtime
+ * takes MPOL_F_STATIC_NODES, are asked again).  Newest first, at most
+ * CACHE_MAX_ENTRIES.  Concurrent
  * writers each replace the file atomically; losing another writer's line
  * only costs one more `features` run.  */
 
@@ -118,7 +120,7 @@ cache_lookup (const char *cache, const struct identity *id, unsigned *modes)
     {
       struct identity got;
       unsigned m;
-      if (sscanf (line, "v1 %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNd64 " %" SCNd64 " %x",
+      if (sscanf (line, "v2 %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNd64 " %" SCNd64 " %x",
                   &got.dev, &got.ino, &got.size, &got.mtime_s, &got.mtime_ns, &m)
               == 6
           && memcmp (&got, id, sizeof (got)) == 0)
@@ -140,7 +142,7 @@ cache_store (const char *cache, const struct identity *id, unsigned modes)
   char *save = NULL;
   int kept = 1;
 
-  out = xasprintf ("v1 %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRId64 " %" PRId64 " %x\n", id->dev,
+  out = xasprintf ("v2 %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRId64 " %" PRId64 " %x\n", id->dev,
                    id->ino, id->size, id->mtime_s, id->mtime_ns, modes);
   if (read_file (cache, 64 * 1024, &old, &len, NULL) == 0)
     for (char *line = strtok_r (old, "\n", &save); line && kept < CACHE_MAX_ENTRIES;
@@ -150,7 +152,7 @@ cache_store (const char *cache, const struct identity *id, unsigned modes)
         char *joined;
         /* Another version of the same file (same device and inode) is
            stale; keep the other runtimes' lines.  */
-        if (sscanf (line, "v1 %" SCNu64 " %" SCNu64, &dev, &ino) != 2
+        if (sscanf (line, "v2 %" SCNu64 " %" SCNu64, &dev, &ino) != 2
             || (dev == id->dev && ino == id->ino))
           continue;
         joined = xasprintf ("%s%s\n", out, line);
