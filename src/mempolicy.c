@@ -108,7 +108,7 @@ int
 nr_mempolicy_write_spec (yajl_val spec, enum nr_mpol mode, const nr_set_t *nodes, nr_error_t *err)
 {
   cleanup_free char *list = nr_set_format (nodes);
-  yajl_val linux_obj, mpol;
+  yajl_val linux_obj, mpol, flags;
 
   if (nr_set_is_empty (nodes))
     return nr_make_error (err, 0, "memory policy without nodes");
@@ -119,6 +119,9 @@ nr_mempolicy_write_spec (yajl_val spec, enum nr_mpol mode, const nr_set_t *nodes
       mpol, "mode",
       nr_json_new_string (nr_mpol_oci_name (nr_mpol_kernel_mode (mode, nr_set_count (nodes)))));
   nr_json_set (mpol, "nodes", nr_json_new_string (list));
+  flags = nr_json_new_array ();
+  nr_json_array_append (flags, nr_json_new_string ("MPOL_F_STATIC_NODES"));
+  nr_json_set (mpol, "flags", flags);
   nr_json_set (linux_obj, "memoryPolicy", mpol);
   return 0;
 }
@@ -231,7 +234,10 @@ nr_mempolicy_prepare (yajl_val spec, const struct nr_config *config, const char 
                probe_err->msg);
       nr_error_release (&probe_err);
     }
-  if (modes & (1u << kmode))
+  /* Through the spec only with MPOL_F_STATIC_NODES (see
+     nr_mempolicy_write_spec); else our own set_mempolicy, which has it,
+     is inherited.  */
+  if ((modes & (1u << kmode)) && (modes & NR_MPOL_STATIC_NODES_KNOWN))
     return nr_mempolicy_write_spec (spec, plan->mode, nodes, err);
 
   if (strcmp (config->sysfs_root, "/sys") != 0)

@@ -45,8 +45,13 @@ int nr_mpol_kernel_mode_of (const char *oci_name);
 unsigned nr_mpol_all_modes (void);
 unsigned nr_mpol_modes_we_write (void);
 
-/* Set linux.memoryPolicy of SPEC to MODE over NODES, e.g.
-   {"mode":"MPOL_BIND","nodes":"1"}.  NODES must not be empty.  */
+/* Set linux.memoryPolicy of SPEC to MODE over NODES with
+   MPOL_F_STATIC_NODES, e.g.
+   {"mode":"MPOL_BIND","nodes":"1","flags":["MPOL_F_STATIC_NODES"]}: the
+   runtime sets the policy before the container joins its cpuset, and
+   without the flag the kernel remaps the nodes by their position in the
+   old and new cpuset (nodes 0,2 of 0-3 become 0 of 0,2).  NODES must not
+   be empty.  */
 int nr_mempolicy_write_spec (yajl_val spec, enum nr_mpol mode, const nr_set_t *nodes,
                              nr_error_t *err);
 

@@ -44,7 +44,25 @@ run_features (const char *runtime, char **out, bool *exited_ok, nr_error_t *err)
   return 0;
 }
 
-/* The modes a features document lists under linux.memoryPolicy.  */
+/* NR_MPOL_STATIC_NODES_KNOWN when FLAGS, a features document's
+   linux.memoryPolicy.flags, lists MPOL_F_STATIC_NODES.  `flags` is
+   optional: without it, every flag of the spec is known.  */
+static unsigned
+static_nodes_from_flags (yajl_val flags)
+{
+  if (flags == NULL || flags->type != yajl_t_array)
+    return NR_MPOL_STATIC_NODES_KNOWN;
+  for (size_t i = 0; i < flags->u.array.len; i++)
+    {
+      yajl_val f = flags->u.array.values[i];
+      if (f && f->type == yajl_t_string && strcmp (f->u.string, "MPOL_F_STATIC_NODES") == 0)
+        return NR_MPOL_STATIC_NODES_KNOWN;
+    }
+  return 0;
+}
+
+/* The modes a features document lists under linux.memoryPolicy, and
+   whether it takes MPOL_F_STATIC_NODES.  */
 static unsigned
 modes_from_features (const char *text)
 {
@@ -58,11 +76,12 @@ modes_from_features (const char *text)
   mpol = nr_json_get_path (doc, path);
   if (mpol == NULL || mpol->type != yajl_t_object)
     return 0;
+  mask = static_nodes_from_flags (nr_json_get (mpol, "flags"));
   modes = nr_json_get (mpol, "modes");
   /* `modes` is optional: without it, every mode of the spec is known.  */
   if (modes == NULL || modes->type != yajl_t_array)
     {
-      return nr_mpol_all_modes ();
+      return mask | nr_mpol_all_modes ();
     }
   for (size_t i = 0; i < modes->u.array.len; i++)
     {
@@ -75,8 +94,10 @@ modes_from_features (const char *text)
 }
 
 /* ---- the cache ------------------------------------------------------------
- * One line per runtime binary: "v1 <dev> <ino> <size> <mtime s> <mtime ns>
- * <modes hex>".  Newest first, at most CACHE_MAX_ENTRIES.  Concurrent
+ * One line per runtime binary: "v2 <dev> <ino> <size> <mtime s> <mtime ns>
+ * <modes hex>" (v1 lines, from before the mask said whether the runtime
+ * takes MPOL_F_STATIC_NODES, are asked again).  Newest first, at most
+ * CACHE_MAX_ENTRIES.  Concurrent
  * writers each replace the file atomically; losing another writer's line
  * only costs one more `features` run.  */
 
@@ -99,7 +120,7 @@ cache_lookup (const char *cache, const struct identity *id, unsigned *modes)
     {
       struct identity got;
       unsigned m;
-      if (sscanf (line, "v1 %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNd64 " %" SCNd64 " %x",
+      if (sscanf (line, "v2 %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNd64 " %" SCNd64 " %x",
                   &got.dev, &got.ino, &got.size, &got.mtime_s, &got.mtime_ns, &m)
               == 6
           && memcmp (&got, id, sizeof (got)) == 0)
@@ -121,7 +142,7 @@ cache_store (const char *cache, const struct identity *id, unsigned modes)
   char *save = NULL;
   int kept = 1;
 
-  out = xasprintf ("v1 %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRId64 " %" PRId64 " %x\n", id->dev,
+  out = xasprintf ("v2 %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRId64 " %" PRId64 " %x\n", id->dev,
                    id->ino, id->size, id->mtime_s, id->mtime_ns, modes);
   if (read_file (cache, 64 * 1024, &old, &len, NULL) == 0)
     for (char *line = strtok_r (old, "\n", &save); line && kept < CACHE_MAX_ENTRIES;
@@ -131,7 +152,7 @@ cache_store (const char *cache, const struct identity *id, unsigned modes)
         char *joined;
         /* Another version of the same file (same device and inode) is
            stale; keep the other runtimes' lines.  */
-        if (sscanf (line, "v1 %" SCNu64 " %" SCNu64, &dev, &ino) != 2
+        if (sscanf (line, "v2 %" SCNu64 " %" SCNu64, &dev, &ino) != 2
             || (dev == id->dev && ino == id->ino))
           continue;
         joined = xasprintf ("%s%s\n", out, line);

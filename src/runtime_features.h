@@ -7,8 +7,14 @@
 
 #include <stdbool.h>
 
+/* In a modes mask: the runtime also takes MPOL_F_STATIC_NODES in
+   linux.memoryPolicy.flags (bit 15, where the kernel keeps that flag; no
+   mode uses it).  */
+#define NR_MPOL_STATIC_NODES_KNOWN (1u << 15)
+
 /* Which memory policy modes RUNTIME accepts in linux.memoryPolicy, as a
-   bit mask of (1u << MPOL_*); 0 when it does not know the field.  Runs
+   bit mask of (1u << MPOL_*), plus NR_MPOL_STATIC_NODES_KNOWN; 0 when it
+   does not know the field.  Runs
    `RUNTIME features` once and remembers the answer in
    CACHE_DIR/runtime-features, keyed by the binary's identity (device,
    inode, size, mtime), so an upgraded runtime is asked again.  CACHE_DIR

@@ -21,7 +21,7 @@ create_ok() {
 	spec_bundle "$T/b"
 	create_ok c1 "$T/b"
 	run jq -c '.linux.memoryPolicy' "$(fake_config c1)"
-	assert_equal "$output" '{"mode":"MPOL_BIND","nodes":"0"}'
+	assert_equal "$output" '{"mode":"MPOL_BIND","nodes":"0","flags":["MPOL_F_STATIC_NODES"]}'
 	# Handed over in the spec: nothing set on the runtime's process.
 	assert_equal "$(fake_mempolicy c1)" default
 }
@@ -33,8 +33,8 @@ create_ok() {
 	policy_bundle "$T/b2" '.annotations = {"numa-runtime.io/memory-policy": "interleave"}'
 	create_ok c1 "$T/b1"
 	create_ok c2 "$T/b2"
-	assert_equal "$(jq -c '.linux.memoryPolicy' "$(fake_config c1)")" '{"mode":"MPOL_PREFERRED","nodes":"0"}'
-	assert_equal "$(jq -c '.linux.memoryPolicy' "$(fake_config c2)")" '{"mode":"MPOL_INTERLEAVE","nodes":"1"}'
+	assert_equal "$(jq -c '.linux.memoryPolicy' "$(fake_config c1)")" '{"mode":"MPOL_PREFERRED","nodes":"0","flags":["MPOL_F_STATIC_NODES"]}'
+	assert_equal "$(jq -c '.linux.memoryPolicy' "$(fake_config c2)")" '{"mode":"MPOL_INTERLEAVE","nodes":"1","flags":["MPOL_F_STATIC_NODES"]}'
 }
 
 @test "memoryPolicy is absent when the runtime does not know it" {

@@ -50,7 +50,7 @@ runc_knows_memory_policy() {
 	assert_success
 	node=$(jq -r '.linux.resources.cpu.mems' "$T/b/config.json")
 	if runc_knows_memory_policy; then
-		assert_equal "$(jq -c '.linux.memoryPolicy' "$T/b/config.json")" "{\"mode\":\"MPOL_BIND\",\"nodes\":\"$node\"}"
+		assert_equal "$(jq -c '.linux.memoryPolicy' "$T/b/config.json")" "{\"mode\":\"MPOL_BIND\",\"nodes\":\"$node\",\"flags\":[\"MPOL_F_STATIC_NODES\"]}"
 		assert_contains "$output" "mode=MPOL_BIND flags=- nodes=$node"
 	else
 		assert_equal "$(jq -c '.linux.memoryPolicy' "$T/b/config.json")" null "linux.memoryPolicy in config.json"

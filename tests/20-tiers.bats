@@ -122,7 +122,7 @@ honoured = policy"
 	export FAKE_FEATURES=$FEATURES_WITH_MEMORY_POLICY
 	assert_equal "$(place c1 8 interleave)" "0,2 0-7,16-23 0 0,2"
 	assert_equal "$(jq -c .linux.memoryPolicy "$T/c1/config.json")" \
-		'{"mode":"MPOL_WEIGHTED_INTERLEAVE","nodes":"0,2"}'
+		'{"mode":"MPOL_WEIGHTED_INTERLEAVE","nodes":"0,2","flags":["MPOL_F_STATIC_NODES"]}'
 	assert_equal "$(ledger_jq -r '.containers[0].memory_local')" "$((6 * GiB))"
 }
 

@@ -93,6 +93,11 @@ payload() {
 	mkdir -p "$p/systemd"
 	cp "$top"/contrib/systemd/numa-runtime-metrics.* "$p/systemd/"
 	cp "$top/config/numa-runtime.conf" "$p/installer/numa-runtime.conf"
+	# tests/runtime-flags.sh with what it runs next to it: the fake runtime
+	# and the two-node fixture topology.
+	mkdir -p "$p/flags/fixtures"
+	cp "$top/tests/runtime-flags.sh" "$top/tests/fake-runtime" "$p/flags/"
+	cp -a "$top/tests/fixtures/twonode" "$p/flags/fixtures/"
 	# The CRI client and its gRPC modules (npm ci as tests/containerd does).
 	local cri=$top/tests/containerd/cri
 	if [ ! -d "$cri/node_modules/@grpc/grpc-js" ]; then
@@ -124,14 +129,16 @@ payload >"$tmp/payload.log" 2>&1 || {
 truncate -s 256M "$tmp/nvme.img"
 
 # --- the VM ---------------------------------------------------------------
-# Nodes 0 and 1: one CPU (one socket) and 1 GiB each; nodes 2 and 3: 512 MiB
-# without CPUs, slower and narrower in HMAT, so the kernel puts them in a
-# lower memory tier.  The NVMe sits behind a PCI expander bridge on node 1;
+# Nodes 0 and 1: one CPU (one socket) and 768 MiB each; nodes 2 and 3:
+# 512 MiB without CPUs, slower and narrower in HMAT, so the kernel puts them
+# in a lower memory tier.  The CPU nodes are as small as the guest (about
+# 300 MiB in use with containerd up) and the checks' pods allow: the tier
+# spill check touches more than a CPU node holds, under TCG.  The NVMe sits behind a PCI expander bridge on node 1;
 # the other disks go on pci.0 explicitly (qemu refuses if=virtio next to a
 # pxb).
 # shellcheck disable=SC2054 # qemu takes comma-separated option lists
-args=(-machine pc,hmat=on -accel tcg -smp 2,sockets=2,cores=1,threads=1 -m 3G
-	-object memory-backend-ram,id=m0,size=1G -object memory-backend-ram,id=m1,size=1G
+args=(-machine pc,hmat=on -accel tcg -smp 2,sockets=2,cores=1,threads=1 -m 2560M
+	-object memory-backend-ram,id=m0,size=768M -object memory-backend-ram,id=m1,size=768M
 	-object memory-backend-ram,id=m2,size=512M -object memory-backend-ram,id=m3,size=512M
 	-numa node,nodeid=0,cpus=0,memdev=m0,initiator=0
 	-numa node,nodeid=1,cpus=1,memdev=m1,initiator=1

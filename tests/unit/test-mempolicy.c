@@ -101,13 +101,16 @@ reads_linux_memory_policy_from_features (void **state)
   cleanup_free char *no_modes = fake_runtime ("nomodes", "{\"linux\":{\"memoryPolicy\":{}}}");
   cleanup_free char *bind_only =
       fake_runtime ("bindonly", "{\"linux\":{\"memoryPolicy\":{\"modes\":[\"MPOL_BIND\"]}}}");
+  cleanup_free char *relative_only =
+      fake_runtime ("relonly", "{\"linux\":{\"memoryPolicy\":{\"modes\":[\"MPOL_BIND\"],"
+                               "\"flags\":[\"MPOL_F_RELATIVE_NODES\"]}}}");
   cleanup_free char *garbage = fake_runtime ("garbage", "this is not JSON");
   nr_error_t err = NULL;
   unsigned modes;
   bool yes;
 
   assert_int_equal (nr_runtime_memory_policy_modes (runc15, NULL, &modes, &err), 0);
-  assert_int_equal (modes, 0x7f);
+  assert_int_equal (modes, 0x7f | NR_MPOL_STATIC_NODES_KNOWN);
   assert_int_equal (nr_runtime_supports_memory_policy (runc15, NULL, &yes, &err), 0);
   assert_true (yes);
   assert_int_equal (nr_runtime_supports_memory_policy (runc11, NULL, &yes, &err), 0);
@@ -115,6 +118,9 @@ reads_linux_memory_policy_from_features (void **state)
   assert_int_equal (nr_runtime_supports_memory_policy (no_modes, NULL, &yes, &err), 0);
   assert_true (yes);
   assert_int_equal (nr_runtime_memory_policy_modes (bind_only, NULL, &modes, &err), 0);
+  /* No `flags`: every flag known, as for `modes`.  */
+  assert_int_equal (modes, (1u << MPOL_BIND) | NR_MPOL_STATIC_NODES_KNOWN);
+  assert_int_equal (nr_runtime_memory_policy_modes (relative_only, NULL, &modes, &err), 0);
   assert_int_equal (modes, 1u << MPOL_BIND);
   assert_int_equal (nr_runtime_supports_memory_policy (bind_only, NULL, &yes, &err), 0);
   assert_false (yes);
@@ -196,11 +202,13 @@ writes_the_spec_field (void **state)
   assert_int_equal (nr_mempolicy_write_spec (spec, NR_MPOL_BIND, &nodes, &err), 0);
   out = nr_json_generate (spec, NULL);
   assert_string_equal (out, "{\"linux\":{\"resources\":{},\"memoryPolicy\":"
-                            "{\"mode\":\"MPOL_BIND\",\"nodes\":\"1\"}}}");
+                            "{\"mode\":\"MPOL_BIND\",\"nodes\":\"1\","
+                            "\"flags\":[\"MPOL_F_STATIC_NODES\"]}}}");
   assert_int_equal (nr_mempolicy_write_spec (spec, NR_MPOL_PREFERRED, &two, &err), 0);
   out2 = nr_json_generate (spec, NULL);
   assert_string_equal (out2, "{\"linux\":{\"resources\":{},\"memoryPolicy\":"
-                             "{\"mode\":\"MPOL_PREFERRED_MANY\",\"nodes\":\"2-3\"}}}");
+                             "{\"mode\":\"MPOL_PREFERRED_MANY\",\"nodes\":\"2-3\","
+                             "\"flags\":[\"MPOL_F_STATIC_NODES\"]}}}");
   nr_set_clear (&nodes);
   assert_int_equal (nr_mempolicy_write_spec (spec, NR_MPOL_BIND, &nodes, &err), -1);
   nr_error_release (&err);

@@ -91,7 +91,8 @@ cri() {
 new_uid() { cat /proc/sys/kernel/random/uuid | tr -d '-'; }
 
 # The container program: every second, write what it sees of its placement
-# to /out/NAME.txt (NUMA_NODE, Cpus/Mems_allowed_list, its memory policy),
+# to /out/NAME.txt (NUMA_NODE, NUMA_MEMORY_NODES, Cpus/Mems_allowed_list,
+# its memory policy),
 # after running EXTRA once (e.g. touch-mem in the background).
 probe_cmd() { # NAME [EXTRA]
 	local name=$1 extra=${2:-}
@@ -99,6 +100,7 @@ probe_cmd() { # NAME [EXTRA]
 trap "exit 0" TERM INT
 while :; do
   { echo "NUMA_NODE=${NUMA_NODE:-}"
+    echo "NUMA_MEMORY_NODES=${NUMA_MEMORY_NODES:-}"
     grep -E "^(Cpus|Mems)_allowed_list" /proc/self/status
     echo "mempolicy: $(/t/getmempolicy)"; } > /out/'"$name"'.tmp
   mv /out/'"$name"'.tmp /out/'"$name"'.txt
@@ -195,4 +197,91 @@ cri_ready() { cri version >/dev/null 2>&1; }
 set_runtime() {
 	sed -i -e '/^\[runtime\]/,/^\[/{/^#\{0,1\}path *=.*/d}' "$NR_CONF"
 	sed -i -e "/^\[runtime\]/a path = $1" "$NR_CONF"
+}
+
+# --- the kernel's view of a create: set_mempolicy and exec ----------------
+# traced_add SANDBOX_ID SPEC TRACE: CRI add of SPEC's containers to the
+# running sandbox with the syscall tracepoint of set_mempolicy and
+# sched_process_exec on (tracefs); those events go to TRACE, and POD is
+# set as pod_up sets it.
+TRACEFS=/sys/kernel/tracing
+trace_events() { # 0|1
+	echo "$1" >"$TRACEFS/events/syscalls/sys_enter_set_mempolicy/enable" &&
+		echo "$1" >"$TRACEFS/events/sched/sched_process_exec/enable"
+}
+traced_add() {
+	local sid=$1 spec=$2 trace=$3 rc=0
+	[ -d "$TRACEFS/events" ] || mount -t tracefs nodev "$TRACEFS" || return
+	echo 0 >"$TRACEFS/tracing_on" && : >"$TRACEFS/trace" && trace_events 1 &&
+		echo 1 >"$TRACEFS/tracing_on" || return
+	cri add "$sid" "$spec" >"$OUT_ROOT/traced-add.json" || rc=$?
+	echo 0 >"$TRACEFS/tracing_on"
+	grep -E 'sys_set_mempolicy|sched_process_exec' "$TRACEFS/trace" >"$trace"
+	trace_events 0
+	[ "$rc" = 0 ] || return "$rc"
+	POD=$(jq -c --arg s "$sid" '{sandbox_id: $s, containers: .containers}' "$OUT_ROOT/traced-add.json")
+}
+
+# mempolicy_calls TRACE [nr|other]: the set_mempolicy calls in TRACE as
+# "PID MODE" lines (MODE as the tracepoint prints it, hex with the flags):
+# nr (default) those numa-runtime made itself, i.e. by a task between its
+# exec of numa-runtime and its next exec (the trace names tasks by their
+# latest comm, so the exec events decide); other the rest.
+mempolicy_calls() {
+	awk -v want="${2:-nr}" '
+		{ task = $1; sub(/.*-/, "", task) }
+		/sched_process_exec: / {
+			pid = $0; sub(/.* pid=/, "", pid); sub(/ .*/, "", pid)
+			in_nr[pid] = ($0 ~ /filename=\/usr\/local\/bin\/numa-runtime /)
+			next
+		}
+		/sys_set_mempolicy\(mode: / && (in_nr[task] ? "nr" : "other") == want {
+			mode = $0; sub(/.*mode: /, "", mode); sub(/,.*/, "", mode)
+			print task, mode
+		}' "$1"
+}
+
+# nr_then_runtime TRACE PATH: some task exec'd numa-runtime, then PATH (the
+# trace covers a create that went through numa-runtime to the runtime).
+nr_then_runtime() {
+	awk -v rt="$2" '
+		/sched_process_exec: / {
+			pid = $0; sub(/.* pid=/, "", pid); sub(/ .*/, "", pid)
+			if ($0 ~ /filename=\/usr\/local\/bin\/numa-runtime /) nr[pid] = 1
+			else if (nr[pid] && index($0, "filename=" rt " ")) found = 1
+		}
+		END { exit !found }' "$1"
+}
+
+# --- memory per node ----------------------------------------------------------
+# node_mib NODE KEY: NODE's meminfo KEY (MemTotal, MemFree, ...) in MiB.
+node_mib() { awk -v k="$2:" '$3 == k { print int($4 / 1024) }' "/sys/devices/system/node/node$1/meminfo"; }
+
+# anon_pages ID: "N0 N1 N2 N3 ..." (one per online node), the anonymous
+# 4 KiB pages charged to container ID's scope on each node, from its
+# memory.numa_stat.
+anon_pages() {
+	awk -v nodes="$(cat /sys/devices/system/node/online)" '
+		$1 == "anon" { for (i = 2; i <= NF; i++) if ($i ~ /^N[0-9]+=/) {
+			split(substr($i, 2), kv, "="); p[kv[1]] = int(kv[2] / 4096) } }
+		END {
+			split(nodes, r, "-"); out = ""
+			for (n = r[1]; n <= (r[2] == "" ? r[1] : r[2]); n++) out = out (out == "" ? "" : " ") (p[n] + 0)
+			print out
+		}' "$(cgroup_dir "$1")/memory.numa_stat"
+}
+
+# nearest_memory_node NODE: the node without CPUs nearest to NODE (SLIT
+# distance from NODE's distance row; ties to the lower id), empty if none.
+nearest_memory_node() {
+	local n best='' best_d='' d
+	local -a row
+	read -r -a row <"/sys/devices/system/node/node$1/distance"
+	for n in $(seq 0 $((${#row[@]} - 1))); do
+		[ -d "/sys/devices/system/node/node$n" ] || continue
+		[ -z "$(node_cpus "$n")" ] || continue
+		d=${row[$n]}
+		if [ -z "$best" ] || [ "$d" -lt "$best_d" ]; then best=$n best_d=$d; fi
+	done
+	echo "$best"
 }

@@ -26,65 +26,23 @@ features_say() {
 }
 check "$RT features: memoryPolicy $([ "$RT" = crun ] && echo listed || echo absent)" features_say
 
-T=/sys/kernel/tracing
-trace_events() { # 0|1
-	echo "$1" >"$T/events/syscalls/sys_enter_set_mempolicy/enable" &&
-		echo "$1" >"$T/events/sched/sched_process_exec/enable"
-}
 traced_start() {
-	local rc=0
-	[ -d "$T/events" ] || mount -t tracefs nodev "$T" || return
-	echo 0 >"$T/tracing_on" && : >"$T/trace" && trace_events 1 && echo 1 >"$T/tracing_on" || return
-	cri add "$sid" "$spec" >"$OUT_ROOT/mpol.json" || rc=$?
-	echo 0 >"$T/tracing_on"
-	grep -E 'sys_set_mempolicy|sched_process_exec' "$T/trace" >"$trace"
-	trace_events 0
-	[ "$rc" = 0 ] || return "$rc"
-	POD=$(jq -c --arg s "$sid" '{sandbox_id: $s, containers: .containers}' "$OUT_ROOT/mpol.json")
+	traced_add "$sid" "$spec" "$trace" || return
 	result mp NUMA_NODE >/dev/null
 }
 check "a container added to it with set_mempolicy and exec traced" traced_start || { cri down "$sid"; return 0; }
 mp=$(pod_ctr mp)
 
-# nr_calls: set_mempolicy calls numa-runtime made itself, as "PID MODE":
-# those of a task between its exec of numa-runtime and its next exec (the
-# trace names tasks by their latest comm, so the exec events decide).
-nr_calls() {
-	awk '
-		{ task = $1; sub(/.*-/, "", task) }
-		/sched_process_exec: / {
-			pid = $0; sub(/.* pid=/, "", pid); sub(/ .*/, "", pid)
-			in_nr[pid] = ($0 ~ /filename=\/usr\/local\/bin\/numa-runtime /)
-			next
-		}
-		/sys_set_mempolicy\(mode: / && in_nr[task] {
-			mode = $0; sub(/.*mode: /, "", mode); sub(/,.*/, "", mode)
-			print task, mode
-		}' "$trace"
-}
-
-# nr_then_runtime PATH: some task exec'd numa-runtime, then PATH (the
-# trace covers a create that went through numa-runtime to the runtime).
-nr_then_runtime() {
-	awk -v rt="$1" '
-		/sched_process_exec: / {
-			pid = $0; sub(/.* pid=/, "", pid); sub(/ .*/, "", pid)
-			if ($0 ~ /filename=\/usr\/local\/bin\/numa-runtime /) nr[pid] = 1
-			else if (nr[pid] && index($0, "filename=" rt " ")) found = 1
-		}
-		END { exit !found }' "$trace"
-}
-
 via_runtime() {
 	local mpol calls n
 	n=$(result mp NUMA_NODE)
 	mpol=$(jq -c '.linux.memoryPolicy // empty' "$(bundle_config "$mp")")
-	nr_then_runtime "$(command -v "$RT")" ||
+	nr_then_runtime "$trace" "$(command -v "$RT")" ||
 		fail "the trace shows no exec of numa-runtime followed by $RT" "$(head -n 20 "$trace")" || return
-	calls=$(nr_calls)
+	calls=$(mempolicy_calls "$trace")
 	case $RT in
 	crun)
-		expect_eq "$mpol" "{\"mode\":\"MPOL_BIND\",\"nodes\":\"$n\"}" "linux.memoryPolicy in config.json" || return
+		expect_eq "$mpol" "{\"mode\":\"MPOL_BIND\",\"nodes\":\"$n\",\"flags\":[\"MPOL_F_STATIC_NODES\"]}" "linux.memoryPolicy in config.json" || return
 		[ -z "$calls" ] || fail "numa-runtime called set_mempolicy although crun applies the policy:" "$calls"
 		;;
 	*)
