@@ -215,6 +215,18 @@ nr_json_get (yajl_val obj, const char *key)
   return i < 0 ? NULL : obj->u.object.values[i];
 }
 
+const char *
+nr_json_repeated_key (yajl_val obj)
+{
+  if (obj == NULL || obj->type != yajl_t_object)
+    return NULL;
+  for (size_t i = 1; i < obj->u.object.len; i++)
+    for (size_t j = 0; j < i; j++)
+      if (strcmp (obj->u.object.keys[i], obj->u.object.keys[j]) == 0)
+        return obj->u.object.keys[i];
+  return NULL;
+}
+
 yajl_val
 nr_json_get_path (yajl_val v, const char *const *path)
 {

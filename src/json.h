@@ -33,6 +33,10 @@ char *nr_json_generate (yajl_val v, size_t *len);
    decoder sees it), or NULL.  */
 yajl_val nr_json_get (yajl_val obj, const char *key);
 
+/* The first key of object OBJ that occurs more than once, or NULL (also
+   when OBJ is no object).  Quadratic: for objects of a few dozen members.  */
+const char *nr_json_repeated_key (yajl_val obj);
+
 /* Follow a NULL-terminated path of member names, NULL when any is absent.  */
 yajl_val nr_json_get_path (yajl_val v, const char *const *path);
 

@@ -167,6 +167,7 @@ ledger_entry_from_line (const struct ledger_line *ln, struct nr_ledger_entry *e,
   cleanup_free char *heap = NULL;
   char stack[1024];
   char *text = stack;
+  const char *twice;
 
   /* The parser wants a NUL-terminated string; lines in a file have none.  */
   if (ln->len >= sizeof (stack))
@@ -176,6 +177,17 @@ ledger_entry_from_line (const struct ledger_line *ln, struct nr_ledger_entry *e,
   memset (e, 0, sizeof (*e));
   if (nr_json_parse (text, ln->len, &obj, err) < 0)
     return -1;
+  /* We write each member once.  A shard line with more members than an
+     entry has, or a key twice, was edited or damaged: the quick readings
+     of a line (the id at its start, reclaim's root and pid) take a key's
+     first occurrence where the parser takes the last, so such a line is
+     refused outright rather than read two ways.  (A version 1 file's
+     entries are parsed as objects and written back as our own lines.)  */
+  if (obj->type == yajl_t_object && obj->u.object.len > LEDGER_ENTRY_MAX_MEMBERS)
+    return nr_make_error (err, 0, "ledger entry with %zu members (at most %d)", obj->u.object.len,
+                          LEDGER_ENTRY_MAX_MEMBERS);
+  if ((twice = nr_json_repeated_key (obj)) != NULL)
+    return nr_make_error (err, 0, "ledger entry with member `%s` twice", twice);
   return ledger_entry_from_json (obj, e, err);
 }
 
@@ -262,6 +274,27 @@ integer_at (const char *v, long long *out)
   return errno == 0 && after != v && (*after == ',' || *after == '}');
 }
 
+/* Is QUOTED (a key with its quotes) a key anywhere in the line, in any
+   layout?  Inside a string every '"' is escaped, so the quoted word is a
+   whole token: a key when a ':' follows it, else a value (an id that is
+   "root" is no root member).  */
+static bool
+has_key (const struct ledger_line *ln, const char *quoted)
+{
+  const char *p = ln->text, *end = ln->text + ln->len;
+  size_t n = strlen (quoted);
+
+  while ((p = memmem (p, (size_t) (end - p), quoted, n)) != NULL)
+    {
+      p += n;
+      while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+        p++;
+      if (p < end && *p == ':')
+        return true;
+    }
+  return false;
+}
+
 bool
 ledger_line_brief (const struct ledger_line *ln, struct nr_ledger_entry *out)
 {
@@ -274,7 +307,7 @@ ledger_line_brief (const struct ledger_line *ln, struct nr_ledger_entry *out)
   if (! integer_at (m.pid, &pid) || ! integer_at (m.pid_start, &start)
       || (out->id = plain_id (ln)) == NULL)
     return false;
-  if (m.n_root > 0 || memmem (ln->text, ln->len, "\"root\"", 6) != NULL)
+  if (m.n_root > 0 || has_key (ln, "\"root\""))
     {
       /* A root, once, as a string without escapes; anything else is for
          the parser.  */

@@ -49,6 +49,10 @@ void ledger_lines_free (struct ledger_lines *ls);
 
 /* ---- an entry as a line ---------------------------------------------- */
 
+/* Members an entry may have: we write at most 17; the rest is room for
+   keys a later version adds.  */
+#define LEDGER_ENTRY_MAX_MEMBERS 64
+
 /* The codec's own readers of a parsed object's members: an integer (0
    when absent or not one), a CPU or node list (the empty set when
    absent), a whole entry.  */
@@ -63,7 +67,8 @@ ledger_starts_with (const char *p, const char *end, const char *key, size_t len)
   return (size_t) (end - p) >= len && memcmp (p, key, len) == 0;
 }
 
-/* E as one line of JSON (caller frees), and back.  */
+/* E as one line of JSON (caller frees), and back (a line with a member
+   twice, or more than LEDGER_ENTRY_MAX_MEMBERS, is refused).  */
 char *ledger_entry_to_line (const struct nr_ledger_entry *e, size_t *len);
 int ledger_entry_from_line (const struct ledger_line *ln, struct nr_ledger_entry *e,
                             nr_error_t *err);

@@ -1,6 +1,9 @@
 #!/bin/sh
 # Total the automake test results (*.trs) under the given directories and
 # print "N passed, N failed, N skipped"; exit 1 when anything failed.
+# Before that line, each failed test again with the diagnostics that
+# followed it (at most 20 lines a test): the end of a long CI log then
+# says what failed.
 passed=0 failed=0 skipped=0
 results=$(find "$@" -name '*.trs' -exec cat {} + 2>/dev/null)
 while read -r tag result _; do
@@ -10,8 +13,24 @@ while read -r tag result _; do
     SKIP) skipped=$((skipped + 1)) ;;
     *) failed=$((failed + 1)) ;;
   esac
-done <<EOF
+done <<EOF2
 $results
-EOF
+EOF2
+if [ "$failed" -gt 0 ]; then
+  echo "---- what failed"
+  find "$@" -name '*.trs' -exec grep -l -E '^:test-result: (FAIL|XPASS|ERROR)' {} + 2>/dev/null |
+    sort | while read -r trs; do
+      log=${trs%.trs}.log
+      [ -f "$log" ] || continue
+      awk -v name="$log" '
+        /^(FAIL|XPASS|ERROR): / { print; next }
+        /^(PASS|SKIP|XFAIL): / { next }
+        /^not ok / { shown = 0; on = 1; next }
+        /^ok / { on = 0; next }
+        on && shown < 20 { print "    " $0; shown++ }
+      ' "$log"
+    done
+  echo "----"
+fi
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

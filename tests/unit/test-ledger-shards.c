@@ -167,6 +167,19 @@ check_damage (const char *how)
       hit[strcspn (hit, ":")] = '=';
       assert_int_equal (write_file_atomic (file, text, strlen (text), 0600, false, NULL), 0);
     }
+  else if (strcmp (how, "twice") == 0)
+    {
+      /* The victim's line names a second id, another entry's: the id
+         searches read the first, a JSON parser the last.  */
+      cleanup_free char *text = ledger_text (file);
+      cleanup_free char *edited = NULL;
+      char *load = strstr (text, "{\"id\":\"victim\"");
+      assert_non_null (load);
+      load = strstr (load, "\"load\":");
+      assert_non_null (load);
+      edited = xasprintf ("%.*s\"id\":\"c1\",%s", (int) (load - text), text, load);
+      assert_int_equal (write_file_atomic (file, edited, strlen (edited), 0600, false, NULL), 0);
+    }
   else
     {
       /* Well-formed, one entry fewer than the index says.  */
@@ -233,6 +246,12 @@ static void
 an_entry_damaged_further_in_is_found_when_it_is_read (void **state)
 {
   check_damage ("inside");
+}
+
+static void
+an_entry_with_a_key_twice_is_damage (void **state)
+{
+  check_damage ("twice");
 }
 
 /* A version 1 ledger (one file, every entry in it) is read, and the next
@@ -611,6 +630,7 @@ main (void)
     cmocka_unit_test (a_shard_with_another_count_is_found_when_read),
     cmocka_unit_test (an_entry_damaged_at_its_start_is_found_when_its_shard_is_read),
     cmocka_unit_test (an_entry_damaged_further_in_is_found_when_it_is_read),
+    cmocka_unit_test (an_entry_with_a_key_twice_is_damage),
     cmocka_unit_test (a_version_1_ledger_is_rewritten_in_shards),
     cmocka_unit_test (another_shard_count_is_redistributed),
     cmocka_unit_test (leftovers_of_killed_writers_are_swept),

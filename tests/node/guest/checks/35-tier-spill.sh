@@ -79,12 +79,14 @@ spill_pages() {
 	[ "$other" -lt 256 ] || fail "$other pages on other nodes" || return
 	[ "$on_t" -ge $(((spill_mib - $(node_mib "$n" MemTotal)) * 256)) ] ||
 		fail "node $t holds $((on_t / 256)) MiB, less than what node $n cannot hold" || return
-	# Filled first: the container got at least half of what was free on the
-	# CPU node before it started, and less than 1/8 of the node is left free.
-	[ "$on_n" -ge $((free_before[n] * 256 / 2)) ] ||
+	# Filled first: the container got at least three quarters of what was
+	# free on the CPU node before it started, and more there than on the
+	# tier node.  (What is free on the node afterwards is not checked: it
+	# depends on how far kswapd has got, 48 to 79 MiB of 712 in runs here.)
+	[ $((on_n * 4)) -ge $((free_before[n] * 256 * 3)) ] ||
 		fail "node $n got only $((on_n / 256)) MiB of its ${free_before[n]} MiB free before the rest went to node $t" || return
-	[ "$free_n" -lt $(($(node_mib "$n" MemTotal) / 8)) ] ||
-		fail "node $n still has $free_n MiB free: not filled first"
+	[ "$on_n" -gt "$on_t" ] ||
+		fail "node $t got more ($((on_t / 256)) MiB) than the CPU node $n ($((on_n / 256)) MiB): not filled first"
 }
 check "$spill_mib MiB touched: the CPU node filled first, the rest on its tier node, nothing elsewhere, no OOM kill" \
 	spill_pages

@@ -1,0 +1,48 @@
+#!/usr/bin/env bats
+# make check-all's last lines (tests/summarize.sh): the totals of every
+# suite's results, and, when something failed, which test and why, right
+# above the totals, where the end of a long CI log shows them.
+
+load helpers
+
+setup() {
+	R=$(mktemp -d "${BATS_TEST_TMPDIR:-${TMPDIR:-/tmp}}/sum.XXXXXX")
+	mkdir -p "$R/unit" "$R/node"
+	printf ':global-test-result: PASS\n:test-result: PASS\n:test-result: PASS\n:test-result: SKIP\n' >"$R/unit/a.trs"
+	printf 'ok 1 - first\nPASS: unit/a 1 - first\n' >"$R/unit/a.log"
+}
+
+# A node suite log as automake's TAP driver writes it: the raw TAP, each
+# result line followed by the driver's own.
+failed_node_suite() {
+	printf ':global-test-result: FAIL\n:test-result: PASS\n:test-result: FAIL\n:test-result: PASS\n' >"$R/node/run.trs"
+	cat >"$R/node/run.log" <<'LOG'
+ok 1 - [runc] the pod starts
+PASS: tests/node/run.sh 1 - [runc] the pod starts
+not ok 2 - [runc] the spill pod is removed
+FAIL: tests/node/run.sh 2 - [runc] the spill pod is removed
+# crictl said: context deadline exceeded
+# ledger: 1 entry left
+ok 3 - node VM ran the suite and powered off
+# a comment after a passing test
+PASS: tests/node/run.sh 3 - node VM ran the suite and powered off
+LOG
+}
+
+@test "all passed: one line of totals, exit 0" {
+	run sh "$TOP_SRCDIR/tests/summarize.sh" "$R"
+	assert_success
+	assert_equal "$output" "2 passed, 0 failed, 1 skipped" "summary"
+}
+
+@test "a failure: the failed test and its diagnostics just above the totals, exit 1" {
+	failed_node_suite
+	run sh "$TOP_SRCDIR/tests/summarize.sh" "$R"
+	assert_failure
+	assert_equal "${lines[-1]}" "4 passed, 1 failed, 1 skipped" "last line"
+	assert_output_contains "FAIL: tests/node/run.sh 2 - [runc] the spill pod is removed"
+	assert_output_contains "# crictl said: context deadline exceeded"
+	assert_output_contains "# ledger: 1 entry left"
+	[[ $output != *"a comment after a passing test"* ]] || fail "a passing test's comment is shown: $output"
+	[[ $output != *"PASS:"* ]] || fail "passing tests are listed: $output"
+}
