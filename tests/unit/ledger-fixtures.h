@@ -146,7 +146,10 @@ entry (const char *id, const char *nodes, const char *cpus, int64_t load)
   return e;
 }
 
-static inline char *
+/* The file at PATH, whole (caller frees).  Not inlined: gcc 12's
+   -Wdangling-pointer then takes pointers into the result for pointers to
+   the local that received it.  */
+static __attribute__ ((noinline, unused)) char *
 ledger_text (const char *path)
 {
   char *text = NULL;
