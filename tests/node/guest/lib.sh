@@ -169,6 +169,18 @@ result() {
 # --- the host side of a container's cgroup ----------------------------------
 scope_of() { echo "cri-containerd-$1.scope"; }
 cgroup_dir() { echo "/sys/fs/cgroup$(systemctl show -P ControlGroup "$(scope_of "$1")")"; }
+# scopes_left PATTERN: the container scopes systemd still has loaded,
+# waiting up to 10 s for them to go: a stopped transient unit is unloaded
+# by systemd's garbage collection, a moment after the runtime's delete.
+scopes_left() {
+	local left i
+	for i in $(seq 20); do
+		left=$(systemctl list-units --all --plain --no-legend "$1" | grep -v not-found || true)
+		[ -n "$left" ] || return 0
+		sleep 0.5
+	done
+	echo "$left"
+}
 # systemd's AllowedCPUs=/AllowedMemoryNodes= of the scope.
 scope_prop() { systemctl show -P "$2" "$(scope_of "$1")"; }
 

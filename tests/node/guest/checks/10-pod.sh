@@ -47,7 +47,7 @@ gone() {
 	pod_down || return
 	for id in $ids; do
 		ledger_lacks "$id" || fail "ledger still holds $id" || return
-		scopes=$(systemctl list-units --all --plain --no-legend "$(scope_of "$id")" | grep -v 'not-found' || true)
+		scopes=$(scopes_left "$(scope_of "$id")")
 		[ -z "$scopes" ] || fail "scope left behind: $scopes" || return
 	done
 }

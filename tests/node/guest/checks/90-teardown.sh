@@ -6,7 +6,7 @@ teardown() {
 	local left ids scopes
 	left=$(cri down-all | jq -r '.removed[]') || return
 	ids=$(ledger_ids)
-	scopes=$(systemctl list-units --all --plain --no-legend 'cri-containerd-*.scope' | grep -v not-found || true)
+	scopes=$(scopes_left 'cri-containerd-*.scope')
 	[ -z "$left" ] || fail "pods left behind by the checks above:" "$left"
 	[ -z "$scopes" ] || fail "scopes left behind:" "$scopes"
 	[ -z "$ids" ] || fail "the ledger still holds:" "$(ledger_doc | jq -c '.containers[]')"
