@@ -303,6 +303,11 @@ ledger_line_brief (const struct ledger_line *ln, struct nr_ledger_entry *out)
   long long pid = 0, start = 0;
 
   memset (out, 0, sizeof (*out));
+  /* An escape anywhere may spell a key we look for ("ro\u006ft"): such
+     lines (rare in ours: only strings with a quote, a backslash or a
+     control character) are for the parser.  */
+  if (memchr (ln->text, '\\', ln->len) != NULL)
+    return false;
   scan_members (ln, &m);
   if (! integer_at (m.pid, &pid) || ! integer_at (m.pid_start, &start)
       || (out->id = plain_id (ln)) == NULL)

@@ -5,6 +5,7 @@
 #include "unit.h"
 
 #include "ledger-fixtures.h"
+#include "ledger_codec.h"
 
 #include <fcntl.h>
 #include <string.h>
@@ -322,6 +323,57 @@ brief_entries_agree_with_the_parser (void **state)
   remove_tree (dir);
 }
 
+/* Lines the quick reading must leave to the parser, or read as the
+   parser does: written by hand, never by us.  */
+static void
+the_quick_reading_never_reads_a_line_otherwise_than_the_parser (void **state)
+{
+  static const struct
+  {
+    const char *line;
+    bool brief;       /* the quick reading takes it */
+    bool parses;      /* the parser takes it */
+    const char *root; /* the root both see, when both take it */
+  } cases[] = {
+    /* A root key spelled with an escape.  */
+    { "{\"id\":\"x\",\"ro\\u006ft\":\"/a\",\"pid\":1,\"pid_start\":2}", false, true, NULL },
+    /* An id that is "root" is no root member.  */
+    { "{\"id\":\"root\",\"pid\":1,\"pid_start\":2}", true, true, NULL },
+    /* A root key followed by a space before its colon.  */
+    { "{\"id\":\"x\",\"pid\":1,\"pid_start\":2,\"root\" :\"/a\"}", false, true, NULL },
+    /* The id twice: read first and last, so not at all.  */
+    { "{\"id\":\"x\",\"pid\":1,\"pid_start\":2,\"id\":\"y\"}", true, false, NULL },
+    /* Our own form.  */
+    { "{\"id\":\"x\",\"root\":\"/r\",\"pid\":1,\"pid_start\":2}", true, true, "/r" },
+  };
+
+  for (size_t i = 0; i < NR_N_ELEMENTS (cases); i++)
+    {
+      struct ledger_line ln = { .text = cases[i].line, .len = strlen (cases[i].line) };
+      struct nr_ledger_entry brief, parsed;
+      bool quick = ledger_line_brief (&ln, &brief);
+      bool parses = ledger_entry_from_line (&ln, &parsed, NULL) == 0;
+
+      if (quick != cases[i].brief || parses != cases[i].parses)
+        fail_msg ("%s: quick reading %d, parser %d", cases[i].line, quick, parses);
+      if (quick && parses)
+        {
+          assert_string_equal (brief.id, parsed.id);
+          if (cases[i].root)
+            {
+              assert_string_equal (brief.root, cases[i].root);
+              assert_string_equal (parsed.root, cases[i].root);
+            }
+          else
+            assert_null (brief.root);
+        }
+      if (quick)
+        nr_ledger_entry_free (&brief);
+      if (parses)
+        nr_ledger_entry_free (&parsed);
+    }
+}
+
 int
 main (void)
 {
@@ -334,6 +386,7 @@ main (void)
     cmocka_unit_test (exclusive_cpus_are_summed_per_node),
     cmocka_unit_test (untouched_lines_are_written_back_exactly),
     cmocka_unit_test (brief_entries_agree_with_the_parser),
+    cmocka_unit_test (the_quick_reading_never_reads_a_line_otherwise_than_the_parser),
   };
   return cmocka_run_group_tests_name ("ledger", tests, NULL, NULL);
 }
