@@ -221,9 +221,15 @@ nr_json_repeated_key (yajl_val obj)
   if (obj == NULL || obj->type != yajl_t_object)
     return NULL;
   for (size_t i = 1; i < obj->u.object.len; i++)
-    for (size_t j = 0; j < i; j++)
-      if (strcmp (obj->u.object.keys[i], obj->u.object.keys[j]) == 0)
-        return obj->u.object.keys[i];
+    {
+      const char *key = obj->u.object.keys[i];
+
+      /* The first byte first: most keys differ there, and this runs on
+         every ledger line a create parses.  */
+      for (size_t j = 0; j < i; j++)
+        if (obj->u.object.keys[j][0] == key[0] && strcmp (obj->u.object.keys[j], key) == 0)
+          return key;
+    }
   return NULL;
 }
 
