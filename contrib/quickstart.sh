@@ -12,7 +12,7 @@ packages=(
   build-essential autoconf automake pkg-config
   libyajl-dev libnuma-dev libseccomp-dev libcap-dev libinih-dev libcmocka-dev scdoc
   clang-format cppcheck clang-tidy shellcheck gcovr dash clang libclang-rt-14-dev
-  runc busybox-static jq bats hyperfine numactl strace
+  runc crun busybox-static jq bats hyperfine numactl strace
   containerd nodejs npm
   prometheus prometheus-node-exporter curl python3 python3-yaml
   qemu-system-x86 cpio kmod zstd xz-utils e2fsprogs debootstrap
