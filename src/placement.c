@@ -85,7 +85,7 @@ compute_rooms (struct context *ctx)
       int n_pool, n_shared;
 
       r->node = &topo->nodes[i];
-      nr_set_count_minus (&r->node->cpus, &config->reserved_cpus, &u->exclusive, &n_pool,
+      nr_set_count_minus (&r->node->cpus, &ctx->withheld, &u->exclusive, &n_pool,
                           &n_shared);
       r->n_shared = n_shared;
       r->cpu_capacity = (int64_t) n_pool * 1000;
@@ -115,7 +115,7 @@ compute_rooms (struct context *ctx)
 void
 room_pool (const struct context *ctx, int i, nr_set_t *pool)
 {
-  nr_set_difference (pool, &ctx->rooms[i].node->cpus, &ctx->in->config->reserved_cpus);
+  nr_set_difference (pool, &ctx->rooms[i].node->cpus, &ctx->withheld);
 }
 
 void
@@ -160,7 +160,7 @@ assign_exclusive (const struct context *ctx, const nr_set_t *chosen, struct nr_p
       if (want > left)
         want = left;
       room_shared (ctx, i, &shared);
-      left -= nr_pick_cpus (ctx->in->topo, &shared, want, &picked);
+      left -= nr_pick_cpus (ctx->in->topo, &shared, &ctx->in->usage[i].exclusive, want, &picked);
       nr_set_union (&out->exclusive, &picked);
     }
   if (left > 0)
@@ -201,7 +201,7 @@ assign_cpus (const struct context *ctx, const nr_set_t *chosen, struct nr_placem
         {
           nr_set_t picked, shared;
           room_shared (ctx, i, &shared);
-          nr_pick_cpus (ctx->in->topo, &shared, each, &picked);
+          nr_pick_cpus (ctx->in->topo, &shared, NULL, each, &picked);
           nr_set_union (&out->cpus, &picked);
         }
     }
@@ -427,6 +427,8 @@ nr_place (const struct nr_placement_input *in, struct nr_placement *out, nr_erro
   ctx.policy = nr_effective_policy (req, in->config);
   ctx.spread = req->has_spread ? req->spread : in->config->spread;
   ctx.tiers = req->has_tiers ? req->tiers : in->config->memory_tiers;
+  ctx.withheld = in->config->reserved_cpus;
+  nr_set_union (&ctx.withheld, &in->topo->isolated);
   compute_demand (&ctx);
   compute_rooms (&ctx);
   placement_tier_domains (&ctx);

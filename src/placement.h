@@ -77,10 +77,12 @@ void nr_placement_free (struct nr_placement *placement);
 
 /* ---- CPU selection (cpualloc.c) ---------------------------------------- */
 
-/* Pick COUNT CPUs out of AVAILABLE, whole cores first (cores from
-   TOPO->thread_siblings when loaded), lowest numbers first.  Returns the
-   number picked (less than COUNT when AVAILABLE is short).  */
-int nr_pick_cpus (const struct nr_topology *topo, const nr_set_t *available, int count,
-                  nr_set_t *picked);
+/* Pick COUNT CPUs out of AVAILABLE: whole cache groups (TOPO->llc), else
+   the fewest groups, best fit first; whole cores (TOPO->thread_siblings
+   when loaded), lowest numbers first; never a CPU of a core of which HELD
+   (CPUs other containers hold exclusively; may be NULL) has a part.
+   Returns the number picked (less than COUNT when AVAILABLE is short).  */
+int nr_pick_cpus (const struct nr_topology *topo, const nr_set_t *available, const nr_set_t *held,
+                  int count, nr_set_t *picked);
 
 #endif

@@ -48,6 +48,7 @@ struct context
   struct demand demand;
   nr_set_t hint_nodes;
   enum nr_tiers tiers; /* memory-tiers mode in force */
+  nr_set_t withheld;   /* reserved and isolated CPUs: in no pool */
 };
 
 /* Does node room R offer any CPU at all?  */
