@@ -170,3 +170,12 @@ nr_cpu_groups_load (const char *sysfs_root, struct nr_topology *topo)
     }
   read_isolated (sysfs_root, topo);
 }
+
+int
+nr_llc_held (const struct nr_topology *topo, int g, const nr_set_t *exclusive)
+{
+  nr_set_t held = topo->llc[g];
+
+  nr_set_intersect (&held, exclusive);
+  return nr_set_count (&held);
+}

@@ -95,6 +95,9 @@ void nr_topology_load_siblings (const char *sysfs_root, struct nr_topology *topo
    spanning nodes (Sub-NUMA Clustering) is cut per node.  */
 void nr_cpu_groups_load (const char *sysfs_root, struct nr_topology *topo);
 
+/* How many CPUs of cache group G are in EXCLUSIVE.  */
+int nr_llc_held (const struct nr_topology *topo, int g, const nr_set_t *exclusive);
+
 /* Hugepage totals and free counts per node: only a container asking for
    hugepages (and status) needs them, so not part of every load.  */
 void nr_topology_load_hugepages (const char *sysfs_root, struct nr_topology *topo);
