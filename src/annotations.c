@@ -105,6 +105,23 @@ parse_cpu_allocation (struct reader *r, const char *value)
 }
 
 static char *
+parse_isolated_cpus (struct reader *r, const char *value)
+{
+  bool want;
+
+  if (strcmp (value, "true") == 0)
+    want = true;
+  else if (strcmp (value, "false") == 0)
+    want = false;
+  else
+    return xstrdup ("must be true or false");
+  if (want && ! r->config->isolated_annotated)
+    return xstrdup ("asks for isolated CPUs, and [placement] isolated_cpus is never");
+  r->req->isolated = want;
+  return NULL;
+}
+
+static char *
 parse_memory_policy (struct reader *r, const char *value)
 {
   enum nr_mpol mode;
@@ -166,6 +183,7 @@ static const struct
   { "numa-nodes", parse_span },
   { "spread", parse_spread },
   { "cpu-allocation", parse_cpu_allocation },
+  { "isolated-cpus", parse_isolated_cpus },
   { "memory-policy", parse_memory_policy },
   { "memory-tiers", parse_memory_tiers },
   { "disable", parse_disable },

@@ -149,18 +149,30 @@ assign_exclusive (const struct context *ctx, const nr_set_t *chosen, struct nr_p
   for (int i = nr_set_next (chosen, 0); i >= 0; i = nr_set_next (chosen, i + 1), k++)
     {
       const struct node_room *r = &ctx->rooms[i];
-      nr_set_t shared;
+      nr_set_t available;
       int want = ctx->spread == NR_SPREAD_DISTRIBUTE
                      ? d->exclusive / n + (k < d->exclusive % n ? 1 : 0)
                      : left;
       nr_set_t picked;
 
-      if (want > r->exclusive_free)
-        want = r->exclusive_free;
       if (want > left)
         want = left;
-      room_shared (ctx, i, &shared);
-      left -= nr_pick_cpus (ctx->in->topo, &shared, &ctx->in->usage[i].exclusive, want, &picked);
+      if (ctx->in->req->isolated)
+        {
+          /* Isolated CPUs (the admin allowed it): outside the pool, so no
+             CPU of it need stay shared.  */
+          available = ctx->in->topo->isolated;
+          nr_set_intersect (&available, &r->node->cpus);
+          nr_set_subtract (&available, &ctx->in->config->reserved_cpus);
+          nr_set_subtract (&available, &ctx->in->usage[i].exclusive);
+        }
+      else
+        {
+          if (want > r->exclusive_free)
+            want = r->exclusive_free;
+          room_shared (ctx, i, &available);
+        }
+      left -= nr_pick_cpus (ctx->in->topo, &available, &ctx->in->usage[i].exclusive, want, &picked);
       nr_set_union (&out->exclusive, &picked);
     }
   if (left > 0)
@@ -242,6 +254,10 @@ finish (const struct context *ctx, const nr_set_t *chosen, struct nr_placement *
     }
   out->millicpus = d->unlimited ? 0 : d->millicpus;
   out->load = ! nr_set_is_empty (&out->exclusive) ? (int64_t) d->exclusive * 1000 : d->millicpus;
+  /* Isolated CPUs are in no pool: holding them takes none of its room.  */
+  if (ctx->in->req->isolated && nr_set_is_subset (&out->exclusive, &ctx->in->topo->isolated)
+      && ! nr_set_is_empty (&out->exclusive))
+    out->load = 0;
   out->memory = d->memory;
   out->hugepages = d->hugepages;
   placement_add_tiers (ctx, chosen, out);

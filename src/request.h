@@ -43,6 +43,7 @@ struct nr_request
   enum nr_spread spread;
   bool has_exclusive;
   bool exclusive;
+  bool isolated; /* exclusive CPUs from the isolated ones (annotation, admin allowing) */
   bool has_mpol;
   enum nr_mpol mpol;
   bool has_tiers;

@@ -188,6 +188,29 @@ isolated_cpus_are_in_no_pool (void **state)
   host_free (&h);
 }
 
+static void
+isolated_cpus_go_to_an_exclusive_container_that_asks (void **state)
+{
+  struct host h;
+  struct nr_placement p;
+
+  llc_host (&h, 2, 4);
+  h.topo.isolated = set_of ("12-15");
+  h.req.isolated = true; /* the annotation, [placement] isolated_cpus allowing */
+  h.req.millicpus = 4000;
+  place (&h, &p);
+  assert_set_equal (p.exclusive, "12-15");
+  assert_int_equal (p.load, 0); /* takes no room of the pool */
+  nr_placement_free (&p);
+  /* More than are isolated: the pool, shared, with a warning.  */
+  h.req.millicpus = 6000;
+  place (&h, &p);
+  assert_set_equal (p.exclusive, "");
+  assert_non_null (p.warning);
+  nr_placement_free (&p);
+  host_free (&h);
+}
+
 /* The fewest groups any choice could use for N CPUs given FREE[] per
    group: the largest first.  */
 static int
@@ -392,6 +415,7 @@ main (void)
     cmocka_unit_test (a_container_no_group_holds_takes_the_fewest_groups),
     cmocka_unit_test (an_odd_count_takes_whole_cores_then_one_thread),
     cmocka_unit_test (isolated_cpus_are_in_no_pool),
+    cmocka_unit_test (isolated_cpus_go_to_an_exclusive_container_that_asks),
     cmocka_unit_test (churn_keeps_every_rule),
   };
   const struct CMUnitTest fixtures[] = {
