@@ -67,6 +67,27 @@ compute_demand (struct context *ctx)
   d->prepaid = ctx->in->pod_reserved && ! req->sandbox;
 }
 
+/* How many cache groups node index I would give the exclusive demand:
+   the node whose groups hold it in the fewest is the better home.  0 when
+   that does not apply.  */
+static int
+llc_needed (const struct context *ctx, int i)
+{
+  const struct nr_topology *topo = ctx->in->topo;
+  nr_set_t shared, picked;
+  int n = 0;
+
+  if (ctx->demand.exclusive <= 0 || topo->n_llc == 0 || ctx->in->req->isolated)
+    return 0;
+  room_shared (ctx, i, &shared);
+  if (nr_pick_cpus (topo, &shared, &ctx->in->usage[i].exclusive, ctx->demand.exclusive, &picked)
+      < ctx->demand.exclusive)
+    return 0;
+  for (int g = 0; g < topo->n_llc; g++)
+    n += topo->llc_node[g] == i && nr_set_intersects (&topo->llc[g], &picked);
+  return n;
+}
+
 static void
 compute_rooms (struct context *ctx)
 {
@@ -106,6 +127,7 @@ compute_rooms (struct context *ctx)
       if (r->exclusive_free < 0)
         r->exclusive_free = 0;
       r->load = u->load;
+      r->llc_needed = llc_needed (ctx, i);
       r->hints = 0;
       for (size_t h = 0; h < ctx->in->req->n_hints; h++)
         r->hints += ctx->in->req->hints[h].node == r->node->id;

@@ -26,6 +26,9 @@ struct node_room
      node: the index of the CPU node whose domain it is in, else -1.  */
   int64_t tier_free;
   int owner;
+  /* Cache groups the exclusive CPUs would take here (0: no exclusive
+     demand, no groups, or they do not fit).  */
+  int llc_needed;
 };
 
 /* What the container needs, as placement counts it.  */

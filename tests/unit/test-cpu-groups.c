@@ -40,6 +40,47 @@ llc_host (struct host *h, int groups, int cores)
     }
 }
 
+/* Two nodes of GROUPS groups each, cut from llc_host's numbering: node 0
+   holds the first half of the groups.  */
+static void
+llc_host_two_nodes (struct host *h, int groups, int cores)
+{
+  struct host one;
+  int per_node = groups * cores * 2;
+
+  llc_host (&one, 2 * groups, cores);
+  host_alloc (h, 2);
+  h->config.cpu_exclusive = true;
+  h->topo.online_cpus = one.topo.online_cpus;
+  h->topo.n_siblings = one.topo.n_siblings;
+  h->topo.thread_siblings = steal_pointer (&one.topo.thread_siblings);
+  h->topo.n_llc = one.topo.n_llc;
+  h->topo.llc = steal_pointer (&one.topo.llc);
+  h->topo.llc_node = steal_pointer (&one.topo.llc_node);
+  for (int g = 0; g < h->topo.n_llc; g++)
+    h->topo.llc_node[g] = g / groups;
+  for (int i = 0; i < 2; i++)
+    {
+      h->topo.nodes[i].memory_total = 64 * GiB;
+      h->topo.nodes[i].has_cpu = true;
+      for (int c = i * per_node; c < (i + 1) * per_node; c++)
+        nr_set_add (&h->topo.nodes[i].cpus, c);
+    }
+  set_distance (h, 0, 0, 10);
+  set_distance (h, 1, 1, 10);
+  set_distance (h, 0, 1, 21);
+  host_free (&one);
+}
+
+/* Hold the CPUs of LIST on node NODE as another exclusive container would.  */
+static void
+hold_on (struct host *h, int node, const char *list)
+{
+  nr_set_t cpus = set_of (list);
+  nr_set_union (&h->usage[node].exclusive, &cpus);
+  h->usage[node].load += nr_set_count (&cpus) * 1000;
+}
+
 /* Hold the CPUs of LIST as another exclusive container would.  */
 static void
 hold (struct host *h, const char *list)
@@ -72,6 +113,25 @@ groups_touched (const struct host *h, const nr_set_t *cpus)
   for (int g = 0; g < h->topo.n_llc; g++)
     n += nr_set_intersects (&h->topo.llc[g], cpus);
   return n;
+}
+
+static void
+exclusive_cpus_go_to_the_node_with_the_fewest_groups_then_the_fullest (void **state)
+{
+  struct host h;
+  nr_set_t got;
+
+  llc_host_two_nodes (&h, 2, 4); /* node 0: 0-7 | 8-15, node 1: 16-23 | 24-31 */
+  hold_on (&h, 0, "0-1");
+  got = place_exclusive (&h, 6);
+  /* Both nodes hold 6 in one group: the fuller node 0, its partly used
+     group (best fit), so node 1 stays whole.  */
+  assert_set_equal (got, "2-7");
+  hold_on (&h, 0, "2-7,8-11");
+  got = place_exclusive (&h, 6);
+  /* Node 0 has 4 free in one group: node 1, in one group.  */
+  assert_set_equal (got, "16-21");
+  host_free (&h);
 }
 
 static void
@@ -416,6 +476,7 @@ main (void)
     cmocka_unit_test (an_odd_count_takes_whole_cores_then_one_thread),
     cmocka_unit_test (isolated_cpus_are_in_no_pool),
     cmocka_unit_test (isolated_cpus_go_to_an_exclusive_container_that_asks),
+    cmocka_unit_test (exclusive_cpus_go_to_the_node_with_the_fewest_groups_then_the_fullest),
     cmocka_unit_test (churn_keeps_every_rule),
   };
   const struct CMUnitTest fixtures[] = {
