@@ -72,6 +72,18 @@ l3_of() { cat "$MACHINE/sys/devices/system/cpu/cpu$1/cache/index3/shared_cpu_lis
 	[[ "$output" == *"isolated CPUs (in no pool): 60-63,124-127"* ]] || fail "no isolated line: $output"
 }
 
+@test "metrics: numa_runtime_llc_* gauges per group, isolated CPUs per node" {
+	excl_bundle "$T/b" 8
+	nr create --bundle "$T/b" b
+	run --separate-stderr nr metrics
+	assert_success
+	assert_equal "$(grep -c '^numa_runtime_llc_cpus{node="0",llc="[0-9]*"} 8$' <<<"$output")" 16 "16 groups of 8"
+	assert_equal "$(grep '^numa_runtime_llc_exclusive_cpus' <<<"$output" | awk '{ s += $2 } END { print s }')" 8 \
+		"b's 8 CPUs held in the groups"
+	assert_equal "$(grep -c '^numa_runtime_llc_exclusive_cpus{.*} 8$' <<<"$output")" 1 "in exactly one group"
+	assert_equal "$(sed -n 's/^numa_runtime_node_isolated_cpus{node="0"} //p' <<<"$output")" 8 "isolated"
+}
+
 @test "isolated CPUs go to an exclusive container that asks only when the admin allows it" {
 	excl_bundle "$T/i" 4 '{"numa-runtime.io/isolated-cpus": "true"}'
 	cp "$T/i/config.json" "$T/i/config.orig"
