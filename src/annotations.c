@@ -122,6 +122,25 @@ parse_isolated_cpus (struct reader *r, const char *value)
 }
 
 static char *
+parse_cpu_alignment (struct reader *r, const char *value)
+{
+  bool strict;
+
+  if (strcmp (value, "llc") == 0)
+    strict = true;
+  else if (strcmp (value, "prefer") == 0)
+    strict = false;
+  else
+    return xstrdup ("must be prefer or llc");
+  if (! strict && r->config->llc_strict && ! r->config->annotations_may_weaken)
+    return xstrdup ("weaker than the configured cpu_alignment llc, and [annotations] "
+                    "allow_weaker_policy is false");
+  r->req->has_alignment = true;
+  r->req->llc_strict = strict;
+  return NULL;
+}
+
+static char *
 parse_memory_policy (struct reader *r, const char *value)
 {
   enum nr_mpol mode;
@@ -184,6 +203,7 @@ static const struct
   { "spread", parse_spread },
   { "cpu-allocation", parse_cpu_allocation },
   { "isolated-cpus", parse_isolated_cpus },
+  { "cpu-alignment", parse_cpu_alignment },
   { "memory-policy", parse_memory_policy },
   { "memory-tiers", parse_memory_tiers },
   { "disable", parse_disable },

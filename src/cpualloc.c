@@ -176,7 +176,8 @@ nr_pick_cpus (const struct nr_topology *topo, const nr_set_t *available, const n
       int best = -1;
 
       for (int g = 0; g < n_groups; g++)
-        if (groups[g].n_free > 0 && (best < 0 || better_group (&groups[g], &groups[best], count - got)))
+        if (groups[g].n_free > 0
+            && (best < 0 || better_group (&groups[g], &groups[best], count - got)))
           best = g;
       if (best < 0)
         break;

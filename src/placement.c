@@ -106,8 +106,7 @@ compute_rooms (struct context *ctx)
       int n_pool, n_shared;
 
       r->node = &topo->nodes[i];
-      nr_set_count_minus (&r->node->cpus, &ctx->withheld, &u->exclusive, &n_pool,
-                          &n_shared);
+      nr_set_count_minus (&r->node->cpus, &ctx->withheld, &u->exclusive, &n_pool, &n_shared);
       r->n_shared = n_shared;
       r->cpu_capacity = (int64_t) n_pool * 1000;
       /* Ledger and meminfo values can be anything: saturate.  */
@@ -452,28 +451,97 @@ place_freely (const struct context *ctx, struct nr_placement *out, nr_error_t *e
   return 0;
 }
 
+/* The fewest cache groups of the nodes in NODES (ids) that COUNT CPUs
+   need on an empty machine: the largest groups first.  0 when the nodes
+   have no groups.  */
+static int
+fewest_groups (const struct nr_topology *topo, const nr_set_t *nodes, int count)
+{
+  int used = 0;
+  nr_set_t taken;
+
+  nr_set_clear (&taken);
+  while (count > 0)
+    {
+      int best = -1;
+      for (int g = 0; g < topo->n_llc; g++)
+        if (! nr_set_has (&taken, g) && nr_set_has (nodes, topo->nodes[topo->llc_node[g]].id)
+            && (best < 0 || nr_set_count (&topo->llc[g]) > nr_set_count (&topo->llc[best])))
+          best = g;
+      if (best < 0)
+        return used;
+      nr_set_add (&taken, best);
+      count -= nr_set_count (&topo->llc[best]);
+      used++;
+    }
+  return used;
+}
+
+/* numa-runtime.io/cpu-alignment: llc (or [placement] cpu_alignment = llc):
+   exclusive CPUs in more cache groups than their count needs, or none
+   held, are a refusal rather than a compromise.  */
+static int
+check_llc_alignment (const struct context *ctx, const struct nr_placement *out, nr_error_t *err)
+{
+  const struct nr_topology *topo = ctx->in->topo;
+  const struct nr_request *req = ctx->in->req;
+  bool strict = req->has_alignment ? req->llc_strict : ctx->in->config->llc_strict;
+  int touched = 0, fewest;
+
+  if (! strict || ctx->demand.exclusive <= 0 || topo->n_llc == 0 || out->keep_cpus)
+    return 0;
+  for (int g = 0; g < topo->n_llc; g++)
+    touched += nr_set_intersects (&topo->llc[g], &out->exclusive);
+  fewest = fewest_groups (topo, &out->nodes, ctx->demand.exclusive);
+  if (! nr_set_is_empty (&out->exclusive) && touched <= fewest)
+    return 0;
+  {
+    cleanup_free char *why = xasprintf ("%d exclusive CPUs fit in no %d cache group(s) "
+                                        "(cpu alignment llc)",
+                                        ctx->demand.exclusive, fewest);
+    return placement_refuse (ctx, err, why);
+  }
+}
+
+static int place (struct context *ctx, struct nr_placement *out, nr_error_t *err);
+
 int
 nr_place (const struct nr_placement_input *in, struct nr_placement *out, nr_error_t *err)
 {
-  const struct nr_request *req = in->req;
   /* compute_rooms and placement_tier_domains set every field.  */
   cleanup_free struct node_room *rooms = xmalloc ((size_t) in->topo->n_nodes * sizeof (*rooms));
   struct context ctx = { .in = in, .rooms = rooms };
+
+  if (place (&ctx, out, err) < 0)
+    return -1;
+  if (check_llc_alignment (&ctx, out, err) < 0)
+    {
+      nr_placement_free (out);
+      return -1;
+    }
+  return 0;
+}
+
+static int
+place (struct context *ctx, struct nr_placement *out, nr_error_t *err)
+{
+  const struct nr_placement_input *in = ctx->in;
+  const struct nr_request *req = in->req;
   int r;
 
   memset (out, 0, sizeof (*out));
-  ctx.policy = nr_effective_policy (req, in->config);
-  ctx.spread = req->has_spread ? req->spread : in->config->spread;
-  ctx.tiers = req->has_tiers ? req->tiers : in->config->memory_tiers;
-  ctx.withheld = in->config->reserved_cpus;
-  nr_set_union (&ctx.withheld, &in->topo->isolated);
-  compute_demand (&ctx);
-  compute_rooms (&ctx);
-  placement_tier_domains (&ctx);
+  ctx->policy = nr_effective_policy (req, in->config);
+  ctx->spread = req->has_spread ? req->spread : in->config->spread;
+  ctx->tiers = req->has_tiers ? req->tiers : in->config->memory_tiers;
+  ctx->withheld = in->config->reserved_cpus;
+  nr_set_union (&ctx->withheld, &in->topo->isolated);
+  compute_demand (ctx);
+  compute_rooms (ctx);
+  placement_tier_domains (ctx);
 
   if ((req->has_cpus || req->has_mems) && ! in->config->kubelet_override)
     {
-      keep_kubelet_choice (&ctx, out);
+      keep_kubelet_choice (ctx, out);
       if (nr_set_is_empty (&out->nodes))
         {
           /* Found by fuzzing: a cpuset of CPUs the host does not have
@@ -487,17 +555,17 @@ nr_place (const struct nr_placement_input *in, struct nr_placement *out, nr_erro
     }
   if (! nr_set_is_empty (&req->nodes_wanted))
     {
-      r = place_on (&ctx, &req->nodes_wanted, "the annotation's nodes", out, err);
+      r = place_on (ctx, &req->nodes_wanted, "the annotation's nodes", out, err);
       if (r <= 0)
         return r;
     }
   if (! nr_set_is_empty (&in->pod_nodes))
     {
-      r = place_on (&ctx, &in->pod_nodes, "its pod's node(s)", out, err);
+      r = place_on (ctx, &in->pod_nodes, "its pod's node(s)", out, err);
       if (r <= 0)
         return r;
     }
-  return place_freely (&ctx, out, err);
+  return place_freely (ctx, out, err);
 }
 
 void

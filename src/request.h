@@ -44,6 +44,8 @@ struct nr_request
   bool has_exclusive;
   bool exclusive;
   bool isolated; /* exclusive CPUs from the isolated ones (annotation, admin allowing) */
+  bool has_alignment;
+  bool llc_strict; /* cpu-alignment annotation: llc (else prefer) */
   bool has_mpol;
   enum nr_mpol mpol;
   bool has_tiers;

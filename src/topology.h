@@ -57,8 +57,8 @@ struct nr_topology
      that nr_topology_load_siblings needs no I/O).  NULL when not read.  */
   int *core_leader;
   int n_cpu_slots;
-  nr_set_t isolated; /* devices/system/cpu/isolated and nohz_full */
-  bool has_tiers;    /* the kernel lists memory tiers (memory_tiering) */
+  nr_set_t isolated;   /* devices/system/cpu/isolated and nohz_full */
+  bool has_tiers;      /* the kernel lists memory tiers (memory_tiering) */
   bool has_weights;    /* weights read (nr_topology_load_weights) and present */
   bool hugepages_read; /* nr_topology_load_hugepages ran */
 };

@@ -201,8 +201,9 @@ ours_place (void *state, int id, int count, nr_set_t *cpus)
 {
   struct ours *o = state;
   struct nr_request req = { .id = "bench", .millicpus = count ? count * 1000 : SHARED_MILLICPUS };
-  struct nr_placement_input in = { .topo = o->topo, .usage = o->usage, .req = &req,
-                                   .config = o->config };
+  struct nr_placement_input in = {
+    .topo = o->topo, .usage = o->usage, .req = &req, .config = o->config
+  };
   struct nr_placement p;
   nr_error_t err = NULL;
 
@@ -344,8 +345,7 @@ print_row (const char *machine, int fill, const char *who, const struct score *s
   else
     snprintf (fewest, sizeof (fewest), "-"), snprintf (fewest_now, sizeof (fewest_now), "-");
   printf ("| %s | %d%% | %s | %s | %s | %.1f | %d / %d | %.1f | %.1f |\n", machine, fill, who,
-          fewest_now, fewest,
-          100.0 * s->spans / admitted, s->admitted, s->arrivals - s->admitted,
+          fewest_now, fewest, 100.0 * s->spans / admitted, s->admitted, s->arrivals - s->admitted,
           s->samples ? s->stranded / s->samples : 0, s->samples ? s->micros / s->samples : 0);
 }
 
@@ -375,10 +375,8 @@ bench_machine (const char *name, const char *sysfs_root, int events, unsigned se
   nr_set_subtract (&assignable, &topo.isolated);
   for (size_t f = 0; f < sizeof (fills) / sizeof (fills[0]); f++)
     {
-      cleanup_free struct nr_node_usage *usage =
-          xmalloc0 ((size_t) topo.n_nodes * sizeof (*usage));
-      cleanup_free struct nr_ledger_entry *entries =
-          xmalloc0 ((size_t) events * sizeof (*entries));
+      cleanup_free struct nr_node_usage *usage = xmalloc0 ((size_t) topo.n_nodes * sizeof (*usage));
+      cleanup_free struct nr_ledger_entry *entries = xmalloc0 ((size_t) events * sizeof (*entries));
       cleanup_free nr_set_t *kcpus = xmalloc0 ((size_t) events * sizeof (*kcpus));
       struct ours o = { &topo, &config, usage, entries };
       cleanup_free int64_t *requests = xmalloc0 ((size_t) events * sizeof (*requests));

@@ -54,7 +54,8 @@ take (struct kubelet_model *m, const nr_set_t *candidates, int need, bool whole,
 {
   int got = 0;
 
-  for (int c = nr_set_next (candidates, 0); c >= 0 && got < need; c = nr_set_next (candidates, c + 1))
+  for (int c = nr_set_next (candidates, 0); c >= 0 && got < need;
+       c = nr_set_next (candidates, c + 1))
     {
       nr_set_t core;
 

@@ -271,6 +271,35 @@ isolated_cpus_go_to_an_exclusive_container_that_asks (void **state)
   host_free (&h);
 }
 
+static void
+cpu_alignment_llc_refuses_what_the_preference_would_split (void **state)
+{
+  static const char *const needles[] = { "TopologyAffinityError", "cache group", NULL };
+  struct host h;
+  nr_set_t got;
+
+  llc_host (&h, 3, 4);
+  hold (&h, "0-3,8-11,16-19"); /* 4 free in each group */
+  got = place_exclusive (&h, 6);
+  assert_int_equal (groups_touched (&h, &got), 2); /* a preference: split */
+  h.req.has_alignment = true;
+  h.req.llc_strict = true;
+  h.req.millicpus = 6000;
+  assert_refused (&h, needles);
+  h.req.millicpus = 4000; /* fits one group: placed */
+  got = place_exclusive (&h, 4);
+  assert_int_equal (groups_touched (&h, &got), 1);
+  /* The config's llc, the annotation's prefer winning.  */
+  h.config.llc_strict = true;
+  h.req.has_alignment = false;
+  h.req.millicpus = 6000;
+  assert_refused (&h, needles);
+  h.req.has_alignment = true;
+  h.req.llc_strict = false;
+  got = place_exclusive (&h, 6);
+  host_free (&h);
+}
+
 /* The fewest groups any choice could use for N CPUs given FREE[] per
    group: the largest first.  */
 static int
@@ -477,6 +506,7 @@ main (void)
     cmocka_unit_test (isolated_cpus_are_in_no_pool),
     cmocka_unit_test (isolated_cpus_go_to_an_exclusive_container_that_asks),
     cmocka_unit_test (exclusive_cpus_go_to_the_node_with_the_fewest_groups_then_the_fullest),
+    cmocka_unit_test (cpu_alignment_llc_refuses_what_the_preference_would_split),
     cmocka_unit_test (churn_keeps_every_rule),
   };
   const struct CMUnitTest fixtures[] = {
