@@ -8,6 +8,7 @@
 
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #ifndef NR_TOP_SRCDIR
 #define NR_TOP_SRCDIR "."
@@ -489,9 +490,23 @@ the_topology_cache_keeps_groups_cores_and_isolated_cpus (void **state)
   assert_int_equal (cached.n_siblings, direct.n_siblings);
   for (int c = 0; c < direct.n_siblings; c++)
     assert_true (nr_set_equal (&cached.thread_siblings[c], &direct.thread_siblings[c]));
-  nr_topology_free (&read);
   nr_topology_free (&cached);
   nr_topology_free (&direct);
+  /* A cache file cut anywhere in its groups is read again from sysfs.  */
+  {
+    cleanup_free char *file = xasprintf ("%s/topology-cache", cache);
+    struct stat st;
+    assert_int_equal (stat (file, &st), 0);
+    for (off_t cut = st.st_size - 1; cut > st.st_size - 400 && cut > 0; cut -= 7)
+      {
+        assert_int_equal (truncate (file, cut), 0);
+        assert_int_equal (nr_topology_load_cached (root, proc, cache, "boot", &cached, &err), 0);
+        assert_int_equal (cached.n_llc, read.n_llc);
+        assert_true (nr_set_equal (&cached.isolated, &read.isolated));
+        nr_topology_free (&cached);
+      }
+  }
+  nr_topology_free (&read);
 }
 
 int
