@@ -512,7 +512,7 @@ the_topology_cache_keeps_groups_cores_and_isolated_cpus (void **state)
 int
 main (void)
 {
-  const struct CMUnitTest rules[] = {
+  const struct CMUnitTest tests[] = {
     cmocka_unit_test (a_container_one_group_large_gets_a_whole_group),
     cmocka_unit_test (a_smaller_container_fills_the_best_fitting_partly_used_group),
     cmocka_unit_test (a_tie_leaves_the_largest_free_groups_intact),
@@ -523,15 +523,10 @@ main (void)
     cmocka_unit_test (exclusive_cpus_go_to_the_node_with_the_fewest_groups_then_the_fullest),
     cmocka_unit_test (cpu_alignment_llc_refuses_what_the_preference_would_split),
     cmocka_unit_test (churn_keeps_every_rule),
-  };
-  const struct CMUnitTest fixtures[] = {
     cmocka_unit_test (an_epyc_with_4_core_ccxs_has_16_groups_and_isolated_cpus),
     cmocka_unit_test (an_l3_spanning_nodes_is_cut_per_node),
     cmocka_unit_test (a_cache_private_to_a_core_groups_nothing),
     cmocka_unit_test (the_topology_cache_keeps_groups_cores_and_isolated_cpus),
   };
-  int failed = cmocka_run_group_tests_name ("cpu-groups rules", rules, NULL, NULL);
-  return failed
-         + cmocka_run_group_tests_name ("cpu-groups fixtures", fixtures, generate_machines,
-                                        remove_machines);
+  return cmocka_run_group_tests_name ("cpu-groups", tests, generate_machines, remove_machines);
 }
