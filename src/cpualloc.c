@@ -86,11 +86,10 @@ eligible_cpus (const struct nr_topology *topo, const nr_set_t *available, const 
   if (held == NULL)
     return;
   for (int c = nr_set_next (held, 0); c >= 0; c = nr_set_next (held, c + 1))
-    {
-      nr_set_t core;
-      core_of (topo, c, &core);
-      nr_set_subtract (eligible, &core);
-    }
+    if (topo->thread_siblings && c < topo->n_siblings)
+      nr_set_subtract (eligible, &topo->thread_siblings[c]);
+    else
+      nr_set_remove (eligible, c);
 }
 
 /* The groups ELIGIBLE touches, plus one for its CPUs in no group.  Returns
@@ -109,7 +108,7 @@ group_rooms (const struct nr_topology *topo, const nr_set_t *eligible, const nr_
       nr_set_t held_here = topo->llc[g];
       int n_held = 0;
 
-      if (held)
+      if (held && nr_set_intersects (&held_here, held))
         {
           nr_set_intersect (&held_here, held);
           n_held = nr_set_count (&held_here);
@@ -160,6 +159,41 @@ better_group (const struct group_room *a, const struct group_room *b, int want)
   return ! a->empty && b->empty;
 }
 
+/* The best group for WANT more CPUs among N_GROUPS, or -1 when none has
+   any left.  */
+static int
+best_group (const struct group_room *groups, int n_groups, int want)
+{
+  int best = -1;
+
+  for (int g = 0; g < n_groups; g++)
+    if (groups[g].n_free > 0 && (best < 0 || better_group (&groups[g], &groups[best], want)))
+      best = g;
+  return best;
+}
+
+int
+nr_count_groups (const struct nr_topology *topo, const nr_set_t *available, const nr_set_t *held,
+                 int count)
+{
+  cleanup_free struct group_room *groups = NULL;
+  nr_set_t eligible;
+  int n_groups, used = 0;
+
+  eligible_cpus (topo, available, held, &eligible);
+  n_groups = group_rooms (topo, &eligible, held, &groups);
+  while (count > 0)
+    {
+      int best = best_group (groups, n_groups, count);
+      if (best < 0)
+        return 0;
+      count -= groups[best].n_free;
+      groups[best].n_free = 0;
+      used++;
+    }
+  return used;
+}
+
 int
 nr_pick_cpus (const struct nr_topology *topo, const nr_set_t *available, const nr_set_t *held,
               int count, nr_set_t *picked)
@@ -173,12 +207,8 @@ nr_pick_cpus (const struct nr_topology *topo, const nr_set_t *available, const n
   n_groups = group_rooms (topo, &eligible, held, &groups);
   while (got < count)
     {
-      int best = -1;
+      int best = best_group (groups, n_groups, count - got);
 
-      for (int g = 0; g < n_groups; g++)
-        if (groups[g].n_free > 0
-            && (best < 0 || better_group (&groups[g], &groups[best], count - got)))
-          best = g;
       if (best < 0)
         break;
       got += pick_cores (topo, &groups[best].cpus, count - got, picked);

@@ -74,18 +74,12 @@ static int
 llc_needed (const struct context *ctx, int i)
 {
   const struct nr_topology *topo = ctx->in->topo;
-  nr_set_t shared, picked;
-  int n = 0;
+  nr_set_t shared;
 
   if (ctx->demand.exclusive <= 0 || topo->n_llc == 0 || ctx->in->req->isolated)
     return 0;
   room_shared (ctx, i, &shared);
-  if (nr_pick_cpus (topo, &shared, &ctx->in->usage[i].exclusive, ctx->demand.exclusive, &picked)
-      < ctx->demand.exclusive)
-    return 0;
-  for (int g = 0; g < topo->n_llc; g++)
-    n += topo->llc_node[g] == i && nr_set_intersects (&topo->llc[g], &picked);
-  return n;
+  return nr_count_groups (topo, &shared, &ctx->in->usage[i].exclusive, ctx->demand.exclusive);
 }
 
 static void

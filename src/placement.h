@@ -91,4 +91,10 @@ enum nr_outcome nr_outcome_of (const struct nr_topology *topo, const struct nr_r
 int nr_pick_cpus (const struct nr_topology *topo, const nr_set_t *available, const nr_set_t *held,
                   int count, nr_set_t *picked);
 
+/* How many cache groups nr_pick_cpus would draw COUNT CPUs from (counting
+   CPUs, not whole cores: a ranking of nodes, not a promise); 0 when
+   AVAILABLE is short.  */
+int nr_count_groups (const struct nr_topology *topo, const nr_set_t *available,
+                     const nr_set_t *held, int count);
+
 #endif
