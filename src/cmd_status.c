@@ -208,9 +208,11 @@ print_bars (FILE *out, const struct nr_node_view *rows, int n_rows)
 }
 
 /* One line per cache group: its CPUs and how full it is with exclusive
-   CPUs; then the isolated CPUs, which no pool holds.  */
+   CPUs (a bar on a terminal); then the isolated CPUs, which no pool
+   holds.  After a blank line: the node table above ends there.  */
 static void
-print_llc_groups (FILE *out, const struct nr_topology *topo, const struct nr_node_view *rows)
+print_llc_groups (FILE *out, const struct nr_topology *topo, const struct nr_node_view *rows,
+                  bool bars)
 {
   cleanup_free char *isolated = nr_set_format (&topo->isolated);
 
@@ -223,8 +225,12 @@ print_llc_groups (FILE *out, const struct nr_topology *topo, const struct nr_nod
       int total = nr_set_count (&topo->llc[k]);
       int held = nr_llc_held (topo, k, &r->usage.exclusive);
 
-      fprintf (out, "%-5d %-5d %-24s %d of %d ", r->node->id, k, cpus, held, total);
-      print_bar (out, total > 0 ? (double) held / total : 0, 16);
+      fprintf (out, "%-5d %-5d %-24s %d of %d", r->node->id, k, cpus, held, total);
+      if (bars)
+        {
+          fputc (' ', out);
+          print_bar (out, total > 0 ? (double) held / total : 0, 16);
+        }
       fputc ('\n', out);
     }
   if (*isolated)
@@ -262,7 +268,7 @@ print_table (FILE *out, const struct nr_topology *topo, const struct nr_node_vie
     if (rows[i].node->kind_why)
       fprintf (out, "node %d: memory not used for containers: %s\n", rows[i].node->id,
                rows[i].node->kind_why);
-  print_llc_groups (out, topo, rows);
+  print_llc_groups (out, topo, rows, bars);
   if (bars)
     print_bars (out, rows, n_rows);
   if (nr_ledger_count (ledger) == 0)
