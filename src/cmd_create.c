@@ -27,7 +27,6 @@
 #include "util.h"
 
 #include <ctype.h>
-#include <libgen.h>
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
@@ -175,14 +174,11 @@ static void
 roll_back (const struct nr_args *args, const struct nr_config *config, struct nr_spec *spec)
 {
   cleanup_ledger struct nr_ledger *ledger = NULL;
-  cleanup_free char *boot_id = nr_read_boot_id (config->proc_root);
   nr_error_t err = NULL;
-  struct nr_rebuild_source source = { nr_args_root (args), config, NULL };
-  struct nr_ledger_recovery recovery = NR_REBUILD_RECOVERY (&source);
 
   if (nr_spec_restore (spec, &err) < 0)
     nr_log_error (&err);
-  if (nr_ledger_open (config->ledger_path, boot_id, &recovery, &ledger, &err) < 0
+  if (nr_ledger_open_for (config, NR_LEDGER_WRITE, nr_args_root (args), NULL, &ledger, &err) < 0
       || (nr_ledger_remove (ledger, args->id) && nr_ledger_commit (ledger, &err) < 0))
     nr_log_error (&err);
 }
@@ -242,7 +238,7 @@ int
 nr_cmd_create (const struct nr_args *args, const struct nr_config *config, nr_error_t *err)
 {
   cleanup_free char *runtime = NULL;
-  cleanup_free char *boot_id = NULL;
+  cleanup_free char *state_dir = nr_path_dir (config->ledger_path);
   cleanup_free struct nr_node_usage *usage = NULL;
   cleanup_ledger struct nr_ledger *ledger = NULL;
   struct nr_spec spec = { 0 };
@@ -252,8 +248,6 @@ nr_cmd_create (const struct nr_args *args, const struct nr_config *config, nr_er
   struct nr_placement_input input;
   struct nr_ledger_entry entry;
   struct nr_mempolicy_plan mempolicy = { 0 };
-  struct nr_rebuild_source source = { nr_args_root (args), config, &topo };
-  struct nr_ledger_recovery recovery = NR_REBUILD_RECOVERY (&source);
   sigset_t saved_mask;
   int ret = -1;
 
@@ -278,21 +272,15 @@ nr_cmd_create (const struct nr_args *args, const struct nr_config *config, nr_er
     }
   if (add_locality_hints (spec.root, config, &req, err) < 0)
     goto out;
-  boot_id = nr_read_boot_id (config->proc_root);
   /* The ledger first: opening it checks its directory (ours, not a
      symbolic link, not writable by others), where the topology cache
      lives.  A damaged ledger is rebuilt when first queried, by then with
      the topology.  */
-  if (nr_ledger_open (config->ledger_path, boot_id, &recovery, &ledger, err) < 0)
+  if (nr_ledger_open_for (config, NR_LEDGER_WRITE, nr_args_root (args), &topo, &ledger, err) < 0
+      || nr_topology_load_cached (config->sysfs_root, config->proc_root, state_dir,
+                                  nr_ledger_boot_id (ledger), &topo, err)
+             < 0)
     goto out;
-  {
-    cleanup_free char *ledger_copy = xstrdup (config->ledger_path);
-    const char *cache_dir = dirname (ledger_copy);
-    if (nr_topology_load_cached (config->sysfs_root, config->proc_root, cache_dir, boot_id, &topo,
-                                 err)
-        < 0)
-      goto out;
-  }
   /* A create that fails in the runtime leaves its entry behind: we exec
      the runtime rather than run it as a child (a child would add a process
      and a wait to every create, and a numa-runtime killed while waiting
