@@ -246,6 +246,8 @@ print_table (FILE *out, const struct nr_node_view *rows, int n_rows, struct nr_l
         fprintf (out, " (pod sandbox)");
       else if (e.pod)
         fprintf (out, " (pod %s)", e.pod);
+      if (e.pinned_by)
+        fprintf (out, " (pinned by %s)", e.pinned_by);
       fputc ('\n', out);
       nr_ledger_entry_free (&e);
     }

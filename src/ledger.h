@@ -55,6 +55,7 @@ struct nr_ledger_entry
   char *pod;              /* sandbox id of its pod, or NULL */
   bool sandbox;           /* the entry is a pod sandbox: it holds the pod's node */
   bool kubelet_cpus;      /* its cpuset is kubelet's (kept, not chosen by us) */
+  char *pinned_by;        /* what pinned its node(s) (env NUMA_NODE, an annotation), or NULL */
   char *root;             /* runtime state root (--root) to check liveness */
   int creator_pid;        /* the numa-runtime (then runtime) process creating it */
   uint64_t creator_start; /* its start time in clock ticks since boot */
