@@ -8,6 +8,7 @@
 #include <config.h>
 
 #include "locality.h"
+#include "locality_env.h"
 #include "locality_sysfs.h"
 #include "util.h"
 
@@ -87,6 +88,7 @@ sysfs_ready (struct locality_walk *w)
       warn_source (w->req, "device locality", &err);
       return false;
     }
+  w->sysfs.who = w->req->id;
   return true;
 }
 
@@ -111,6 +113,8 @@ device_source (enum nr_reach_kind kind, const char *path, unsigned major, unsign
       return xasprintf ("gpu %s (%s)", path, via);
     case NR_REACH_VFIO:
       return xasprintf ("vfio %s (%s)", path, via);
+    case NR_REACH_KFD:
+      return xasprintf ("gpu partition %s (%s)", path, via);
     case NR_REACH_STACKED:
       return xasprintf ("device %s (%u:%u, %s)", path, major, minor, via);
     default:
@@ -219,6 +223,92 @@ device_entry_hints (struct locality_walk *w, yajl_val device)
   device_number_hints (w, path, block, major, minor);
 }
 
+/* ---- devices named elsewhere (parsed in locality_env.c) ------------ */
+
+/* The hints of DEVICE, named by WHAT (a variable or a mount).  */
+static void
+env_device_hints (struct locality_walk *w, const char *what, const struct nr_env_device *device)
+{
+  struct nr_reached_list reached = { 0 };
+  cleanup_free char *shown = NULL;
+  nr_error_t err = NULL;
+  int ret;
+
+  if (! sysfs_ready (w))
+    return;
+  if (device->is_gpu && device->gpu.by_uuid)
+    shown = xasprintf ("gpu %s", device->gpu.uuid);
+  else if (device->is_gpu)
+    shown = xasprintf ("gpu %u", device->gpu.index);
+  else
+    shown = xasprintf ("pci %s", device->pci);
+  ret = device->is_gpu ? nr_gpu_nvidia_ref_nodes (&w->sysfs, &device->gpu, &reached, &err)
+                       : nr_sysfs_pci_nodes (&w->sysfs, device->pci, what, &reached, &err);
+  if (ret < 0)
+    {
+      cleanup_free char *named = xasprintf ("%s (%s)", shown, what);
+      warn_source (w->req, named, &err);
+    }
+  for (size_t i = 0; i < reached.n; i++)
+    {
+      cleanup_free char *source
+          = device->is_gpu ? xasprintf ("%s (%s, %s)", shown, what, reached.items[i].via)
+                           : xasprintf ("%s (%s)", shown, reached.items[i].via);
+      add_hint_once (w->req, reached.items[i].node, source);
+    }
+  nr_reached_free (&reached);
+}
+
+static char *shown_name (const char *name);
+
+/* process.env: NVIDIA_VISIBLE_DEVICES, PCIDEVICE_*.  A value that does not
+   parse gives no hint at all (it may be the pod's, not a plugin's).  */
+static void
+env_hints (struct locality_walk *w, yajl_val env)
+{
+  struct nr_env_devices devices;
+
+  if (env == NULL || ! YAJL_IS_ARRAY (env))
+    return;
+  for (size_t i = 0; i < env->u.array.len; i++)
+    {
+      const char *entry = YAJL_GET_STRING (env->u.array.values[i]);
+      cleanup_free char *name = NULL;
+      nr_error_t err = NULL;
+
+      if (entry == NULL)
+        continue;
+      name = xstrndup (entry, strcspn (entry, "="));
+      if (nr_env_devices_parse (entry, &devices, &err) < 0)
+        {
+          cleanup_free char *shown = shown_name (name);
+          cleanup_free char *what = xasprintf ("environment %s", shown);
+          warn_source (w->req, what, &err);
+        }
+      for (size_t d = 0; d < devices.n; d++)
+        env_device_hints (w, name, &devices.items[d]);
+    }
+}
+
+/* The NVIDIA volume-mounts strategy: the GPU is named by the mount's
+   DESTINATION, NR_NVIDIA_DEVICES_DIR<index or UUID>.  */
+static void
+nvidia_mount_hints (struct locality_walk *w, const char *destination)
+{
+  struct nr_env_device device = { .is_gpu = true };
+  nr_error_t err = NULL;
+
+  if (nr_nvidia_id_parse (destination + sizeof (NR_NVIDIA_DEVICES_DIR) - 1, &device.gpu, &err)
+      < 0)
+    {
+      cleanup_free char *shown = shown_name (destination);
+      cleanup_free char *what = xasprintf ("mount %s", shown);
+      warn_source (w->req, what, &err);
+      return;
+    }
+  env_device_hints (w, "volume-mounts", &device);
+}
+
 /* ---- volumes ------------------------------------------------------- */
 
 static int
@@ -284,7 +374,6 @@ is_housekeeping_volume (const char *source)
 }
 
 static bool annotation_honoured (const struct nr_config *config, const char *suffix);
-static char *shown_name (const char *name);
 
 /* The nodes of host path SOURCE, shown as WHAT: a device node counts as
    that device, a directory as the block device holding it.  */
@@ -329,6 +418,12 @@ mount_hints (struct locality_walk *w, yajl_val mount)
   const char *source = nr_json_get_string (mount, "source");
   const char *destination = nr_json_get_string (mount, "destination");
 
+  if (destination
+      && strncmp (destination, NR_NVIDIA_DEVICES_DIR, sizeof (NR_NVIDIA_DEVICES_DIR) - 1) == 0)
+    {
+      nvidia_mount_hints (w, destination);
+      return;
+    }
   if (source == NULL || source[0] != '/' || ! is_bind_mount (mount)
       || is_housekeeping_volume (source))
     return;
@@ -518,11 +613,19 @@ nr_locality_hints (yajl_val spec, const struct nr_config *config, struct nr_requ
                    nr_error_t *err)
 {
   static const char *const devices_path[] = { "linux", "devices", NULL };
+  static const char *const env_path[] = { "process", "env", NULL };
   struct locality_walk w = { .config = config, .req = req };
   yajl_val devices = nr_json_get_path (spec, devices_path);
   yajl_val mounts = nr_json_get (spec, "mounts");
   int ret;
 
+  /* A privileged container is handed every device of the host: its list
+     says nothing about where it belongs, and must not refuse it.  */
+  if (devices && nr_spec_privileged (spec))
+    {
+      nr_debug ("container %s: privileged: linux.devices gives no locality hint", req->id);
+      devices = NULL;
+    }
   if (devices && YAJL_IS_ARRAY (devices))
     for (size_t i = 0; i < devices->u.array.len; i++)
       if (YAJL_IS_OBJECT (devices->u.array.values[i]))
@@ -531,6 +634,7 @@ nr_locality_hints (yajl_val spec, const struct nr_config *config, struct nr_requ
     for (size_t i = 0; i < mounts->u.array.len; i++)
       if (YAJL_IS_OBJECT (mounts->u.array.values[i]))
         mount_hints (&w, mounts->u.array.values[i]);
+  env_hints (&w, nr_json_get_path (spec, env_path));
   ret = nic_hints (&w, nr_json_get (spec, "annotations"), err);
   if (ret == 0)
     ret = volume_annotation_hints (&w, nr_json_get (spec, "annotations"), err);
