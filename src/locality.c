@@ -9,6 +9,7 @@
 
 #include "locality.h"
 #include "locality_env.h"
+#include "locality_names.h"
 #include "locality_sysfs.h"
 #include "util.h"
 
@@ -18,8 +19,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
-/* More interfaces than this in one annotation is a mistake, not a pod.  */
-#define MAX_NICS 64
+/* More paths than this in one annotation is a mistake, not a pod.  */
 #define MAX_VOLUMES 64
 
 /* Devices every container gets, which belong to no node.  Skipped
@@ -251,15 +251,13 @@ env_device_hints (struct locality_walk *w, const char *what, const struct nr_env
     }
   for (size_t i = 0; i < reached.n; i++)
     {
-      cleanup_free char *source
-          = device->is_gpu ? xasprintf ("%s (%s, %s)", shown, what, reached.items[i].via)
-                           : xasprintf ("%s (%s)", shown, reached.items[i].via);
+      cleanup_free char *source = device->is_gpu
+                                      ? xasprintf ("%s (%s, %s)", shown, what, reached.items[i].via)
+                                      : xasprintf ("%s (%s)", shown, reached.items[i].via);
       add_hint_once (w->req, reached.items[i].node, source);
     }
   nr_reached_free (&reached);
 }
-
-static char *shown_name (const char *name);
 
 /* process.env: NVIDIA_VISIBLE_DEVICES, PCIDEVICE_*.  A value that does not
    parse gives no hint at all (it may be the pod's, not a plugin's).  */
@@ -281,7 +279,7 @@ env_hints (struct locality_walk *w, yajl_val env)
       name = xstrndup (entry, strcspn (entry, "="));
       if (nr_env_devices_parse (entry, &devices, &err) < 0)
         {
-          cleanup_free char *shown = shown_name (name);
+          cleanup_free char *shown = nr_locality_shown_name (name);
           cleanup_free char *what = xasprintf ("environment %s", shown);
           warn_source (w->req, what, &err);
         }
@@ -298,10 +296,9 @@ nvidia_mount_hints (struct locality_walk *w, const char *destination)
   struct nr_env_device device = { .is_gpu = true };
   nr_error_t err = NULL;
 
-  if (nr_nvidia_id_parse (destination + sizeof (NR_NVIDIA_DEVICES_DIR) - 1, &device.gpu, &err)
-      < 0)
+  if (nr_nvidia_id_parse (destination + sizeof (NR_NVIDIA_DEVICES_DIR) - 1, &device.gpu, &err) < 0)
     {
-      cleanup_free char *shown = shown_name (destination);
+      cleanup_free char *shown = nr_locality_shown_name (destination);
       cleanup_free char *what = xasprintf ("mount %s", shown);
       warn_source (w->req, what, &err);
       return;
@@ -373,8 +370,6 @@ is_housekeeping_volume (const char *source)
   return false;
 }
 
-static bool annotation_honoured (const struct nr_config *config, const char *suffix);
-
 /* The nodes of host path SOURCE, shown as WHAT: a device node counts as
    that device, a directory as the block device holding it.  */
 static void
@@ -445,7 +440,7 @@ volume_annotation_hints (struct locality_walk *w, yajl_val annotations, nr_error
 
   if (value == NULL)
     return 0;
-  if (! annotation_honoured (w->config, "volumes"))
+  if (! nr_locality_annotation_honoured (w->config, "volumes"))
     {
       nr_debug ("container %s: annotation %s ignored ([annotations] settings)", w->req->id,
                 NR_VOLUMES_ANNOTATION);
@@ -468,7 +463,7 @@ volume_annotation_hints (struct locality_walk *w, yajl_val annotations, nr_error
                                 NR_VOLUMES_ANNOTATION);
       if (path[0] != '/')
         {
-          cleanup_free char *shown = shown_name (path);
+          cleanup_free char *shown = nr_locality_shown_name (path);
           return nr_make_error (err, 0, "annotation %s: `%s` is not an absolute path",
                                 NR_VOLUMES_ANNOTATION, shown);
         }
@@ -484,103 +479,17 @@ volume_annotation_hints (struct locality_walk *w, yajl_val annotations, nr_error
 
 /* ---- network interfaces -------------------------------------------- */
 
-bool
-nr_locality_ifname_valid (const char *name)
-{
-  static const char allowed[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                "0123456789_.:-";
-  size_t len = strlen (name);
-
-  return len >= 1 && len <= 15 && strspn (name, allowed) == len && strcmp (name, ".") != 0
-         && strcmp (name, "..") != 0;
-}
-
-/* Is annotation NR_ANNOTATION_PREFIX + SUFFIX honoured by the admin's
-   [annotations] settings?  */
-static bool
-annotation_honoured (const struct nr_config *config, const char *suffix)
-{
-  cleanup_free char *keys = NULL;
-  char *save = NULL;
-
-  if (! config->annotations_enabled)
-    return false;
-  if (config->annotation_keys == NULL || config->annotation_keys[0] == '\0')
-    return true;
-  keys = xstrdup (config->annotation_keys);
-  for (char *key = strtok_r (keys, ", \t", &save); key; key = strtok_r (NULL, ", \t", &save))
-    {
-      if (strncmp (key, NR_ANNOTATION_PREFIX, strlen (NR_ANNOTATION_PREFIX)) == 0)
-        key += strlen (NR_ANNOTATION_PREFIX);
-      if (strcmp (key, suffix) == 0)
-        return true;
-    }
-  return false;
-}
-
-/* NAME fit for a message: printable ASCII only, at most 32 bytes (and
-   "..." when cut).  It
-   comes from the pod and ends up in logs and kubectl describe.  */
-static char *
-shown_name (const char *name)
-{
-  size_t len = strnlen (name, 32);
-  char *out = xasprintf ("%.*s%s", (int) len, name, name[len] ? "..." : "");
-
-  for (char *p = out; p < out + len; p++)
-    if ((unsigned char) *p < 0x20 || (unsigned char) *p >= 0x7f || *p == '`')
-      *p = '?';
-  return out;
-}
-
-/* Split VALUE at commas into NAMES (pointing into VALUE, which is
-   modified), each trimmed of blanks and checked.  */
-static int
-split_nics (char *value, char **names, size_t *n_names, nr_error_t *err)
-{
-  char *next = value;
-
-  *n_names = 0;
-  if (value[strspn (value, " \t")] == '\0')
-    return 0; /* an empty annotation names nothing */
-  while (next)
-    {
-      char *name = next + strspn (next, " \t");
-      char *end;
-
-      next = strchr (name, ',');
-      if (next)
-        *next++ = '\0';
-      end = name + strlen (name);
-      while (end > name && (end[-1] == ' ' || end[-1] == '\t'))
-        *--end = '\0';
-      if (! nr_locality_ifname_valid (name))
-        {
-          cleanup_free char *shown = shown_name (name);
-          return nr_make_error (err, 0,
-                                "annotation %s: invalid interface name `%s` "
-                                "(want 1-15 of A-Z a-z 0-9 _ . : -)",
-                                NR_NICS_ANNOTATION, shown);
-        }
-      if (*n_names == MAX_NICS)
-        return nr_make_error (err, 0, "annotation %s: more than %d interfaces", NR_NICS_ANNOTATION,
-                              MAX_NICS);
-      names[(*n_names)++] = name;
-    }
-  return 0;
-}
-
 static int
 nic_hints (struct locality_walk *w, yajl_val annotations, nr_error_t *err)
 {
   const char *value = nr_json_get_string (annotations, NR_NICS_ANNOTATION);
   cleanup_free char *copy = NULL;
-  char *names[MAX_NICS];
+  char *names[NR_LOCALITY_MAX_NICS];
   size_t n_names;
 
   if (value == NULL)
     return 0;
-  if (! annotation_honoured (w->config, "nics"))
+  if (! nr_locality_annotation_honoured (w->config, "nics"))
     {
       nr_debug ("container %s: annotation %s ignored ([annotations] settings)", w->req->id,
                 NR_NICS_ANNOTATION);
@@ -589,7 +498,7 @@ nic_hints (struct locality_walk *w, yajl_val annotations, nr_error_t *err)
   copy = xstrdup (value);
   /* Check every name before following any: a malformed annotation adds
      nothing, whatever the caller then decides.  */
-  if (split_nics (copy, names, &n_names, err) < 0)
+  if (nr_locality_split_nics (copy, names, &n_names, err) < 0)
     return -1;
   for (size_t i = 0; i < n_names && sysfs_ready (w); i++)
     {

@@ -104,8 +104,8 @@ pci_address_into (const char *s, char out[32])
   const char *p = s + domain;
 
   if (domain < 4 || domain > 8 || p[0] != ':' || strspn (p + 1, "0123456789abcdefABCDEF") != 2
-      || p[3] != ':' || strspn (p + 4, "0123456789abcdefABCDEF") != 2 || p[6] != '.'
-      || p[7] < '0' || p[7] > '7' || p[8] != '\0')
+      || p[3] != ':' || strspn (p + 4, "0123456789abcdefABCDEF") != 2 || p[6] != '.' || p[7] < '0'
+      || p[7] > '7' || p[8] != '\0')
     return false;
   for (size_t i = 0; s[i]; i++)
     out[i] = (char) tolower ((unsigned char) s[i]);
@@ -175,8 +175,7 @@ in_list (const char *value, const char *const *list)
 
 /* Split VALUE at commas, each item trimmed of blanks, through PARSE_ONE.  */
 static int
-parse_items (const char *value, parse_one_fn parse_one, struct nr_env_devices *out,
-             nr_error_t *err)
+parse_items (const char *value, parse_one_fn parse_one, struct nr_env_devices *out, nr_error_t *err)
 {
   cleanup_free char *copy = xstrdup (value);
   char *next = copy;
@@ -239,16 +238,44 @@ nr_env_devices_parse (const char *entry, struct nr_env_devices *out, nr_error_t 
    CAP_AUDIT_READ (37): an engine's "privileged" grants all it knows, and
    a container granted these is one.  */
 static const char *const all_capabilities[] = {
-  "CAP_CHOWN",          "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER",
-  "CAP_FSETID",         "CAP_KILL",         "CAP_SETGID",          "CAP_SETUID",
-  "CAP_SETPCAP",        "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST",
-  "CAP_NET_ADMIN",      "CAP_NET_RAW",      "CAP_IPC_LOCK",        "CAP_IPC_OWNER",
-  "CAP_SYS_MODULE",     "CAP_SYS_RAWIO",    "CAP_SYS_CHROOT",      "CAP_SYS_PTRACE",
-  "CAP_SYS_PACCT",      "CAP_SYS_ADMIN",    "CAP_SYS_BOOT",        "CAP_SYS_NICE",
-  "CAP_SYS_RESOURCE",   "CAP_SYS_TIME",     "CAP_SYS_TTY_CONFIG",  "CAP_MKNOD",
-  "CAP_LEASE",          "CAP_AUDIT_WRITE",  "CAP_AUDIT_CONTROL",   "CAP_SETFCAP",
-  "CAP_MAC_OVERRIDE",   "CAP_MAC_ADMIN",    "CAP_SYSLOG",          "CAP_WAKE_ALARM",
-  "CAP_BLOCK_SUSPEND",  "CAP_AUDIT_READ",
+  "CAP_CHOWN",
+  "CAP_DAC_OVERRIDE",
+  "CAP_DAC_READ_SEARCH",
+  "CAP_FOWNER",
+  "CAP_FSETID",
+  "CAP_KILL",
+  "CAP_SETGID",
+  "CAP_SETUID",
+  "CAP_SETPCAP",
+  "CAP_LINUX_IMMUTABLE",
+  "CAP_NET_BIND_SERVICE",
+  "CAP_NET_BROADCAST",
+  "CAP_NET_ADMIN",
+  "CAP_NET_RAW",
+  "CAP_IPC_LOCK",
+  "CAP_IPC_OWNER",
+  "CAP_SYS_MODULE",
+  "CAP_SYS_RAWIO",
+  "CAP_SYS_CHROOT",
+  "CAP_SYS_PTRACE",
+  "CAP_SYS_PACCT",
+  "CAP_SYS_ADMIN",
+  "CAP_SYS_BOOT",
+  "CAP_SYS_NICE",
+  "CAP_SYS_RESOURCE",
+  "CAP_SYS_TIME",
+  "CAP_SYS_TTY_CONFIG",
+  "CAP_MKNOD",
+  "CAP_LEASE",
+  "CAP_AUDIT_WRITE",
+  "CAP_AUDIT_CONTROL",
+  "CAP_SETFCAP",
+  "CAP_MAC_OVERRIDE",
+  "CAP_MAC_ADMIN",
+  "CAP_SYSLOG",
+  "CAP_WAKE_ALARM",
+  "CAP_BLOCK_SUSPEND",
+  "CAP_AUDIT_READ",
 };
 
 bool

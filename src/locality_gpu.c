@@ -41,7 +41,8 @@ nr_gpu_information_field (const char *text, const char *key, char *out, size_t s
 {
   size_t key_len = strlen (key);
 
-  for (const char *line = text; line && *line; line = strchr (line, '\n'), line = line ? line + 1 : NULL)
+  for (const char *line = text; line && *line;
+       line = strchr (line, '\n'), line = line ? line + 1 : NULL)
     {
       const char *value, *end;
 
@@ -91,7 +92,7 @@ gpu_matches (const struct gpu_match *want, const char *text, unsigned index)
 }
 
 /* The nodes of the GPU WANT names, VIA_PREFIX shown before its address;
-   *FOUND tells whether the driver lists it.  */
+ *FOUND tells whether the driver lists it.  */
 static int
 nvidia_find (const struct nr_sysfs *sysfs, const struct gpu_match *want,
              struct nr_reached_list *out, bool *found, nr_error_t *err)
@@ -185,15 +186,14 @@ nr_gpu_kfd_address (const char *text, unsigned minor, char *address, size_t size
       || ! kfd_property (text, "domain", &domain) || ! kfd_property (text, "location_id", &location)
       || domain > UINT32_MAX || location > 0xffff)
     return false;
-  len = snprintf (address, size, "%04x:%02x:%02x.%x", (unsigned) domain,
-                  (unsigned) (location >> 8), (unsigned) ((location >> 3) & 0x1f),
-                  (unsigned) (location & 7));
+  len = snprintf (address, size, "%04x:%02x:%02x.%x", (unsigned) domain, (unsigned) (location >> 8),
+                  (unsigned) ((location >> 3) & 0x1f), (unsigned) (location & 7));
   return len > 0 && (size_t) len < size;
 }
 
 int
-nr_gpu_kfd_render_nodes (const struct nr_sysfs *sysfs, unsigned minor,
-                         struct nr_reached_list *out, nr_error_t *err)
+nr_gpu_kfd_render_nodes (const struct nr_sysfs *sysfs, unsigned minor, struct nr_reached_list *out,
+                         nr_error_t *err)
 {
   cleanup_free char *link = xasprintf ("%s/class/kfd/kfd/topology/nodes", sysfs->root);
   cleanup_free char *nodes_dir = NULL;
@@ -208,8 +208,7 @@ nr_gpu_kfd_render_nodes (const struct nr_sysfs *sysfs, unsigned minor,
     return -1;
   for (int i = 0; i < nodes.n; i++)
     {
-      cleanup_free char *path
-          = xasprintf ("%s/%s/properties", nodes_dir, nodes.entries[i]->d_name);
+      cleanup_free char *path = xasprintf ("%s/%s/properties", nodes_dir, nodes.entries[i]->d_name);
       cleanup_free char *properties = xmalloc (KFD_PROPERTIES_MAX);
       cleanup_free char *via = NULL;
       char address[32];

@@ -52,8 +52,7 @@ static int
 nearest_cpu_node (const struct nr_sysfs *sysfs, int node, const nr_set_t *online,
                   const nr_set_t *with_cpu)
 {
-  cleanup_free char *path
-      = xasprintf ("%s/devices/system/node/node%d/distance", sysfs->root, node);
+  cleanup_free char *path = xasprintf ("%s/devices/system/node/node%d/distance", sysfs->root, node);
   cleanup_free char *row = xmalloc (DISTANCE_ROW_MAX);
   const char *p = row;
   int best = -1;

@@ -408,8 +408,8 @@ iommu_group_nodes (const struct nr_sysfs *sysfs, const struct char_device *dev,
                    struct nr_reached_list *out, nr_error_t *err)
 {
   const char *group = vfio_group (sysfs, dev->dir);
-  cleanup_free char *devices_dir
-      = xasprintf ("%s/kernel/iommu_groups/%s/devices", sysfs->root, group);
+  cleanup_free char *devices_dir =
+      xasprintf ("%s/kernel/iommu_groups/%s/devices", sysfs->root, group);
   cleanup_dir_list struct nr_dir_list members = { 0 };
 
   out->kind = NR_REACH_VFIO;

@@ -96,8 +96,7 @@ int nr_sysfs_list_dir (const char *path, int max, struct nr_dir_list *out, nr_er
 
 /* Resolve PATH (symlinks and all) into *OUT, NULL when PATH does not
    exist.  Fails when it leads outside the sysfs root.  */
-int nr_sysfs_resolve (const struct nr_sysfs *sysfs, const char *path, char **out,
-                      nr_error_t *err);
+int nr_sysfs_resolve (const struct nr_sysfs *sysfs, const char *path, char **out, nr_error_t *err);
 
 /* Record that the device shown as VIA sits on NODE (its numa_node), unless
    NODE is -1 or already there.  A CPU-less NODE counts as its nearest CPU

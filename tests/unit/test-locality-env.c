@@ -71,8 +71,8 @@ clear_log (void)
 static void
 copy_machine (const char *machine, const char *name)
 {
-  cleanup_free char *cmd = xasprintf ("rm -rf '%s/%s' && cp -a '%s/%s' '%s/%s'", fixtures_dir,
-                                      name, fixtures_dir, machine, fixtures_dir, name);
+  cleanup_free char *cmd = xasprintf ("rm -rf '%s/%s' && cp -a '%s/%s' '%s/%s'", fixtures_dir, name,
+                                      fixtures_dir, machine, fixtures_dir, name);
   assert_int_equal (system (cmd), 0);
 }
 
@@ -102,8 +102,8 @@ hints_of (const char *machine, const char *spec_json)
     fail_msg ("nr_locality_hints: %s", err->msg);
   for (size_t i = 0; i < req.n_hints; i++)
     {
-      char *longer
-          = xasprintf ("%s%s%d %s", out, i ? "\n" : "", req.hints[i].node, req.hints[i].source);
+      char *longer =
+          xasprintf ("%s%s%d %s", out, i ? "\n" : "", req.hints[i].node, req.hints[i].source);
       free (out);
       out = longer;
     }
@@ -173,7 +173,8 @@ nvidia_uuids_and_mig (void **state)
   assert_hints_of ("dgx", ENV_SPEC ("\"NVIDIA_VISIBLE_DEVICES=" UUID_MINOR0 "\""),
                    "1 gpu " UUID_MINOR0 " (NVIDIA_VISIBLE_DEVICES, 0000:b7:00.0)");
   /* UUIDs compare without case, as nvidia-smi prints them lower.  */
-  assert_hints_of ("dgx", ENV_SPEC ("\"NVIDIA_VISIBLE_DEVICES=GPU-5EED0006-0000-4000-8000-000000000007\""),
+  assert_hints_of ("dgx",
+                   ENV_SPEC ("\"NVIDIA_VISIBLE_DEVICES=GPU-5EED0006-0000-4000-8000-000000000007\""),
                    "0 gpu GPU-5EED0006-0000-4000-8000-000000000007 (NVIDIA_VISIBLE_DEVICES, "
                    "0000:07:00.0)");
   /* A MIG device counts as its GPU: legacy MIG UUIDs and GPU:MIG pairs.  */
@@ -192,8 +193,8 @@ nvidia_values_that_name_no_device (void **state)
   assert_hints_of ("dgx", ENV_SPEC ("\"NVIDIA_VISIBLE_DEVICES=void\""), "");
   assert_hints_of ("dgx", ENV_SPEC ("\"NVIDIA_VISIBLE_DEVICES=\""), "");
   /* Other variables, or the name as a prefix, are not it.  */
-  assert_hints_of ("dgx", ENV_SPEC ("\"NVIDIA_VISIBLE_DEVICESX=1\",\"NVIDIA_DRIVER_CAPABILITIES=1\""),
-                   "");
+  assert_hints_of ("dgx",
+                   ENV_SPEC ("\"NVIDIA_VISIBLE_DEVICESX=1\",\"NVIDIA_DRIVER_CAPABILITIES=1\""), "");
   assert_log_empty ();
 }
 
@@ -201,8 +202,8 @@ static void
 nvidia_volume_mounts_strategy (void **state)
 {
   assert_hints_of ("dgx",
-                   "{\"mounts\":[{\"destination\":\"/var/run/nvidia-container-devices/"
-                   UUID_MINOR6 "\",\"type\":\"bind\",\"source\":\"/dev/null\","
+                   "{\"mounts\":[{\"destination\":\"/var/run/nvidia-container-devices/" UUID_MINOR6
+                   "\",\"type\":\"bind\",\"source\":\"/dev/null\","
                    "\"options\":[\"bind\",\"ro\"]},"
                    "{\"destination\":\"/var/run/nvidia-container-devices/5\",\"type\":\"bind\","
                    "\"source\":\"/dev/null\",\"options\":[\"bind\"]}]}",
@@ -214,7 +215,8 @@ nvidia_volume_mounts_strategy (void **state)
 static void
 nvidia_unknown_or_bad_ids_are_warnings (void **state)
 {
-  assert_hints_of ("dgx", ENV_SPEC ("\"NVIDIA_VISIBLE_DEVICES=GPU-00000000-0000-4000-8000-000000000000\""), "");
+  assert_hints_of (
+      "dgx", ENV_SPEC ("\"NVIDIA_VISIBLE_DEVICES=GPU-00000000-0000-4000-8000-000000000000\""), "");
   assert_log_has ("container c1: gpu GPU-00000000-0000-4000-8000-000000000000 "
                   "(NVIDIA_VISIBLE_DEVICES): the NVIDIA driver lists no GPU");
   assert_hints_of ("dgx", ENV_SPEC ("\"NVIDIA_VISIBLE_DEVICES=8\""), "");
@@ -222,8 +224,8 @@ nvidia_unknown_or_bad_ids_are_warnings (void **state)
   /* One bad item spoils the value: it may be the pod's, not the plugin's.  */
   assert_hints_of ("dgx", ENV_SPEC ("\"NVIDIA_VISIBLE_DEVICES=0,../../etc\""), "");
   assert_log_has ("environment NVIDIA_VISIBLE_DEVICES: item 2: not a GPU index or UUID");
-  assert_hints_of ("dgx", ENV_SPEC ("\"NVIDIA_VISIBLE_DEVICES=MIG-5eed0000-1111-4000-8000-000000000001\""),
-                   "");
+  assert_hints_of (
+      "dgx", ENV_SPEC ("\"NVIDIA_VISIBLE_DEVICES=MIG-5eed0000-1111-4000-8000-000000000001\""), "");
   assert_log_has ("a MIG UUID names its GPU only through NVML");
   assert_hints_of ("dgx", ENV_SPEC ("\"NVIDIA_VISIBLE_DEVICES=99999\""), "");
   assert_log_has ("not a GPU index or UUID");
@@ -241,11 +243,12 @@ nvidia_unknown_or_bad_ids_are_warnings (void **state)
 static void
 pcidevice_addresses (void **state)
 {
-  assert_hints_of ("dgx",
-                   ENV_SPEC ("\"PCIDEVICE_INTEL_COM_SRIOV_NETDEVICE=0000:8B:00.1,0000:8b:00.2\","
-                             "\"PCIDEVICE_INTEL_COM_SRIOV_NETDEVICE_INFO={\\\"0000:8b:00.1\\\":{}}\""),
-                   "1 pci 0000:8b:00.1 (PCIDEVICE_INTEL_COM_SRIOV_NETDEVICE)\n"
-                   "1 pci 0000:8b:00.2 (PCIDEVICE_INTEL_COM_SRIOV_NETDEVICE)");
+  assert_hints_of (
+      "dgx",
+      ENV_SPEC ("\"PCIDEVICE_INTEL_COM_SRIOV_NETDEVICE=0000:8B:00.1,0000:8b:00.2\","
+                "\"PCIDEVICE_INTEL_COM_SRIOV_NETDEVICE_INFO={\\\"0000:8b:00.1\\\":{}}\""),
+      "1 pci 0000:8b:00.1 (PCIDEVICE_INTEL_COM_SRIOV_NETDEVICE)\n"
+      "1 pci 0000:8b:00.2 (PCIDEVICE_INTEL_COM_SRIOV_NETDEVICE)");
   assert_log_empty ();
   assert_hints_of ("dgx", ENV_SPEC ("\"PCIDEVICE_NVIDIA_COM_GPU=0000:07:00.0\""),
                    "0 pci 0000:07:00.0 (PCIDEVICE_NVIDIA_COM_GPU)");
@@ -265,13 +268,14 @@ vfio_noiommu_and_rdma (void **state)
                    "{\"path\":\"/dev/iommu\",\"type\":\"c\",\"major\":10,\"minor\":123}]}}",
                    "1 vfio /dev/vfio/noiommu-53 (iommu group 53, 0000:8b:00.3)\n"
                    "1 vfio /dev/vfio/52 (iommu group 52, 0000:8b:00.2)");
-  assert_hints_of ("dgx",
-                   "{\"linux\":{\"devices\":["
-                   "{\"path\":\"/dev/infiniband/umad0\",\"type\":\"c\",\"major\":231,\"minor\":0},"
-                   "{\"path\":\"/dev/infiniband/uverbs1\",\"type\":\"c\",\"major\":231,\"minor\":193}"
-                   "]}}",
-                   "1 device /dev/infiniband/umad0 (231:0)\n"
-                   "1 device /dev/infiniband/uverbs1 (231:193)");
+  assert_hints_of (
+      "dgx",
+      "{\"linux\":{\"devices\":["
+      "{\"path\":\"/dev/infiniband/umad0\",\"type\":\"c\",\"major\":231,\"minor\":0},"
+      "{\"path\":\"/dev/infiniband/uverbs1\",\"type\":\"c\",\"major\":231,\"minor\":193}"
+      "]}}",
+      "1 device /dev/infiniband/umad0 (231:0)\n"
+      "1 device /dev/infiniband/uverbs1 (231:193)");
   assert_log_empty ();
 }
 
@@ -313,10 +317,9 @@ hostile_driver_files_are_skipped (void **state)
                    "{\"path\":\"/dev/nvidia4\",\"type\":\"c\",\"major\":195,\"minor\":4}]}}",
                    "0 gpu /dev/nvidia4 (0000:47:00.0)");
   /* kfd: a location_id out of range, a domain that is not a number.  */
-  in_machine ("dgx-bad",
-              "cd sys/devices/virtual/kfd/kfd/topology/nodes "
-              "&& sed -i 's/^location_id .*/location_id 99999999999/' 3/properties "
-              "&& sed -i 's/^domain .*/domain -1/' 4/properties");
+  in_machine ("dgx-bad", "cd sys/devices/virtual/kfd/kfd/topology/nodes "
+                         "&& sed -i 's/^location_id .*/location_id 99999999999/' 3/properties "
+                         "&& sed -i 's/^domain .*/domain -1/' 4/properties");
   assert_hints_of ("dgx-bad",
                    "{\"linux\":{\"devices\":["
                    "{\"path\":\"/dev/dri/renderD137\",\"type\":\"c\",\"major\":226,\"minor\":137},"
@@ -330,7 +333,7 @@ hostile_driver_files_are_skipped (void **state)
 
 #define ALL_CAPS                                                                                   \
   "\"CAP_CHOWN\",\"CAP_DAC_OVERRIDE\",\"CAP_DAC_READ_SEARCH\",\"CAP_FOWNER\",\"CAP_FSETID\","      \
-  "\"CAP_KILL\",\"CAP_SETGID\",\"CAP_SETUID\",\"CAP_SETPCAP\",\"CAP_LINUX_IMMUTABLE\","           \
+  "\"CAP_KILL\",\"CAP_SETGID\",\"CAP_SETUID\",\"CAP_SETPCAP\",\"CAP_LINUX_IMMUTABLE\","            \
   "\"CAP_NET_BIND_SERVICE\",\"CAP_NET_BROADCAST\",\"CAP_NET_ADMIN\",\"CAP_NET_RAW\","              \
   "\"CAP_IPC_LOCK\",\"CAP_IPC_OWNER\",\"CAP_SYS_MODULE\",\"CAP_SYS_RAWIO\",\"CAP_SYS_CHROOT\","    \
   "\"CAP_SYS_PTRACE\",\"CAP_SYS_PACCT\",\"CAP_SYS_ADMIN\",\"CAP_SYS_BOOT\",\"CAP_SYS_NICE\","      \
@@ -363,7 +366,8 @@ privileged_devices_give_no_hint (void **state)
                    "\"linux\":{" GPU_DEVICES "}}",
                    "1 gpu /dev/nvidia0 (0000:b7:00.0)\n0 gpu /dev/nvidia6 (0000:07:00.0)");
   assert_hints_of ("dgx",
-                   "{\"process\":{\"capabilities\":{\"bounding\":[" ALL_CAPS ",\"CAP_AUDIT_READ\"]}},"
+                   "{\"process\":{\"capabilities\":{\"bounding\":[" ALL_CAPS
+                   ",\"CAP_AUDIT_READ\"]}},"
                    "\"linux\":{\"maskedPaths\":[\"/proc/kcore\"]," GPU_DEVICES "}}",
                    "1 gpu /dev/nvidia0 (0000:b7:00.0)\n0 gpu /dev/nvidia6 (0000:07:00.0)");
   clear_log ();
@@ -507,10 +511,10 @@ driver_file_parsers (void **state)
   assert_string_equal (address, "10000:10:00.1");
   assert_false (nr_gpu_kfd_address ("drm_render_minor 137\nlocation_id 65536\ndomain 0\n", 137,
                                     address, sizeof (address)));
-  assert_false (nr_gpu_kfd_address ("drm_render_minor 138\nlocation_id 1\ndomain 0\n", 137,
-                                    address, sizeof (address)));
-  assert_false (nr_gpu_kfd_address ("drm_render_minor 137\nlocation_id 1\n", 137, address,
+  assert_false (nr_gpu_kfd_address ("drm_render_minor 138\nlocation_id 1\ndomain 0\n", 137, address,
                                     sizeof (address)));
+  assert_false (
+      nr_gpu_kfd_address ("drm_render_minor 137\nlocation_id 1\n", 137, address, sizeof (address)));
 }
 
 int
