@@ -61,14 +61,15 @@ nr_gpu_information_field (const char *text, const char *key, char *out, size_t s
   return false;
 }
 
-/* Does the GPU whose information file is TEXT, at bus-order position
-   INDEX, match WANT?  WANT is a struct nr_gpu_ref, or a minor.  */
+/* What to look for: the GPU REF names, or (REF NULL) /dev/nvidiaMINOR.  */
 struct gpu_match
 {
   const struct nr_gpu_ref *ref; /* NULL: match by minor */
   unsigned minor;
 };
 
+/* Does the GPU whose information file is TEXT, at bus-order position
+   INDEX, match WANT?  */
 static bool
 gpu_matches (const struct gpu_match *want, const char *text, unsigned index)
 {
