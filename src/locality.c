@@ -8,6 +8,8 @@
 #include <config.h>
 
 #include "locality.h"
+#include "locality_env.h"
+#include "locality_names.h"
 #include "locality_sysfs.h"
 #include "util.h"
 
@@ -17,8 +19,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
-/* More interfaces than this in one annotation is a mistake, not a pod.  */
-#define MAX_NICS 64
+/* More paths than this in one annotation is a mistake, not a pod.  */
 #define MAX_VOLUMES 64
 
 /* Devices every container gets, which belong to no node.  Skipped
@@ -87,6 +88,7 @@ sysfs_ready (struct locality_walk *w)
       warn_source (w->req, "device locality", &err);
       return false;
     }
+  w->sysfs.who = w->req->id;
   return true;
 }
 
@@ -111,6 +113,8 @@ device_source (enum nr_reach_kind kind, const char *path, unsigned major, unsign
       return xasprintf ("gpu %s (%s)", path, via);
     case NR_REACH_VFIO:
       return xasprintf ("vfio %s (%s)", path, via);
+    case NR_REACH_KFD:
+      return xasprintf ("gpu partition %s (%s)", path, via);
     case NR_REACH_STACKED:
       return xasprintf ("device %s (%u:%u, %s)", path, major, minor, via);
     default:
@@ -219,6 +223,89 @@ device_entry_hints (struct locality_walk *w, yajl_val device)
   device_number_hints (w, path, block, major, minor);
 }
 
+/* ---- devices named elsewhere (parsed in locality_env.c) ------------ */
+
+/* The hints of DEVICE, named by WHAT (a variable or a mount).  */
+static void
+env_device_hints (struct locality_walk *w, const char *what, const struct nr_env_device *device)
+{
+  struct nr_reached_list reached = { 0 };
+  cleanup_free char *shown = NULL;
+  nr_error_t err = NULL;
+  int ret;
+
+  if (! sysfs_ready (w))
+    return;
+  if (device->is_gpu && device->gpu.by_uuid)
+    shown = xasprintf ("gpu %s", device->gpu.uuid);
+  else if (device->is_gpu)
+    shown = xasprintf ("gpu %u", device->gpu.index);
+  else
+    shown = xasprintf ("pci %s", device->pci);
+  ret = device->is_gpu ? nr_gpu_nvidia_ref_nodes (&w->sysfs, &device->gpu, &reached, &err)
+                       : nr_sysfs_pci_nodes (&w->sysfs, device->pci, what, &reached, &err);
+  if (ret < 0)
+    {
+      cleanup_free char *named = xasprintf ("%s (%s)", shown, what);
+      warn_source (w->req, named, &err);
+    }
+  for (size_t i = 0; i < reached.n; i++)
+    {
+      cleanup_free char *source = device->is_gpu
+                                      ? xasprintf ("%s (%s, %s)", shown, what, reached.items[i].via)
+                                      : xasprintf ("%s (%s)", shown, reached.items[i].via);
+      add_hint_once (w->req, reached.items[i].node, source);
+    }
+  nr_reached_free (&reached);
+}
+
+/* process.env: NVIDIA_VISIBLE_DEVICES, PCIDEVICE_*.  A value that does not
+   parse gives no hint at all (it may be the pod's, not a plugin's).  */
+static void
+env_hints (struct locality_walk *w, yajl_val env)
+{
+  struct nr_env_devices devices;
+
+  if (env == NULL || ! YAJL_IS_ARRAY (env))
+    return;
+  for (size_t i = 0; i < env->u.array.len; i++)
+    {
+      const char *entry = YAJL_GET_STRING (env->u.array.values[i]);
+      cleanup_free char *name = NULL;
+      nr_error_t err = NULL;
+
+      if (entry == NULL)
+        continue;
+      name = xstrndup (entry, strcspn (entry, "="));
+      if (nr_env_devices_parse (entry, &devices, &err) < 0)
+        {
+          cleanup_free char *shown = nr_locality_shown_name (name);
+          cleanup_free char *what = xasprintf ("environment %s", shown);
+          warn_source (w->req, what, &err);
+        }
+      for (size_t d = 0; d < devices.n; d++)
+        env_device_hints (w, name, &devices.items[d]);
+    }
+}
+
+/* The NVIDIA volume-mounts strategy: the GPU is named by the mount's
+   DESTINATION, NR_NVIDIA_DEVICES_DIR<index or UUID>.  */
+static void
+nvidia_mount_hints (struct locality_walk *w, const char *destination)
+{
+  struct nr_env_device device = { .is_gpu = true };
+  nr_error_t err = NULL;
+
+  if (nr_nvidia_id_parse (destination + sizeof (NR_NVIDIA_DEVICES_DIR) - 1, &device.gpu, &err) < 0)
+    {
+      cleanup_free char *shown = nr_locality_shown_name (destination);
+      cleanup_free char *what = xasprintf ("mount %s", shown);
+      warn_source (w->req, what, &err);
+      return;
+    }
+  env_device_hints (w, "volume-mounts", &device);
+}
+
 /* ---- volumes ------------------------------------------------------- */
 
 static int
@@ -283,9 +370,6 @@ is_housekeeping_volume (const char *source)
   return false;
 }
 
-static bool annotation_honoured (const struct nr_config *config, const char *suffix);
-static char *shown_name (const char *name);
-
 /* The nodes of host path SOURCE, shown as WHAT: a device node counts as
    that device, a directory as the block device holding it.  */
 static void
@@ -329,6 +413,12 @@ mount_hints (struct locality_walk *w, yajl_val mount)
   const char *source = nr_json_get_string (mount, "source");
   const char *destination = nr_json_get_string (mount, "destination");
 
+  if (destination
+      && strncmp (destination, NR_NVIDIA_DEVICES_DIR, sizeof (NR_NVIDIA_DEVICES_DIR) - 1) == 0)
+    {
+      nvidia_mount_hints (w, destination);
+      return;
+    }
   if (source == NULL || source[0] != '/' || ! is_bind_mount (mount)
       || is_housekeeping_volume (source))
     return;
@@ -350,7 +440,7 @@ volume_annotation_hints (struct locality_walk *w, yajl_val annotations, nr_error
 
   if (value == NULL)
     return 0;
-  if (! annotation_honoured (w->config, "volumes"))
+  if (! nr_locality_annotation_honoured (w->config, "volumes"))
     {
       nr_debug ("container %s: annotation %s ignored ([annotations] settings)", w->req->id,
                 NR_VOLUMES_ANNOTATION);
@@ -373,7 +463,7 @@ volume_annotation_hints (struct locality_walk *w, yajl_val annotations, nr_error
                                 NR_VOLUMES_ANNOTATION);
       if (path[0] != '/')
         {
-          cleanup_free char *shown = shown_name (path);
+          cleanup_free char *shown = nr_locality_shown_name (path);
           return nr_make_error (err, 0, "annotation %s: `%s` is not an absolute path",
                                 NR_VOLUMES_ANNOTATION, shown);
         }
@@ -389,103 +479,17 @@ volume_annotation_hints (struct locality_walk *w, yajl_val annotations, nr_error
 
 /* ---- network interfaces -------------------------------------------- */
 
-bool
-nr_locality_ifname_valid (const char *name)
-{
-  static const char allowed[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                "0123456789_.:-";
-  size_t len = strlen (name);
-
-  return len >= 1 && len <= 15 && strspn (name, allowed) == len && strcmp (name, ".") != 0
-         && strcmp (name, "..") != 0;
-}
-
-/* Is annotation NR_ANNOTATION_PREFIX + SUFFIX honoured by the admin's
-   [annotations] settings?  */
-static bool
-annotation_honoured (const struct nr_config *config, const char *suffix)
-{
-  cleanup_free char *keys = NULL;
-  char *save = NULL;
-
-  if (! config->annotations_enabled)
-    return false;
-  if (config->annotation_keys == NULL || config->annotation_keys[0] == '\0')
-    return true;
-  keys = xstrdup (config->annotation_keys);
-  for (char *key = strtok_r (keys, ", \t", &save); key; key = strtok_r (NULL, ", \t", &save))
-    {
-      if (strncmp (key, NR_ANNOTATION_PREFIX, strlen (NR_ANNOTATION_PREFIX)) == 0)
-        key += strlen (NR_ANNOTATION_PREFIX);
-      if (strcmp (key, suffix) == 0)
-        return true;
-    }
-  return false;
-}
-
-/* NAME fit for a message: printable ASCII only, at most 32 bytes (and
-   "..." when cut).  It
-   comes from the pod and ends up in logs and kubectl describe.  */
-static char *
-shown_name (const char *name)
-{
-  size_t len = strnlen (name, 32);
-  char *out = xasprintf ("%.*s%s", (int) len, name, name[len] ? "..." : "");
-
-  for (char *p = out; p < out + len; p++)
-    if ((unsigned char) *p < 0x20 || (unsigned char) *p >= 0x7f || *p == '`')
-      *p = '?';
-  return out;
-}
-
-/* Split VALUE at commas into NAMES (pointing into VALUE, which is
-   modified), each trimmed of blanks and checked.  */
-static int
-split_nics (char *value, char **names, size_t *n_names, nr_error_t *err)
-{
-  char *next = value;
-
-  *n_names = 0;
-  if (value[strspn (value, " \t")] == '\0')
-    return 0; /* an empty annotation names nothing */
-  while (next)
-    {
-      char *name = next + strspn (next, " \t");
-      char *end;
-
-      next = strchr (name, ',');
-      if (next)
-        *next++ = '\0';
-      end = name + strlen (name);
-      while (end > name && (end[-1] == ' ' || end[-1] == '\t'))
-        *--end = '\0';
-      if (! nr_locality_ifname_valid (name))
-        {
-          cleanup_free char *shown = shown_name (name);
-          return nr_make_error (err, 0,
-                                "annotation %s: invalid interface name `%s` "
-                                "(want 1-15 of A-Z a-z 0-9 _ . : -)",
-                                NR_NICS_ANNOTATION, shown);
-        }
-      if (*n_names == MAX_NICS)
-        return nr_make_error (err, 0, "annotation %s: more than %d interfaces", NR_NICS_ANNOTATION,
-                              MAX_NICS);
-      names[(*n_names)++] = name;
-    }
-  return 0;
-}
-
 static int
 nic_hints (struct locality_walk *w, yajl_val annotations, nr_error_t *err)
 {
   const char *value = nr_json_get_string (annotations, NR_NICS_ANNOTATION);
   cleanup_free char *copy = NULL;
-  char *names[MAX_NICS];
+  char *names[NR_LOCALITY_MAX_NICS];
   size_t n_names;
 
   if (value == NULL)
     return 0;
-  if (! annotation_honoured (w->config, "nics"))
+  if (! nr_locality_annotation_honoured (w->config, "nics"))
     {
       nr_debug ("container %s: annotation %s ignored ([annotations] settings)", w->req->id,
                 NR_NICS_ANNOTATION);
@@ -494,7 +498,7 @@ nic_hints (struct locality_walk *w, yajl_val annotations, nr_error_t *err)
   copy = xstrdup (value);
   /* Check every name before following any: a malformed annotation adds
      nothing, whatever the caller then decides.  */
-  if (split_nics (copy, names, &n_names, err) < 0)
+  if (nr_locality_split_nics (copy, names, &n_names, err) < 0)
     return -1;
   for (size_t i = 0; i < n_names && sysfs_ready (w); i++)
     {
@@ -518,11 +522,19 @@ nr_locality_hints (yajl_val spec, const struct nr_config *config, struct nr_requ
                    nr_error_t *err)
 {
   static const char *const devices_path[] = { "linux", "devices", NULL };
+  static const char *const env_path[] = { "process", "env", NULL };
   struct locality_walk w = { .config = config, .req = req };
   yajl_val devices = nr_json_get_path (spec, devices_path);
   yajl_val mounts = nr_json_get (spec, "mounts");
   int ret;
 
+  /* A privileged container is handed every device of the host: its list
+     says nothing about where it belongs, and must not refuse it.  */
+  if (devices && nr_spec_privileged (spec))
+    {
+      nr_debug ("container %s: privileged: linux.devices gives no locality hint", req->id);
+      devices = NULL;
+    }
   if (devices && YAJL_IS_ARRAY (devices))
     for (size_t i = 0; i < devices->u.array.len; i++)
       if (YAJL_IS_OBJECT (devices->u.array.values[i]))
@@ -531,6 +543,7 @@ nr_locality_hints (yajl_val spec, const struct nr_config *config, struct nr_requ
     for (size_t i = 0; i < mounts->u.array.len; i++)
       if (YAJL_IS_OBJECT (mounts->u.array.values[i]))
         mount_hints (&w, mounts->u.array.values[i]);
+  env_hints (&w, nr_json_get_path (spec, env_path));
   ret = nic_hints (&w, nr_json_get (spec, "annotations"), err);
   if (ret == 0)
     ret = volume_annotation_hints (&w, nr_json_get (spec, "annotations"), err);

@@ -10,7 +10,7 @@
  * a virtual subsystem that links to its controllers; a VFIO group's class
  * device is virtual, its IOMMU group lists the PCI functions; the NVIDIA
  * driver registers no class device at all and is found through its proc
- * files.
+ * files, an AMD GPU partition through the kfd topology (locality_gpu.c).
  *
  * Cost: a handful of realpath () and open () calls per device.  The only
  * directories read are slaves/ of virtual block devices, the subsystem of
@@ -29,20 +29,15 @@
 #include <sys/stat.h>
 
 #define NVIDIA_MAJOR 195
-/* 195:254 is nvidia-modeset and 195:255 nvidiactl: control nodes that
-   belong to no GPU.  */
-#define NVIDIA_FIRST_CONTROL_MINOR 254
+#define DRM_MAJOR 226
+/* Entries read from one directory (slaves, IOMMU group members, NVMe
+   paths): a real one holds a handful.  */
+#define MAX_DIR_ENTRIES 1024
 /* dm over md over dm...: a real stack is 2-4 deep; deeper is a loop.  */
 #define MAX_STACK_DEPTH 8
 
-struct dir_list
-{
-  struct dirent **entries;
-  int n;
-};
-
-static void
-dir_list_free (struct dir_list *list)
+void
+nr_dir_list_free (struct nr_dir_list *list)
 {
   for (int i = 0; i < list->n; i++)
     free (list->entries[i]);
@@ -50,7 +45,6 @@ dir_list_free (struct dir_list *list)
   list->entries = NULL;
   list->n = 0;
 }
-#define cleanup_dir_list __attribute__ ((cleanup (dir_list_free)))
 
 static int
 not_dot (const struct dirent *de)
@@ -58,21 +52,29 @@ not_dot (const struct dirent *de)
   return de->d_name[0] != '.';
 }
 
-/* Entries of PATH (without dot files) in name order, so that what we
-   report does not depend on the order the kernel created them.  A missing
-   directory is an empty list.  */
-static int
-list_dir (const char *path, struct dir_list *out, nr_error_t *err)
+/* In name order, so that what we report does not depend on the order the
+   kernel created the entries.  */
+int
+nr_sysfs_list_dir (const char *path, int max, struct nr_dir_list *out, nr_error_t *err)
 {
   out->entries = NULL;
   out->n = scandir (path, &out->entries, not_dot, alphasort);
-  if (out->n >= 0)
-    return 0;
-  out->n = 0;
-  out->entries = NULL;
-  if (errno == ENOENT || errno == ENOTDIR)
-    return 0;
-  return nr_make_error (err, errno, "read directory `%s`", path);
+  if (out->n < 0)
+    {
+      out->n = 0;
+      out->entries = NULL;
+      if (errno == ENOENT || errno == ENOTDIR)
+        return 0;
+      return nr_make_error (err, errno, "read directory `%s`", path);
+    }
+  if (out->n > max)
+    {
+      nr_warn ("`%s`: %d entries, only the first %d read", path, out->n, max);
+      for (int i = max; i < out->n; i++)
+        free (out->entries[i]);
+      out->n = max;
+    }
+  return 0;
 }
 
 int
@@ -107,21 +109,6 @@ nr_reached_free (struct nr_reached_list *list)
   memset (list, 0, sizeof (*list));
 }
 
-/* Record NODE unless it is "no affinity" or already there.  */
-static void
-reached_add (struct nr_reached_list *list, int node, const char *via)
-{
-  if (node < 0)
-    return;
-  for (size_t i = 0; i < list->n; i++)
-    if (list->items[i].node == node)
-      return;
-  list->items = xrealloc (list->items, (list->n + 1) * sizeof (*list->items));
-  list->items[list->n].node = node;
-  list->items[list->n].via = xstrdup (via);
-  list->n++;
-}
-
 static bool
 inside_root (const struct nr_sysfs *sysfs, const char *real)
 {
@@ -144,11 +131,9 @@ base_name (const char *path)
   return slash ? slash + 1 : path;
 }
 
-/* Resolve PATH (symlinks and all) into *OUT, which stays NULL when PATH
-   does not exist.  Fails when it leads outside the sysfs root: a planted
-   or broken link must not make us read arbitrary files.  */
-static int
-resolve_inside (const struct nr_sysfs *sysfs, const char *path, char **out, nr_error_t *err)
+/* A planted or broken link must not make us read arbitrary files.  */
+int
+nr_sysfs_resolve (const struct nr_sysfs *sysfs, const char *path, char **out, nr_error_t *err)
 {
   cleanup_free char *real = realpath (path, NULL);
 
@@ -240,9 +225,9 @@ nvme_subsystem_nodes (const struct nr_sysfs *sysfs, const char *disk, const char
                       struct nr_reached_list *out, nr_error_t *err)
 {
   cleanup_free char *subsystem = parent_of (disk);
-  cleanup_dir_list struct dir_list entries = { 0 };
+  cleanup_dir_list struct nr_dir_list entries = { 0 };
 
-  if (list_dir (subsystem, &entries, err) < 0)
+  if (nr_sysfs_list_dir (subsystem, MAX_DIR_ENTRIES, &entries, err) < 0)
     return -1;
   for (int i = 0; i < entries.n; i++)
     {
@@ -255,7 +240,7 @@ nvme_subsystem_nodes (const struct nr_sysfs *sysfs, const char *disk, const char
       if (! is_nvme_controller (name))
         continue;
       link = xasprintf ("%s/%s", subsystem, name);
-      if (resolve_inside (sysfs, link, &controller, err) < 0)
+      if (nr_sysfs_resolve (sysfs, link, &controller, err) < 0)
         return -1;
       if (controller == NULL)
         continue;
@@ -263,7 +248,7 @@ nvme_subsystem_nodes (const struct nr_sysfs *sysfs, const char *disk, const char
         return -1;
       out->kind = NR_REACH_STACKED;
       via = xasprintf ("%s via %s", name, chain);
-      reached_add (out, node, via);
+      nr_reached_add (sysfs, out, node, via);
     }
   return 0;
 }
@@ -275,12 +260,12 @@ slaves_nodes (const struct nr_sysfs *sysfs, const char *disk, const char *chain,
               struct nr_reached_list *out, nr_error_t *err)
 {
   cleanup_free char *slaves = xasprintf ("%s/slaves", disk);
-  cleanup_dir_list struct dir_list lowers = { 0 };
+  cleanup_dir_list struct nr_dir_list lowers = { 0 };
 
   if (depth >= MAX_STACK_DEPTH)
     return nr_make_error (err, 0, "`%s`: block devices stacked more than %d deep", disk,
                           MAX_STACK_DEPTH);
-  if (list_dir (slaves, &lowers, err) < 0)
+  if (nr_sysfs_list_dir (slaves, MAX_DIR_ENTRIES, &lowers, err) < 0)
     return -1;
   if (lowers.n > 0)
     out->kind = NR_REACH_STACKED;
@@ -289,7 +274,7 @@ slaves_nodes (const struct nr_sysfs *sysfs, const char *disk, const char *chain,
       cleanup_free char *link = xasprintf ("%s/%s", slaves, lowers.entries[i]->d_name);
       cleanup_free char *lower = NULL;
 
-      if (resolve_inside (sysfs, link, &lower, err) < 0)
+      if (nr_sysfs_resolve (sysfs, link, &lower, err) < 0)
         return -1;
       if (lower && block_dir_nodes (sysfs, lower, chain, depth + 1, out, err) < 0)
         return -1;
@@ -315,7 +300,7 @@ block_dir_nodes (const struct nr_sysfs *sysfs, const char *dir, const char *abov
     return -1;
   if (node >= 0)
     {
-      reached_add (out, node, chain);
+      nr_reached_add (sysfs, out, node, chain);
       return 0;
     }
   /* Only dm, md and friends (under devices/virtual/block) and multipath
@@ -337,93 +322,42 @@ nr_sysfs_block_nodes (const struct nr_sysfs *sysfs, unsigned major, unsigned min
   cleanup_free char *dir = NULL;
 
   out->kind = NR_REACH_PLAIN;
-  if (resolve_inside (sysfs, link, &dir, err) < 0)
+  if (nr_sysfs_resolve (sysfs, link, &dir, err) < 0)
     return -1;
   return dir ? block_dir_nodes (sysfs, dir, NULL, 0, out, err) : 0;
 }
 
 /* ---- char devices -------------------------------------------------- */
 
-/* The nodes of a PCI function given by its address (as sysfs spells it,
-   e.g. 0000:81:00.0, already checked to be a plain name).  */
-static int
-pci_nodes (const struct nr_sysfs *sysfs, const char *address, const char *via,
-           struct nr_reached_list *out, nr_error_t *err)
+int
+nr_sysfs_pci_nodes (const struct nr_sysfs *sysfs, const char *address, const char *via,
+                    struct nr_reached_list *out, nr_error_t *err)
 {
   cleanup_free char *link = xasprintf ("%s/bus/pci/devices/%s", sysfs->root, address);
   cleanup_free char *dir = NULL;
   int node;
 
-  if (resolve_inside (sysfs, link, &dir, err) < 0)
+  if (nr_sysfs_resolve (sysfs, link, &dir, err) < 0)
     return -1;
   if (dir == NULL)
     return nr_make_error (err, 0, "no PCI device `%s` in sysfs", address);
   if (nearest_numa_node (sysfs, dir, &node, err) < 0)
     return -1;
-  reached_add (out, node, via);
+  nr_reached_add (sysfs, out, node, via);
   return 0;
 }
 
-/* A PCI address as sysfs and the NVIDIA driver spell it: hex digits,
-   colons and dots, and not "." or "..".  */
-static bool
-is_pci_address (const char *name)
+bool
+nr_pci_address_valid (const char *name)
 {
   size_t len = strlen (name);
   return len > 0 && len < 32 && strspn (name, "0123456789abcdefABCDEF:.") == len
          && strspn (name, ".") != len;
 }
 
-/* The "Device Minor:" of an NVIDIA GPU's information file, or -1.  */
-static long
-nvidia_minor (const char *information)
-{
-  static const char key[] = "Device Minor:";
-  const char *line = strstr (information, key);
-  char *end;
-  long minor;
-
-  if (line == NULL || (line != information && line[-1] != '\n'))
-    return -1;
-  minor = strtol (line + sizeof (key) - 1, &end, 10);
-  return end == line + sizeof (key) - 1 ? -1 : minor;
-}
-
-/* /dev/nvidiaN: the GPU whose driver information says Device Minor N.
-   The driver registers no sysfs class device, so this is the only way.  */
-static int
-nvidia_nodes (const struct nr_sysfs *sysfs, unsigned minor, struct nr_reached_list *out,
-              nr_error_t *err)
-{
-  cleanup_free char *gpus_dir = xasprintf ("%s/driver/nvidia/gpus", sysfs->proc_root);
-  cleanup_dir_list struct dir_list gpus = { 0 };
-
-  out->kind = NR_REACH_GPU;
-  if (minor >= NVIDIA_FIRST_CONTROL_MINOR)
-    return 0;
-  /* No driver loaded here (or no proc): nothing to learn.  */
-  if (list_dir (gpus_dir, &gpus, err) < 0)
-    return -1;
-  for (int i = 0; i < gpus.n; i++)
-    {
-      const char *address = gpus.entries[i]->d_name;
-      cleanup_free char *path = NULL;
-      char information[4096];
-
-      if (! is_pci_address (address))
-        continue;
-      path = xasprintf ("%s/%s/information", gpus_dir, address);
-      /* A GPU being unbound can vanish under us: skip it.  */
-      if (read_small_file (path, information, sizeof (information)) < 0)
-        continue;
-      if (nvidia_minor (information) == (long) minor)
-        return pci_nodes (sysfs, address, address, out, err);
-    }
-  return 0;
-}
-
-/* The IOMMU group number of a VFIO group's class device
-   (devices/virtual/vfio/N), or NULL for any other device.  */
+/* The IOMMU group number of a VFIO group's class device: devices/virtual/
+   vfio/N, or vfio/noiommu-N for a group the no-IOMMU mode made up (the
+   kernel still files its device under kernel/iommu_groups/N).  */
 static const char *
 vfio_group (const struct nr_sysfs *sysfs, const char *dir)
 {
@@ -434,21 +368,52 @@ vfio_group (const struct nr_sysfs *sysfs, const char *dir)
 
   if (strncmp (rel, prefix, sizeof (prefix) - 1) != 0)
     return NULL;
+  if (strncmp (group, "noiommu-", 8) == 0)
+    group += 8;
   len = strlen (group);
   return len > 0 && len < 12 && strspn (group, "0123456789") == len ? group : NULL;
 }
 
+/* A char device being resolved: its number, and its canonical sysfs
+   directory (NULL when /sys/dev/char lists none, as for NVIDIA GPUs).  */
+struct char_device
+{
+  unsigned major, minor;
+  const char *dir;
+};
+
+static bool
+is_nvidia (const struct nr_sysfs *sysfs, const struct char_device *dev)
+{
+  (void) sysfs;
+  return dev->major == NVIDIA_MAJOR;
+}
+
+static int
+nvidia_nodes (const struct nr_sysfs *sysfs, const struct char_device *dev,
+              struct nr_reached_list *out, nr_error_t *err)
+{
+  return nr_gpu_nvidia_minor_nodes (sysfs, dev->minor, out, err);
+}
+
+static bool
+is_vfio_group (const struct nr_sysfs *sysfs, const struct char_device *dev)
+{
+  return dev->dir && vfio_group (sysfs, dev->dir);
+}
+
 /* /dev/vfio/N gives the container every PCI function of IOMMU group N.  */
 static int
-iommu_group_nodes (const struct nr_sysfs *sysfs, const char *group, struct nr_reached_list *out,
-                   nr_error_t *err)
+iommu_group_nodes (const struct nr_sysfs *sysfs, const struct char_device *dev,
+                   struct nr_reached_list *out, nr_error_t *err)
 {
+  const char *group = vfio_group (sysfs, dev->dir);
   cleanup_free char *devices_dir =
       xasprintf ("%s/kernel/iommu_groups/%s/devices", sysfs->root, group);
-  cleanup_dir_list struct dir_list members = { 0 };
+  cleanup_dir_list struct nr_dir_list members = { 0 };
 
   out->kind = NR_REACH_VFIO;
-  if (list_dir (devices_dir, &members, err) < 0)
+  if (nr_sysfs_list_dir (devices_dir, MAX_DIR_ENTRIES, &members, err) < 0)
     return -1;
   for (int i = 0; i < members.n; i++)
     {
@@ -458,40 +423,66 @@ iommu_group_nodes (const struct nr_sysfs *sysfs, const char *group, struct nr_re
       cleanup_free char *dir = NULL;
       int node;
 
-      if (resolve_inside (sysfs, link, &dir, err) < 0)
+      if (nr_sysfs_resolve (sysfs, link, &dir, err) < 0)
         return -1;
       if (dir == NULL)
         continue;
       if (nearest_numa_node (sysfs, dir, &node, err) < 0)
         return -1;
-      reached_add (out, node, via);
+      nr_reached_add (sysfs, out, node, via);
     }
   return 0;
 }
+
+static bool
+is_amd_partition (const struct nr_sysfs *sysfs, const struct char_device *dev)
+{
+  static const char prefix[] = "devices/platform/amdgpu_xcp.";
+  return dev->major == DRM_MAJOR && dev->dir
+         && strncmp (relative (sysfs, dev->dir), prefix, sizeof (prefix) - 1) == 0;
+}
+
+static int
+amd_partition_nodes (const struct nr_sysfs *sysfs, const struct char_device *dev,
+                     struct nr_reached_list *out, nr_error_t *err)
+{
+  return nr_gpu_kfd_render_nodes (sysfs, dev->minor, out, err);
+}
+
+/* Device classes whose node is not found by walking up from their sysfs
+   directory, tried in order; every other char device is walked.  */
+static const struct
+{
+  bool (*matches) (const struct nr_sysfs *sysfs, const struct char_device *dev);
+  int (*nodes) (const struct nr_sysfs *sysfs, const struct char_device *dev,
+                struct nr_reached_list *out, nr_error_t *err);
+} char_classes[] = {
+  { is_nvidia, nvidia_nodes },
+  { is_vfio_group, iommu_group_nodes },
+  { is_amd_partition, amd_partition_nodes },
+};
 
 int
 nr_sysfs_char_nodes (const struct nr_sysfs *sysfs, unsigned major, unsigned minor,
                      struct nr_reached_list *out, nr_error_t *err)
 {
-  cleanup_free char *link = NULL;
+  cleanup_free char *link = xasprintf ("%s/dev/char/%u:%u", sysfs->root, major, minor);
   cleanup_free char *dir = NULL;
-  const char *group;
+  struct char_device dev = { .major = major, .minor = minor };
   int node;
 
-  if (major == NVIDIA_MAJOR)
-    return nvidia_nodes (sysfs, minor, out, err);
   out->kind = NR_REACH_PLAIN;
-  link = xasprintf ("%s/dev/char/%u:%u", sysfs->root, major, minor);
-  if (resolve_inside (sysfs, link, &dir, err) < 0)
+  if (nr_sysfs_resolve (sysfs, link, &dir, err) < 0)
     return -1;
+  dev.dir = dir;
+  for (size_t i = 0; i < NR_N_ELEMENTS (char_classes); i++)
+    if (char_classes[i].matches (sysfs, &dev))
+      return char_classes[i].nodes (sysfs, &dev, out, err);
   if (dir == NULL)
     return 0;
-  group = vfio_group (sysfs, dir);
-  if (group)
-    return iommu_group_nodes (sysfs, group, out, err);
   if (nearest_numa_node (sysfs, dir, &node, err) < 0)
     return -1;
-  reached_add (out, node, base_name (dir));
+  nr_reached_add (sysfs, out, node, base_name (dir));
   return 0;
 }
 
@@ -506,7 +497,7 @@ nr_sysfs_net_nodes (const struct nr_sysfs *sysfs, const char *ifname, struct nr_
   int node;
 
   out->kind = NR_REACH_PLAIN;
-  if (resolve_inside (sysfs, link, &dir, err) < 0)
+  if (nr_sysfs_resolve (sysfs, link, &dir, err) < 0)
     return -1;
   if (dir == NULL)
     return nr_make_error (err, 0, "no network interface `%s` on this host", ifname);
@@ -514,6 +505,6 @@ nr_sysfs_net_nodes (const struct nr_sysfs *sysfs, const char *ifname, struct nr_
      virtual interfaces (bridges, bonds, veth) reach no numa_node.  */
   if (nearest_numa_node (sysfs, dir, &node, err) < 0)
     return -1;
-  reached_add (out, node, ifname);
+  nr_reached_add (sysfs, out, node, ifname);
   return 0;
 }
