@@ -56,6 +56,7 @@ struct nr_ledger_entry
   bool sandbox;           /* the entry is a pod sandbox: it holds the pod's node */
   bool kubelet_cpus;      /* its cpuset is kubelet's (kept, not chosen by us) */
   char *root;             /* runtime state root (--root) to check liveness */
+  char *cgroup;           /* the spec's linux.cgroupsPath as written, or NULL */
   int creator_pid;        /* the numa-runtime (then runtime) process creating it */
   uint64_t creator_start; /* its start time in clock ticks since boot */
   int64_t created;        /* unix time */

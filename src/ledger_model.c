@@ -313,5 +313,6 @@ nr_ledger_entry_free (struct nr_ledger_entry *e)
   free (e->id);
   free (e->pod);
   free (e->root);
+  free (e->cgroup);
   memset (e, 0, sizeof (*e));
 }
