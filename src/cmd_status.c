@@ -53,34 +53,6 @@ measure (const struct nr_enforced_ctx *ctx, const struct nr_ledger_entry *e, boo
     }
 }
 
-/* memory_by_node (node -> bytes, {} when unknown) and local_ratio (0..1,
-   null when unknown).  */
-static void
-json_residency (yajl_gen g, const struct nr_residency *r)
-{
-  double ratio;
-
-  nr_json_gen_key (g, "memory_by_node");
-  yajl_gen_map_open (g);
-  for (int node = r->known ? nr_set_next (&r->stat.nodes, 0) : -1; node >= 0;
-       node = nr_set_next (&r->stat.nodes, node + 1))
-    {
-      char key[16];
-      snprintf (key, sizeof (key), "%d", node);
-      nr_json_gen_int (g, key, (long long) r->stat.bytes[node]);
-    }
-  yajl_gen_map_close (g);
-  nr_json_gen_key (g, "local_ratio");
-  if (nr_residency_ratio (r, &ratio))
-    {
-      char number[32];
-      int n = snprintf (number, sizeof (number), "%.6g", ratio);
-      yajl_gen_number (g, number, (size_t) n);
-    }
-  else
-    yajl_gen_null (g);
-}
-
 /* An entry as the ledger stores it, whether its container lives, and
    where its memory is.  */
 static void
@@ -93,7 +65,7 @@ json_entry (yajl_gen g, const struct nr_ledger_entry *e, bool alive,
   yajl_gen_map_open (g);
   nr_ledger_entry_gen_fields (g, e, true);
   nr_json_gen_bool (g, "alive", alive);
-  json_residency (g, &r);
+  nr_residency_gen_json (g, &r);
   yajl_gen_map_close (g);
 }
 

@@ -21,6 +21,10 @@ int nr_cmd_topology (const struct nr_args *args, const struct nr_config *config,
    runtime's exit status when it ran it as a child.  */
 int nr_cmd_update (const struct nr_args *args, const struct nr_config *config, nr_error_t *err);
 
+/* `verify [ID...] [--json] [--min-local R]`: placed against enforced;
+   returns 0 when every container is ok, 1 otherwise (cmd_verify.c).  */
+int nr_cmd_verify (const struct nr_args *args, const struct nr_config *config, nr_error_t *err);
+
 /* `hook prestart|poststop`: read the OCI state on stdin (see cmd_hook.c).  */
 int nr_cmd_hook (const struct nr_args *args, const struct nr_config *config, nr_error_t *err);
 

@@ -98,3 +98,120 @@ nr_enforced_cgroup_dir (const struct nr_enforced_ctx *ctx, const struct nr_ledge
   rel = *pid > 0 ? nr_cgroup_of_pid (ctx->config->proc_root, *pid, ctx->layout, controller) : NULL;
   return rel ? nr_cgroup_dir (ctx->config->cgroup_root, ctx->layout, controller, rel) : NULL;
 }
+
+/* Largest /proc/PID/environ read: the kernel's own bound on a process's
+   arguments and environment together (ARG_MAX, 2 MiB with the default
+   stack limit) is far above what a container's init carries.  */
+#define ENVIRON_MAX_SIZE (2 * 1024 * 1024)
+
+static int
+parse_list (const char *text, size_t len, const char *what, nr_set_t *out, nr_error_t *err)
+{
+  cleanup_free char *list = xstrndup (text, len);
+
+  if (nr_set_parse (list, out, err) < 0)
+    return nr_error_wrap (err, "%s", what);
+  return 1;
+}
+
+static int
+read_cpuset (const struct nr_enforced_ctx *ctx, const struct nr_ledger_entry *e, bool mems,
+             int *pid, nr_set_t *out, nr_error_t *err)
+{
+  cleanup_free char *dir = nr_enforced_cgroup_dir (ctx, e, "cpuset", pid);
+  const char *file = ctx->layout == NR_CGROUP_V2 ? (mems ? "cpuset.mems.effective"
+                                                         : "cpuset.cpus.effective")
+                                                 : (mems ? "cpuset.effective_mems"
+                                                         : "cpuset.effective_cpus");
+  cleanup_free char *path = NULL;
+  char buf[16384];
+
+  if (dir == NULL)
+    return 0;
+  path = xasprintf ("%s/%s", dir, file);
+  if (read_small_file (path, buf, sizeof (buf)) < 0)
+    return 0;
+  return parse_list (buf, strlen (buf), path, out, err);
+}
+
+/* NUMA_NODE=... in PID's environment (NUL-separated).  */
+static int
+read_numa_node (const struct nr_enforced_ctx *ctx, int pid, nr_set_t *out, nr_error_t *err)
+{
+  cleanup_free char *path = xasprintf ("%s/%d/environ", ctx->config->proc_root, pid);
+  cleanup_free char *text = NULL;
+  size_t len;
+
+  if (read_file (path, ENVIRON_MAX_SIZE, &text, &len, NULL) < 0)
+    return 0;
+  for (size_t i = 0; i < len; i += strlen (text + i) + 1)
+    if (strncmp (text + i, "NUMA_NODE=", 10) == 0)
+      return parse_list (text + i + 10, strlen (text + i + 10), "NUMA_NODE", out, err);
+  return 0;
+}
+
+/* A line "KEY:\tLIST" of PID's status.  */
+static int
+read_mems_allowed (const struct nr_enforced_ctx *ctx, int pid, nr_set_t *out, nr_error_t *err)
+{
+  cleanup_free char *path = xasprintf ("%s/%d/status", ctx->config->proc_root, pid);
+  cleanup_free char *text = NULL;
+  const char *line, *end;
+  size_t len;
+
+  if (read_file (path, 64 * 1024, &text, &len, NULL) < 0)
+    return 0;
+  line = strstr (text, "\nMems_allowed_list:");
+  if (line == NULL)
+    return 0;
+  line += strlen ("\nMems_allowed_list:");
+  line += strspn (line, " \t");
+  end = strchrnul (line, '\n');
+  return parse_list (line, (size_t) (end - line), "Mems_allowed_list", out, err);
+}
+
+/* The policy of the first mapping in PID's numa_maps ("<addr> bind:0-1
+   ..."), which is the process's own unless that mapping has one: the
+   nodes after the colon of bind, interleave, preferred, ...  */
+static int
+read_policy_nodes (const struct nr_enforced_ctx *ctx, int pid, nr_set_t *out, nr_error_t *err)
+{
+  cleanup_free char *path = xasprintf ("%s/%d/numa_maps", ctx->config->proc_root, pid);
+  char buf[4096];
+  const char *policy, *colon;
+  size_t n;
+
+  if (read_small_file (path, buf, sizeof (buf)) < 0 || (policy = strchr (buf, ' ')) == NULL)
+    return 0;
+  policy++;
+  n = strcspn (policy, " \n");
+  colon = memchr (policy, ':', n);
+  if (colon == NULL)
+    return 0; /* default, local */
+  /* "interleave=static:0-1" and "bind=relative:0" carry flags.  */
+  return parse_list (colon + 1, n - (size_t) (colon + 1 - policy), "numa_maps policy", out, err);
+}
+
+int
+nr_enforced_read (const struct nr_enforced_ctx *ctx, const struct nr_ledger_entry *e,
+                  enum nr_enforced_what what, int *pid, nr_set_t *out, nr_error_t *err)
+{
+  nr_set_clear (out);
+  if (what == NR_ENFORCED_CPUS || what == NR_ENFORCED_MEMS)
+    return read_cpuset (ctx, e, what == NR_ENFORCED_MEMS, pid, out, err);
+  if (*pid < 0)
+    *pid = nr_enforced_init_pid (ctx, e);
+  if (*pid <= 0)
+    return 0;
+  switch (what)
+    {
+    case NR_ENFORCED_NUMA_NODE:
+      return read_numa_node (ctx, *pid, out, err);
+    case NR_ENFORCED_MEMS_ALLOWED:
+      return read_mems_allowed (ctx, *pid, out, err);
+    case NR_ENFORCED_POLICY_NODES:
+      return read_policy_nodes (ctx, *pid, out, err);
+    default:
+      return 0;
+    }
+}

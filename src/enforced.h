@@ -36,4 +36,21 @@ int nr_enforced_init_pid (const struct nr_enforced_ctx *ctx, const struct nr_led
 char *nr_enforced_cgroup_dir (const struct nr_enforced_ctx *ctx, const struct nr_ledger_entry *e,
                               const char *controller, int *pid);
 
+/* What verify compares with the ledger, each read from the kernel.  */
+enum nr_enforced_what
+{
+  NR_ENFORCED_CPUS,         /* the cgroup's effective cpuset */
+  NR_ENFORCED_MEMS,         /* the cgroup's effective mems */
+  NR_ENFORCED_NUMA_NODE,    /* NUMA_NODE in the init's environment */
+  NR_ENFORCED_MEMS_ALLOWED, /* the init's Mems_allowed_list (/proc/PID/status) */
+  NR_ENFORCED_POLICY_NODES, /* the nodes of the init's memory policy (numa_maps) */
+};
+
+/* Read WHAT of E into *OUT.  Returns 1 when read, 0 when there is nothing
+   to read (the container or its init is gone, NUMA_NODE unset, a policy
+   naming no node: "default" or "local"), -1 with *ERR when what is there
+   does not parse.  *PID as for nr_enforced_cgroup_dir.  */
+int nr_enforced_read (const struct nr_enforced_ctx *ctx, const struct nr_ledger_entry *e,
+                      enum nr_enforced_what what, int *pid, nr_set_t *out, nr_error_t *err);
+
 #endif

@@ -194,4 +194,10 @@ struct nr_counters *nr_ledger_counters_for_update (struct nr_ledger *ledger);
    NULL when unreadable.  */
 char *nr_read_boot_id (const char *proc_root);
 
+/* Every entry of LEDGER (NULL: none) that reads, copied out so that the
+   caller can close the ledger (and release its lock) before slow reads of
+   its own; *N gets their number.  Free with nr_ledger_entries_free.  */
+struct nr_ledger_entry *nr_ledger_copy_entries (struct nr_ledger *ledger, size_t *n);
+void nr_ledger_entries_free (struct nr_ledger_entry *entries, size_t n);
+
 #endif

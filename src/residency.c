@@ -3,9 +3,11 @@
 
 #include "residency.h"
 
+#include "json.h"
 #include "util.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 int
@@ -58,4 +60,32 @@ nr_residency_ratio (const struct nr_residency *r, double *ratio)
     return false;
   *ratio = (double) r->local / (double) r->stat.total;
   return true;
+}
+
+/* memory_by_node (node -> bytes, {} when unknown) and local_ratio (0..1,
+   null when unknown).  */
+void
+nr_residency_gen_json (yajl_gen g, const struct nr_residency *r)
+{
+  double ratio;
+
+  nr_json_gen_key (g, "memory_by_node");
+  yajl_gen_map_open (g);
+  for (int node = r->known ? nr_set_next (&r->stat.nodes, 0) : -1; node >= 0;
+       node = nr_set_next (&r->stat.nodes, node + 1))
+    {
+      char key[16];
+      snprintf (key, sizeof (key), "%d", node);
+      nr_json_gen_int (g, key, (long long) r->stat.bytes[node]);
+    }
+  yajl_gen_map_close (g);
+  nr_json_gen_key (g, "local_ratio");
+  if (nr_residency_ratio (r, &ratio))
+    {
+      char number[32];
+      int n = snprintf (number, sizeof (number), "%.6g", ratio);
+      yajl_gen_number (g, number, (size_t) n);
+    }
+  else
+    yajl_gen_null (g);
 }

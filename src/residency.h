@@ -8,6 +8,7 @@
 #include "numastat.h"
 
 #include <stdbool.h>
+#include <yajl/yajl_gen.h>
 
 struct nr_residency
 {
@@ -25,5 +26,9 @@ int nr_residency_measure (const struct nr_enforced_ctx *ctx, const struct nr_led
 /* LOCAL / total as 0..1 in *RATIO; false when there is nothing to divide
    (not known, or no memory at all).  */
 bool nr_residency_ratio (const struct nr_residency *r, double *ratio);
+
+/* Write into the object G has open "memory_by_node" (node -> bytes; {}
+   when not known) and "local_ratio" (0..1, or null).  */
+void nr_residency_gen_json (yajl_gen g, const struct nr_residency *r);
 
 #endif
