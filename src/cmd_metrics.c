@@ -157,8 +157,12 @@ print_exposition (FILE *out, const struct nr_node_view *views, int n_views,
       "Unreadable ledgers kept aside for the admin since boot." },
     { "numa_runtime_ledger_rebuilds_total",
       "Ledgers rebuilt from the runtime's state since boot." },
+    { "numa_runtime_migrated_bytes_total",
+      "Bytes of container memory `rebalance` moved back to the nodes they were placed on, since "
+      "boot." },
   };
-  const uint64_t scalars[] = { c->deletes, c->reclaims, c->set_asides, c->rebuilds };
+  const uint64_t scalars[]
+      = { c->deletes, c->reclaims, c->set_asides, c->rebuilds, c->migrated_bytes };
 
   family (out, "numa_runtime_build_info", "gauge", "numa-runtime's version; always 1.");
   fprintf (out, "numa_runtime_build_info{version=\"%s\"} 1\n", PACKAGE_VERSION);

@@ -70,7 +70,9 @@ nr_drift_check (const struct nr_enforced_ctx *ctx, const struct nr_ledger_entry 
     return -1;
   out->has_ratio = nr_residency_ratio (&out->residency, &out->ratio);
   out->below = out->has_ratio && out->ratio < min_local;
-  out->gone = ! any && ! out->residency.known && out->pid == 0;
+  /* No running init (exited, or deleted): what its cgroup still says is
+     no longer enforced on anything.  */
+  out->gone = out->pid == 0 || (! any && ! out->residency.known);
   return 0;
 }
 

@@ -14,7 +14,7 @@
 
 struct nr_drift
 {
-  bool gone;                          /* no init, no cgroup: nothing to compare */
+  bool gone;                          /* no running init: nothing to compare */
   int pid;                            /* its init, 0 when not found */
   bool read[NR_DRIFT_CHECKS];         /* the kernel's value was there */
   bool drifted[NR_DRIFT_CHECKS];      /* ... and is not what was placed */

@@ -10,6 +10,10 @@ load helpers
 setup_file() {
 	MACHINE=$BATS_FILE_TMPDIR/two-socket
 	sh "$FIXTURES/gen-sysfs.sh" two-socket "$MACHINE"
+	# The fake runtime's init: a live process (field 22, its start time,
+	# non-zero) with nothing else to read.
+	mkdir -p "$MACHINE/proc/4242"
+	echo '4242 (sh) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 99 0 0' >"$MACHINE/proc/4242/stat"
 	export MACHINE
 }
 
@@ -119,19 +123,16 @@ status_json() {
 	use_fixture_cgroups v2
 	placed c1 /fx/c1
 	local proc=$MACHINE/proc/4242
-	mkdir -p "$proc"
-	# Field 22 (start time) non-zero: a live process.
-	echo '4242 (sh) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 99 0 0' >"$proc/stat"
 	printf 'PATH=/bin\0NUMA_NODE=1\0' >"$proc/environ"
 	printf 'Name:\tsh\nMems_allowed_list:\t0-1\n' >"$proc/status"
 	echo '00400000 interleave:0-1 file=/bin/sh' >"$proc/numa_maps"
 	run --separate-stderr nr verify
-	rm -rf "$proc"
+	rm -f "$proc/environ" "$proc/status" "$proc/numa_maps"
 	assert_failure 1
 	assert_output "c1 drifted: numa_node 1 (placed 0); mems_allowed 0-1 (placed 0); mempolicy 0-1 (placed 0)"
 }
 
-@test "a container whose cgroup is gone reads as unknown; garbage numa_stat is named" {
+@test "a container whose cgroup or init is gone reads as unknown; garbage numa_stat is named" {
 	use_fixture_cgroups v2
 	placed c1 /fx/c1
 	status_json
@@ -139,6 +140,14 @@ status_json() {
 	run --separate-stderr nr verify
 	assert_success
 	assert_output "c1 gone"
+	# Its cgroup still there, its init exited.
+	cg_file fx/c1 cpuset.cpus.effective '0-63\n'
+	mv "$MACHINE/proc/4242" "$MACHINE/proc/4242.away"
+	run --separate-stderr nr verify
+	mv "$MACHINE/proc/4242.away" "$MACHINE/proc/4242"
+	assert_success
+	assert_output "c1 gone"
+	rm "$T/cg/fx/c1/cpuset.cpus.effective"
 
 	cg_file fx/c1 memory.numa_stat 'anon N0=1 N0=2\n'
 	status_json
@@ -160,6 +169,50 @@ status_json() {
 		run --separate-stderr nr verify $bad
 		assert_refusal
 	done
+}
+
+@test "rebalance: a drifted cpuset set back through the runtime's update; --dry-run changes nothing" {
+	use_fixture_cgroups v2
+	placed c1 /fx/c1
+	placed c2 /fx/c2
+	cg_file fx/c1 memory.numa_stat 'anon N0=990 N1=10\nfile N0=0 N1=0\n'
+	cg_file fx/c1 cpuset.cpus.effective '0-63\n'
+	cg_file fx/c1 cpuset.mems.effective '0-1\n'
+	cg_file fx/c2 memory.numa_stat "anon N$(ledger_field c2 nodes)=1000\nfile N0=0\n"
+	local calls
+	calls=$(fake_calls)
+	run --separate-stderr nr rebalance --dry-run
+	assert_success
+	assert_output "$(printf 'c1: would set cpus %s mems 0; memory local 0.990\nc2: ok' "$NODE0_CPUS")"
+	assert_equal "$(fake_calls)" "$calls" "runtime calls of a dry run"
+
+	run --separate-stderr nr rebalance
+	assert_success
+	assert_output "$(printf 'c1: set cpus %s mems 0; memory local 0.990\nc2: ok' "$NODE0_CPUS")"
+	assert_runtime_argv --root "$RUNC_ROOT" update --cpuset-cpus "$NODE0_CPUS" --cpuset-mems 0 c1
+	assert_equal "$(fake_calls)" "$((calls + 1))" "one update, for c1 only"
+}
+
+@test "rebalance: below --min-local moves memory (none to move here) and counts it; ids select" {
+	use_fixture_cgroups v2
+	placed c1 /fx/c1
+	placed c2 /fx/c2
+	local home away
+	home=$(ledger_field c2 nodes)
+	away=$((1 - home))
+	cg_file fx/c1 memory.numa_stat 'anon N0=100 N1=900\nfile N0=0 N1=0\n'
+	cg_file fx/c2 memory.numa_stat "anon N$home=100 N$away=900\nfile N0=0 N1=0\n"
+	run --separate-stderr nr rebalance --dry-run c2
+	assert_success
+	assert_output "c2: would move 900 bytes to node(s) $home"
+	# No process in the fixture cgroup: nothing moves, nothing is counted.
+	run --separate-stderr nr rebalance c2
+	assert_success
+	assert_output "c2: moved 0 bytes to node(s) $home"
+	run --separate-stderr nr metrics
+	assert_output_contains "numa_runtime_migrated_bytes_total 0"
+	run --separate-stderr nr rebalance --json
+	assert_refusal
 }
 
 # --- real runc --------------------------------------------------------------
@@ -217,6 +270,23 @@ cpuset_file() {
 	assert_failure 1
 	assert_output "r1 drifted: cpus $first (placed $cpus)"
 	run --separate-stderr nr verify r1
+	assert_success
+}
+
+@test "runc: rebalance sets a narrowed cpuset back through runc update" {
+	runc_placed r3
+	local cpus first
+	cpus=$(cat "$(cpuset_file cpus)")
+	first=${cpus%%[-,]*}
+	[ "$cpus" != "$first" ] || nr_skip "one CPU only: no narrower cpuset to write"
+	echo "$first" >"$(cpuset_file cpus)"
+	run --separate-stderr nr rebalance
+	assert_success
+	assert_output "r3: set cpus $cpus mems 0; memory local 1.000"
+	assert_equal "$(cat "$(cpuset_file cpus)")" "$cpus" "the cgroup's cpuset after rebalance"
+	assert_equal "$("$RUNC" --root "$RUNC_ROOT" exec r3 grep Cpus_allowed_list /proc/self/status | cut -f2)" "$cpus" \
+		"runc's own view (its state carries the update)"
+	run --separate-stderr nr verify
 	assert_success
 }
 
