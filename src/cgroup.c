@@ -87,8 +87,9 @@ nr_cgroup_from_spec (const char *cgroups_path)
   if (cgroups_path == NULL || *cgroups_path == '\0')
     return NULL;
   if (cgroups_path[0] == '/')
-    return strstr (cgroups_path, "/../") || ends_with (cgroups_path, "/..") ? NULL
-                                                                            : xstrdup (cgroups_path);
+    return strstr (cgroups_path, "/../") || ends_with (cgroups_path, "/..")
+               ? NULL
+               : xstrdup (cgroups_path);
   c1 = strchr (cgroups_path, ':');
   c2 = c1 ? strchr (c1 + 1, ':') : NULL;
   if (c2 == NULL || strchr (c2 + 1, ':') || ! unit_name_ok (c2 + 1, strlen (c2 + 1))

@@ -161,8 +161,8 @@ print_exposition (FILE *out, const struct nr_node_view *views, int n_views,
       "Bytes of container memory `rebalance` moved back to the nodes they were placed on, since "
       "boot." },
   };
-  const uint64_t scalars[]
-      = { c->deletes, c->reclaims, c->set_asides, c->rebuilds, c->migrated_bytes };
+  const uint64_t scalars[] = { c->deletes, c->reclaims, c->set_asides, c->rebuilds,
+                               c->migrated_bytes };
 
   family (out, "numa_runtime_build_info", "gauge", "numa-runtime's version; always 1.");
   fprintf (out, "numa_runtime_build_info{version=\"%s\"} 1\n", PACKAGE_VERSION);

@@ -46,11 +46,21 @@ narrow_cpuset (const char *runtime, const struct nr_ledger_entry *e, nr_error_t 
 {
   cleanup_free char *cpus = nr_set_format (&e->cpus);
   cleanup_free char *mems = nr_set_format (&e->mems);
-  char *argv[] = { (char *) runtime, (char *) "--root", e->root, (char *) "update",
-                   (char *) "--cpuset-cpus", cpus, (char *) "--cpuset-mems", mems,
-                   e->id, NULL };
-  struct nr_spawn spec = { .path = runtime, .argv = argv, .argv0 = runtime,
-                           .capture = true, .output_max = 64 * 1024,
+  char *argv[] = { (char *) runtime,
+                   (char *) "--root",
+                   e->root,
+                   (char *) "update",
+                   (char *) "--cpuset-cpus",
+                   cpus,
+                   (char *) "--cpuset-mems",
+                   mems,
+                   e->id,
+                   NULL };
+  struct nr_spawn spec = { .path = runtime,
+                           .argv = argv,
+                           .argv0 = runtime,
+                           .capture = true,
+                           .output_max = 64 * 1024,
                            .timeout_ms = UPDATE_TIMEOUT_MS };
   struct nr_spawn_result result = { 0 };
   int ret = 0;
@@ -153,7 +163,8 @@ count_moved (const struct nr_config *config, uint64_t moved, nr_error_t *err)
   if (nr_ledger_open (config->ledger_path, boot_id, NULL, &ledger, err) < 0)
     return -1;
   c = nr_ledger_counters_for_update (ledger);
-  c->migrated_bytes = c->migrated_bytes > UINT64_MAX - moved ? UINT64_MAX : c->migrated_bytes + moved;
+  c->migrated_bytes =
+      c->migrated_bytes > UINT64_MAX - moved ? UINT64_MAX : c->migrated_bytes + moved;
   return nr_ledger_commit (ledger, err);
 }
 
@@ -182,7 +193,8 @@ nr_cmd_rebalance (const struct nr_args *args, const struct nr_config *config, nr
       if (! nr_drift_selected (&opts, entries[i].id))
         continue;
       if (nr_drift_check (&ctx, &entries[i], opts.min_local, d, &one_err) < 0
-          || (! d->gone && rebalance_one (&ctx, runtime, &opts, &entries[i], d, &moved, &one_err) < 0))
+          || (! d->gone
+              && rebalance_one (&ctx, runtime, &opts, &entries[i], d, &moved, &one_err) < 0))
         {
           nr_log (NR_LOG_ERROR, "rebalance: %s: %s", entries[i].id, one_err->msg);
           nr_error_release (&one_err);

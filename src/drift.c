@@ -86,8 +86,8 @@ nr_drift_ok (const struct nr_drift *d)
 }
 
 int
-nr_drift_options_parse (const struct nr_args *args, const struct nr_config *config,
-                        bool rebalance, struct nr_drift_options *out, nr_error_t *err)
+nr_drift_options_parse (const struct nr_args *args, const struct nr_config *config, bool rebalance,
+                        struct nr_drift_options *out, nr_error_t *err)
 {
   const char *usage = rebalance ? "rebalance [ID...] [--min-local R] [--dry-run]"
                                 : "verify [ID...] [--json] [--min-local R]";
@@ -152,4 +152,3 @@ nr_drift_load (const struct nr_config *config, struct nr_ledger_entry **entries,
   *entries = nr_ledger_copy_entries (ledger, n);
   return 0;
 }
-

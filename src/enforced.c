@@ -54,9 +54,8 @@ pid_from_state (const struct nr_enforced_ctx *ctx, const struct nr_ledger_entry 
     return 0;
   /* A recycled pid is another process: trust it only with the start time
      the runtime saw, when it recorded one.  */
-  if (start > 0
-      ? nr_process_start_time (ctx->config->proc_root, (int) pid) != (uint64_t) start
-      : nr_process_start_time (ctx->config->proc_root, (int) pid) == 0)
+  if (start > 0 ? nr_process_start_time (ctx->config->proc_root, (int) pid) != (uint64_t) start
+                : nr_process_start_time (ctx->config->proc_root, (int) pid) == 0)
     return 0;
   return (int) pid;
 }
@@ -119,10 +118,9 @@ read_cpuset (const struct nr_enforced_ctx *ctx, const struct nr_ledger_entry *e,
              int *pid, nr_set_t *out, nr_error_t *err)
 {
   cleanup_free char *dir = nr_enforced_cgroup_dir (ctx, e, "cpuset", pid);
-  const char *file = ctx->layout == NR_CGROUP_V2 ? (mems ? "cpuset.mems.effective"
-                                                         : "cpuset.cpus.effective")
-                                                 : (mems ? "cpuset.effective_mems"
-                                                         : "cpuset.effective_cpus");
+  const char *file = ctx->layout == NR_CGROUP_V2
+                         ? (mems ? "cpuset.mems.effective" : "cpuset.cpus.effective")
+                         : (mems ? "cpuset.effective_mems" : "cpuset.effective_cpus");
   cleanup_free char *path = NULL;
   char buf[16384];
 

@@ -82,8 +82,7 @@ parse_field (const char **p, const char *end, uint64_t *node, uint64_t *value)
 
 /* Add the "N<node>=<value>" fields of LN, each times UNIT, into OUT.  */
 static int
-add_fields (const struct numastat_line *ln, uint64_t unit, struct nr_numastat *out,
-            nr_error_t *err)
+add_fields (const struct numastat_line *ln, uint64_t unit, struct nr_numastat *out, nr_error_t *err)
 {
   const char *p = ln->fields;
   nr_set_t seen;

@@ -21,9 +21,9 @@
 
 struct nr_numastat
 {
-  nr_set_t nodes;                           /* the nodes the file listed */
-  uint64_t bytes[NR_NUMASTAT_MAX_NODES];    /* per node, 0 when not listed */
-  uint64_t total;                           /* the sum over NODES */
+  nr_set_t nodes;                        /* the nodes the file listed */
+  uint64_t bytes[NR_NUMASTAT_MAX_NODES]; /* per node, 0 when not listed */
+  uint64_t total;                        /* the sum over NODES */
 };
 
 /* Parse TEXT (LEN bytes, no NUL needed) into OUT.  Both forms:

@@ -71,15 +71,15 @@ parse_refuses_garbage (void **state)
   static const char *const bad[] = {
     "",
     "hello world\n",
-    "anon N0=1 N0=2\n",                  /* a node twice */
-    "anon N0=1\nanon N0=2\n",            /* a key twice */
-    "anon N0=x\n",                       /* not a number */
-    "anon N0=1 M1=2\n",                  /* not a node field */
-    "anon N0=-1\n",                      /* negative */
-    "anon N1024=1\n",                    /* beyond MAX_NUMNODES */
-    "anon N0=18446744073709551616\n",    /* over 2^64 - 1 */
+    "anon N0=1 N0=2\n",                          /* a node twice */
+    "anon N0=1\nanon N0=2\n",                    /* a key twice */
+    "anon N0=x\n",                               /* not a number */
+    "anon N0=1 M1=2\n",                          /* not a node field */
+    "anon N0=-1\n",                              /* negative */
+    "anon N1024=1\n",                            /* beyond MAX_NUMNODES */
+    "anon N0=18446744073709551616\n",            /* over 2^64 - 1 */
     "anon N0=18446744073709551615\nfile N0=1\n", /* the sum overflows */
-    "total=1 N0=1\nanon N0=1\n",         /* both forms */
+    "total=1 N0=1\nanon N0=1\n",                 /* both forms */
     "anon N0=1 \x01\n",
   };
   struct nr_numastat s;
@@ -117,8 +117,17 @@ cgroup_from_spec_systemd_and_cgroupfs (void **state)
     { "/kubepods/burstable/pod1/abc", "/kubepods/burstable/pod1/abc" },
   };
   static const char *const none[] = {
-    "", "relative/path", "a.slice:b", "a.slice:b:c:d", "notaslice:p:n", "a--b.slice:p:n",
-    "-a.slice:p:n", "a.slice:p:..", "a.slice:p/q:n", "/a/../b", "/a/..",
+    "",
+    "relative/path",
+    "a.slice:b",
+    "a.slice:b:c:d",
+    "notaslice:p:n",
+    "a--b.slice:p:n",
+    "-a.slice:p:n",
+    "a.slice:p:..",
+    "a.slice:p/q:n",
+    "/a/../b",
+    "/a/..",
   };
   (void) state;
 
@@ -271,8 +280,9 @@ found_through_runtime_state (void **state)
   write_at (fx, "cgroup/user.slice/x/c1/memory.numa_stat", "anon N0=8192\nfile N0=0\n");
   write_at (fx, "proc/4242/stat", stat_line);
   write_at (fx, "proc/4242/cgroup", "0::/user.slice/x/c1\n");
-  write_at (fx, "runc/c1/state.json", "{\"id\":\"c1\",\"init_process_pid\":4242,"
-                                      "\"init_process_start\":777}");
+  write_at (fx, "runc/c1/state.json",
+            "{\"id\":\"c1\",\"init_process_pid\":4242,"
+            "\"init_process_start\":777}");
   assert_int_equal (measure (fx, &e, &r, NULL), 0);
   assert_true (r.known);
   assert_int_equal (r.stat.bytes[0], 8192);
@@ -368,10 +378,8 @@ main (void)
     cmocka_unit_test (cgroup_from_spec_systemd_and_cgroupfs),
     cmocka_unit_test_setup_teardown (v2_systemd_path, fixture_setup, fixture_teardown),
     cmocka_unit_test_setup_teardown (v1_cgroupfs_path, fixture_setup, fixture_teardown),
-    cmocka_unit_test_setup_teardown (found_through_runtime_state, fixture_setup,
-                                     fixture_teardown),
-    cmocka_unit_test_setup_teardown (gone_is_unknown_not_an_error, fixture_setup,
-                                     fixture_teardown),
+    cmocka_unit_test_setup_teardown (found_through_runtime_state, fixture_setup, fixture_teardown),
+    cmocka_unit_test_setup_teardown (gone_is_unknown_not_an_error, fixture_setup, fixture_teardown),
     cmocka_unit_test_setup_teardown (unreadable_or_garbage_is_an_error, fixture_setup,
                                      fixture_teardown),
     cmocka_unit_test_setup_teardown (layout_of_the_root, fixture_setup, fixture_teardown),
