@@ -243,8 +243,8 @@ print_table (FILE *out, const struct nr_node_view *rows, int n_rows, struct nr_l
   if (nr_ledger_count (ledger) == 0)
     return;
   nr_enforced_ctx_init (&ctx, config);
-  fprintf (out, "\n%-5s %-16s %-16s %9s %-20s %-5s %6s %s\n", "NODES", "CPUS", "EXCLUSIVE",
-           "MEMORY", "CREATED", "STATE", "LOCAL", "CONTAINER");
+  fprintf (out, "\n%-5s %-16s %-16s %9s %-20s %6s %-5s %s\n", "NODES", "CPUS", "EXCLUSIVE",
+           "MEMORY", "CREATED", "LOCAL", "STATE", "CONTAINER");
   for (size_t i = 0; i < nr_ledger_count (ledger); i++)
     {
       struct nr_ledger_entry e;
@@ -275,8 +275,8 @@ print_table (FILE *out, const struct nr_node_view *rows, int n_rows, struct nr_l
       else
         snprintf (local, sizeof (local), "-");
       /* STATE "gone": the next gc (or creates) will release it.  */
-      fprintf (out, "%-5s %-16s %-16s %9s %-20s %-5s %6s %s", or_dash (nodes), or_dash (cpus),
-               or_dash (excl), mem, created, alive ? "live" : "gone", local, e.id);
+      fprintf (out, "%-5s %-16s %-16s %9s %-20s %6s %-5s %s", or_dash (nodes), or_dash (cpus),
+               or_dash (excl), mem, created, local, alive ? "live" : "gone", e.id);
       if (e.sandbox)
         fprintf (out, " (pod sandbox)");
       else if (e.pod)

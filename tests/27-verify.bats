@@ -70,7 +70,7 @@ status_json() {
 	assert_equal "$(jq '.containers[0].local_ratio' <<<"$output")" 0.25 "local_ratio"
 	run --separate-stderr nr status
 	assert_success
-	[[ $output == *" 25.0% c1"* ]] || fail "no LOCAL column of 25.0% for c1" "$output"
+	[[ $output == *" 25.0% live  c1"* ]] || fail "no LOCAL column of 25.0% for c1" "$output"
 	run --separate-stderr nr metrics
 	assert_success
 	assert_output_contains 'numa_runtime_container_memory_bytes{container="c1",pod="",node="1"} 3145728'
