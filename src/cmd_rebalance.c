@@ -21,6 +21,7 @@
 #include "drift.h"
 #include "ledger.h"
 #include "migrate.h"
+#include "rebuild.h"
 #include "runtime.h"
 #include "spawn.h"
 #include "util.h"
@@ -154,13 +155,12 @@ print_result (const struct nr_ledger_entry *e, const struct nr_drift *d,
 static int
 count_moved (const struct nr_config *config, uint64_t moved, nr_error_t *err)
 {
-  cleanup_free char *boot_id = nr_read_boot_id (config->proc_root);
   cleanup_ledger struct nr_ledger *ledger = NULL;
   struct nr_counters *c;
 
   if (moved == 0)
     return 0;
-  if (nr_ledger_open (config->ledger_path, boot_id, NULL, &ledger, err) < 0)
+  if (nr_ledger_open_for (config, NR_LEDGER_WRITE, NULL, NULL, &ledger, err) < 0)
     return -1;
   c = nr_ledger_counters_for_update (ledger);
   c->migrated_bytes =

@@ -36,38 +36,7 @@ nr_policy_parse (const char *name, enum nr_policy *out)
   return -1;
 }
 
-static const char *const mpol_names[] = {
-  [NR_MPOL_BIND] = "bind",
-  [NR_MPOL_PREFERRED] = "preferred",
-  [NR_MPOL_INTERLEAVE] = "interleave",
-  [NR_MPOL_WEIGHTED_INTERLEAVE] = "weighted-interleave",
-};
-
-const char *
-nr_mpol_name (enum nr_mpol mode)
-{
-  return mpol_names[mode];
-}
-
-int
-nr_mpol_parse (const char *name, enum nr_mpol *out)
-{
-  for (size_t i = 0; i < NR_N_ELEMENTS (mpol_names); i++)
-    if (strcmp (name, mpol_names[i]) == 0)
-      {
-        *out = (enum nr_mpol) i;
-        return 0;
-      }
-  return -1;
-}
-
 static const char *const tiers_names[] = { "spill", "off", "tiered", "interleave" };
-
-const char *
-nr_tiers_name (enum nr_tiers mode)
-{
-  return tiers_names[mode];
-}
 
 int
 nr_tiers_parse (const char *name, enum nr_tiers *out)
@@ -278,7 +247,7 @@ parse_update_cpuset (struct nr_config *c, const char *v)
 static const char *
 parse_memory_policy (struct nr_config *c, const char *v)
 {
-  return nr_mpol_parse (v, &c->memory_policy) < 0 ? "must be bind, preferred or interleave" : NULL;
+  return nr_mpol_parse (v, &c->memory_policy) < 0 ? nr_mpol_choices () : NULL;
 }
 
 static const char *
@@ -364,6 +333,18 @@ parse_annotations_weaken (struct nr_config *c, const char *v)
   return parse_bool (v, &c->annotations_may_weaken) < 0 ? "must be true or false" : NULL;
 }
 
+static const char *
+parse_env_pin (struct nr_config *c, const char *v)
+{
+  return parse_bool (v, &c->env_pin_enabled) < 0 ? "must be true or false" : NULL;
+}
+
+static const char *
+parse_kubelet_root (struct nr_config *c, const char *v)
+{
+  return set_string (&c->kubelet_root, v);
+}
+
 static const struct
 {
   const char *section;
@@ -393,6 +374,8 @@ static const struct
   { "annotations", "honoured", parse_annotation_keys },
   { "annotations", "allowed_nodes", parse_annotation_nodes },
   { "annotations", "allow_weaker_policy", parse_annotations_weaken },
+  { "annotations", "numa_node_env", parse_env_pin },
+  { "kubelet", "root", parse_kubelet_root },
 };
 
 struct parse_state
@@ -435,6 +418,8 @@ set_defaults (struct nr_config *config)
   config->update_narrow = true;
   config->seccomp_allow_mempolicy = true;
   config->annotations_enabled = true;
+  config->env_pin_enabled = true;
+  config->kubelet_root = xstrdup ("/var/lib/kubelet");
 }
 
 int
@@ -488,6 +473,7 @@ nr_config_free (struct nr_config *config)
   free (config->proc_root);
   free (config->cgroup_root);
   free (config->annotation_keys);
+  free (config->kubelet_root);
   free (config->memory_weights);
   memset (config, 0, sizeof (*config));
 }

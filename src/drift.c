@@ -3,9 +3,8 @@
 
 #include "drift.h"
 
+#include "rebuild.h"
 #include "util.h"
-
-#include <unistd.h>
 
 #include <string.h>
 
@@ -139,15 +138,13 @@ int
 nr_drift_load (const struct nr_config *config, struct nr_ledger_entry **entries, size_t *n,
                nr_error_t *err)
 {
-  cleanup_free char *boot_id = nr_read_boot_id (config->proc_root);
   cleanup_ledger struct nr_ledger *ledger = NULL;
 
   *entries = NULL;
   *n = 0;
   /* Read under the lock, compared without it: a create must not wait for
      the cgroups of every container to be read.  */
-  if (access (config->ledger_path, F_OK) == 0
-      && nr_ledger_open (config->ledger_path, boot_id, NULL, &ledger, err) < 0)
+  if (nr_ledger_open_for (config, NR_LEDGER_READ, NULL, NULL, &ledger, err) < 0)
     return -1;
   *entries = nr_ledger_copy_entries (ledger, n);
   return 0;

@@ -23,6 +23,7 @@
 #define NR_PLACEMENT_H
 
 #include "conf.h"
+#include "counters.h"
 #include "cpuset.h"
 #include "error.h"
 #include "ledger.h"
@@ -38,6 +39,18 @@ struct nr_placement_input
   const struct nr_config *config;
   nr_set_t pod_nodes; /* nodes the container's pod holds; empty: none yet */
   bool pod_reserved;  /* the pod's sandbox entry already charges its resources */
+  /* Taken outside the ledger by kubelet's static CPU and Memory Managers
+     (kubelet_state.h reads them): never handed out, shared or exclusive.
+     KUBELET_MEMORY and KUBELET_HUGEPAGES are per topo->nodes[i], bytes;
+     NULL: none.  */
+  nr_set_t kubelet_cpus;
+  const int64_t *kubelet_memory;
+  const int64_t *kubelet_hugepages;
+  /* kubelet's static CPU policy hands out exclusive CPUs itself (from
+     CPUs that include ours): numa-runtime holds none then, refusing under
+     restricted and single-numa-node, sharing the pool with a warning
+     under best-effort.  */
+  bool kubelet_static_cpus;
 };
 
 struct nr_placement
@@ -74,6 +87,11 @@ enum nr_policy nr_effective_policy (const struct nr_request *req, const struct n
 int nr_place (const struct nr_placement_input *in, struct nr_placement *out, nr_error_t *err);
 
 void nr_placement_free (struct nr_placement *placement);
+
+/* How the create that placed REQ as P (nr_place succeeded) is counted
+   (placement_explain.c).  */
+enum nr_outcome nr_outcome_of (const struct nr_topology *topo, const struct nr_request *req,
+                               enum nr_policy policy, const struct nr_placement *p);
 
 /* ---- CPU selection (cpualloc.c) ---------------------------------------- */
 
