@@ -75,6 +75,27 @@ gen_drift (yajl_gen g, const struct nr_ledger_entry *e, const struct nr_drift *d
   yajl_gen_map_close (g);
 }
 
+/* The ids of O that no entry of ENTRIES[0..N) has, each said on stderr:
+   an id the ledger does not hold is not verified.  */
+static int
+unknown_ids (const struct nr_drift_options *o, const struct nr_ledger_entry *entries, size_t n)
+{
+  int unknown = 0;
+
+  for (int i = 0; i < o->n_ids; i++)
+    {
+      bool found = false;
+      for (size_t j = 0; j < n && ! found; j++)
+        found = strcmp (entries[j].id, o->ids[i]) == 0;
+      if (! found)
+        {
+          nr_log (NR_LOG_ERROR, "verify: %s: not in the ledger", o->ids[i]);
+          unknown++;
+        }
+    }
+  return unknown;
+}
+
 int
 nr_cmd_verify (const struct nr_args *args, const struct nr_config *config, nr_error_t *err)
 {
@@ -139,18 +160,7 @@ nr_cmd_verify (const struct nr_args *args, const struct nr_config *config, nr_er
     }
   fclose (out);
   fwrite (text, 1, text_len, stdout);
-  /* An id the ledger does not hold is not verified.  */
-  for (int i = 0; i < opts.n_ids; i++)
-    {
-      bool found = false;
-      for (size_t j = 0; j < n && ! found; j++)
-        found = strcmp (entries[j].id, opts.ids[i]) == 0;
-      if (! found)
-        {
-          nr_log (NR_LOG_ERROR, "verify: %s: not in the ledger", opts.ids[i]);
-          bad++;
-        }
-    }
+  bad += unknown_ids (&opts, entries, n);
   ret = bad ? 1 : 0;
 done:
   nr_ledger_entries_free (entries, n);
