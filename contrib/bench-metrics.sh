@@ -1,5 +1,5 @@
 #!/bin/bash
-# bench-metrics.sh [-r RUNS] [-w WARMUP] [-s "SIZES"]
+# bench-metrics.sh [-r RUNS] [-w WARMUP] [-s "SIZES"] [-l LOCALITY]
 #
 # What `metrics` and `topology --nrt` cost against `status` (the target:
 # no more), and what counting a refusal costs a refused create.  For each
@@ -12,6 +12,10 @@
 #   numa-runtime topology --nrt       the same, as NodeResourceTopology
 #   create refused under restricted   placement refuses; the counter goes
 #                                     into an index-only commit
+# Then, with LOCALITY (default 200) entries each given a cgroup in a
+# fixture cgroup v2 tree ([topology] cgroup_root) holding a two-node
+# memory.numa_stat, `status --json` and `metrics` again: what reading
+# every container's memory.numa_stat costs (target: under 50 ms).
 # With NUMA_RUNTIME_BASE set (a build without the counters), the refused
 # create is timed with it too: the difference is what counting refusals
 # costs.  Work dir and ledger live on tmpfs, as under /run on a node.
@@ -22,10 +26,11 @@ set -euo pipefail
 runs=100
 warmup=5
 sizes="10 1000"
+locality=200
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/stress/lib.sh
 . "$here/../tests/stress/lib.sh"
-script_options "r:runs w:warmup s:sizes" "$@"
+script_options "r:runs w:warmup s:sizes l:locality" "$@"
 command -v hyperfine >/dev/null 2>&1 || die "hyperfine not found"
 stress_setup bench-metrics shared restricted
 
@@ -63,3 +68,24 @@ for n in $sizes; do
 			--bundle "$W/big" refused
 	fi
 done
+
+# Measured locality: every entry's cgroupsPath names a fixture cgroup.
+if [ "$locality" -gt 0 ]; then
+	rm -rf "$LEDGER" "$LEDGER.d" "${ROOT:?}"/* "$W/cg"
+	gen_ledger "$locality" "$ROOT" >"$W/ledger.v1" 2>"$W/ids.loc"
+	jq -c '.containers |= map(.cgroup = "/bench/" + .id)' "$W/ledger.v1" >"$LEDGER"
+	(cd "$ROOT" && xargs -r mkdir -p <"$W/ids.loc")
+	mkdir -p "$W/cg" && : >"$W/cg/cgroup.controllers"
+	while read -r id; do
+		mkdir -p "$W/cg/bench/$id"
+		printf 'anon N0=50331648 N1=1048576\nfile N0=4096 N1=0\nkernel_stack N0=16384 N1=0\nshmem N0=0 N1=0\n' \
+			>"$W/cg/bench/$id/memory.numa_stat"
+	done <"$W/ids.loc"
+	printf '[topology]\ncgroup_root = %s\n' "$W/cg" >>"$NUMA_RUNTIME_CONFIG"
+	convert_ledger "$LEDGER" "$ROOT" "$locality"
+	samples=$("$NUMA_RUNTIME" --root "$ROOT" metrics | grep -c '^numa_runtime_container_local_ratio{')
+	[ "$samples" -eq "$locality" ] || die "metrics has $samples local_ratio samples, not $locality"
+	echo "-- $locality entries, each with a cgroup and its memory.numa_stat"
+	time_it "status --json (memory_by_node, local_ratio)" "$NUMA_RUNTIME" --root "$ROOT" status --json
+	time_it "metrics (per-container memory)" "$NUMA_RUNTIME" --root "$ROOT" metrics
+fi

@@ -11,6 +11,7 @@
 
 #include "annotations.h"
 #include "spec_edit.h"
+#include "cgroup.h"
 #include "commands.h"
 #include "counters.h"
 #include "kubelet_state.h"
@@ -388,6 +389,7 @@ nr_cmd_create (const struct nr_args *args, const struct nr_config *config, nr_er
      two leaves an entry whose creator is gone (reclaim drops it) and the
      bundle untouched, never an edited config.json nothing accounts for.  */
   fill_entry (&entry, args, config, &req, &placement);
+  entry.cgroup = nr_cgroup_spec_path (spec.root);
   nr_ledger_add (ledger, &entry);
   {
     enum nr_policy policy = nr_effective_policy (&req, config);

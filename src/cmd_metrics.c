@@ -1,9 +1,9 @@
 /* numa-runtime: `metrics [--textfile PATH]` — what the node holds and what
  * numa-runtime did since boot, in the Prometheus text exposition format.
  *
- * Reads the topology, the ledger's index (its per-node sums and counters;
- * no shard, no liveness check, so it costs no more than `status`) and
- * has_cpu/memory tiers from sysfs.  Prints on stdout, or with --textfile
+ * Reads the topology, the ledger (its per-node sums and counters, and
+ * each entry for the per-container families), has_cpu/memory tiers from
+ * sysfs, and each live container's memory.numa_stat.  Prints on stdout, or with --textfile
  * replaces PATH atomically (a temp file in the same directory, renamed)
  * for node_exporter's textfile collector, which reads only `*.prom` and
  * so never sees the temp file.  */
@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "counters.h"
 #include "ledger.h"
+#include "metrics_residency.h"
 #include "rebuild.h"
 #include "nodeview.h"
 #include "topology.h"
@@ -157,8 +158,12 @@ print_exposition (FILE *out, const struct nr_node_view *views, int n_views,
       "Unreadable ledgers kept aside for the admin since boot." },
     { "numa_runtime_ledger_rebuilds_total",
       "Ledgers rebuilt from the runtime's state since boot." },
+    { "numa_runtime_migrated_bytes_total",
+      "Bytes of container memory `rebalance` moved back to the nodes they were placed on, since "
+      "boot." },
   };
-  const uint64_t scalars[] = { c->deletes, c->reclaims, c->set_asides, c->rebuilds };
+  const uint64_t scalars[] = { c->deletes, c->reclaims, c->set_asides, c->rebuilds,
+                               c->migrated_bytes };
 
   family (out, "numa_runtime_build_info", "gauge", "numa-runtime's version; always 1.");
   fprintf (out, "numa_runtime_build_info{version=\"%s\"} 1\n", PACKAGE_VERSION);
@@ -284,8 +289,9 @@ nr_cmd_metrics (const struct nr_args *args, const struct nr_config *config, nr_e
   cleanup_ledger struct nr_ledger *ledger = NULL;
   struct nr_topology topo = { 0 };
   struct nr_counters counters = { 0 };
+  struct nr_ledger_entry *entries = NULL;
   const char *textfile;
-  size_t text_len = 0;
+  size_t text_len = 0, n_entries = 0;
   bool readable = true;
   FILE *report;
   int ret = -1;
@@ -308,6 +314,7 @@ nr_cmd_metrics (const struct nr_args *args, const struct nr_config *config, nr_e
       counters = *nr_ledger_counters (ledger);
       readable = nr_ledger_moved_aside (ledger) == NULL;
     }
+  entries = nr_ledger_copy_entries (readable ? ledger : NULL, &n_entries);
   nr_ledger_close (steal_pointer (&ledger));
 
   report = open_memstream (&text, &text_len);
@@ -318,6 +325,7 @@ nr_cmd_metrics (const struct nr_args *args, const struct nr_config *config, nr_e
     }
   print_exposition (report, views, topo.n_nodes, &counters, readable);
   print_llc_gauges (report, &topo, views);
+  nr_metrics_residency (report, config, entries, n_entries);
   if (fclose (report) != 0)
     {
       nr_make_error (err, errno, "format the metrics");
@@ -330,6 +338,7 @@ nr_cmd_metrics (const struct nr_args *args, const struct nr_config *config, nr_e
   else
     ret = 0;
 out:
+  nr_ledger_entries_free (entries, n_entries);
   nr_topology_free (&topo);
   if (ret < 0)
     return nr_error_wrap (err, "metrics");

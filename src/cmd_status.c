@@ -10,6 +10,7 @@
 #include "nodeview.h"
 #include "rebuild.h"
 #include "reclaim.h"
+#include "residency.h"
 #include "topology.h"
 #include "util.h"
 
@@ -36,13 +37,35 @@ want_json (const struct nr_args *args)
 
 /* ---- JSON -------------------------------------------------------------- */
 
-/* An entry as the ledger stores it, and whether its container lives.  */
+/* E's memory as the kernel counts it, into R; a numa_stat that cannot be
+   read is reported (once, as a warning) and shown as unknown.  */
 static void
-json_entry (yajl_gen g, const struct nr_ledger_entry *e, bool alive)
+measure (const struct nr_enforced_ctx *ctx, const struct nr_ledger_entry *e, bool alive,
+         struct nr_residency *r)
 {
+  nr_error_t measure_err = NULL;
+
+  memset (r, 0, sizeof (*r));
+  if (alive && nr_residency_measure (ctx, e, r, &measure_err) < 0)
+    {
+      nr_warn ("status: %s", measure_err->msg);
+      nr_error_release (&measure_err);
+    }
+}
+
+/* An entry as the ledger stores it, whether its container lives, and
+   where its memory is.  */
+static void
+json_entry (yajl_gen g, const struct nr_ledger_entry *e, bool alive,
+            const struct nr_enforced_ctx *ctx)
+{
+  struct nr_residency r;
+
+  measure (ctx, e, alive, &r);
   yajl_gen_map_open (g);
   nr_ledger_entry_gen_fields (g, e, true);
   nr_json_gen_bool (g, "alive", alive);
+  nr_residency_gen_json (g, &r);
   yajl_gen_map_close (g);
 }
 
@@ -72,8 +95,10 @@ print_json (FILE *out, const struct nr_topology *topo, const struct nr_node_view
 {
   yajl_gen g = yajl_gen_alloc (NULL);
   const unsigned char *buf;
+  struct nr_enforced_ctx ctx;
   size_t len;
 
+  nr_enforced_ctx_init (&ctx, config);
   yajl_gen_map_open (g);
   nr_json_gen_key (g, "nodes");
   yajl_gen_array_open (g);
@@ -123,7 +148,7 @@ print_json (FILE *out, const struct nr_topology *topo, const struct nr_node_view
           nr_error_release (&entry_err);
           continue;
         }
-      json_entry (g, &e, nr_entry_alive (&e, config->proc_root));
+      json_entry (g, &e, nr_entry_alive (&e, config->proc_root), &ctx);
       nr_ledger_entry_free (&e);
     }
   yajl_gen_array_close (g);
@@ -242,6 +267,7 @@ print_table (FILE *out, const struct nr_topology *topo, const struct nr_node_vie
              struct nr_ledger *ledger, const struct nr_config *config, bool bars)
 {
   char total[32], alloc[32], avail[32];
+  struct nr_enforced_ctx ctx;
 
   fprintf (out, "%-5s %-16s %-16s %9s %9s %9s %-7s %-4s %-6s %10s\n", "NODE", "CPUS", "EXCLUSIVE",
            "MEM-TOTAL", "MEM-ALLOC", "MEM-FREE", "HAS-CPU", "TIER", "MEMORY", "CONTAINERS");
@@ -273,13 +299,17 @@ print_table (FILE *out, const struct nr_topology *topo, const struct nr_node_vie
     print_bars (out, rows, n_rows);
   if (nr_ledger_count (ledger) == 0)
     return;
-  fprintf (out, "\n%-5s %-16s %-16s %9s %-20s %-5s %s\n", "NODES", "CPUS", "EXCLUSIVE", "MEMORY",
-           "CREATED", "STATE", "CONTAINER");
+  nr_enforced_ctx_init (&ctx, config);
+  fprintf (out, "\n%-5s %-16s %-16s %9s %-20s %6s %-5s %s\n", "NODES", "CPUS", "EXCLUSIVE",
+           "MEMORY", "CREATED", "LOCAL", "STATE", "CONTAINER");
   for (size_t i = 0; i < nr_ledger_count (ledger); i++)
     {
       struct nr_ledger_entry e;
       cleanup_free char *nodes = NULL, *cpus = NULL, *excl = NULL;
-      char created[32], mem[32];
+      char created[32], mem[32], local[16];
+      struct nr_residency r;
+      double ratio;
+      bool alive;
       time_t t;
       struct tm tm;
 
@@ -295,10 +325,15 @@ print_table (FILE *out, const struct nr_topology *topo, const struct nr_node_vie
         human_bytes (e.memory, mem, sizeof (mem));
       else
         snprintf (mem, sizeof (mem), "-");
+      alive = nr_entry_alive (&e, config->proc_root);
+      measure (&ctx, &e, alive, &r);
+      if (nr_residency_ratio (&r, &ratio))
+        snprintf (local, sizeof (local), "%.1f%%", ratio * 100);
+      else
+        snprintf (local, sizeof (local), "-");
       /* STATE "gone": the next gc (or creates) will release it.  */
-      fprintf (out, "%-5s %-16s %-16s %9s %-20s %-5s %s", or_dash (nodes), or_dash (cpus),
-               or_dash (excl), mem, created,
-               nr_entry_alive (&e, config->proc_root) ? "live" : "gone", e.id);
+      fprintf (out, "%-5s %-16s %-16s %9s %-20s %6s %-5s %s", or_dash (nodes), or_dash (cpus),
+               or_dash (excl), mem, created, local, alive ? "live" : "gone", e.id);
       if (e.sandbox)
         fprintf (out, " (pod sandbox)");
       else if (e.pod)

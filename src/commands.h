@@ -21,6 +21,15 @@ int nr_cmd_topology (const struct nr_args *args, const struct nr_config *config,
    runtime's exit status when it ran it as a child.  */
 int nr_cmd_update (const struct nr_args *args, const struct nr_config *config, nr_error_t *err);
 
+/* `verify [ID...] [--json] [--min-local R]`: placed against enforced;
+   returns 0 when every container is ok, 1 otherwise (cmd_verify.c).  */
+int nr_cmd_verify (const struct nr_args *args, const struct nr_config *config, nr_error_t *err);
+
+/* `rebalance [ID...] [--min-local R] [--dry-run]`: narrows drifted
+   cpusets through the runtime's update and moves memory home
+   (cmd_rebalance.c); 0 unless a container could not be rebalanced.  */
+int nr_cmd_rebalance (const struct nr_args *args, const struct nr_config *config, nr_error_t *err);
+
 /* `hook prestart|poststop`: read the OCI state on stdin (see cmd_hook.c).  */
 int nr_cmd_hook (const struct nr_args *args, const struct nr_config *config, nr_error_t *err);
 

@@ -160,6 +160,18 @@ parse_proc_root (struct nr_config *c, const char *v)
 }
 
 static const char *
+parse_cgroup_root (struct nr_config *c, const char *v)
+{
+  return set_string (&c->cgroup_root, *v ? v : "/sys/fs/cgroup");
+}
+
+static const char *
+parse_min_local (struct nr_config *c, const char *v)
+{
+  return nr_parse_ratio (v, &c->min_local) < 0 ? "must be a number from 0 to 1" : NULL;
+}
+
+static const char *
 parse_policy (struct nr_config *c, const char *v)
 {
   if (nr_policy_parse (v, &c->policy) < 0)
@@ -367,6 +379,8 @@ static const struct
   { "ledger", "path", parse_ledger_path },
   { "topology", "sysfs_root", parse_sysfs_root },
   { "topology", "proc_root", parse_proc_root },
+  { "topology", "cgroup_root", parse_cgroup_root },
+  { "locality", "min_local", parse_min_local },
   { "placement", "policy", parse_policy },
   { "placement", "cpu_allocation", parse_cpu_allocation },
   { "placement", "isolated_cpus", parse_isolated_cpus },
@@ -423,6 +437,8 @@ set_defaults (struct nr_config *config)
   config->ledger_path = xstrdup (DEFAULT_LEDGER);
   config->sysfs_root = xstrdup ("/sys");
   config->proc_root = xstrdup ("/proc");
+  config->cgroup_root = xstrdup ("/sys/fs/cgroup");
+  config->min_local = 0.95;
   config->policy = NR_POLICY_BEST_EFFORT;
   config->best_effort_millicpus = 100;
   config->update_narrow = true;
@@ -481,6 +497,7 @@ nr_config_free (struct nr_config *config)
   free (config->ledger_path);
   free (config->sysfs_root);
   free (config->proc_root);
+  free (config->cgroup_root);
   free (config->annotation_keys);
   free (config->kubelet_root);
   free (config->memory_weights);

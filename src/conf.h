@@ -44,6 +44,8 @@ struct nr_config
   char *ledger_path;             /* [ledger] path */
   char *sysfs_root;              /* [topology] sysfs_root */
   char *proc_root;               /* [topology] proc_root */
+  char *cgroup_root;             /* [topology] cgroup_root */
+  double min_local;              /* [locality] min_local: verify's and rebalance's threshold */
   enum nr_policy policy;         /* [placement] policy */
   bool cpu_exclusive;            /* [placement] cpu_allocation = exclusive */
   bool isolated_annotated;       /* [placement] isolated_cpus = annotated (else never) */

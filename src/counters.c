@@ -31,6 +31,7 @@ static const struct
   { "reclaims", offsetof (struct nr_counters, reclaims) },
   { "set_asides", offsetof (struct nr_counters, set_asides) },
   { "rebuilds", offsetof (struct nr_counters, rebuilds) },
+  { "migrated_bytes", offsetof (struct nr_counters, migrated_bytes) },
 };
 
 static uint64_t *

@@ -32,10 +32,11 @@ enum nr_outcome
 struct nr_counters
 {
   uint64_t creates[NR_OUTCOMES][NR_POLICIES];
-  uint64_t deletes;    /* entries released by delete or the poststop hook */
-  uint64_t reclaims;   /* entries released because their container was gone */
-  uint64_t set_asides; /* unreadable ledgers kept aside */
-  uint64_t rebuilds;   /* ledgers rebuilt from the runtime's state */
+  uint64_t deletes;        /* entries released by delete or the poststop hook */
+  uint64_t reclaims;       /* entries released because their container was gone */
+  uint64_t set_asides;     /* unreadable ledgers kept aside */
+  uint64_t rebuilds;       /* ledgers rebuilt from the runtime's state */
+  uint64_t migrated_bytes; /* memory `rebalance` moved home */
 };
 
 /* "placed", "device_aligned", ...: the label value.  */

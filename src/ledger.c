@@ -421,3 +421,24 @@ nr_ledger_sweep (struct nr_ledger *l)
     return 0;
   return ledger_store_sweep (&l->store, &l->model);
 }
+
+struct nr_ledger_entry *
+nr_ledger_copy_entries (struct nr_ledger *ledger, size_t *n)
+{
+  size_t count = ledger ? nr_ledger_count (ledger) : 0;
+  struct nr_ledger_entry *entries = xmalloc0 ((count ? count : 1) * sizeof (*entries));
+
+  *n = 0;
+  for (size_t i = 0; i < count; i++)
+    if (nr_ledger_entry_at (ledger, i, &entries[*n], NULL) == 0)
+      (*n)++;
+  return entries;
+}
+
+void
+nr_ledger_entries_free (struct nr_ledger_entry *entries, size_t n)
+{
+  for (size_t i = 0; entries && i < n; i++)
+    nr_ledger_entry_free (&entries[i]);
+  free (entries);
+}

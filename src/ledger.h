@@ -57,6 +57,7 @@ struct nr_ledger_entry
   bool kubelet_cpus;      /* its cpuset is kubelet's (kept, not chosen by us) */
   char *pinned_by;        /* what pinned its node(s) (env NUMA_NODE, an annotation), or NULL */
   char *root;             /* runtime state root (--root) to check liveness */
+  char *cgroup;           /* the spec's linux.cgroupsPath as written, or NULL */
   int creator_pid;        /* the numa-runtime (then runtime) process creating it */
   uint64_t creator_start; /* its start time in clock ticks since boot */
   int64_t created;        /* unix time */
@@ -200,5 +201,11 @@ struct nr_counters *nr_ledger_counters_for_update (struct nr_ledger *ledger);
 /* Current boot id from PROC_ROOT/sys/kernel/random/boot_id, caller frees;
    NULL when unreadable.  */
 char *nr_read_boot_id (const char *proc_root);
+
+/* Every entry of LEDGER (NULL: none) that reads, copied out so that the
+   caller can close the ledger (and release its lock) before slow reads of
+   its own; *N gets their number.  Free with nr_ledger_entries_free.  */
+struct nr_ledger_entry *nr_ledger_copy_entries (struct nr_ledger *ledger, size_t *n);
+void nr_ledger_entries_free (struct nr_ledger_entry *entries, size_t n);
 
 #endif

@@ -3,6 +3,7 @@
 
 #include "rebuild.h"
 
+#include "cgroup.h"
 #include "request.h"
 #include "spec.h"
 #include "util.h"
@@ -67,6 +68,7 @@ entry_from_spec (yajl_val spec, const char *id, const char *root, const struct n
   memset (e, 0, sizeof (*e));
   e->id = xstrdup (id);
   e->root = xstrdup (root);
+  e->cgroup = nr_cgroup_spec_path (spec);
   e->cpus = req.cpus;
   if (req.has_mems)
     e->nodes = req.mems;

@@ -361,3 +361,21 @@ check_private_dir (const char *dir, const char *what, nr_error_t *err)
                           (unsigned) (st.st_mode & 07777));
   return 0;
 }
+
+int
+nr_parse_ratio (const char *text, double *out)
+{
+  const char *p = text;
+  char *end;
+  double v;
+
+  /* Digits and at most one dot: strtod alone takes "inf", "0x1p-1", " 1".  */
+  if (*p == '\0' || strspn (p, "0123456789.") != strlen (p) || strchr (p, '.') != strrchr (p, '.'))
+    return -1;
+  errno = 0;
+  v = strtod (p, &end);
+  if (errno != 0 || *end != '\0' || end == p || v < 0 || v > 1)
+    return -1;
+  *out = v;
+  return 0;
+}

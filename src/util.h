@@ -139,4 +139,8 @@ sat_ceil_ratio (int64_t a, int64_t mul, int64_t div)
   return r > INT64_MAX ? INT64_MAX : (int64_t) r;
 }
 
+/* Parse TEXT, a plain decimal from 0 to 1 ("0.95", "1"), into *OUT.
+   Returns 0, or -1 for anything else (blanks, exponents, NaN).  */
+int nr_parse_ratio (const char *text, double *out);
+
 #endif

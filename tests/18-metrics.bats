@@ -91,7 +91,7 @@ nrt_res() {
 @test "counters: the index counts each outcome by policy, deletes and refusals" {
 	run_sequence
 	assert_equal "$(jq -c .counters "$LEDGER")" \
-		'{"creates":{"best-effort":{"spanned":1,"fallback":1},"restricted":{"placed":2,"refused":1},"single-numa-node":{"refused":1}},"deletes":1,"reclaims":0,"set_asides":0,"rebuilds":0}' \
+		'{"creates":{"best-effort":{"spanned":1,"fallback":1},"restricted":{"placed":2,"refused":1},"single-numa-node":{"refused":1}},"deletes":1,"reclaims":0,"set_asides":0,"rebuilds":0,"migrated_bytes":0}' \
 		"counters in the index"
 }
 

@@ -109,12 +109,13 @@ index_member_round_trip (void **state)
   c.reclaims = 2;
   c.set_asides = 1;
   c.rebuilds = 1;
+  c.migrated_bytes = 5368709120ULL;
   text = generated (&c);
   /* Only what happened is written.  */
-  assert_string_equal (text,
-                       "{\"counters\":{\"creates\":{\"best-effort\":{\"spanned\":12345678901},"
-                       "\"restricted\":{\"placed\":1,\"refused\":7}},\"deletes\":3,"
-                       "\"reclaims\":2,\"set_asides\":1,\"rebuilds\":1}}");
+  assert_string_equal (
+      text, "{\"counters\":{\"creates\":{\"best-effort\":{\"spanned\":12345678901},"
+            "\"restricted\":{\"placed\":1,\"refused\":7}},\"deletes\":3,"
+            "\"reclaims\":2,\"set_asides\":1,\"rebuilds\":1,\"migrated_bytes\":5368709120}}");
   assert_int_equal (nr_json_parse (text, strlen (text), &doc, NULL), 0);
   nr_counters_read (doc, &back);
   assert_memory_equal (&c, &back, sizeof (c));
