@@ -105,6 +105,16 @@ xstrndup (const char *s, size_t n)
 }
 
 char *
+xmemdup (const char *s, size_t n)
+{
+  char *p = xmalloc (n + 1);
+
+  memcpy (p, s, n);
+  p[n] = '\0';
+  return p;
+}
+
+char *
 xasprintf (const char *fmt, ...)
 {
   char *out;
@@ -335,16 +345,17 @@ path_on_tmpfs (const char *path)
 }
 
 int
-check_private_dir (const char *dir, const char *what, nr_error_t *err)
+open_private_dir (const char *dir, const char *what, nr_error_t *err)
 {
+  cleanup_close int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
   struct stat st;
 
-  if (lstat (dir, &st) < 0)
-    return nr_make_error (err, errno, "stat %s `%s`", what, dir);
-  if (S_ISLNK (st.st_mode))
+  if (fd < 0 && errno == ELOOP)
     return nr_make_error (err, 0, "%s `%s` is a symbolic link", what, dir);
-  if (! S_ISDIR (st.st_mode))
+  if (fd < 0 && errno == ENOTDIR)
     return nr_make_error (err, 0, "%s `%s` is not a directory", what, dir);
+  if (fd < 0 || fstat (fd, &st) < 0)
+    return nr_make_error (err, errno, "open %s `%s`", what, dir);
   if (st.st_uid != geteuid ())
     return nr_make_error (err, 0, "%s `%s` is owned by uid %u, not %u", what, dir,
                           (unsigned) st.st_uid, (unsigned) geteuid ());
@@ -352,5 +363,5 @@ check_private_dir (const char *dir, const char *what, nr_error_t *err)
     return nr_make_error (err, 0, "%s `%s` is writable by %s (mode %04o)", what, dir,
                           st.st_mode & 002 ? "others" : "its group",
                           (unsigned) (st.st_mode & 07777));
-  return 0;
+  return steal_fd (&fd);
 }
