@@ -347,15 +347,18 @@ path_on_tmpfs (const char *path)
 int
 open_private_dir (const char *dir, const char *what, nr_error_t *err)
 {
-  cleanup_close int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  /* Not O_DIRECTORY: with it, a link is ENOTDIR like a file, and the
+     message could not say which.  O_NONBLOCK: a FIFO there must not
+     block the open.  */
+  cleanup_close int fd = open (dir, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
   struct stat st;
 
   if (fd < 0 && errno == ELOOP)
     return nr_make_error (err, 0, "%s `%s` is a symbolic link", what, dir);
-  if (fd < 0 && errno == ENOTDIR)
-    return nr_make_error (err, 0, "%s `%s` is not a directory", what, dir);
   if (fd < 0 || fstat (fd, &st) < 0)
     return nr_make_error (err, errno, "open %s `%s`", what, dir);
+  if (! S_ISDIR (st.st_mode))
+    return nr_make_error (err, 0, "%s `%s` is not a directory", what, dir);
   if (st.st_uid != geteuid ())
     return nr_make_error (err, 0, "%s `%s` is owned by uid %u, not %u", what, dir,
                           (unsigned) st.st_uid, (unsigned) geteuid ());
