@@ -177,8 +177,12 @@ read_file (const char *path, size_t max_size, char **out, size_t *len, nr_error_
   cleanup_free char *what = NULL;
   struct stat st;
 
-  /* Non-blocking: opening a FIFO for reading would wait for a writer.  */
-  fd = open (path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  /* Non-blocking: opening a FIFO for reading would wait for a writer.
+     Not through a symbolic link: the files read this way (the runtime
+     features cache in the ledger directory, a container's state.json,
+     update's --resources, which the runtime reads its own way when we
+     cannot) are never links, and one there is someone else's doing.  */
+  fd = open (path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY);
   if (fd < 0)
     return nr_make_error (err, errno, "open `%s`", path);
   if (fstat (fd, &st) < 0)

@@ -72,7 +72,8 @@ char *try_vasprintf (const char *fmt, va_list ap) __attribute__ ((format (printf
 int read_fd (int fd, size_t max_size, const char *what, char **out, size_t *len, nr_error_t *err);
 
 /* Read the whole file at PATH (at most MAX_SIZE bytes, else an error) into
-   a NUL-terminated buffer the caller frees.  *LEN gets its length.  */
+   a NUL-terminated buffer the caller frees.  *LEN gets its length.  A
+   symbolic link at PATH is not followed (ELOOP).  */
 int read_file (const char *path, size_t max_size, char **out, size_t *len, nr_error_t *err);
 
 /* Open PATH for reading without blocking (a FIFO would wait for a
