@@ -130,7 +130,8 @@ flock_within (int fd, unsigned timeout)
 int
 ledger_lock_take (int dir_fd, const char *name, const char *path, int *fd, nr_error_t *err)
 {
-  cleanup_close int lock_fd = openat (dir_fd, name, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  cleanup_close int lock_fd =
+      openat (dir_fd, name, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
   long holder;
 
   if (lock_fd < 0)

@@ -18,8 +18,7 @@ void nr_ledger_set_lock_timeout (unsigned seconds);
    descriptor (which holds the lock until closed) goes to *FD.  On a
    timeout the error names PATH and, when /proc/locks says, the holder's
    pid.  */
-int ledger_lock_take (int dir_fd, const char *name, const char *path, int *fd,
-                      nr_error_t *err);
+int ledger_lock_take (int dir_fd, const char *name, const char *path, int *fd, nr_error_t *err);
 
 /* The pid holding a flock on the file of device DEV and inode INO, as
    LOCKS_TEXT (the contents of /proc/locks) says; -1 when it does not.  */

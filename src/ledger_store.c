@@ -242,8 +242,8 @@ int
 ledger_store_read_index (struct ledger_store *st, struct ledger_model *m, char **why,
                          nr_error_t *err)
 {
-  cleanup_close int fd
-      = openat (st->dir_fd, st->base, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  cleanup_close int fd =
+      openat (st->dir_fd, st->base, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
   cleanup_free char *text = NULL;
   struct ledger_index ix;
   struct stat st_buf;

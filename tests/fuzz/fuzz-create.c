@@ -100,9 +100,10 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 
   if (load_config (dir, &parts, &config))
     {
-      char *argv[] = { xstrdup ("numa-runtime"), xstrdup ("--root"), xstrdup (root),
-                       xstrdup ("create"), xstrdup ("--bundle"), xstrdup (bundle),
-                       xstrdup (id), NULL };
+      char *argv[] = {
+        xstrdup ("numa-runtime"), xstrdup ("--root"), xstrdup (root), xstrdup ("create"),
+        xstrdup ("--bundle"),     xstrdup (bundle),   xstrdup (id),   NULL
+      };
       int argc = 7;
 
       if (nr_args_parse (argc, argv, &args, &err) == 0)
@@ -113,8 +114,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         free (argv[i]);
     }
 
-  FUZZ_CHECK (read_file (spec_path, 8 << 20, &after, &after_len, NULL) == 0,
-              "config.json is gone");
+  FUZZ_CHECK (read_file (spec_path, 8 << 20, &after, &after_len, NULL) == 0, "config.json is gone");
   FUZZ_CHECK (after_len == spec_given_len && memcmp (after, spec_given, after_len) == 0,
               "config.json is not byte-identical after create returned");
   free (spec_path);

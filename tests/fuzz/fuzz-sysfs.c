@@ -25,8 +25,8 @@ check_same (const struct nr_topology *read, const struct nr_topology *cached, co
 {
   size_t n;
 
-  FUZZ_CHECK (read->n_nodes == cached->n_nodes, "%s: %d nodes, sysfs says %d", how,
-              cached->n_nodes, read->n_nodes);
+  FUZZ_CHECK (read->n_nodes == cached->n_nodes, "%s: %d nodes, sysfs says %d", how, cached->n_nodes,
+              read->n_nodes);
   FUZZ_CHECK (nr_set_equal (&read->online_cpus, &cached->online_cpus), "%s: online CPUs differ",
               how);
   FUZZ_CHECK (read->has_tiers == cached->has_tiers, "%s: has_tiers differs", how);

@@ -41,7 +41,7 @@ execv (const char *path, char *const argv[])
         {
           const char *value = strncmp (argv[i], "--cpuset-cpus=", 14) == 0 ? argv[i] + 14
                               : strcmp (argv[i - 1], "--cpuset-cpus") == 0 ? argv[i]
-                                                                             : NULL;
+                                                                           : NULL;
           nr_set_t cpus;
           if (value && strcmp (argv[i], given_argv[i]) != 0)
             FUZZ_CHECK (nr_set_parse (value, &cpus, NULL) == 0,
@@ -98,8 +98,7 @@ ledger_files (const char *dir)
 
 /* The update's argv: numa-runtime --root ROOT update FLAGS... ID.  */
 static int
-make_argv (const char *root, const char *flags, const char *resources, const char *id,
-           char **argv)
+make_argv (const char *root, const char *flags, const char *resources, const char *id, char **argv)
 {
   cleanup_free char *copy = xstrdup (flags);
   int argc = 0;

@@ -33,8 +33,8 @@ fuzz_split (const uint8_t *data, size_t size, struct fuzz_parts *out)
   out->n = 0;
   while (out->n < FUZZ_MAX_PARTS)
     {
-      const char *sep = out->n + 1 < FUZZ_MAX_PARTS ? memmem (p, (size_t) (end - p), "\n--\n", 4)
-                                                    : NULL;
+      const char *sep =
+          out->n + 1 < FUZZ_MAX_PARTS ? memmem (p, (size_t) (end - p), "\n--\n", 4) : NULL;
       out->text[out->n] = p;
       out->len[out->n] = (size_t) ((sep ? sep : end) - p);
       out->n++;

@@ -37,10 +37,10 @@ a_nul_in_a_shard_is_damage (void **state)
   cleanup_free char *path = xasprintf ("%s/ledger.json", dir);
   cleanup_free char *shard_dir = xasprintf ("%s/ledger.json.d", dir);
   cleanup_free char *s0 = xasprintf ("%s/0-5.json", shard_dir);
-  static const char index[]
-      = "{\"version\":2,\"boot_id\":\"b\",\"generation\":5,\"reclaim_cursor\":0,\"shard_count\":2,"
-        "\"nodes\":[{\"node\":0,\"containers\":1,\"load\":100}],\"shards\":["
-        "{\"shard\":0,\"entries\":1,\"file\":\"ledger.json.d/0-5.json\"}]}\n";
+  static const char index[] =
+      "{\"version\":2,\"boot_id\":\"b\",\"generation\":5,\"reclaim_cursor\":0,\"shard_count\":2,"
+      "\"nodes\":[{\"node\":0,\"containers\":1,\"load\":100}],\"shards\":["
+      "{\"shard\":0,\"entries\":1,\"file\":\"ledger.json.d/0-5.json\"}]}\n";
   static const char zero[] = "{\"containers\":[\n{\"id\":\"p\",\"nodes\":\"0\",\"load\":100,"
                              "\"root\":\"/r\0xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}\n]}\n";
   struct nr_ledger *l;
@@ -64,9 +64,9 @@ a_nul_in_the_index_is_damage (void **state)
 {
   cleanup_free char *dir = temp_dir ();
   cleanup_free char *path = xasprintf ("%s/ledger.json", dir);
-  static const char index[]
-      = "{\"version\":2,\"boot_id\":\"b\0\",\"generation\":5,\"reclaim_cursor\":0,\"shard_count\":64,"
-        "\"nodes\":[],\"shards\":[]}\n";
+  static const char index[] =
+      "{\"version\":2,\"boot_id\":\"b\0\",\"generation\":5,\"reclaim_cursor\":0,\"shard_count\":64,"
+      "\"nodes\":[],\"shards\":[]}\n";
   struct nr_ledger *l;
 
   write_text (path, index, sizeof (index) - 1);
@@ -108,7 +108,9 @@ load_config_text (const char *text, struct nr_config *c, nr_error_t *err)
 static void
 lock_timeout_is_read_within_bounds (void **state)
 {
-  static const char *const refused[] = { "0", "-1", "3601", "1.5", "10s", "", "99999999999999999999" };
+  static const char *const refused[] = {
+    "0", "-1", "3601", "1.5", "10s", "", "99999999999999999999"
+  };
   struct nr_config c;
   nr_error_t err = NULL;
 
@@ -204,8 +206,10 @@ go_integer_types_take_what_go_takes (void **state)
     { NR_GO_UINT32, "0", "-1", "4294967295", "4294967296" },
     { NR_GO_UINT16, "0", "-1", "65535", "65536" },
   };
-  static const char *const never[] = { "1.0", "1e3", "1E0", "-1.5", "\"1\"", "true", "[]", "{}",
-                                       "0.0", "100000000000000000000000000000" };
+  static const char *const never[] = {
+    "1.0",  "1e3", "1E0", "-1.5", "\"1\"",
+    "true", "[]",  "{}",  "0.0",  "100000000000000000000000000000"
+  };
 
   for (size_t i = 0; i < NR_N_ELEMENTS (types); i++)
     {
@@ -295,9 +299,9 @@ every_spec_number_is_checked_against_its_own_type (void **state)
 static void
 uint64_extremes_read_as_saturated_values (void **state)
 {
-  static const char spec[]
-      = "{\"linux\":{\"resources\":{\"cpu\":{\"quota\":200000,\"period\":18446744073709551615},"
-        "\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":18446744073709551615}]}}}";
+  static const char spec[] =
+      "{\"linux\":{\"resources\":{\"cpu\":{\"quota\":200000,\"period\":18446744073709551615},"
+      "\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":18446744073709551615}]}}}";
   cleanup_json yajl_val doc = NULL;
   struct nr_request r;
   nr_error_t err = NULL;
