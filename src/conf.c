@@ -338,6 +338,18 @@ parse_lock_timeout (struct nr_config *c, const char *v)
   return NULL;
 }
 
+static const char *
+parse_env_pin (struct nr_config *c, const char *v)
+{
+  return parse_bool (v, &c->env_pin_enabled) < 0 ? "must be true or false" : NULL;
+}
+
+static const char *
+parse_kubelet_root (struct nr_config *c, const char *v)
+{
+  return set_string (&c->kubelet_root, v);
+}
+
 static const struct
 {
   const char *section;
@@ -366,6 +378,8 @@ static const struct
   { "annotations", "honoured", parse_annotation_keys },
   { "annotations", "allowed_nodes", parse_annotation_nodes },
   { "annotations", "allow_weaker_policy", parse_annotations_weaken },
+  { "annotations", "numa_node_env", parse_env_pin },
+  { "kubelet", "root", parse_kubelet_root },
 };
 
 struct parse_state
@@ -407,6 +421,8 @@ set_defaults (struct nr_config *config)
   config->update_narrow = true;
   config->seccomp_allow_mempolicy = true;
   config->annotations_enabled = true;
+  config->env_pin_enabled = true;
+  config->kubelet_root = xstrdup ("/var/lib/kubelet");
 }
 
 int
@@ -468,6 +484,7 @@ nr_config_free (struct nr_config *config)
   free (config->sysfs_root);
   free (config->proc_root);
   free (config->annotation_keys);
+  free (config->kubelet_root);
   free (config->memory_weights);
   memset (config, 0, sizeof (*config));
 }

@@ -47,7 +47,9 @@ struct context
   struct node_room *rooms; /* per topo index */
   struct demand demand;
   nr_set_t hint_nodes;
-  enum nr_tiers tiers; /* memory-tiers mode in force */
+  enum nr_tiers tiers;      /* memory-tiers mode in force */
+  nr_set_t withheld_cpus;   /* never handed out: reserved_cpus and kubelet's */
+  bool exclusive_withdrawn; /* exclusive CPUs asked for, kubelet's to give */
 };
 
 /* Does node room R offer any CPU at all?  */

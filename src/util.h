@@ -60,6 +60,10 @@ char *xstrndup (const char *s, size_t n);
    text whose length is its own (a ledger line), where xstrndup would
    stop at the first NUL and leave the length pointing past the copy.  */
 char *xmemdup (const char *s, size_t n);
+/* The directory of PATH, as dirname(3) has it ("." for a bare name).  The
+   one way numa-runtime finds the ledger's directory, where its caches
+   live too.  Owned by the caller.  */
+char *nr_path_dir (const char *path);
 char *xasprintf (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 
 /* FMT formatted with AP, or NULL when that fails: for the error, log and
