@@ -2,11 +2,13 @@
 #include <config.h>
 
 #include "conf.h"
+#include "ledger_lock.h"
 #include "util.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <ini.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define DEFAULT_LEDGER "/run/numa-runtime/ledger.json"
@@ -358,6 +360,21 @@ parse_annotations_weaken (struct nr_config *c, const char *v)
 }
 
 static const char *
+parse_lock_timeout (struct nr_config *c, const char *v)
+{
+  char *end;
+  unsigned long seconds;
+
+  errno = 0;
+  seconds = strtoul (v, &end, 10);
+  if (! isdigit ((unsigned char) *v) || *end != '\0' || errno != 0 || seconds < 1
+      || seconds > NR_LEDGER_LOCK_TIMEOUT_MAX)
+    return "must be a number of seconds from 1 to 3600";
+  c->ledger_lock_timeout = (unsigned) seconds;
+  return NULL;
+}
+
+static const char *
 parse_env_pin (struct nr_config *c, const char *v)
 {
   return parse_bool (v, &c->env_pin_enabled) < 0 ? "must be true or false" : NULL;
@@ -377,6 +394,7 @@ static const struct
 } known_keys[] = {
   { "runtime", "path", parse_runtime_path },
   { "ledger", "path", parse_ledger_path },
+  { "ledger", "lock_timeout", parse_lock_timeout },
   { "topology", "sysfs_root", parse_sysfs_root },
   { "topology", "proc_root", parse_proc_root },
   { "topology", "cgroup_root", parse_cgroup_root },
@@ -435,6 +453,7 @@ set_defaults (struct nr_config *config)
 {
   memset (config, 0, sizeof (*config));
   config->ledger_path = xstrdup (DEFAULT_LEDGER);
+  config->ledger_lock_timeout = NR_LEDGER_LOCK_TIMEOUT_DEFAULT;
   config->sysfs_root = xstrdup ("/sys");
   config->proc_root = xstrdup ("/proc");
   config->cgroup_root = xstrdup ("/sys/fs/cgroup");
@@ -468,7 +487,16 @@ nr_config_load_file (struct nr_config *config, const char *path, bool must_exist
       return nr_make_error (err, errno, "open config `%s`", path);
     }
   config->path = xstrdup (path);
+  errno = 0;
   line = ini_parse_file (f, on_ini_entry, &state);
+  /* inih takes a read error for the end of the file: without this, a
+     file whose read fails (EIO from /proc/self/mem, a failing disk)
+     would be an empty config, silently the defaults.  */
+  if (ferror (f))
+    {
+      free (state.problem);
+      return nr_make_error (err, errno ? errno : EIO, "read config `%s`", path);
+    }
   if (line != 0 || state.problem)
     {
       cleanup_free char *problem = state.problem;

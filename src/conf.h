@@ -42,6 +42,7 @@ struct nr_config
   char *path;                    /* the file read, or NULL when defaults only */
   char *runtime_path;            /* [runtime] path; NULL: search PATH */
   char *ledger_path;             /* [ledger] path */
+  unsigned ledger_lock_timeout;  /* [ledger] lock_timeout, seconds */
   char *sysfs_root;              /* [topology] sysfs_root */
   char *proc_root;               /* [topology] proc_root */
   char *cgroup_root;             /* [topology] cgroup_root */

@@ -132,8 +132,11 @@ append_to_log_file (enum nr_log_level level, const char *msg)
      hanging a create.  Only a regular file, or a character device such as
      /dev/null, is written to: a FIFO with a reader, a socket or anything
      else gets nothing (errors still reach stderr).  */
-  fd = open (log_path_given, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK | O_NOCTTY,
-             0600);
+  /* Not through a symbolic link: engines put the log in the bundle
+     (<bundle>/log.json), which the pod's owner may be able to write, and
+     root would append to whatever a link there names.  */
+  fd = open (log_path_given,
+             O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW, 0600);
   if (fd < 0 || fstat (fd, &st) < 0 || ! (S_ISREG (st.st_mode) || S_ISCHR (st.st_mode)))
     return;
   gmtime_r (&now, &tm);

@@ -390,7 +390,11 @@ ledger_shard_parse (const char *text, size_t len, struct ledger_lines *out)
 {
   const char *end, *p;
 
-  if (len < sizeof (shard_opening) - 1 + sizeof (shard_closing) - 1)
+  /* numa-runtime never writes a NUL; one in the file is damage, and
+     refusing it here keeps every later reader of a line's text free of
+     the question of where its string ends.  */
+  if (len < sizeof (shard_opening) - 1 + sizeof (shard_closing) - 1
+      || memchr (text, '\0', len) != NULL)
     return -1;
   end = text + len - (sizeof (shard_closing) - 1);
   if (memcmp (text, shard_opening, sizeof (shard_opening) - 1) != 0

@@ -214,6 +214,12 @@ ledger_index_parse (const char *text, size_t len, const char *shard_dir_name,
   int r;
 
   memset (out, 0, sizeof (*out));
+  /* A NUL is damage (numa-runtime never writes one), as in a shard.  */
+  if (memchr (text, '\0', len) != NULL)
+    {
+      *why = "holds a NUL byte";
+      return -1;
+    }
   if (len >= 13 && strncmp (text, "{\"version\":2,", 13) == 0
       && read_fast (text, len, shard_dir_name, out) == 0)
     return 0;

@@ -296,7 +296,7 @@ ledger_model_redistribute (struct ledger_model *m, void (*superseded) (const cha
           const struct ledger_line *ln = &old[i].lines.v[j];
           cleanup_free char *id = ledger_line_id (ln);
           struct ledger_shard *to = &m->shards[ledger_shard_of (id ? id : "", LEDGER_SHARDS)];
-          ledger_lines_append (&to->lines, xstrndup (ln->text, ln->len), ln->len, true);
+          ledger_lines_append (&to->lines, xmemdup (ln->text, ln->len), ln->len, true);
           to->dirty = true;
         }
       if (old[i].file)

@@ -2,6 +2,7 @@
 #include <config.h>
 
 #include "ledger_store.h"
+#include "ledger_lock.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -22,6 +23,7 @@ ledger_store_open (struct ledger_store *st, const char *path, nr_error_t *err)
 {
   cleanup_free char *base_copy = xstrdup (path);
   cleanup_free char *lock_path = xasprintf ("%s.lock", path);
+  cleanup_free char *lock_name = NULL;
 
   memset (st, 0, sizeof (*st));
   st->path = xstrdup (path);
@@ -30,19 +32,17 @@ ledger_store_open (struct ledger_store *st, const char *path, nr_error_t *err)
   st->shard_dir_name = xasprintf ("%s.d", st->base);
   st->lock_fd = -1;
   st->shard_dir_fd = -1;
+  st->dir_fd = -1;
   if (mkdir_parents (st->dir, 0700, err) < 0)
     return nr_error_wrap (err, "create the ledger directory");
   /* Whoever can write there can make a root process read what they
-     like.  */
-  if (check_private_dir (st->dir, "the ledger directory", err) < 0)
+     like.  Every later open is relative to this descriptor, so that the
+     directory checked is the one used.  */
+  st->dir_fd = open_private_dir (st->dir, "the ledger directory", err);
+  if (st->dir_fd < 0)
     return -1;
-  st->lock_fd = open (lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (st->lock_fd < 0)
-    return nr_make_error (err, errno, "open the ledger lock `%s`", lock_path);
-  while (flock (st->lock_fd, LOCK_EX) < 0)
-    if (errno != EINTR)
-      return nr_make_error (err, errno, "lock `%s`", lock_path);
-  return 0;
+  lock_name = xasprintf ("%s.lock", st->base);
+  return ledger_lock_take (st->dir_fd, lock_name, lock_path, &st->lock_fd, err);
 }
 
 static void
@@ -60,6 +60,8 @@ ledger_store_close (struct ledger_store *st)
     close (st->lock_fd); /* releases the flock */
   if (st->shard_dir_fd >= 0)
     close (st->shard_dir_fd);
+  if (st->dir_fd >= 0)
+    close (st->dir_fd);
   forget_garbage (st);
   free (st->garbage);
   free (st->path);
@@ -68,7 +70,7 @@ ledger_store_close (struct ledger_store *st)
   free (st->shard_dir_name);
   free (st->aside);
   memset (st, 0, sizeof (*st));
-  st->lock_fd = st->shard_dir_fd = -1;
+  st->lock_fd = st->shard_dir_fd = st->dir_fd = -1;
 }
 
 void
@@ -90,17 +92,16 @@ shard_name (const struct ledger_store *st, const char *file)
 static int
 shard_dir (struct ledger_store *st, bool create)
 {
-  cleanup_free char *path = NULL;
+  static const int flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW;
 
   if (st->shard_dir_fd >= 0)
     return st->shard_dir_fd;
-  path = xasprintf ("%s/%s", st->dir, st->shard_dir_name);
-  st->shard_dir_fd = open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  st->shard_dir_fd = openat (st->dir_fd, st->shard_dir_name, flags);
   if (st->shard_dir_fd < 0 && errno == ENOENT && create)
     {
-      if (mkdir (path, 0700) < 0 && errno != EEXIST)
+      if (mkdirat (st->dir_fd, st->shard_dir_name, 0700) < 0 && errno != EEXIST)
         return -1;
-      st->shard_dir_fd = open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+      st->shard_dir_fd = openat (st->dir_fd, st->shard_dir_name, flags);
     }
   return st->shard_dir_fd;
 }
@@ -240,7 +241,8 @@ int
 ledger_store_read_index (struct ledger_store *st, struct ledger_model *m, char **why,
                          nr_error_t *err)
 {
-  cleanup_close int fd = open (st->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  cleanup_close int fd =
+      openat (st->dir_fd, st->base, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
   cleanup_free char *text = NULL;
   struct ledger_index ix;
   struct stat st_buf;
@@ -357,18 +359,19 @@ ledger_store_keep_aside (struct ledger_store *st)
 static int
 set_aside (struct ledger_store *st, struct ledger_model *m, nr_error_t *err)
 {
-  cleanup_free char *dir = NULL;
   cleanup_free char *aside_dir = NULL;
+  const char *aside;
+  int dfd = st->dir_fd;
 
   if (! st->aside_pending)
     return 0;
-  if (link (st->path, st->aside) < 0 && errno != ENOENT && rename (st->path, st->aside) < 0
-      && errno != ENOENT)
+  aside = strrchr (st->aside, '/') ? strrchr (st->aside, '/') + 1 : st->aside;
+  if (linkat (dfd, st->base, dfd, aside, 0) < 0 && errno != ENOENT
+      && renameat (dfd, st->base, dfd, aside) < 0 && errno != ENOENT)
     return nr_make_error (err, errno, "move the unreadable ledger `%s` aside", st->path);
-  dir = xasprintf ("%s/%s", st->dir, st->shard_dir_name);
-  aside_dir = xasprintf ("%s.d", st->aside);
-  if (rename (dir, aside_dir) < 0 && errno != ENOENT)
-    return nr_make_error (err, errno, "move `%s` aside", dir);
+  aside_dir = xasprintf ("%s.d", aside);
+  if (renameat (dfd, st->shard_dir_name, dfd, aside_dir) < 0 && errno != ENOENT)
+    return nr_make_error (err, errno, "move `%s/%s` aside", st->dir, st->shard_dir_name);
   /* Whatever we had open is the damaged one's now.  */
   if (st->shard_dir_fd >= 0)
     close (st->shard_dir_fd);
@@ -468,7 +471,7 @@ ledger_store_commit (struct ledger_store *st, struct ledger_model *m, nr_error_t
 {
   cleanup_free char *tmp = NULL;
   cleanup_free char *index = NULL;
-  cleanup_close int dfd = -1;
+  int dfd = st->dir_fd;
   char **names = NULL; /* new file name (in the shard directory) per shard */
   char **files = NULL; /* the file the new index names per shard */
   uint64_t generation = m->generation + 1;
@@ -481,9 +484,6 @@ ledger_store_commit (struct ledger_store *st, struct ledger_model *m, nr_error_t
   if (set_aside (st, m, err) < 0)
     return -1;
   tmp = xasprintf ("%s.tmp", st->base);
-  dfd = open (st->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd < 0)
-    return nr_make_error (err, errno, "open the ledger directory `%s`", st->dir);
   /* On tmpfs (the default, under /run) a sync buys nothing: the files do
      not outlive the machine, and rename is atomic against a crash of the
      process.  On a disk it is what makes the rename durable.  */
@@ -519,6 +519,22 @@ fail:
 
 /* ---- leftovers ------------------------------------------------------------ */
 
+/* NAME in DIR_FD as a directory stream, not through a symbolic link;
+   NULL when it cannot be opened.  */
+static DIR *
+open_dir_at (int dir_fd, const char *name)
+{
+  int fd = openat (dir_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  DIR *dir;
+
+  if (fd < 0)
+    return NULL;
+  dir = fdopendir (fd);
+  if (dir == NULL)
+    close (fd);
+  return dir;
+}
+
 /* Is NAME (in the shard directory) a file the index refers to?  */
 static bool
 referenced (const struct ledger_store *st, const struct ledger_model *m, const char *name)
@@ -536,12 +552,11 @@ size_t
 ledger_store_sweep (const struct ledger_store *st, const struct ledger_model *m)
 {
   cleanup_free char *prefix = xasprintf ("%s.tmp", st->base);
-  cleanup_free char *dir_path = xasprintf ("%s/%s", st->dir, st->shard_dir_name);
   size_t prefix_len = strlen (prefix), removed = 0;
   struct dirent *de;
 
   {
-    cleanup_dir DIR *dir = opendir (st->dir);
+    cleanup_dir DIR *dir = open_dir_at (st->dir_fd, ".");
     while (dir && (de = readdir (dir)) != NULL)
       {
         const char *rest = de->d_name + prefix_len;
@@ -558,7 +573,7 @@ ledger_store_sweep (const struct ledger_store *st, const struct ledger_model *m)
   /* Shard files no index refers to: written by a writer killed before
      its commit, or superseded by one killed right after it.  */
   {
-    cleanup_dir DIR *dir = opendir (dir_path);
+    cleanup_dir DIR *dir = open_dir_at (st->dir_fd, st->shard_dir_name);
     while (dir && (de = readdir (dir)) != NULL)
       if (de->d_name[0] != '.' && ! referenced (st, m, de->d_name)
           && unlinkat (dirfd (dir), de->d_name, 0) == 0)

@@ -17,6 +17,7 @@ struct ledger_store
   char *dir;            /* its directory */
   char *base;           /* its file name */
   char *shard_dir_name; /* "<base>.d" */
+  int dir_fd;           /* DIR, opened once checked; every other open is relative to it */
   int lock_fd;
   int shard_dir_fd; /* the shard directory once opened, else -1 */
   char **garbage;   /* shard files (as the index names them) the next

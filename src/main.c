@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "conf.h"
 #include "error.h"
+#include "ledger_lock.h"
 #include "runtime.h"
 #include "util.h"
 
@@ -56,6 +57,7 @@ main (int argc, char **argv)
                args.debug || (args.log_level && strcmp (args.log_level, "debug") == 0));
   if (nr_config_load (&config, &err) < 0)
     goto fail;
+  nr_ledger_set_lock_timeout (config.ledger_lock_timeout);
 
   /* Help, version, an argument we cannot read as the runtime does, or a
      runtime verb without exactly one id: the runtime answers alone.  */

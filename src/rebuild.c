@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* runc's state.json embeds the whole container config; keep a bound well
@@ -122,10 +123,14 @@ rebuild_one (struct nr_ledger *l, const char *root, const char *name,
   size_t len;
   int found;
 
-  if (stat (state_path, &st) < 0 && errno == ENOENT)
-    return 0; /* not a container directory, or one being deleted */
-  if (read_file (state_path, STATE_MAX_SIZE, &text, &len, err) < 0
-      || nr_json_parse (text, len, &state, err) < 0)
+  if (read_file (state_path, STATE_MAX_SIZE, &text, &len, err) < 0)
+    {
+      if ((*err)->status != ENOENT && (*err)->status != ENOTDIR)
+        return -1;
+      nr_error_release (err);
+      return 0; /* not a container directory, or one being deleted */
+    }
+  if (nr_json_parse (text, len, &state, err) < 0)
     return -1;
   id = nr_json_get_string (state, "id");
   if (id == NULL || strcmp (id, name) != 0)
@@ -141,7 +146,8 @@ rebuild_one (struct nr_ledger *l, const char *root, const char *name,
   nr_spec_free (&spec);
   if (found <= 0)
     return found;
-  e.created = (int64_t) st.st_mtime;
+  /* Only a time for the entry, no open follows: its file's age.  */
+  e.created = stat (state_path, &st) == 0 ? (int64_t) st.st_mtime : (int64_t) time (NULL);
   nr_set_union (taken, &e.exclusive);
   nr_ledger_add (l, &e);
   nr_ledger_entry_free (&e);

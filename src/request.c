@@ -2,6 +2,7 @@
 #include <config.h>
 
 #include "request.h"
+#include "spec_numbers.h"
 #include "util.h"
 
 #include <stdlib.h>
@@ -25,35 +26,23 @@ first_annotation (yajl_val annotations, const char *const *keys)
   return NULL;
 }
 
-/* Integer member KEY of OBJ into *OUT (0 when absent or null).  Another
-   type, a fraction or a number beyond int64 is refused, as runc's decoder
-   refuses it, rather than read as "no limit".  WHERE names OBJ.  */
-static int
-number_at (yajl_val obj, const char *key, const char *where, int64_t *out, nr_error_t *err)
+/* Integer member KEY of OBJ (0 when absent or null), read once
+   nr_spec_check_numbers has accepted it for its type; a uint64 beyond
+   INT64_MAX saturates.  */
+static int64_t
+number_at (yajl_val obj, const char *key)
 {
-  yajl_val v = nr_json_get (obj, key);
-
-  *out = 0;
-  if (v == NULL || v->type == yajl_t_null)
-    return 0;
-  if (! YAJL_IS_INTEGER (v))
-    return nr_make_error (err, 0, "`%s.%s` is not an integer in the range of int64", where, key);
-  *out = YAJL_GET_INTEGER (v);
-  return 0;
+  return nr_go_int_value (nr_json_get (obj, key));
 }
 
 static int
 read_cpu (yajl_val cpu, struct nr_request *req, nr_error_t *err)
 {
-  static const char where[] = "linux.resources.cpu";
-  int64_t quota, period, shares;
+  int64_t quota = number_at (cpu, "quota"), period = number_at (cpu, "period");
+  int64_t shares = number_at (cpu, "shares");
   const char *cpus = nr_json_get_string (cpu, "cpus");
   const char *mems = nr_json_get_string (cpu, "mems");
 
-  if (number_at (cpu, "quota", where, &quota, err) < 0
-      || number_at (cpu, "period", where, &period, err) < 0
-      || number_at (cpu, "shares", where, &shares, err) < 0)
-    return -1;
   if (quota > 0)
     {
       if (period <= 0)
@@ -122,12 +111,11 @@ nr_request_from_spec (yajl_val spec, const char *id, struct nr_request *req, nr_
   req->id = id;
   if (resources && resources->type != yajl_t_object && resources->type != yajl_t_null)
     return nr_make_error (err, 0, "`linux.resources` is not an object");
+  if (nr_spec_check_numbers (spec, err) < 0)
+    return -1;
   if (read_cpu (nr_json_get (resources, "cpu"), req, err) < 0)
     return -1;
-  if (number_at (nr_json_get (resources, "memory"), "limit", "linux.resources.memory", &req->memory,
-                 err)
-      < 0)
-    return -1;
+  req->memory = number_at (nr_json_get (resources, "memory"), "limit");
   /* -1, 2^63-1 and its page-aligned cgroup v1 spelling all mean "no
      limit"; nothing real comes near 2^62 bytes.  */
   if (req->memory < 0 || req->memory >= (INT64_C (1) << 62))
@@ -135,11 +123,7 @@ nr_request_from_spec (yajl_val spec, const char *id, struct nr_request *req, nr_
   if (hugepages && hugepages->type == yajl_t_array)
     for (size_t i = 0; i < hugepages->u.array.len; i++)
       {
-        int64_t limit;
-        if (number_at (hugepages->u.array.values[i], "limit", "linux.resources.hugepageLimits[]",
-                       &limit, err)
-            < 0)
-          return -1;
+        int64_t limit = number_at (hugepages->u.array.values[i], "limit");
         if (limit > 0)
           req->hugepages = sat_add (req->hugepages, limit);
       }

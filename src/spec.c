@@ -5,12 +5,16 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 
 int
 nr_spec_load (const char *bundle, const char *config_file, struct nr_spec *spec, nr_error_t *err)
 {
+  cleanup_close int fd = -1;
+  cleanup_free char *what = NULL;
   struct stat st;
 
   memset (spec, 0, sizeof (*spec));
@@ -19,17 +23,30 @@ nr_spec_load (const char *bundle, const char *config_file, struct nr_spec *spec,
   else
     spec->path = xasprintf ("%s/%s", bundle, config_file ? config_file : "config.json");
 
-  /* Not followed: the save renames a new file over the path, which
-     would replace the link rather than what it points to.  */
-  if (lstat (spec->path, &st) < 0)
-    return nr_make_error (err, errno, "stat `%s`", spec->path);
-  if (S_ISLNK (st.st_mode))
+  /* Opened without following a symbolic link, and its mode and owner
+     taken from the descriptor: whoever can write the bundle could swap a
+     link in between a check by path and an open by path, and have root
+     copy what the link names into the bundle.  (Not followed at all: the
+     save renames a new file over the path, which would replace a link
+     rather than what it points to.)  */
+  fd = open (spec->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0 && errno == ELOOP)
     return nr_make_error (err, 0, "`%s` is a symbolic link, which numa-runtime does not edit",
                           spec->path);
+  if (fd < 0)
+    return nr_make_error (err, errno, "open `%s`", spec->path);
+  if (fstat (fd, &st) < 0)
+    return nr_make_error (err, errno, "stat `%s`", spec->path);
+  if (! S_ISREG (st.st_mode))
+    return nr_make_error (err, 0, "`%s` is not a regular file", spec->path);
+  if ((uint64_t) st.st_size > NR_SPEC_MAX_SIZE)
+    return nr_make_error (err, 0, "`%s` is %lld bytes, over the limit of %zu", spec->path,
+                          (long long) st.st_size, (size_t) NR_SPEC_MAX_SIZE);
   spec->mode = st.st_mode & 07777;
   spec->uid = st.st_uid;
   spec->gid = st.st_gid;
-  if (read_file (spec->path, NR_SPEC_MAX_SIZE, &spec->original, &spec->original_len, err) < 0)
+  what = xasprintf ("`%s`", spec->path);
+  if (read_fd (fd, NR_SPEC_MAX_SIZE, what, &spec->original, &spec->original_len, err) < 0)
     return -1;
   if (nr_json_parse (spec->original, spec->original_len, &spec->root, err) < 0)
     return nr_error_wrap (err, "`%s`", spec->path);

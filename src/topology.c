@@ -15,15 +15,17 @@
 #define WEIGHT_DIR "kernel/mm/mempolicy/weighted_interleave"
 
 /* Sum "Node N <key>: <value> kB" (or a bare page count for HugePages_*)
-   from a node's meminfo.  */
-static void
-read_meminfo (const char *path, struct nr_node *node)
+   from a node's meminfo.  A missing file leaves the sizes unknown (0); a
+   read that fails is an error, not a short file.  */
+static int
+read_meminfo (const char *path, struct nr_node *node, nr_error_t *err)
 {
   cleanup_file FILE *f = fopen_regular (path);
   char line[256];
 
   if (f == NULL)
-    return;
+    return 0;
+  errno = 0;
   while (fgets (line, sizeof (line), f))
     {
       char key[64];
@@ -37,6 +39,9 @@ read_meminfo (const char *path, struct nr_node *node)
       else if (strcmp (key, "MemFree") == 0)
         node->memory_free = value > UINT64_MAX / 1024 ? UINT64_MAX : value * 1024;
     }
+  if (ferror (f))
+    return nr_make_error (err, errno ? errno : EIO, "read `%s`", path);
+  return 0;
 }
 
 /* SUM plus PAGES pages of KB KiB, in bytes, saturating: the numbers are
@@ -208,7 +213,8 @@ nr_topology_load (const char *sysfs_root, struct nr_topology *topo, nr_error_t *
       node->has_cpu = has_cpu_known ? nr_set_has (&has_cpu, id) : ! nr_set_is_empty (&node->cpus);
       if (nr_set_is_empty (&node->cpus))
         node->has_cpu = false;
-      read_meminfo (meminfo, node);
+      if (read_meminfo (meminfo, node, err) < 0)
+        return -1;
     }
   read_distances (sysfs_root, topo);
   read_tiers (sysfs_root, topo);

@@ -112,6 +112,16 @@ xstrndup (const char *s, size_t n)
 }
 
 char *
+xmemdup (const char *s, size_t n)
+{
+  char *p = xmalloc (n + 1);
+
+  memcpy (p, s, n);
+  p[n] = '\0';
+  return p;
+}
+
+char *
 xasprintf (const char *fmt, ...)
 {
   char *out;
@@ -174,8 +184,12 @@ read_file (const char *path, size_t max_size, char **out, size_t *len, nr_error_
   cleanup_free char *what = NULL;
   struct stat st;
 
-  /* Non-blocking: opening a FIFO for reading would wait for a writer.  */
-  fd = open (path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  /* Non-blocking: opening a FIFO for reading would wait for a writer.
+     Not through a symbolic link: the files read this way (the runtime
+     features cache in the ledger directory, a container's state.json,
+     update's --resources, which the runtime reads its own way when we
+     cannot) are never links, and one there is someone else's doing.  */
+  fd = open (path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY);
   if (fd < 0)
     return nr_make_error (err, errno, "open `%s`", path);
   if (fstat (fd, &st) < 0)
@@ -342,14 +356,18 @@ path_on_tmpfs (const char *path)
 }
 
 int
-check_private_dir (const char *dir, const char *what, nr_error_t *err)
+open_private_dir (const char *dir, const char *what, nr_error_t *err)
 {
+  /* Not O_DIRECTORY: with it, a link is ENOTDIR like a file, and the
+     message could not say which.  O_NONBLOCK: a FIFO there must not
+     block the open.  */
+  cleanup_close int fd = open (dir, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
   struct stat st;
 
-  if (lstat (dir, &st) < 0)
-    return nr_make_error (err, errno, "stat %s `%s`", what, dir);
-  if (S_ISLNK (st.st_mode))
+  if (fd < 0 && errno == ELOOP)
     return nr_make_error (err, 0, "%s `%s` is a symbolic link", what, dir);
+  if (fd < 0 || fstat (fd, &st) < 0)
+    return nr_make_error (err, errno, "open %s `%s`", what, dir);
   if (! S_ISDIR (st.st_mode))
     return nr_make_error (err, 0, "%s `%s` is not a directory", what, dir);
   if (st.st_uid != geteuid ())
@@ -359,7 +377,7 @@ check_private_dir (const char *dir, const char *what, nr_error_t *err)
     return nr_make_error (err, 0, "%s `%s` is writable by %s (mode %04o)", what, dir,
                           st.st_mode & 002 ? "others" : "its group",
                           (unsigned) (st.st_mode & 07777));
-  return 0;
+  return steal_fd (&fd);
 }
 
 int

@@ -40,6 +40,15 @@ take_ptr (void *pp)
 }
 #define steal_pointer(pp) ((__typeof__ (*(pp))) take_ptr (pp))
 
+/* Return *FD and set it to -1: hands a descriptor to the caller.  */
+static inline int
+steal_fd (int *fd)
+{
+  int v = *fd;
+  *fd = -1;
+  return v;
+}
+
 /* Allocation failures abort: there is nothing sensible a runtime wrapper
    can do half-way through editing a bundle without memory.  */
 void *xmalloc (size_t size);
@@ -47,6 +56,10 @@ void *xmalloc0 (size_t size);
 void *xrealloc (void *ptr, size_t size);
 char *xstrdup (const char *s);
 char *xstrndup (const char *s, size_t n);
+/* The N bytes at S, NUL bytes included, plus a terminating NUL: for
+   text whose length is its own (a ledger line), where xstrndup would
+   stop at the first NUL and leave the length pointing past the copy.  */
+char *xmemdup (const char *s, size_t n);
 /* The directory of PATH, as dirname(3) has it ("." for a bare name).  The
    one way numa-runtime finds the ledger's directory, where its caches
    live too.  Owned by the caller.  */
@@ -63,7 +76,8 @@ char *try_vasprintf (const char *fmt, va_list ap) __attribute__ ((format (printf
 int read_fd (int fd, size_t max_size, const char *what, char **out, size_t *len, nr_error_t *err);
 
 /* Read the whole file at PATH (at most MAX_SIZE bytes, else an error) into
-   a NUL-terminated buffer the caller frees.  *LEN gets its length.  */
+   a NUL-terminated buffer the caller frees.  *LEN gets its length.  A
+   symbolic link at PATH is not followed (ELOOP).  */
 int read_file (const char *path, size_t max_size, char **out, size_t *len, nr_error_t *err);
 
 /* Open PATH for reading without blocking (a FIFO would wait for a
@@ -90,10 +104,12 @@ int write_all (int fd, const void *buf, size_t len);
 /* mkdir -p with MODE for each created component.  */
 int mkdir_parents (const char *path, mode_t mode, nr_error_t *err);
 
-/* Refuse DIR (WHAT names it in the message) unless it is a directory,
-   not a symbolic link, owned by our euid and not writable by group or
-   others.  */
-int check_private_dir (const char *dir, const char *what, nr_error_t *err);
+/* DIR opened (O_DIRECTORY, O_NOFOLLOW), or -1 with an error naming it
+   as WHAT, unless it is a directory, not a symbolic link, owned by our
+   euid and not writable by group or others.  The checks are made on the
+   descriptor, so what was checked is what the caller then uses (by
+   openat): no window between a stat and an open.  Caller closes.  */
+int open_private_dir (const char *dir, const char *what, nr_error_t *err);
 
 /* True when PATH is on a tmpfs/ramfs (no fsync needed to survive a crash
    of the process; it does not survive a reboot anyway).  */

@@ -448,3 +448,99 @@ damaged_index_recovers() {
 	assert_ledger_ids c0
 	assert_equal "$(fake_calls | tr -d ' ')" "$CALLS_BEFORE" "number of runtime calls"
 }
+
+# --- issue 22: a race, a NUL, a failing read, a stuck lock, uint64 --------
+
+@test "config.json swapped for a link between any check and the open: refused, nothing copied" {
+	shared=${NUMA_RUNTIME_SHARED:-$TESTS_DIR/numa-runtime-shared}
+	[ -x "$shared" ] || fail "no shared-linked build at $shared (LD_PRELOAD needs one; make check builds it)"
+	cc -shared -fPIC -o "$T/swap.so" "$TESTS_DIR/progs/swap-on-open.c" -ldl || fail "cannot build the shim"
+	printf '{"secret": "root only"}\n' >"$T/secret.json"
+	chmod 0600 "$T/secret.json"
+	chmod 0644 "$B/config.json"
+	snapshot
+	# The shim renames config.json aside and links it to the secret at the
+	# moment numa-runtime opens it: after any check by path, before the read.
+	run --separate-stderr env LD_PRELOAD="$T/swap.so" NR_SWAP_PATH="$B/config.json" \
+		NR_SWAP_TARGET="$T/secret.json" timeout "$NR_TIMEOUT" "$shared" --root "$RUNC_ROOT" \
+		create --bundle "$B" c1
+	assert_refusal
+	says "symbolic link"
+	[ -L "$B/config.json" ] || fail "the link was replaced:" "$(cat "$B/config.json")"
+	assert_file_same "$B/config.json.orig" "$T/snap/config.json"
+	assert_ledger_ids c0
+	assert_equal "$(fake_calls | tr -d ' ')" "$CALLS_BEFORE" "number of runtime calls"
+}
+
+@test "config.json is opened with O_NOFOLLOW (strace)" {
+	command -v strace >/dev/null || nr_skip "needs strace to see the open flags"
+	# Not -f: the (fake) runtime it starts reads config.json as it likes.
+	run --separate-stderr timeout "$NR_TIMEOUT" strace -qq -o "$T/trace" -e trace=open,openat \
+		"$NUMA_RUNTIME" --root "$RUNC_ROOT" create --bundle "$B" c1
+	assert_success
+	grep -F "\"$B/config.json\"" "$T/trace" >"$T/opens" || fail "config.json never opened?" "$(cat "$T/trace")"
+	! grep -v O_NOFOLLOW "$T/opens" || fail "config.json opened following links:" "$(cat "$T/opens")"
+}
+
+@test "a NUL byte in a shard line, in a ledger of 2 shards: set aside, rebuilt, no over-read" {
+	file=$(jq -r '.shards[0].file' "$LEDGER")
+	line=$(sed -n 2p "$T/$file")
+	line=${line%,}
+	# c0's line with one more member whose value holds a NUL.
+	{
+		printf '{"containers":[\n%s' "${line%\}}"
+		printf ',"x":"a\\0%s"}\n]}\n' "$(head -c 200 /dev/zero | tr '\0' b)"
+	} | sed 's/\\0/\x00/' >"$LEDGER.d/0-99.json"
+	grep -qaP '\x00' "$LEDGER.d/0-99.json" || fail "no NUL written"
+	jq -c '.shard_count = 2 | .shards = [{"shard": 0, "entries": 1, "file": "ledger.json.d/0-99.json"}]' \
+		"$LEDGER" >"$T/i.json"
+	cat "$T/i.json" >"$LEDGER"
+	damaged_index_recovers
+}
+
+@test "a config file whose read fails (/proc/self/mem): refused, the runtime not called" {
+	NUMA_RUNTIME_CONFIG=/proc/self/mem refused create --bundle "$B" c1
+	says "read config \`/proc/self/mem\`"
+}
+
+@test "the ledger lock held by a stuck process: refused after [ledger] lock_timeout, naming lock and holder" {
+	CFG_EXTRA=$'\n[ledger]\nlock_timeout = 1' write_config
+	flock -x "$LEDGER.lock" sleep "$NR_TIMEOUT" &
+	holder=$!
+	for _ in $(seq 100); do
+		flock -n "$LEDGER.lock" true || break
+		sleep 0.05
+	done
+	snapshot
+	refused create --bundle "$B" c1
+	kill "$(pgrep -P "$holder")" "$holder" 2>/dev/null || true
+	wait "$holder" 2>/dev/null || true
+	says "the ledger lock \`$LEDGER.lock\` is still held by pid $holder after 1 s"
+}
+
+# spec_with_numbers SHARES PERIOD HUGEPAGE_LIMIT: numbers jq would round.
+spec_with_numbers() {
+	jq -c '.linux.resources.cpu = {"shares": "@S@", "quota": 100000, "period": "@P@"}
+		| .linux.resources.hugepageLimits = [{"pageSize": "2MB", "limit": "@H@"}]' "$B/config.json" |
+		sed -e "s/\"@S@\"/$1/" -e "s/\"@P@\"/$2/" -e "s/\"@H@\"/$3/" >"$T/c.json"
+	cat "$T/c.json" >"$B/config.json"
+	snapshot
+}
+
+@test "2^64-1 in the uint64 fields cpu.shares, cpu.period, hugepageLimits[].limit: accepted as runc does" {
+	max=18446744073709551615
+	spec_with_numbers $max $max $max
+	run --separate-stderr nr create --bundle "$B" c1
+	assert_success
+	grep -q "\"period\":$max" "$B/config.json" || fail "the period was not written back as it was"
+	assert_ledger_ids c0 c1
+}
+
+@test "2^64 in a uint64 field, -1 in cpu.period: refused as runc refuses them" {
+	spec_with_numbers 1 100000 18446744073709551616
+	refused create --bundle "$B" c1
+	says "linux.resources.hugepageLimits[].limit\` is not an integer in the range of uint64"
+	spec_with_numbers 1 -1 1
+	refused create --bundle "$B" c1
+	says "linux.resources.cpu.period\` is not an integer in the range of uint64"
+}
