@@ -1,4 +1,4 @@
-/* numa-runtime: `explain [--bundle DIR] [--pod SANDBOX_ID] [--json]` — a
+/* numa-runtime: `explain [--bundle DIR] [--pod SANDBOX_ID] [--id ID] [--json]` — a
  * dry-run create.  The container's config.json (the bundle's, or stdin
  * when no --bundle is given) goes through create's own pipeline
  * (nr_create_plan_read: request, annotations, locality hints, the ledger
@@ -36,6 +36,7 @@ struct explain_options
 {
   const char *bundle; /* NULL: config.json on stdin */
   const char *pod;
+  const char *id; /* the name messages give the container */
   bool json;
 };
 
@@ -83,14 +84,17 @@ parse_explain_options (const struct nr_args *args, struct explain_options *o, nr
         o->json = true;
       else if (! option_value (args, &i, "--bundle", &o->bundle)
                && ! option_value (args, &i, "-b", &o->bundle)
-               && ! option_value (args, &i, "--pod", &o->pod))
+               && ! option_value (args, &i, "--pod", &o->pod)
+               && ! option_value (args, &i, "--id", &o->id))
         return nr_make_error (err, 0,
                               "unknown argument `%s` (usage: explain [--bundle DIR] "
-                              "[--pod SANDBOX_ID] [--json])",
+                              "[--pod SANDBOX_ID] [--id ID] [--json])",
                               args->argv[i]);
     }
   if (o->pod && (*o->pod == '\0' || strnlen (o->pod, NR_SPEC_MAX_ID_LEN + 1) > NR_SPEC_MAX_ID_LEN))
     return nr_make_error (err, 0, "--pod needs a sandbox id of 1-%d bytes", NR_SPEC_MAX_ID_LEN);
+  if (o->id && (*o->id == '\0' || strnlen (o->id, NR_SPEC_MAX_ID_LEN + 1) > NR_SPEC_MAX_ID_LEN))
+    return nr_make_error (err, 0, "--id needs an id of 1-%d bytes", NR_SPEC_MAX_ID_LEN);
   return 0;
 }
 
@@ -325,6 +329,8 @@ nr_cmd_explain (const struct nr_args *args, const struct nr_config *config, nr_e
   if (parse_explain_options (args, &o, err) < 0)
     return nr_error_wrap (err, "explain");
   plan_options.pod = o.pod;
+  if (o.id)
+    plan_options.id = o.id;
   if ((o.bundle ? nr_spec_load (o.bundle, NULL, &spec, err) : load_spec_stdin (&spec, err)) < 0)
     goto out;
   /* As create: policy none reads nothing more.  */

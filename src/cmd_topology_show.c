@@ -28,6 +28,10 @@ parse_show_options (const struct nr_args *args, bool *json, nr_error_t *err)
     {
       if (strcmp (args->argv[i], "--json") == 0)
         *json = true;
+      else if (strncmp (args->argv[i], "--node-name", 11) == 0)
+        return nr_make_error (err, 0,
+                              "--node-name goes with --nrt (usage: topology --nrt "
+                              "[--node-name NAME])");
       else
         return nr_make_error (err, 0,
                               "unknown argument `%s` (usage: topology [--json] | topology --nrt "
