@@ -241,8 +241,9 @@ describe_block (const struct walk *w, const char *dir, const char *name)
   disk_dir = partition ? xstrdup (dirname (real)) : xstrdup (real);
   slaves_dir = xasprintf ("%s/slaves", disk_dir);
   slaves = dir_names (slaves_dir);
-  /* Loop, ram and zram disks: neither a device nor lower devices.  */
-  if (! exists (disk_dir, "device") && slaves == NULL)
+  /* Loop, ram and zram disks: virtual, without lower devices.  (A
+     multipath NVMe namespace is virtual too, under its subsystem.)  */
+  if (strstr (disk_dir, "/devices/virtual/block/") != NULL && slaves == NULL)
     return;
   d = add_device (w, NR_DEVICE_BLOCK, name, major, minor, true);
   if (partition)
