@@ -306,7 +306,10 @@ plan_ledger (const struct nr_args *args, const struct nr_config *config,
     nr_ledger_usage (plan->ledger, topo->nodes[i].id, &plan->usage[i]);
   /* Read, never committed: release the lock at once.  */
   if (options->dry_run)
-    nr_ledger_close (steal_pointer (&plan->ledger));
+    {
+      nr_ledger_close (plan->ledger);
+      plan->ledger = NULL;
+    }
   return 0;
 }
 
@@ -352,8 +355,10 @@ nr_create_plan_read (const struct nr_args *args, const struct nr_config *config,
 void
 nr_create_plan_free (struct nr_create_plan *plan)
 {
-  nr_ledger_close (steal_pointer (&plan->ledger));
-  free (steal_pointer (&plan->usage));
+  nr_ledger_close (plan->ledger);
+  plan->ledger = NULL;
+  free (plan->usage);
+  plan->usage = NULL;
   nr_topology_free (&plan->topo);
   nr_request_free (&plan->req);
 }
@@ -398,7 +403,8 @@ nr_cmd_create (const struct nr_args *args, const struct nr_config *config, nr_er
     nr_warn ("container %s: %s", args->id, placement.warning);
 
   if (nr_apply_placement (spec.root, &placement, err) < 0
-      || nr_mempolicy_prepare (spec.root, config, runtime, &plan.req, &placement, &mempolicy, err) < 0
+      || nr_mempolicy_prepare (spec.root, config, runtime, &plan.req, &placement, &mempolicy, err)
+             < 0
       || (config->seccomp_allow_mempolicy && nr_seccomp_allow_mempolicy (spec.root, err) < 0))
     goto out;
 
@@ -431,7 +437,8 @@ nr_cmd_create (const struct nr_args *args, const struct nr_config *config, nr_er
     nr_debug ("container %s placed on node(s) %s", args->id, nodes);
   }
   /* Unlock before the runtime runs: it may take seconds.  */
-  nr_ledger_close (steal_pointer (&plan.ledger));
+  nr_ledger_close (plan.ledger);
+  plan.ledger = NULL;
   ret = 0;
 
 out:

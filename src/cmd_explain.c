@@ -133,8 +133,8 @@ decide (yajl_val spec, struct explanation *x, nr_error_t *err)
   static const char *const mpol_path[] = { "linux", "memoryPolicy", NULL };
 
   x->policy_source = policy_source (&plan->req, x->config);
-  x->offers = xmalloc0 ((size_t) (plan->topo.n_nodes ? plan->topo.n_nodes : 1)
-                        * sizeof (*x->offers));
+  x->offers =
+      xmalloc0 ((size_t) (plan->topo.n_nodes ? plan->topo.n_nodes : 1) * sizeof (*x->offers));
   nr_placement_offers (&plan->input, x->offers);
   if (nr_place (&plan->input, &x->placement, &refusal) < 0)
     {
@@ -168,8 +168,7 @@ static void
 print_offer (const struct nr_node_offer *o)
 {
   printf ("       node %d: %.3g of %.3g CPUs free, %.1f GiB memory free", o->node,
-          (double) (o->cpu_free > 0 ? o->cpu_free : 0) / 1000.0,
-          (double) o->cpu_capacity / 1000.0,
+          (double) (o->cpu_free > 0 ? o->cpu_free : 0) / 1000.0, (double) o->cpu_capacity / 1000.0,
           (double) (o->mem_free > 0 ? o->mem_free : 0) / (double) (INT64_C (1) << 30));
   if (o->tier_free > 0)
     printf (" + %.1f GiB tier memory", (double) o->tier_free / (double) (INT64_C (1) << 30));

@@ -97,7 +97,10 @@ print_device (const struct nr_device *d)
 
   printf ("  %-5s %-20s %-8s %-6s %s%s%s\n", nr_device_class_name (d->class_id), name,
           d->dev ? d->dev : "-", *nodes ? nodes : "-", d->detail ? d->detail : "",
-          d->detail && via ? "; via " : via ? "via " : "", via ? via : "");
+          d->detail && via ? "; via "
+          : via            ? "via "
+                           : "",
+          via ? via : "");
 }
 
 /* Devices under node ID (ID -1: those on no node).  */

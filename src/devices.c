@@ -161,8 +161,8 @@ dir_names (const char *dir)
 }
 
 static struct nr_device *
-add_device (const struct walk *w, enum nr_device_class class_id, const char *name,
-            unsigned major, unsigned minor, bool has_dev)
+add_device (const struct walk *w, enum nr_device_class class_id, const char *name, unsigned major,
+            unsigned minor, bool has_dev)
 {
   struct nr_device_list *l = w->out;
   struct nr_device *d;
@@ -218,8 +218,8 @@ block_detail (const char *dir, const char *slaves)
 
   if (what == NULL && slaves == NULL)
     return NULL;
-  return xasprintf ("%s%s%s%s", what ? what : "", what && slaves ? " " : "",
-                    slaves ? "over " : "", slaves ? slaves : "");
+  return xasprintf ("%s%s%s%s", what ? what : "", what && slaves ? " " : "", slaves ? "over " : "",
+                    slaves ? slaves : "");
 }
 
 static void
@@ -316,7 +316,7 @@ pci_vendor_name (const char *vendor)
   static const struct
   {
     const char *id, *name;
-  } vendors[] = { { "0x10de", "NVIDIA" }, { "0x1002", "AMD" },      { "0x8086", "Intel" },
+  } vendors[] = { { "0x10de", "NVIDIA" },   { "0x1002", "AMD" },    { "0x8086", "Intel" },
                   { "0x15b3", "Mellanox" }, { "0x1af4", "virtio" }, { "0x1d0f", "Amazon" } };
 
   for (size_t i = 0; vendor && i < sizeof (vendors) / sizeof (vendors[0]); i++)
@@ -381,8 +381,8 @@ describe_vfio (const struct walk *w, const char *dir, const char *name)
     shown = xasprintf ("vfio/devices/%s", name);
   else
     {
-      cleanup_free char *members
-          = xasprintf ("%s/kernel/iommu_groups/%s/devices", w->sysfs->root, name);
+      cleanup_free char *members =
+          xasprintf ("%s/kernel/iommu_groups/%s/devices", w->sysfs->root, name);
       shown = xasprintf ("vfio/%s", name);
       group_members = dir_names (members);
     }
@@ -395,8 +395,8 @@ describe_vfio (const struct walk *w, const char *dir, const char *name)
 static void
 walk_class (const struct walk *w, const struct device_class *c)
 {
-  cleanup_free char *listed
-      = xasprintf ("%s/%s", c->under_proc ? w->sysfs->proc_root : w->sysfs->root, c->listed);
+  cleanup_free char *listed =
+      xasprintf ("%s/%s", c->under_proc ? w->sysfs->proc_root : w->sysfs->root, c->listed);
   struct dirent **entries = NULL;
   int n = scandir (listed, &entries, not_dot, alphasort);
 

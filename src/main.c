@@ -23,9 +23,10 @@ static const struct
   const char *name;
   command_fn run;
 } commands[] = {
-  { "create", nr_cmd_create }, { "run", nr_cmd_create },      { "delete", nr_cmd_delete },
-  { "gc", nr_cmd_gc },         { "status", nr_cmd_status },   { "update", nr_cmd_update },
-  { "hook", nr_cmd_hook },     { "metrics", nr_cmd_metrics }, { "topology", nr_cmd_topology }, { "explain", nr_cmd_explain },
+  { "create", nr_cmd_create },   { "run", nr_cmd_create },      { "delete", nr_cmd_delete },
+  { "gc", nr_cmd_gc },           { "status", nr_cmd_status },   { "update", nr_cmd_update },
+  { "hook", nr_cmd_hook },       { "metrics", nr_cmd_metrics }, { "topology", nr_cmd_topology },
+  { "explain", nr_cmd_explain },
 };
 
 static command_fn

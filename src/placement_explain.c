@@ -113,8 +113,8 @@ nr_placement_reason (const struct nr_placement_input *in, const struct nr_placem
   if (! nr_set_is_empty (&hint_nodes) && nr_set_is_subset (&hint_nodes, &out->nodes))
     return xasprintf ("node(s) %s hold its devices and volumes, and it fits there", nodes);
   if (! nr_set_is_empty (&hint_nodes))
-    return xasprintf ("its devices are on node(s) %s, which cannot take it all: node(s) %s",
-                      hinted, nodes);
+    return xasprintf ("its devices are on node(s) %s, which cannot take it all: node(s) %s", hinted,
+                      nodes);
   if (req->span > 1)
     return xasprintf ("it asks to span %d nodes: the closest set that fits is %s", req->span,
                       nodes);
