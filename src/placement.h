@@ -23,6 +23,7 @@
 #define NR_PLACEMENT_H
 
 #include "conf.h"
+#include "counters.h"
 #include "cpuset.h"
 #include "error.h"
 #include "ledger.h"
@@ -97,6 +98,11 @@ void nr_placement_offers (const struct nr_placement_input *in, struct nr_node_of
    frees: kubelet's choice, the annotation, its pod, its devices, its
    size, or free room.  No I/O.  */
 char *nr_placement_reason (const struct nr_placement_input *in, const struct nr_placement *out);
+
+/* How the create that placed REQ as P (nr_place succeeded) is counted
+   (placement_explain.c).  */
+enum nr_outcome nr_outcome_of (const struct nr_topology *topo, const struct nr_request *req,
+                               enum nr_policy policy, const struct nr_placement *p);
 
 /* ---- CPU selection (cpualloc.c) ---------------------------------------- */
 

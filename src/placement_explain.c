@@ -4,7 +4,7 @@
 #include <config.h>
 
 #include "annotations.h"
-#include "placement_internal.h"
+#include "placement_context.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -123,4 +123,30 @@ nr_placement_reason (const struct nr_placement_input *in, const struct nr_placem
   return xasprintf ("no device or pod ties it to a node: node %s has the most free room where it "
                     "fits",
                     nodes);
+}
+
+enum nr_outcome
+nr_outcome_of (const struct nr_topology *topo, const struct nr_request *req, enum nr_policy policy,
+               const struct nr_placement *p)
+{
+  bool aligned = req->n_hints > 0;
+  nr_set_t beyond = p->mems;
+
+  /* Memory charged on a memory-only node: spilled to a lower tier.  */
+  nr_set_subtract (&beyond, &p->nodes);
+  if (p->memory_local < p->memory)
+    for (int n = nr_set_next (&beyond, 0); n >= 0; n = nr_set_next (&beyond, n + 1))
+      {
+        int i = nr_topology_index (topo, n);
+        if (i >= 0 && ! topo->nodes[i].has_cpu)
+          return NR_OUTCOME_TIER_SPILL;
+      }
+  if (nr_set_count (&p->nodes) > 1)
+    return NR_OUTCOME_SPANNED;
+  if (policy == NR_POLICY_BEST_EFFORT && p->warning != NULL)
+    return NR_OUTCOME_FALLBACK;
+  for (size_t h = 0; h < req->n_hints; h++)
+    if (! nr_set_has (&p->nodes, req->hints[h].node))
+      aligned = false;
+  return aligned ? NR_OUTCOME_DEVICE_ALIGNED : NR_OUTCOME_PLACED;
 }
