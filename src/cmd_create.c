@@ -14,6 +14,7 @@
 #include "commands.h"
 #include "counters.h"
 #include "create_plan.h"
+#include "kubelet_state.h"
 #include "ledger.h"
 #include "locality.h"
 #include "mempolicy.h"
@@ -28,7 +29,6 @@
 #include "util.h"
 
 #include <ctype.h>
-#include <libgen.h>
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
@@ -102,6 +102,7 @@ fill_entry (struct nr_ledger_entry *e, const struct nr_args *args, const struct 
   e->pod = req->pod ? xstrdup (req->pod) : NULL;
   e->sandbox = req->sandbox;
   e->kubelet_cpus = p->keep_cpus;
+  e->pinned_by = req->pinned_by ? xstrdup (req->pinned_by) : NULL;
   e->root = xstrdup (nr_args_root (args));
   e->creator_pid = (int) getpid ();
   e->creator_start = nr_process_start_time (config->proc_root, e->creator_pid);
@@ -147,6 +148,56 @@ read_ledger_for (struct nr_ledger *ledger, const struct nr_args *args, bool chec
   return find_pod_nodes (ledger, req, input, err);
 }
 
+/* What kubelet's static managers gave other pods, into INPUT: the CPUs
+   and, per node of TOPO, the memory and hugepages (arrays in *MEMORY and
+   *HUGEPAGES, the caller frees them).  Only files that exist are read.  */
+static void
+add_kubelet_taken (const struct nr_config *config, const struct nr_topology *topo,
+                   struct nr_placement_input *input, int64_t **memory, int64_t **hugepages)
+{
+  struct nr_kubelet_state state;
+
+  nr_kubelet_state_read (config->kubelet_root, &state);
+  input->kubelet_cpus = state.exclusive_cpus;
+  input->kubelet_static_cpus = state.cpu_static;
+  if (state.n_reserved > 0)
+    {
+      *memory = xmalloc ((size_t) topo->n_nodes * sizeof (**memory));
+      *hugepages = xmalloc ((size_t) topo->n_nodes * sizeof (**hugepages));
+      for (int i = 0; i < topo->n_nodes; i++)
+        nr_kubelet_reserved_on (&state, topo->nodes[i].id, &(*memory)[i], &(*hugepages)[i]);
+      input->kubelet_memory = *memory;
+      input->kubelet_hugepages = *hugepages;
+    }
+  if (! nr_set_is_empty (&state.exclusive_cpus) || state.n_reserved > 0)
+    {
+      cleanup_free char *cpus = nr_set_format (&state.exclusive_cpus);
+      nr_debug ("kubelet's static managers hold CPUs `%s` and memory on %zu node(s)", cpus,
+                state.n_reserved);
+    }
+  nr_kubelet_state_free (&state);
+}
+
+/* The env is never rewritten to another node unsaid: a NUMA_NODE already
+   in the spec (a device plugin's, or one numa-runtime.io/disable or
+   [annotations] numa_node_env = false left unread) that is not where the
+   container goes is warned about.  Its value is not shown: it is the
+   pod's text.  */
+static void
+say_env_rewrite (yajl_val spec, const char *id, const struct nr_placement *placement)
+{
+  const char *before = nr_spec_env (spec, NR_ENV_PIN_NAME);
+  cleanup_free char *nodes = NULL;
+  nr_set_t was;
+
+  if (before == NULL
+      || (nr_set_parse (before, &was, NULL) == 0 && nr_set_equal (&was, &placement->nodes)))
+    return;
+  nodes = nr_set_format (&placement->nodes);
+  nr_warn ("container %s: the %s already in its spec's env names other nodes; rewritten to %s=%s",
+           id, NR_ENV_PIN_NAME, NR_ENV_PIN_NAME, nodes);
+}
+
 static bool
 may_get_exclusive_cpus (const struct nr_request *req, const struct nr_config *config)
 {
@@ -176,14 +227,11 @@ static void
 roll_back (const struct nr_args *args, const struct nr_config *config, struct nr_spec *spec)
 {
   cleanup_ledger struct nr_ledger *ledger = NULL;
-  cleanup_free char *boot_id = nr_read_boot_id (config->proc_root);
   nr_error_t err = NULL;
-  struct nr_rebuild_source source = { nr_args_root (args), config, NULL };
-  struct nr_ledger_recovery recovery = NR_REBUILD_RECOVERY (&source);
 
   if (nr_spec_restore (spec, &err) < 0)
     nr_log_error (&err);
-  if (nr_ledger_open (config->ledger_path, boot_id, &recovery, &ledger, &err) < 0
+  if (nr_ledger_open_for (config, NR_LEDGER_WRITE, nr_args_root (args), NULL, &ledger, &err) < 0
       || (nr_ledger_remove (ledger, args->id) && nr_ledger_commit (ledger, &err) < 0))
     nr_log_error (&err);
 }
@@ -266,27 +314,25 @@ static int
 plan_ledger (const struct nr_args *args, const struct nr_config *config,
              const struct nr_plan_options *options, struct nr_create_plan *plan, nr_error_t *err)
 {
-  cleanup_free char *boot_id = nr_read_boot_id (config->proc_root);
-  cleanup_free char *ledger_copy = xstrdup (config->ledger_path);
+  cleanup_free char *state_dir = nr_path_dir (config->ledger_path);
   struct nr_topology *topo = &plan->topo;
-
-  plan->source = (struct nr_rebuild_source){ nr_args_root (args), config, topo };
-  plan->recovery = NR_REBUILD_RECOVERY (&plan->source);
   /* The ledger first: opening it checks its directory (ours, not a
      symbolic link, not writable by others), where the topology cache
      lives.  A damaged ledger is rebuilt when first queried, by then with
      the topology.  A dry run creates no ledger and writes no cache.  */
-  if (! (options->dry_run && access (config->ledger_path, F_OK) < 0)
-      && nr_ledger_open (config->ledger_path, boot_id, &plan->recovery, &plan->ledger, err) < 0)
+  if (nr_ledger_open_for (config, options->dry_run ? NR_LEDGER_READ : NR_LEDGER_WRITE,
+                          nr_args_root (args), topo, &plan->ledger, err)
+      < 0)
     return -1;
   if (options->dry_run ? nr_topology_load (config->sysfs_root, topo, err) < 0
-                       : nr_topology_load_cached (config->sysfs_root, config->proc_root,
-                                                  dirname (ledger_copy), boot_id, topo, err)
+                       : nr_topology_load_cached (config->sysfs_root, config->proc_root, state_dir,
+                                                  nr_ledger_boot_id (plan->ledger), topo, err)
                              < 0)
     return -1;
   plan->input = (struct nr_placement_input){ .topo = topo, .req = &plan->req, .config = config };
   plan->usage = xmalloc0 ((size_t) (topo->n_nodes ? topo->n_nodes : 1) * sizeof (*plan->usage));
   plan->input.usage = plan->usage;
+  add_kubelet_taken (config, topo, &plan->input, &plan->kubelet_memory, &plan->kubelet_hugepages);
   if (plan->ledger == NULL)
     return 0;
   /* A create that fails in the runtime leaves its entry behind: we exec
@@ -359,6 +405,10 @@ nr_create_plan_free (struct nr_create_plan *plan)
   plan->ledger = NULL;
   free (plan->usage);
   plan->usage = NULL;
+  free (plan->kubelet_memory);
+  plan->kubelet_memory = NULL;
+  free (plan->kubelet_hugepages);
+  plan->kubelet_hugepages = NULL;
   nr_topology_free (&plan->topo);
   nr_request_free (&plan->req);
 }
@@ -402,6 +452,7 @@ nr_cmd_create (const struct nr_args *args, const struct nr_config *config, nr_er
   if (placement.warning)
     nr_warn ("container %s: %s", args->id, placement.warning);
 
+  say_env_rewrite (spec.root, args->id, &placement);
   if (nr_apply_placement (spec.root, &placement, err) < 0
       || nr_mempolicy_prepare (spec.root, config, runtime, &plan.req, &placement, &mempolicy, err)
              < 0

@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "counters.h"
 #include "ledger.h"
+#include "rebuild.h"
 #include "nodeview.h"
 #include "topology.h"
 #include "util.h"
@@ -199,6 +200,34 @@ print_exposition (FILE *out, const struct nr_node_view *views, int n_views,
     }
 }
 
+/* Per cache group (cpu_groups.c): its CPUs and how many are held
+   exclusively, labelled by node and group index; then each node's
+   isolated CPUs, which no pool holds.  */
+static void
+print_llc_gauges (FILE *out, const struct nr_topology *topo, const struct nr_node_view *views)
+{
+  family (out, "numa_runtime_llc_cpus", "gauge",
+          "Online CPUs sharing a last-level cache (cut per NUMA node).");
+  for (int g = 0; g < topo->n_llc; g++)
+    fprintf (out, "numa_runtime_llc_cpus{node=\"%d\",llc=\"%d\"} %d\n",
+             topo->nodes[topo->llc_node[g]].id, g, nr_set_count (&topo->llc[g]));
+  family (out, "numa_runtime_llc_exclusive_cpus", "gauge",
+          "CPUs of the last-level cache group held exclusively by a container.");
+  for (int g = 0; g < topo->n_llc; g++)
+    fprintf (out, "numa_runtime_llc_exclusive_cpus{node=\"%d\",llc=\"%d\"} %d\n",
+             topo->nodes[topo->llc_node[g]].id, g,
+             nr_llc_held (topo, g, &views[topo->llc_node[g]].usage.exclusive));
+  family (out, "numa_runtime_node_isolated_cpus", "gauge",
+          "CPUs of the node the kernel isolates (isolcpus, nohz_full): in no shared pool.");
+  for (int i = 0; i < topo->n_nodes; i++)
+    {
+      nr_set_t isolated = topo->isolated;
+      nr_set_intersect (&isolated, &topo->nodes[i].cpus);
+      fprintf (out, "numa_runtime_node_isolated_cpus{node=\"%d\"} %d\n", topo->nodes[i].id,
+               nr_set_count (&isolated));
+    }
+}
+
 /* Replace PATH with TEXT: a temp file next to it (same file system, so
    the rename is atomic; not named *.prom, so the collector skips it),
    0644 for node_exporter's user, then rename.  */
@@ -250,7 +279,6 @@ parse_options (const struct nr_args *args, const char **textfile, nr_error_t *er
 int
 nr_cmd_metrics (const struct nr_args *args, const struct nr_config *config, nr_error_t *err)
 {
-  cleanup_free char *boot_id = NULL;
   cleanup_free struct nr_node_view *views = NULL;
   cleanup_free char *text = NULL;
   cleanup_ledger struct nr_ledger *ledger = NULL;
@@ -267,13 +295,11 @@ nr_cmd_metrics (const struct nr_args *args, const struct nr_config *config, nr_e
     return nr_error_wrap (err, "metrics");
   /* create reads the pools only when a container asks for hugepages.  */
   nr_topology_load_hugepages (config->sysfs_root, &topo);
-  boot_id = nr_read_boot_id (config->proc_root);
   /* The index only, under the lock for as long as it takes to read it; a
      damaged or earlier-boot ledger reads as empty, and is left for the
      next writer to set aside or drop (metrics never writes it).  No
      ledger yet (nothing was ever placed): zeroes, and nothing created.  */
-  if (access (config->ledger_path, F_OK) == 0
-      && nr_ledger_open (config->ledger_path, boot_id, NULL, &ledger, err) < 0)
+  if (nr_ledger_open_for (config, NR_LEDGER_READ, NULL, NULL, &ledger, err) < 0)
     goto out;
   views = xmalloc0 ((size_t) (topo.n_nodes ? topo.n_nodes : 1) * sizeof (*views));
   nr_node_views_fill (&topo, ledger, config, views);
@@ -291,6 +317,7 @@ nr_cmd_metrics (const struct nr_args *args, const struct nr_config *config, nr_e
       goto out;
     }
   print_exposition (report, views, topo.n_nodes, &counters, readable);
+  print_llc_gauges (report, &topo, views);
   if (fclose (report) != 0)
     {
       nr_make_error (err, errno, "format the metrics");

@@ -180,6 +180,30 @@ parse_cpu_allocation (struct nr_config *c, const char *v)
 }
 
 static const char *
+parse_isolated_cpus (struct nr_config *c, const char *v)
+{
+  if (strcmp (v, "never") == 0)
+    c->isolated_annotated = false;
+  else if (strcmp (v, "annotated") == 0)
+    c->isolated_annotated = true;
+  else
+    return "must be never or annotated";
+  return NULL;
+}
+
+static const char *
+parse_cpu_alignment (struct nr_config *c, const char *v)
+{
+  if (strcmp (v, "prefer") == 0)
+    c->llc_strict = false;
+  else if (strcmp (v, "llc") == 0)
+    c->llc_strict = true;
+  else
+    return "must be prefer or llc";
+  return NULL;
+}
+
+static const char *
 parse_reserved_cpus (struct nr_config *c, const char *v)
 {
   return nr_set_parse (v, &c->reserved_cpus, NULL) < 0 ? "must be a CPU list like 0-1,32-33" : NULL;
@@ -321,6 +345,18 @@ parse_annotations_weaken (struct nr_config *c, const char *v)
   return parse_bool (v, &c->annotations_may_weaken) < 0 ? "must be true or false" : NULL;
 }
 
+static const char *
+parse_env_pin (struct nr_config *c, const char *v)
+{
+  return parse_bool (v, &c->env_pin_enabled) < 0 ? "must be true or false" : NULL;
+}
+
+static const char *
+parse_kubelet_root (struct nr_config *c, const char *v)
+{
+  return set_string (&c->kubelet_root, v);
+}
+
 static const struct
 {
   const char *section;
@@ -333,6 +369,8 @@ static const struct
   { "topology", "proc_root", parse_proc_root },
   { "placement", "policy", parse_policy },
   { "placement", "cpu_allocation", parse_cpu_allocation },
+  { "placement", "isolated_cpus", parse_isolated_cpus },
+  { "placement", "cpu_alignment", parse_cpu_alignment },
   { "placement", "reserved_cpus", parse_reserved_cpus },
   { "placement", "reserved_memory", parse_reserved_memory },
   { "placement", "best_effort_share", parse_best_effort_share },
@@ -348,6 +386,8 @@ static const struct
   { "annotations", "honoured", parse_annotation_keys },
   { "annotations", "allowed_nodes", parse_annotation_nodes },
   { "annotations", "allow_weaker_policy", parse_annotations_weaken },
+  { "annotations", "numa_node_env", parse_env_pin },
+  { "kubelet", "root", parse_kubelet_root },
 };
 
 struct parse_state
@@ -388,6 +428,8 @@ set_defaults (struct nr_config *config)
   config->update_narrow = true;
   config->seccomp_allow_mempolicy = true;
   config->annotations_enabled = true;
+  config->env_pin_enabled = true;
+  config->kubelet_root = xstrdup ("/var/lib/kubelet");
 }
 
 int
@@ -440,6 +482,7 @@ nr_config_free (struct nr_config *config)
   free (config->sysfs_root);
   free (config->proc_root);
   free (config->annotation_keys);
+  free (config->kubelet_root);
   free (config->memory_weights);
   memset (config, 0, sizeof (*config));
 }

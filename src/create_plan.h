@@ -26,10 +26,11 @@ struct nr_create_plan
   struct nr_ledger *ledger;
   struct nr_node_usage *usage; /* per topo index, owned */
   struct nr_placement_input input;
+  /* What kubelet's static managers hold per topo index (NULL: none),
+     which PLAN->input points to.  */
+  int64_t *kubelet_memory;
+  int64_t *kubelet_hugepages;
   bool left_alone; /* opted out or policy none: nothing else was read */
-  /* The ledger's recovery points here: the plan must not move.  */
-  struct nr_rebuild_source source;
-  struct nr_ledger_recovery recovery;
 };
 
 /* Options of nr_create_plan_read.  */

@@ -39,6 +39,18 @@ struct nr_placement_input
   const struct nr_config *config;
   nr_set_t pod_nodes; /* nodes the container's pod holds; empty: none yet */
   bool pod_reserved;  /* the pod's sandbox entry already charges its resources */
+  /* Taken outside the ledger by kubelet's static CPU and Memory Managers
+     (kubelet_state.h reads them): never handed out, shared or exclusive.
+     KUBELET_MEMORY and KUBELET_HUGEPAGES are per topo->nodes[i], bytes;
+     NULL: none.  */
+  nr_set_t kubelet_cpus;
+  const int64_t *kubelet_memory;
+  const int64_t *kubelet_hugepages;
+  /* kubelet's static CPU policy hands out exclusive CPUs itself (from
+     CPUs that include ours): numa-runtime holds none then, refusing under
+     restricted and single-numa-node, sharing the pool with a warning
+     under best-effort.  */
+  bool kubelet_static_cpus;
 };
 
 struct nr_placement
@@ -106,10 +118,18 @@ enum nr_outcome nr_outcome_of (const struct nr_topology *topo, const struct nr_r
 
 /* ---- CPU selection (cpualloc.c) ---------------------------------------- */
 
-/* Pick COUNT CPUs out of AVAILABLE, whole cores first (cores from
-   TOPO->thread_siblings when loaded), lowest numbers first.  Returns the
-   number picked (less than COUNT when AVAILABLE is short).  */
-int nr_pick_cpus (const struct nr_topology *topo, const nr_set_t *available, int count,
-                  nr_set_t *picked);
+/* Pick COUNT CPUs out of AVAILABLE: whole cache groups (TOPO->llc), else
+   the fewest groups, best fit first; whole cores (TOPO->thread_siblings
+   when loaded), lowest numbers first; never a CPU of a core of which HELD
+   (CPUs other containers hold exclusively; may be NULL) has a part.
+   Returns the number picked (less than COUNT when AVAILABLE is short).  */
+int nr_pick_cpus (const struct nr_topology *topo, const nr_set_t *available, const nr_set_t *held,
+                  int count, nr_set_t *picked);
+
+/* How many cache groups nr_pick_cpus would draw COUNT CPUs from (counting
+   CPUs, not whole cores: a ranking of nodes, not a promise); 0 when
+   AVAILABLE is short.  */
+int nr_count_groups (const struct nr_topology *topo, const nr_set_t *available,
+                     const nr_set_t *held, int count);
 
 #endif

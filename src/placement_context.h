@@ -26,6 +26,9 @@ struct node_room
      node: the index of the CPU node whose domain it is in, else -1.  */
   int64_t tier_free;
   int owner;
+  /* Cache groups the exclusive CPUs would take here (0: no exclusive
+     demand, no groups, or they do not fit).  */
+  int llc_needed;
 };
 
 /* What the container needs, as placement counts it.  */
@@ -47,7 +50,9 @@ struct context
   struct node_room *rooms; /* per topo index */
   struct demand demand;
   nr_set_t hint_nodes;
-  enum nr_tiers tiers; /* memory-tiers mode in force */
+  enum nr_tiers tiers;      /* memory-tiers mode in force */
+  nr_set_t withheld_cpus;   /* never handed out: reserved_cpus, kubelet's, isolated */
+  bool exclusive_withdrawn; /* exclusive CPUs asked for, kubelet's to give */
 };
 
 /* Does node room R offer any CPU at all?  */
@@ -95,6 +100,17 @@ void placement_add_tiers (const struct context *ctx, const nr_set_t *chosen,
    exclusively.  */
 void room_pool (const struct context *ctx, int i, nr_set_t *pool);
 void room_shared (const struct context *ctx, int i, nr_set_t *shared);
+
+/* ---- cache groups (placement_llc.c) ------------------------------------ */
+
+/* How many cache groups node index I would give the exclusive demand (0:
+   no exclusive demand, no groups there, or it does not fit).  */
+int placement_llc_needed (const struct context *ctx, int i);
+
+/* Under cpu alignment llc (annotation or config), refuse OUT when its
+   exclusive CPUs take more cache groups than their count needs.  */
+int placement_check_llc (const struct context *ctx, const struct nr_placement *out,
+                         nr_error_t *err);
 
 /* restricted and single-numa-node refuse where best-effort compromises.  */
 bool placement_strict (const struct context *ctx);

@@ -25,8 +25,12 @@ small_host (struct host *h, int nodes)
 static struct nr_placement_input
 input_of (struct host *h)
 {
-  return (struct nr_placement_input){ &h->topo,   h->usage,     &h->req,
-                                      &h->config, h->pod_nodes, h->pod_reserved };
+  return (struct nr_placement_input){ .topo = &h->topo,
+                                      .usage = h->usage,
+                                      .req = &h->req,
+                                      .config = &h->config,
+                                      .pod_nodes = h->pod_nodes,
+                                      .pod_reserved = h->pod_reserved };
 }
 
 static void
