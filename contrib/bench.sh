@@ -15,6 +15,9 @@
 #   nodes   create's own cost (runtime /bin/true, as null) on fixture
 #           machines of 2, 8, 34 (2 CPU + 32 CPU-less) and 64 NUMA nodes
 #           from tests/fixtures/gen-sysfs.sh, each against the 2-node one
+#   explain `explain` against create's own cost (runtime /bin/true, as
+#           null) for one bundle (1 CPU, 1 GiB, GPU 1) on the two-socket
+#           fixture with 20 containers in the ledger
 #   all     runc and null
 # Bundle, ledger and runtime root live on tmpfs (/dev/shm, else /run, else
 # $TMPDIR with a warning), as containerd keeps bundles under /run.  In
@@ -291,6 +294,35 @@ EOF
 	done
 }
 
+# --- explain --------------------------------------------------------------
+# bench_explain: a dry run walks create's pipeline and placement but writes
+# nothing and execs nothing, so it should cost about what create's own work
+# does.  Both see the same ledger (20 containers): --prepare deletes what
+# the timed create added.
+bench_explain() {
+	B=$work/bundle-explain
+	mkdir -p "$B/rootfs"
+	cat >"$B/config.json" <<'EOF'
+{"ociVersion":"1.0.2-dev","process":{"terminal":false,"user":{"uid":0,"gid":0},"args":["sh"],"cwd":"/"},"root":{"path":"rootfs"},"linux":{"devices":[{"path":"/dev/nvidia1","type":"c","major":195,"minor":1}],"resources":{"memory":{"limit":1073741824},"cpu":{"quota":100000,"period":100000}},"namespaces":[{"type":"pid"},{"type":"mount"}]}}
+EOF
+	sh "$here/../tests/fixtures/gen-sysfs.sh" two-socket "$work/fixture-explain" >/dev/null
+	BENCH_SYSFS_ROOT=$work/fixture-explain/sys write_config "$true_bin" "$work/ledger-explain.json"
+	printf '\n[topology]\nproc_root = %s\n' "$work/fixture-explain/proc" >>"$work/numa-runtime.conf"
+	for i in $(seq 1 20); do
+		"$bin" --root "$root" create --bundle "$B" "held-$i" >/dev/null 2>&1 ||
+			die "create held-$i for the explain benchmark failed"
+	done
+	hf "$work/explain.json" -N \
+		-p "$bin --root $root delete -f ex" -n "create (runtime true)" \
+		"$bin --root $root create --bundle $B ex" \
+		-p "$true_bin" -n "explain" "$bin --root $root explain --bundle $B" \
+		-c "$bin --root $root delete -f ex"
+	printf 'explain and create (runtime %s) on the two-socket fixture, files on %s, %s runs (+%s warmup), medians:\n' \
+		"$true_bin" "$(stat -f -c %T "$work")" "$runs" "$warmup"
+	load_note
+	report "$work/explain.json" "create (numa-runtime's own work)" "explain"
+}
+
 # --- ledger size ----------------------------------------------------------
 # contrib/bench-ledger.sh generates the ledgers and times create against
 # each; see its header.
@@ -313,10 +345,11 @@ for mode in "$@"; do
 	fake) bench_null "$fake_runtime" fake ;;
 	ledger) bench_ledger ;;
 	nodes) bench_nodes ;;
+	explain) bench_explain ;;
 	all)
 		bench_runc
 		bench_null "$true_bin" null
 		;;
-	*) die "unknown mode $mode (runc, null, fake, ledger, nodes, all)" ;;
+	*) die "unknown mode $mode (runc, null, fake, ledger, nodes, explain, all)" ;;
 	esac
 done

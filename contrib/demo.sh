@@ -4,7 +4,8 @@
 # Runs one busybox container through numa-runtime in front of runc and shows
 # where it was placed: the node numa-runtime chose (its ledger entry, as
 # `numa-runtime status --json` shows it) and what the container itself sees
-# (Cpus_allowed_list, Mems_allowed_list, NUMA_NODE).
+# (Cpus_allowed_list, Mems_allowed_list, NUMA_NODE); `explain` first says
+# where it would go and why, `topology` last shows the machine.
 # Everything (bundle, config, ledger, runc state) lives in a temporary
 # directory that is removed afterwards; nothing on the host is touched.
 #
@@ -61,6 +62,11 @@ EOF
 # create + start rather than run: the ledger entry can be read while the
 # container exists, and delete releases it again.  The container's output
 # goes to a file (it inherits create's stdio).
+# Where it would go and why, before anything is written.
+printf 'numa-runtime explain (a dry run of the create below):\n'
+explained=$("$bin" --root "$root" explain --id "$id" --bundle "$tmp/bundle") ||
+	die "numa-runtime explain: the create would be refused: $explained"
+printf '%s\n' "$explained" | sed 's/^/    /'
 if ! "$bin" --root "$root" create --bundle "$tmp/bundle" "$id" \
 	</dev/null >"$tmp/container.out" 2>"$tmp/container.err"; then
 	cat "$tmp/container.err" >&2
@@ -90,3 +96,6 @@ if [ -s "$tmp/container.err" ]; then
 	sed 's/^/    /' "$tmp/container.err"
 fi
 printf 'after delete the ledger holds %s container(s)\n' "$left"
+printf '\nthe machine as numa-runtime sees it (numa-runtime topology):\n'
+machine=$("$bin" topology) || die "numa-runtime topology failed"
+printf '%s\n' "$machine" | sed 's/^/    /'

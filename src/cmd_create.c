@@ -14,6 +14,7 @@
 #include "cgroup.h"
 #include "commands.h"
 #include "counters.h"
+#include "create_plan.h"
 #include "kubelet_state.h"
 #include "ledger.h"
 #include "locality.h"
@@ -128,14 +129,14 @@ find_pod_nodes (struct nr_ledger *ledger, const struct nr_request *req,
   return 0;
 }
 
-/* What the ledger says of this container: refuse an id that is in use,
-   and find its pod's node(s).  */
+/* What the ledger says of this container: refuse an id that is in use
+   (CHECK_ID: a create), and find its pod's node(s).  */
 static int
-read_ledger_for (struct nr_ledger *ledger, const struct nr_args *args, const struct nr_request *req,
-                 struct nr_placement_input *input, nr_error_t *err)
+read_ledger_for (struct nr_ledger *ledger, const struct nr_args *args, bool check_id,
+                 const struct nr_request *req, struct nr_placement_input *input, nr_error_t *err)
 {
   struct nr_ledger_entry existing;
-  int found = nr_ledger_find (ledger, args->id, &existing, NULL);
+  int found = check_id ? nr_ledger_find (ledger, args->id, &existing, NULL) : 0;
 
   /* Read whole, not only found: a damaged entry under this id is found
      (and the ledger rebuilt) now, not at the commit.  */
@@ -287,20 +288,140 @@ signal_pending (const sigset_t *old)
   return false;
 }
 
+/* The request of SPEC with its annotations and locality hints.  */
+static int
+plan_request (yajl_val spec, const struct nr_config *config, const struct nr_plan_options *options,
+              struct nr_create_plan *plan, nr_error_t *err)
+{
+  struct nr_request *req = &plan->req;
+
+  if (nr_request_from_spec (spec, options->id, req, err) < 0
+      || nr_annotations_read (spec, config, config->policy, req, err) < 0)
+    return -1;
+  if (options->pod)
+    {
+      free (req->pod);
+      req->pod = xstrdup (options->pod);
+      req->sandbox = false;
+    }
+  plan->left_alone = req->opt_out || nr_effective_policy (req, config) == NR_POLICY_NONE;
+  if (plan->left_alone)
+    return 0;
+  return add_locality_hints (spec, config, req, err);
+}
+
+/* The topology, and what the ledger holds on each node.  */
+static int
+plan_ledger (const struct nr_args *args, const struct nr_config *config,
+             const struct nr_plan_options *options, struct nr_create_plan *plan, nr_error_t *err)
+{
+  cleanup_free char *state_dir = nr_path_dir (config->ledger_path);
+  struct nr_topology *topo = &plan->topo;
+  /* The ledger first: opening it checks its directory (ours, not a
+     symbolic link, not writable by others), where the topology cache
+     lives.  A damaged ledger is rebuilt when first queried, by then with
+     the topology.  A dry run creates no ledger and writes no cache.  */
+  if (nr_ledger_open_for (config, options->dry_run ? NR_LEDGER_READ : NR_LEDGER_WRITE,
+                          nr_args_root (args), topo, &plan->ledger, err)
+      < 0)
+    return -1;
+  if (options->dry_run ? nr_topology_load (config->sysfs_root, topo, err) < 0
+                       : nr_topology_load_cached (config->sysfs_root, config->proc_root, state_dir,
+                                                  nr_ledger_boot_id (plan->ledger), topo, err)
+                             < 0)
+    return -1;
+  plan->input = (struct nr_placement_input){ .topo = topo, .req = &plan->req, .config = config };
+  plan->usage = xmalloc0 ((size_t) (topo->n_nodes ? topo->n_nodes : 1) * sizeof (*plan->usage));
+  plan->input.usage = plan->usage;
+  add_kubelet_taken (config, topo, &plan->input, &plan->kubelet_memory, &plan->kubelet_hugepages);
+  if (plan->ledger == NULL)
+    return 0;
+  /* A create that fails in the runtime leaves its entry behind: we exec
+     the runtime rather than run it as a child (a child would add a process
+     and a wait to every create, and a numa-runtime killed while waiting
+     would leak the entry anyway).  Reclaim is what releases it: once the
+     creator (this pid, now the runtime) has exited without the runtime
+     having written <root>/<id>, the entry is dead, and the next create or
+     `gc` drops it.  Until then its CPUs stay held, which errs on the safe
+     side.  See docs/LEDGER.md.  A dry run reclaims in memory only, to
+     see what a create would.  */
+  if (nr_reclaim (plan->ledger, config->proc_root, NR_RECLAIM_CREATE_BUDGET, NULL, err) < 0
+      || read_ledger_for (plan->ledger, args, ! options->dry_run, &plan->req, &plan->input, err)
+             < 0)
+    return -1;
+  for (int i = 0; i < topo->n_nodes; i++)
+    nr_ledger_usage (plan->ledger, topo->nodes[i].id, &plan->usage[i]);
+  /* Read, never committed: release the lock at once.  */
+  if (options->dry_run)
+    {
+      nr_ledger_close (plan->ledger);
+      plan->ledger = NULL;
+    }
+  return 0;
+}
+
+/* What only some containers need of the topology.  */
+static void
+plan_node_details (const struct nr_config *config, struct nr_create_plan *plan)
+{
+  const struct nr_request *req = &plan->req;
+  struct nr_topology *topo = &plan->topo;
+
+  if (may_get_exclusive_cpus (req, config))
+    nr_topology_load_siblings (config->sysfs_root, topo);
+  if (req->hugepages > 0)
+    nr_topology_load_hugepages (config->sysfs_root, topo);
+  nr_topology_classify (config->sysfs_root, config->proc_root,
+                        config->tier_nodes_set ? &config->tier_nodes : NULL, topo);
+  if ((req->has_tiers ? req->tiers : config->memory_tiers) == NR_TIERS_INTERLEAVE)
+    {
+      nr_set_t with_memory;
+      nr_set_clear (&with_memory);
+      for (int i = 0; i < topo->n_nodes; i++)
+        if (topo->nodes[i].memory_total > 0)
+          nr_set_add (&with_memory, topo->nodes[i].id);
+      nr_topology_load_weights (config->sysfs_root, &with_memory, topo);
+    }
+}
+
+int
+nr_create_plan_read (const struct nr_args *args, const struct nr_config *config, yajl_val spec,
+                     const struct nr_plan_options *options, struct nr_create_plan *plan,
+                     nr_error_t *err)
+{
+  if (plan_request (spec, config, options, plan, err) < 0)
+    return -1;
+  if (plan->left_alone)
+    return 0;
+  if (plan_ledger (args, config, options, plan, err) < 0)
+    return -1;
+  plan_node_details (config, plan);
+  return 0;
+}
+
+void
+nr_create_plan_free (struct nr_create_plan *plan)
+{
+  nr_ledger_close (plan->ledger);
+  plan->ledger = NULL;
+  free (plan->usage);
+  plan->usage = NULL;
+  free (plan->kubelet_memory);
+  plan->kubelet_memory = NULL;
+  free (plan->kubelet_hugepages);
+  plan->kubelet_hugepages = NULL;
+  nr_topology_free (&plan->topo);
+  nr_request_free (&plan->req);
+}
+
 int
 nr_cmd_create (const struct nr_args *args, const struct nr_config *config, nr_error_t *err)
 {
   cleanup_free char *runtime = NULL;
-  cleanup_free char *state_dir = nr_path_dir (config->ledger_path);
-  cleanup_free struct nr_node_usage *usage = NULL;
-  cleanup_free int64_t *kubelet_memory = NULL;
-  cleanup_free int64_t *kubelet_hugepages = NULL;
-  cleanup_ledger struct nr_ledger *ledger = NULL;
   struct nr_spec spec = { 0 };
-  struct nr_request req = { 0 };
-  struct nr_topology topo = { 0 };
+  struct nr_create_plan plan = { 0 };
   struct nr_placement placement = { 0 };
-  struct nr_placement_input input;
+  struct nr_plan_options options = { .id = args->id };
   struct nr_ledger_entry entry;
   struct nr_mempolicy_plan mempolicy = { 0 };
   sigset_t saved_mask;
@@ -314,66 +435,19 @@ nr_cmd_create (const struct nr_args *args, const struct nr_config *config, nr_er
     return nr_error_wrap (err, "%s", args->command);
 
   if (nr_spec_load (nr_args_bundle (args), args->config_file, &spec, err) < 0
-      || nr_request_from_spec (spec.root, args->id, &req, err) < 0
-      || nr_annotations_read (spec.root, config, config->policy, &req, err) < 0)
+      || nr_create_plan_read (args, config, spec.root, &options, &plan, err) < 0)
     goto out;
-  if (req.opt_out || nr_effective_policy (&req, config) == NR_POLICY_NONE)
+  if (plan.left_alone)
     {
       nr_debug ("container %s: left alone (%s)", args->id,
-                req.opt_out ? "numa-runtime.io/disable" : "policy none");
-      nr_request_free (&req);
+                plan.req.opt_out ? "numa-runtime.io/disable" : "policy none");
+      nr_create_plan_free (&plan);
       nr_spec_free (&spec);
       return nr_runtime_exec (runtime, args->argv, err);
     }
-  if (add_locality_hints (spec.root, config, &req, err) < 0)
-    goto out;
-  /* The ledger first: opening it checks its directory (ours, not a
-     symbolic link, not writable by others), where the topology cache
-     lives.  A damaged ledger is rebuilt when first queried, by then with
-     the topology.  */
-  if (nr_ledger_open_for (config, NR_LEDGER_WRITE, nr_args_root (args), &topo, &ledger, err) < 0
-      || nr_topology_load_cached (config->sysfs_root, config->proc_root, state_dir,
-                                  nr_ledger_boot_id (ledger), &topo, err)
-             < 0)
-    goto out;
-  /* A create that fails in the runtime leaves its entry behind: we exec
-     the runtime rather than run it as a child (a child would add a process
-     and a wait to every create, and a numa-runtime killed while waiting
-     would leak the entry anyway).  Reclaim is what releases it: once the
-     creator (this pid, now the runtime) has exited without the runtime
-     having written <root>/<id>, the entry is dead, and the next create or
-     `gc` drops it.  Until then its CPUs stay held, which errs on the safe
-     side.  See docs/LEDGER.md.  */
-  if (nr_reclaim (ledger, config->proc_root, NR_RECLAIM_CREATE_BUDGET, NULL, err) < 0)
-    goto out;
-  input = (struct nr_placement_input){ .topo = &topo, .req = &req, .config = config };
-  if (read_ledger_for (ledger, args, &req, &input, err) < 0)
-    goto out;
-
-  /* nr_ledger_usage fills each slot: no need to zero 1 KiB a node.  */
-  usage = xmalloc ((size_t) topo.n_nodes * sizeof (*usage));
-  for (int i = 0; i < topo.n_nodes; i++)
-    nr_ledger_usage (ledger, topo.nodes[i].id, &usage[i]);
-  input.usage = usage;
-  add_kubelet_taken (config, &topo, &input, &kubelet_memory, &kubelet_hugepages);
-  if (may_get_exclusive_cpus (&req, config))
-    nr_topology_load_siblings (config->sysfs_root, &topo);
-  if (req.hugepages > 0)
-    nr_topology_load_hugepages (config->sysfs_root, &topo);
-  nr_topology_classify (config->sysfs_root, config->proc_root,
-                        config->tier_nodes_set ? &config->tier_nodes : NULL, &topo);
-  if ((req.has_tiers ? req.tiers : config->memory_tiers) == NR_TIERS_INTERLEAVE)
+  if (nr_place (&plan.input, &placement, err) < 0)
     {
-      nr_set_t with_memory;
-      nr_set_clear (&with_memory);
-      for (int i = 0; i < topo.n_nodes; i++)
-        if (topo.nodes[i].memory_total > 0)
-          nr_set_add (&with_memory, topo.nodes[i].id);
-      nr_topology_load_weights (config->sysfs_root, &with_memory, &topo);
-    }
-  if (nr_place (&input, &placement, err) < 0)
-    {
-      count_refusal (ledger, nr_effective_policy (&req, config));
+      count_refusal (plan.ledger, nr_effective_policy (&plan.req, config));
       goto out;
     }
   if (placement.warning)
@@ -381,23 +455,24 @@ nr_cmd_create (const struct nr_args *args, const struct nr_config *config, nr_er
 
   say_env_rewrite (spec.root, args->id, &placement);
   if (nr_apply_placement (spec.root, &placement, err) < 0
-      || nr_mempolicy_prepare (spec.root, config, runtime, &req, &placement, &mempolicy, err) < 0
+      || nr_mempolicy_prepare (spec.root, config, runtime, &plan.req, &placement, &mempolicy, err)
+             < 0
       || (config->seccomp_allow_mempolicy && nr_seccomp_allow_mempolicy (spec.root, err) < 0))
     goto out;
 
   /* The ledger first, config.json second: a process killed between the
      two leaves an entry whose creator is gone (reclaim drops it) and the
      bundle untouched, never an edited config.json nothing accounts for.  */
-  fill_entry (&entry, args, config, &req, &placement);
+  fill_entry (&entry, args, config, &plan.req, &placement);
   entry.cgroup = nr_cgroup_spec_path (spec.root);
-  nr_ledger_add (ledger, &entry);
+  nr_ledger_add (plan.ledger, &entry);
   {
-    enum nr_policy policy = nr_effective_policy (&req, config);
-    nr_ledger_counters_for_update (ledger)
-        ->creates[nr_outcome_of (&topo, &req, policy, &placement)][policy]++;
+    enum nr_policy policy = nr_effective_policy (&plan.req, config);
+    nr_ledger_counters_for_update (plan.ledger)
+        ->creates[nr_outcome_of (&plan.topo, &plan.req, policy, &placement)][policy]++;
   }
   nr_ledger_entry_free (&entry);
-  if (nr_ledger_commit (ledger, err) < 0)
+  if (nr_ledger_commit (plan.ledger, err) < 0)
     goto out;
   /* From the save to the exec, a signal would leave the edited file
      behind: hold signals back, and look at them just before the exec.  */
@@ -405,7 +480,7 @@ nr_cmd_create (const struct nr_args *args, const struct nr_config *config, nr_er
   if (nr_spec_save (&spec, err) < 0)
     {
       nr_error_t undo_err = NULL;
-      if (nr_ledger_remove (ledger, args->id) && nr_ledger_commit (ledger, &undo_err) < 0)
+      if (nr_ledger_remove (plan.ledger, args->id) && nr_ledger_commit (plan.ledger, &undo_err) < 0)
         nr_log_error (&undo_err);
       sigprocmask (SIG_SETMASK, &saved_mask, NULL);
       goto out;
@@ -415,13 +490,13 @@ nr_cmd_create (const struct nr_args *args, const struct nr_config *config, nr_er
     nr_debug ("container %s placed on node(s) %s", args->id, nodes);
   }
   /* Unlock before the runtime runs: it may take seconds.  */
-  nr_ledger_close (steal_pointer (&ledger));
+  nr_ledger_close (plan.ledger);
+  plan.ledger = NULL;
   ret = 0;
 
 out:
   nr_placement_free (&placement);
-  nr_topology_free (&topo);
-  nr_request_free (&req);
+  nr_create_plan_free (&plan);
   if (ret < 0)
     {
       nr_spec_free (&spec);

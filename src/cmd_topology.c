@@ -207,6 +207,17 @@ parse_options (const struct nr_args *args, char **node_name, nr_error_t *err)
   return 0;
 }
 
+/* --nrt anywhere: the NodeResourceTopology object; else the operator's
+   view (cmd_topology_show.c).  */
+static bool
+nrt_asked (const struct nr_args *args)
+{
+  for (int i = args->command_index + 1; i < args->argc; i++)
+    if (strcmp (args->argv[i], "--nrt") == 0)
+      return true;
+  return false;
+}
+
 int
 nr_cmd_topology (const struct nr_args *args, const struct nr_config *config, nr_error_t *err)
 {
@@ -219,6 +230,8 @@ nr_cmd_topology (const struct nr_args *args, const struct nr_config *config, nr_
   size_t len;
   int ret = -1;
 
+  if (! nrt_asked (args))
+    return nr_cmd_topology_show (args, config, err);
   if (parse_options (args, &node_name, err) < 0
       || nr_topology_load (config->sysfs_root, &topo, err) < 0)
     return nr_error_wrap (err, "topology");

@@ -17,6 +17,12 @@ int nr_cmd_status (const struct nr_args *args, const struct nr_config *config, n
 int nr_cmd_metrics (const struct nr_args *args, const struct nr_config *config, nr_error_t *err);
 /* `topology --nrt [--node-name NAME]`: the NodeResourceTopology object.  */
 int nr_cmd_topology (const struct nr_args *args, const struct nr_config *config, nr_error_t *err);
+/* `topology [--json]`: nodes, distances and devices (cmd_topology_show.c).  */
+int nr_cmd_topology_show (const struct nr_args *args, const struct nr_config *config,
+                          nr_error_t *err);
+/* `explain [--bundle DIR] [--pod SANDBOX_ID] [--id ID] [--json]`: a dry-run create;
+   returns 0 when it would be placed, 1 when refused.  */
+int nr_cmd_explain (const struct nr_args *args, const struct nr_config *config, nr_error_t *err);
 /* `update`: keeps a placed container's cpuset on its node(s); returns the
    runtime's exit status when it ran it as a child.  */
 int nr_cmd_update (const struct nr_args *args, const struct nr_config *config, nr_error_t *err);

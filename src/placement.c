@@ -446,6 +446,45 @@ place_freely (const struct context *ctx, struct nr_placement *out, nr_error_t *e
   return 0;
 }
 
+/* What placement knows before it applies its rules: the policy in force,
+   the demand and what each node offers.  */
+static void
+set_up_context (const struct nr_placement_input *in, struct node_room *rooms, struct context *ctx)
+{
+  const struct nr_request *req = in->req;
+
+  memset (ctx, 0, sizeof (*ctx));
+  ctx->in = in;
+  ctx->rooms = rooms;
+  ctx->policy = nr_effective_policy (req, in->config);
+  ctx->spread = req->has_spread ? req->spread : in->config->spread;
+  ctx->tiers = req->has_tiers ? req->tiers : in->config->memory_tiers;
+  compute_demand (ctx);
+  compute_rooms (ctx);
+  placement_tier_domains (ctx);
+}
+
+void
+nr_placement_offers (const struct nr_placement_input *in, struct nr_node_offer *offers)
+{
+  cleanup_free struct node_room *rooms = xmalloc ((size_t) in->topo->n_nodes * sizeof (*rooms));
+  struct context ctx;
+
+  set_up_context (in, rooms, &ctx);
+  for (int i = 0; i < in->topo->n_nodes; i++)
+    offers[i] = (struct nr_node_offer){
+      .node = rooms[i].node->id,
+      .usable = usable (&rooms[i]),
+      .cpu_capacity = rooms[i].cpu_capacity,
+      .cpu_free = rooms[i].cpu_free,
+      .mem_free = rooms[i].mem_free,
+      .huge_free = rooms[i].huge_free,
+      .exclusive_free = rooms[i].exclusive_free,
+      .hints = rooms[i].hints,
+      .tier_free = rooms[i].tier_free,
+    };
+}
+
 /* Rules 1-5 in turn.  */
 static int
 place_by_rules (const struct context *ctx, struct nr_placement *out, nr_error_t *err)
@@ -515,15 +554,10 @@ nr_place (const struct nr_placement_input *in, struct nr_placement *out, nr_erro
   const struct nr_request *req = in->req;
   /* compute_rooms and placement_tier_domains set every field.  */
   cleanup_free struct node_room *rooms = xmalloc ((size_t) in->topo->n_nodes * sizeof (*rooms));
-  struct context ctx = { .in = in, .rooms = rooms };
+  struct context ctx;
 
   memset (out, 0, sizeof (*out));
-  ctx.policy = nr_effective_policy (req, in->config);
-  ctx.spread = req->has_spread ? req->spread : in->config->spread;
-  ctx.tiers = req->has_tiers ? req->tiers : in->config->memory_tiers;
-  compute_demand (&ctx);
-  compute_rooms (&ctx);
-  placement_tier_domains (&ctx);
+  set_up_context (in, rooms, &ctx);
 
   if (ctx.exclusive_withdrawn && placement_strict (&ctx))
     return nr_make_error (err, 0,

@@ -88,6 +88,29 @@ int nr_place (const struct nr_placement_input *in, struct nr_placement *out, nr_
 
 void nr_placement_free (struct nr_placement *placement);
 
+/* What one node offers a container, as nr_place counts it (for
+   `explain`).  */
+struct nr_node_offer
+{
+  int node;
+  bool usable;          /* it has CPUs containers may use */
+  int64_t cpu_capacity; /* milli-CPUs, less reserved CPUs */
+  int64_t cpu_free;     /* milli-CPUs, less what the ledger holds */
+  int64_t mem_free;     /* bytes, less reservation and ledger */
+  int64_t huge_free;    /* bytes of hugepages */
+  int exclusive_free;   /* CPUs that could still be held exclusively */
+  int hints;            /* the container's device hints on it */
+  int64_t tier_free;    /* memory-only nodes' free memory in its domain */
+};
+
+/* OFFERS[i]: what IN->topo->nodes[i] offers IN->req.  No I/O.  */
+void nr_placement_offers (const struct nr_placement_input *in, struct nr_node_offer *offers);
+
+/* Why nr_place put IN->req on OUT's nodes, in one sentence the caller
+   frees: kubelet's choice, the annotation, its pod, its devices, its
+   size, or free room.  No I/O.  */
+char *nr_placement_reason (const struct nr_placement_input *in, const struct nr_placement *out);
+
 /* How the create that placed REQ as P (nr_place succeeded) is counted
    (placement_explain.c).  */
 enum nr_outcome nr_outcome_of (const struct nr_topology *topo, const struct nr_request *req,

@@ -3,6 +3,7 @@
    TopologyAffinityError.  */
 #include <config.h>
 
+#include "annotations.h"
 #include "placement_context.h"
 #include "util.h"
 
@@ -87,6 +88,41 @@ placement_refuse (const struct context *ctx, nr_error_t *err, const char *why)
                         "TopologyAffinityError: container %s cannot be placed under policy %s: %s; "
                         "asked %s; offered %s",
                         ctx->in->req->id, nr_policy_name (ctx->policy), why, asked, offers);
+}
+
+char *
+nr_placement_reason (const struct nr_placement_input *in, const struct nr_placement *out)
+{
+  const struct nr_request *req = in->req;
+  cleanup_free char *nodes = nr_set_format (&out->nodes);
+  cleanup_free char *hinted = NULL;
+  nr_set_t hint_nodes;
+
+  if (out->keep_cpus || out->keep_mems)
+    return xasprintf ("kubelet already chose its %s (kubelet_cpuset = respect): node(s) %s",
+                      out->keep_cpus ? "cpuset" : "mems", nodes);
+  if (! nr_set_is_empty (&req->nodes_wanted))
+    return xasprintf ("annotation " NR_ANNOTATION_PREFIX "nodes asks for node(s) %s", nodes);
+  if (! nr_set_is_empty (&in->pod_nodes))
+    return xasprintf ("its pod %s already holds node(s) %s", req->pod ? req->pod : "?", nodes);
+  nr_set_clear (&hint_nodes);
+  for (size_t h = 0; h < req->n_hints; h++)
+    if (nr_topology_index (in->topo, req->hints[h].node) >= 0)
+      nr_set_add (&hint_nodes, req->hints[h].node);
+  hinted = nr_set_format (&hint_nodes);
+  if (! nr_set_is_empty (&hint_nodes) && nr_set_is_subset (&hint_nodes, &out->nodes))
+    return xasprintf ("node(s) %s hold its devices and volumes, and it fits there", nodes);
+  if (! nr_set_is_empty (&hint_nodes))
+    return xasprintf ("its devices are on node(s) %s, which cannot take it all: node(s) %s", hinted,
+                      nodes);
+  if (req->span > 1)
+    return xasprintf ("it asks to span %d nodes: the closest set that fits is %s", req->span,
+                      nodes);
+  if (nr_set_count (&out->nodes) > 1)
+    return xasprintf ("too big for one node: the closest set of nodes that fits is %s", nodes);
+  return xasprintf ("no device or pod ties it to a node: node %s has the most free room where it "
+                    "fits",
+                    nodes);
 }
 
 enum nr_outcome
