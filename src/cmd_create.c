@@ -13,10 +13,12 @@
 #include "spec_edit.h"
 #include "commands.h"
 #include "counters.h"
+#include "kubelet_checkpoint.h"
 #include "ledger.h"
 #include "locality.h"
 #include "mempolicy.h"
 #include "placement.h"
+#include "pod_move.h"
 #include "rebuild.h"
 #include "reclaim.h"
 #include "request.h"
@@ -252,6 +254,7 @@ nr_cmd_create (const struct nr_args *args, const struct nr_config *config, nr_er
   struct nr_placement_input input;
   struct nr_ledger_entry entry;
   struct nr_mempolicy_plan mempolicy = { 0 };
+  struct nr_pod_entries pod_entries = { 0 };
   struct nr_rebuild_source source = { nr_args_root (args), config, &topo };
   struct nr_ledger_recovery recovery = NR_REBUILD_RECOVERY (&source);
   sigset_t saved_mask;
@@ -279,6 +282,7 @@ nr_cmd_create (const struct nr_args *args, const struct nr_config *config, nr_er
   if (add_locality_hints (spec.root, config, &req, err) < 0)
     goto out;
   boot_id = nr_read_boot_id (config->proc_root);
+  nr_kubelet_add_hints (spec.root, config, boot_id, &req);
   /* The ledger first: opening it checks its directory (ours, not a
      symbolic link, not writable by others), where the topology cache
      lives.  A damaged ledger is rebuilt when first queried, by then with
@@ -306,6 +310,7 @@ nr_cmd_create (const struct nr_args *args, const struct nr_config *config, nr_er
   input = (struct nr_placement_input){ .topo = &topo, .req = &req, .config = config };
   if (read_ledger_for (ledger, args, &req, &input, err) < 0)
     goto out;
+  nr_pod_entries_for_move (ledger, &req, &input, &pod_entries);
 
   /* nr_ledger_usage fills each slot: no need to zero 1 KiB a node.  */
   usage = xmalloc ((size_t) topo.n_nodes * sizeof (*usage));
@@ -343,6 +348,7 @@ nr_cmd_create (const struct nr_args *args, const struct nr_config *config, nr_er
   /* The ledger first, config.json second: a process killed between the
      two leaves an entry whose creator is gone (reclaim drops it) and the
      bundle untouched, never an edited config.json nothing accounts for.  */
+  nr_pod_move_record (ledger, &placement);
   fill_entry (&entry, args, config, &req, &placement);
   nr_ledger_add (ledger, &entry);
   {
@@ -370,9 +376,11 @@ nr_cmd_create (const struct nr_args *args, const struct nr_config *config, nr_er
   }
   /* Unlock before the runtime runs: it may take seconds.  */
   nr_ledger_close (steal_pointer (&ledger));
+  nr_pod_move_update (runtime, args, &placement);
   ret = 0;
 
 out:
+  nr_pod_entries_free (&pod_entries);
   nr_placement_free (&placement);
   nr_topology_free (&topo);
   nr_request_free (&req);

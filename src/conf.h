@@ -69,6 +69,7 @@ struct nr_config
   nr_set_t annotation_nodes; /* [annotations] allowed_nodes; empty = any */
   bool annotation_nodes_set;
   bool annotations_may_weaken; /* [annotations] allow_weaker_policy */
+  char *kubelet_root;          /* [kubelet] root: where kubelet keeps its state */
 };
 
 /* Load the config from $NUMA_RUNTIME_CONFIG, else the default path.  A

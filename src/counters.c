@@ -9,7 +9,8 @@
 static const char *const outcome_names[NR_OUTCOMES] = {
   [NR_OUTCOME_PLACED] = "placed",     [NR_OUTCOME_DEVICE_ALIGNED] = "device_aligned",
   [NR_OUTCOME_SPANNED] = "spanned",   [NR_OUTCOME_TIER_SPILL] = "tier_spill",
-  [NR_OUTCOME_FALLBACK] = "fallback", [NR_OUTCOME_REFUSED] = "refused",
+  [NR_OUTCOME_FALLBACK] = "fallback", [NR_OUTCOME_POD_MOVED] = "pod_moved",
+  [NR_OUTCOME_REFUSED] = "refused",
 };
 
 const char *
@@ -25,6 +26,8 @@ nr_outcome_of (const struct nr_topology *topo, const struct nr_request *req, enu
   bool aligned = req->n_hints > 0;
   nr_set_t beyond = p->mems;
 
+  if (p->n_moved > 0)
+    return NR_OUTCOME_POD_MOVED;
   /* Memory charged on a memory-only node: spilled to a lower tier.  */
   nr_set_subtract (&beyond, &p->nodes);
   if (p->memory_local < p->memory)
