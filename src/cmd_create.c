@@ -61,14 +61,15 @@ container_state_exists (const char *root, const char *id)
   return stat (path, &st) == 0;
 }
 
-/* Hints from the container's devices, volumes and NICs.  Only a
+/* Hints from the container's devices, volumes and NICs, and kubelet's
+   record of its pod's devices (kubelet_checkpoint.h).  Only a
    malformed request fails nr_locality_hints (a bad NIC annotation): under
    best-effort the container is still placed, on the hints it has left;
    stricter policies refuse it.  Everything else it cannot resolve is
    already a warning there.  */
 static int
-add_locality_hints (yajl_val spec, const struct nr_config *config, struct nr_request *req,
-                    nr_error_t *err)
+add_locality_hints (yajl_val spec, const struct nr_config *config, const char *boot_id,
+                    struct nr_request *req, nr_error_t *err)
 {
   /* Only placed containers get here: opted-out and `none` ones were
      passed through before.  */
@@ -79,6 +80,9 @@ add_locality_hints (yajl_val spec, const struct nr_config *config, struct nr_req
       nr_warn ("container %s: %s", req->id, (*err)->msg);
       nr_error_release (err);
     }
+  /* What kubelet allocated to the pod: the only device signal a sandbox
+     has.  */
+  nr_kubelet_add_hints (spec, config, boot_id, req);
   for (size_t i = 0; i < req->n_hints; i++)
     nr_debug ("container %s: locality hint node %d: %s", req->id, req->hints[i].node,
               req->hints[i].source);
@@ -279,10 +283,9 @@ nr_cmd_create (const struct nr_args *args, const struct nr_config *config, nr_er
       nr_spec_free (&spec);
       return nr_runtime_exec (runtime, args->argv, err);
     }
-  if (add_locality_hints (spec.root, config, &req, err) < 0)
-    goto out;
   boot_id = nr_read_boot_id (config->proc_root);
-  nr_kubelet_add_hints (spec.root, config, boot_id, &req);
+  if (add_locality_hints (spec.root, config, boot_id, &req, err) < 0)
+    goto out;
   /* The ledger first: opening it checks its directory (ours, not a
      symbolic link, not writable by others), where the topology cache
      lives.  A damaged ledger is rebuilt when first queried, by then with

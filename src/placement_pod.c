@@ -128,6 +128,34 @@ stay (const struct context *ctx, struct nr_placement *out, nr_error_t *err, cons
   return 1;
 }
 
+/* Does the whole pod — its entries' charges and the container's — fit on
+   TARGET, CTX's usage being the host without the pod?  The container
+   alone may be prepaid by its sandbox; the sandbox is not.  */
+static bool
+pod_fits (const struct context *ctx, const nr_set_t *target)
+{
+  const struct nr_placement_input *in = ctx->in;
+  struct context whole = *ctx;
+  struct demand *d = &whole.demand;
+
+  if (d->prepaid)
+    {
+      d->millicpus = 0;
+      d->memory = 0;
+    }
+  d->prepaid = false;
+  d->unlimited = false;
+  for (size_t e = 0; e < in->n_pod_entries; e++)
+    {
+      const struct nr_ledger_entry *entry = &in->pod_entries[e];
+      d->millicpus = sat_add (d->millicpus, entry->load > 0 ? entry->load : 0);
+      d->memory = sat_add (d->memory, entry->memory > 0 ? entry->memory : 0);
+      d->hugepages = sat_add (d->hugepages, entry->hugepages > 0 ? entry->hugepages : 0);
+      d->exclusive += nr_set_count (&entry->exclusive);
+    }
+  return placement_fits (&whole, target);
+}
+
 /* Place the container, the pod moved to TARGET, into OUT; 1 when it
    does not fit there (OUT untouched).  */
 static int
@@ -138,7 +166,7 @@ place_with_pod_moved (const struct context *ctx, const nr_set_t *target,
   size_t n_nodes = (size_t) in->topo->n_nodes;
   cleanup_free struct nr_node_usage *usage = xmalloc (n_nodes * sizeof (*usage));
   cleanup_free struct node_room *rooms = xmalloc (n_nodes * sizeof (*rooms));
-  struct nr_ledger_entry *moved = xmalloc0 (in->n_pod_entries * sizeof (*moved));
+  struct nr_ledger_entry *moved = NULL;
   struct nr_placement_input moved_in = *in;
   struct context moved_ctx = *ctx;
 
@@ -146,22 +174,17 @@ place_with_pod_moved (const struct context *ctx, const nr_set_t *target,
   for (size_t e = 0; e < in->n_pod_entries; e++)
     nr_usage_account (usage, n_nodes, &in->pod_entries[e], -1);
   moved_in.usage = usage;
-  moved_ctx.in = &moved_in;
-  /* The rooms' node pointers are what moving the entries needs; their
-     sums are computed again once the pod is in place.  */
-  memcpy (rooms, ctx->rooms, n_nodes * sizeof (*rooms));
-  moved_ctx.rooms = rooms;
-  move_entries (&moved_ctx, target, usage, moved);
   placement_index_set_to_nodes (ctx, target, &moved_in.pod_nodes);
+  moved_ctx.in = &moved_in;
+  moved_ctx.rooms = rooms;
+  placement_prepare (&moved_ctx);
+  if (! pod_fits (&moved_ctx, target))
+    return 1;
+  moved = xmalloc0 (in->n_pod_entries * sizeof (*moved));
+  move_entries (&moved_ctx, target, usage, moved);
+  /* Now with the pod's entries in place.  */
   placement_prepare (&moved_ctx);
   moved_ctx.by_devices = nr_set_count (target) > 1;
-  if (! placement_fits (&moved_ctx, target))
-    {
-      for (size_t e = 0; e < in->n_pod_entries; e++)
-        nr_ledger_entry_free (&moved[e]);
-      free (moved);
-      return 1;
-    }
   placement_finish (&moved_ctx, target, out);
   out->moved = moved;
   out->n_moved = in->n_pod_entries;

@@ -198,6 +198,34 @@ the_whole_pod_must_fit_where_it_moves (void **state)
 }
 
 static void
+a_sandbox_charging_the_whole_pod_must_fit_where_it_moves (void **state)
+{
+  struct host h;
+  struct nr_ledger_entry sandbox;
+  struct nr_placement p;
+  nr_error_t err = NULL;
+
+  /* The sandbox charges 3 CPUs for the pod, so its containers charge
+     nothing more; node 1 has 2.5 left.  */
+  two_nodes (&h);
+  h.config.policy = NR_POLICY_RESTRICTED;
+  pod_entry (&h, &sandbox, "sb", "0", "0-3", 3000, true);
+  h.pod_nodes = set_of ("0");
+  h.pod_reserved = true;
+  h.req.pod = xstrdup ("pod");
+  h.req.millicpus = 1000;
+  nr_request_add_hint (&h.req, 1, "device /dev/nvme1n1");
+  {
+    struct nr_ledger_entry other = { .nodes = set_of ("1"), .load = 1500, .millicpus = 1500 };
+    nr_usage_account (h.usage, 2, &other, +1);
+  }
+  assert_int_equal (place_pod (&h, &sandbox, 1, &p, &err), -1);
+  assert_non_null (strstr (err->msg, "its pod does not fit"));
+  nr_error_release (&err);
+  host_free (&h);
+}
+
+static void
 a_pod_entry_holding_cpus_exclusively_gets_as_many_on_the_new_node (void **state)
 {
   struct host h;
@@ -382,6 +410,7 @@ main (void)
     cmocka_unit_test (a_device_on_the_pod_s_node_moves_nothing),
     cmocka_unit_test (a_pod_that_does_not_fit_on_the_device_node_stays_only_under_best_effort),
     cmocka_unit_test (the_whole_pod_must_fit_where_it_moves),
+    cmocka_unit_test (a_sandbox_charging_the_whole_pod_must_fit_where_it_moves),
     cmocka_unit_test (a_pod_entry_holding_cpus_exclusively_gets_as_many_on_the_new_node),
     cmocka_unit_test (a_pod_with_kubelet_s_cpuset_does_not_move),
     cmocka_unit_test (without_its_entries_the_pod_cannot_move_and_strict_policies_say_so),
