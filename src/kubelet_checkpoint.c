@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const pod_uid_keys[]
-    = { "io.kubernetes.cri.sandbox-uid", "io.kubernetes.pod.uid", NULL };
-static const char *const container_name_keys[]
-    = { "io.kubernetes.cri.container-name", "io.kubernetes.container.name", NULL };
+static const char *const pod_uid_keys[] = { "io.kubernetes.cri.sandbox-uid",
+                                            "io.kubernetes.pod.uid", NULL };
+static const char *const container_name_keys[] = { "io.kubernetes.cri.container-name",
+                                                   "io.kubernetes.container.name", NULL };
 
 static const char *
 first_string (yajl_val annotations, const char *const *keys)
@@ -64,7 +64,7 @@ parse_node_key (const char *key, int *node, nr_error_t *err)
     return nr_make_error (err, 0, "DeviceIDs key `%.32s` is not a NUMA node", key);
   errno = 0;
   v = strtol (key, &end, 10);
-  if ( end == NULL || *end != '\0' || errno != 0 || v < -1 || v >= NR_SET_MAX)
+  if (end == NULL || *end != '\0' || errno != 0 || v < -1 || v >= NR_SET_MAX)
     return nr_make_error (err, 0, "DeviceIDs key `%.32s` is not a NUMA node", key);
   *node = (int) v;
   return 0;
@@ -112,8 +112,7 @@ add_entry_devices (yajl_val per_numa, const char *resource, struct nr_pod_device
 
 /* Does entry E belong to POD_UID (and CONTAINER, when not NULL)?  */
 static int
-entry_matches (yajl_val e, const char *pod_uid, const char *container, bool *match,
-               nr_error_t *err)
+entry_matches (yajl_val e, const char *pod_uid, const char *container, bool *match, nr_error_t *err)
 {
   const char *uid = nr_json_get_string (e, "PodUID");
   const char *name = nr_json_get_string (e, "ContainerName");
@@ -154,17 +153,15 @@ read_entries (yajl_val doc, const char *pod_uid, const char *container, const ch
       if (! match)
         continue;
       resource = nr_json_get_string (e, "ResourceName");
-      if (add_entry_devices (nr_json_get (e, "DeviceIDs"), resource ? resource : "?", out, err)
-          < 0)
+      if (add_entry_devices (nr_json_get (e, "DeviceIDs"), resource ? resource : "?", out, err) < 0)
         return -1;
     }
   return 0;
 }
 
 int
-nr_checkpoint_pod_devices (const char *text, size_t len, const char *pod_uid,
-                           const char *container, const char *boot_id,
-                           struct nr_pod_devices *out, nr_error_t *err)
+nr_checkpoint_pod_devices (const char *text, size_t len, const char *pod_uid, const char *container,
+                           const char *boot_id, struct nr_pod_devices *out, nr_error_t *err)
 {
   cleanup_json yajl_val doc = NULL;
 
@@ -212,8 +209,8 @@ nr_kubelet_add_hints (yajl_val spec, const struct nr_config *config, const char 
     }
   for (size_t i = 0; i < devices.n; i++)
     {
-      cleanup_free char *source = xasprintf ("kubelet device %s %s", devices.v[i].resource,
-                                             devices.v[i].id);
+      cleanup_free char *source =
+          xasprintf ("kubelet device %s %s", devices.v[i].resource, devices.v[i].id);
       nr_request_add_hint (req, devices.v[i].node, source);
     }
   nr_pod_devices_free (&devices);

@@ -103,8 +103,7 @@ void room_shared (const struct context *ctx, int i, nr_set_t *shared);
 void placement_prepare (struct context *ctx);
 
 /* Place the container on CHOSEN (topo indexes): nodes, CPUs, charge.  */
-void placement_finish (const struct context *ctx, const nr_set_t *chosen,
-                       struct nr_placement *out);
+void placement_finish (const struct context *ctx, const nr_set_t *chosen, struct nr_placement *out);
 
 /* The node ids of topo index set IDX.  */
 void placement_index_set_to_nodes (const struct context *ctx, const nr_set_t *idx, nr_set_t *nodes);

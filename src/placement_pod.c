@@ -159,8 +159,7 @@ pod_fits (const struct context *ctx, const nr_set_t *target)
 /* Place the container, the pod moved to TARGET, into OUT; 1 when it
    does not fit there (OUT untouched).  */
 static int
-place_with_pod_moved (const struct context *ctx, const nr_set_t *target,
-                      struct nr_placement *out)
+place_with_pod_moved (const struct context *ctx, const nr_set_t *target, struct nr_placement *out)
 {
   const struct nr_placement_input *in = ctx->in;
   size_t n_nodes = (size_t) in->topo->n_nodes;
@@ -273,8 +272,8 @@ split_by_devices (const struct context *ctx, const nr_set_t *chosen, int count, 
     {
       int best = -1;
       for (int i = nr_set_next (chosen, 0); i >= 0; i = nr_set_next (chosen, i + 1))
-        if (best < 0 || ctx->rooms[i].hints * (share[best] + 1)
-                            > ctx->rooms[best].hints * (share[i] + 1))
+        if (best < 0
+            || ctx->rooms[i].hints * (share[best] + 1) > ctx->rooms[best].hints * (share[i] + 1))
           best = i;
       share[best]++;
       given++;

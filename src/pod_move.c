@@ -72,7 +72,9 @@ update_one (const char *runtime, const struct nr_args *args, const struct nr_led
   const char *root = e->root ? e->root : nr_args_root (args);
   char *argv[12];
   int n = 0;
-  struct nr_spawn spec = { .path = runtime, .capture = true, .output_max = 64 * 1024,
+  struct nr_spawn spec = { .path = runtime,
+                           .capture = true,
+                           .output_max = 64 * 1024,
                            .timeout_ms = POD_MOVE_UPDATE_TIMEOUT_MS };
   struct nr_spawn_result result = { 0 };
 
@@ -104,8 +106,9 @@ nr_pod_move_update (const char *runtime, const struct nr_args *args, const struc
   cleanup_free char *nodes = nr_set_format (&p->nodes);
 
   if (p->n_moved > 0)
-    nr_log (NR_LOG_INFO, "container %s: its pod moves to node(s) %s, where its devices are (%zu %s)",
-            args->id, nodes, p->n_moved, p->n_moved == 1 ? "container" : "containers");
+    nr_log (NR_LOG_INFO,
+            "container %s: its pod moves to node(s) %s, where its devices are (%zu %s)", args->id,
+            nodes, p->n_moved, p->n_moved == 1 ? "container" : "containers");
   for (size_t i = 0; i < p->n_moved; i++)
     {
       const struct nr_ledger_entry *e = &p->moved[i];

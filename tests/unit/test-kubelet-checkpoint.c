@@ -66,20 +66,18 @@ a_pod_s_devices_are_read_with_their_nodes (void **state)
 static void
 a_checkpoint_from_another_boot_gives_nothing (void **state)
 {
-  static const char text[]
-      = "{\"Data\":{\"PodDeviceEntries\":[{\"PodUID\":\"p\",\"ContainerName\":\"c\","
-        "\"ResourceName\":\"r\",\"DeviceIDs\":{\"1\":[\"x\"]},\"AllocResp\":\"\"}],"
-        "\"RegisteredDevices\":{}},\"Checksum\":1,\"BootID\":\"boot-a\"}";
+  static const char text[] =
+      "{\"Data\":{\"PodDeviceEntries\":[{\"PodUID\":\"p\",\"ContainerName\":\"c\","
+      "\"ResourceName\":\"r\",\"DeviceIDs\":{\"1\":[\"x\"]},\"AllocResp\":\"\"}],"
+      "\"RegisteredDevices\":{}},\"Checksum\":1,\"BootID\":\"boot-a\"}";
   struct nr_pod_devices d;
   nr_error_t err = NULL;
 
-  assert_int_equal (nr_checkpoint_pod_devices (text, sizeof (text) - 1, "p", NULL, "boot-b", &d,
-                                               &err),
-                    0);
+  assert_int_equal (
+      nr_checkpoint_pod_devices (text, sizeof (text) - 1, "p", NULL, "boot-b", &d, &err), 0);
   assert_int_equal (d.n, 0);
-  assert_int_equal (nr_checkpoint_pod_devices (text, sizeof (text) - 1, "p", NULL, "boot-a", &d,
-                                               &err),
-                    0);
+  assert_int_equal (
+      nr_checkpoint_pod_devices (text, sizeof (text) - 1, "p", NULL, "boot-a", &d, &err), 0);
   assert_int_equal (d.n, 1);
   nr_pod_devices_free (&d);
 }
@@ -142,11 +140,11 @@ too_many_devices_are_refused (void **state)
 static yajl_val
 spec_of (const char *type, const char *container)
 {
-  cleanup_free char *text
-      = xasprintf ("{\"annotations\":{\"io.kubernetes.cri.container-type\":\"%s\","
-                   "\"io.kubernetes.cri.sandbox-uid\":\"" POD "\"%s%s%s}}",
-                   type, container ? ",\"io.kubernetes.cri.container-name\":\"" : "",
-                   container ? container : "", container ? "\"" : "");
+  cleanup_free char *text =
+      xasprintf ("{\"annotations\":{\"io.kubernetes.cri.container-type\":\"%s\","
+                 "\"io.kubernetes.cri.sandbox-uid\":\"" POD "\"%s%s%s}}",
+                 type, container ? ",\"io.kubernetes.cri.container-name\":\"" : "",
+                 container ? container : "", container ? "\"" : "");
   yajl_val spec = NULL;
 
   assert_int_equal (nr_json_parse (text, strlen (text), &spec, NULL), 0);

@@ -75,8 +75,8 @@ sandbox_on_0_device_on_1 (struct host *h, struct nr_ledger_entry *sandbox, enum 
 static void
 a_pod_moves_to_its_container_s_device_node_under_every_policy (void **state)
 {
-  static const enum nr_policy policies[]
-      = { NR_POLICY_BEST_EFFORT, NR_POLICY_RESTRICTED, NR_POLICY_SINGLE_NUMA_NODE };
+  static const enum nr_policy policies[] = { NR_POLICY_BEST_EFFORT, NR_POLICY_RESTRICTED,
+                                             NR_POLICY_SINGLE_NUMA_NODE };
 
   for (size_t k = 0; k < sizeof (policies) / sizeof (policies[0]); k++)
     {
