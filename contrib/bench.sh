@@ -64,7 +64,7 @@ elif is_tmpfs /run; then
 	base=/run
 else
 	base=${TMPDIR:-/tmp}
-	note "warning: no writable tmpfs found, using $base ($(stat -f -c %T "$base")); file writes will dominate"
+	note "warning: no writable tmpfs found, using $base ($(stat -f -c %T "$base")); writes to its files will dominate"
 fi
 work=$(mktemp -d "$base/numa-runtime-bench.XXXXXX")
 root=$work/runc-root

@@ -24,7 +24,7 @@ bin=$(find_numa_runtime "${1:-${NUMA_RUNTIME:-}}" "$here/../src/numa-runtime") |
 runc=${RUNC:-$(command -v runc || true)}
 [ -n "$runc" ] || die "runc not found (set RUNC)"
 command -v jq >/dev/null 2>&1 || die "jq not found"
-[ "$(id -u)" -eq 0 ] || die "runc needs root here; run as root"
+[ "$(id -u)" -eq 0 ] || die "runc needs root here: run this as root"
 bundle_sh=$here/../tests/busybox-bundle.sh
 [ -x "$bundle_sh" ] || die "missing $bundle_sh"
 

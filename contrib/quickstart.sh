@@ -12,12 +12,15 @@ packages=(
   build-essential autoconf automake pkg-config
   libyajl-dev libnuma-dev libseccomp-dev libcap-dev libinih-dev libcmocka-dev scdoc
   clang-format cppcheck clang-tidy shellcheck gcovr dash clang libclang-rt-14-dev
-  runc crun busybox-static jq bats hyperfine numactl strace
+  runc crun busybox-static jq bats hyperfine numactl strace bc git procps man-db seccomp systemd
   containerd nodejs npm
   prometheus prometheus-node-exporter curl python3 python3-yaml
   qemu-system-x86 cpio kmod zstd xz-utils e2fsprogs debootstrap
   debhelper dpkg-dev fakeroot podman docker.io
 )
+
+# What was installed, for the end of the test log (tests/summarize.sh).
+record=tests/quickstart-packages.txt
 
 install_packages() {
   local missing=()
@@ -30,11 +33,17 @@ install_packages() {
     missing=("${missing[@]/npm/}")
   fi
   read -ra missing <<<"${missing[*]}"
-  ((${#missing[@]} == 0)) && return 0
-  echo "== installing: ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q
-  apt-get install -y -q --no-install-recommends "${missing[@]}"
+  if ((${#missing[@]} > 0)); then
+    echo "== installing: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q
+    apt-get install -y -q --no-install-recommends "${missing[@]}"
+  fi
+  {
+    echo "installed now (${#missing[@]}): ${missing[*]:-none}"
+    echo "the list (${#packages[@]}), as dpkg has them:" \
+      "$(dpkg-query -W -f='${Package}=${Version} ' "${packages[@]}" 2>/dev/null)"
+  } >"$record"
 }
 
 build() {

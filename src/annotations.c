@@ -110,7 +110,7 @@ parse_memory_policy (struct reader *r, const char *value)
   enum nr_mpol mode;
 
   if (nr_mpol_parse (value, &mode) < 0)
-    return xstrdup ("must be bind, preferred or interleave");
+    return xstrdup (nr_mpol_choices ());
   r->req->has_mpol = true;
   r->req->mpol = mode;
   return NULL;

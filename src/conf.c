@@ -36,38 +36,7 @@ nr_policy_parse (const char *name, enum nr_policy *out)
   return -1;
 }
 
-static const char *const mpol_names[] = {
-  [NR_MPOL_BIND] = "bind",
-  [NR_MPOL_PREFERRED] = "preferred",
-  [NR_MPOL_INTERLEAVE] = "interleave",
-  [NR_MPOL_WEIGHTED_INTERLEAVE] = "weighted-interleave",
-};
-
-const char *
-nr_mpol_name (enum nr_mpol mode)
-{
-  return mpol_names[mode];
-}
-
-int
-nr_mpol_parse (const char *name, enum nr_mpol *out)
-{
-  for (size_t i = 0; i < NR_N_ELEMENTS (mpol_names); i++)
-    if (strcmp (name, mpol_names[i]) == 0)
-      {
-        *out = (enum nr_mpol) i;
-        return 0;
-      }
-  return -1;
-}
-
 static const char *const tiers_names[] = { "spill", "off", "tiered", "interleave" };
-
-const char *
-nr_tiers_name (enum nr_tiers mode)
-{
-  return tiers_names[mode];
-}
 
 int
 nr_tiers_parse (const char *name, enum nr_tiers *out)
@@ -266,7 +235,7 @@ parse_update_cpuset (struct nr_config *c, const char *v)
 static const char *
 parse_memory_policy (struct nr_config *c, const char *v)
 {
-  return nr_mpol_parse (v, &c->memory_policy) < 0 ? "must be bind, preferred or interleave" : NULL;
+  return nr_mpol_parse (v, &c->memory_policy) < 0 ? nr_mpol_choices () : NULL;
 }
 
 static const char *

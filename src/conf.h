@@ -4,6 +4,7 @@
 
 #include "cpuset.h"
 #include "error.h"
+#include "mpol_modes.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -35,13 +36,6 @@ enum nr_tiers
 };
 
 /* Memory policy modes numa-runtime sets (see mempolicy.h).  */
-enum nr_mpol
-{
-  NR_MPOL_BIND,
-  NR_MPOL_PREFERRED,
-  NR_MPOL_INTERLEAVE,
-  NR_MPOL_WEIGHTED_INTERLEAVE, /* tiers = interleave with weights (kernel >= 6.9) */
-};
 
 struct nr_config
 {
@@ -85,10 +79,7 @@ void nr_config_free (struct nr_config *config);
 
 const char *nr_policy_name (enum nr_policy policy);
 int nr_policy_parse (const char *name, enum nr_policy *out);
-const char *nr_mpol_name (enum nr_mpol mode);
-int nr_mpol_parse (const char *name, enum nr_mpol *out);
 int nr_spread_parse (const char *name, enum nr_spread *out);
-const char *nr_tiers_name (enum nr_tiers mode);
 int nr_tiers_parse (const char *name, enum nr_tiers *out);
 
 /* Parse a size like "512M", "2G", "1048576" (binary units).  */

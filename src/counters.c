@@ -3,6 +3,9 @@
 
 #include "counters.h"
 #include "json.h"
+#include "util.h"
+
+#include <stddef.h>
 
 #include <string.h>
 
@@ -19,30 +22,83 @@ nr_outcome_name (enum nr_outcome outcome)
   return outcome < NR_OUTCOMES ? outcome_names[outcome] : "unknown";
 }
 
-enum nr_outcome
-nr_outcome_of (const struct nr_topology *topo, const struct nr_request *req, enum nr_policy policy,
-               const struct nr_placement *p)
+/* The scalar counters: index key and member.  */
+static const struct
 {
-  bool aligned = req->n_hints > 0;
-  nr_set_t beyond = p->mems;
+  const char *key;
+  size_t offset;
+} scalars[] = {
+  { "deletes", offsetof (struct nr_counters, deletes) },
+  { "reclaims", offsetof (struct nr_counters, reclaims) },
+  { "set_asides", offsetof (struct nr_counters, set_asides) },
+  { "rebuilds", offsetof (struct nr_counters, rebuilds) },
+};
 
-  if (p->n_moved > 0)
-    return NR_OUTCOME_POD_MOVED;
-  /* Memory charged on a memory-only node: spilled to a lower tier.  */
-  nr_set_subtract (&beyond, &p->nodes);
-  if (p->memory_local < p->memory)
-    for (int n = nr_set_next (&beyond, 0); n >= 0; n = nr_set_next (&beyond, n + 1))
-      {
-        int i = nr_topology_index (topo, n);
-        if (i >= 0 && ! topo->nodes[i].has_cpu)
-          return NR_OUTCOME_TIER_SPILL;
-      }
-  if (nr_set_count (&p->nodes) > 1)
-    return NR_OUTCOME_SPANNED;
-  if (policy == NR_POLICY_BEST_EFFORT && p->warning != NULL)
-    return NR_OUTCOME_FALLBACK;
-  for (size_t h = 0; h < req->n_hints; h++)
-    if (! nr_set_has (&p->nodes, req->hints[h].node))
-      aligned = false;
-  return aligned ? NR_OUTCOME_DEVICE_ALIGNED : NR_OUTCOME_PLACED;
+static uint64_t *
+scalar (struct nr_counters *c, size_t i)
+{
+  return (uint64_t *) ((char *) c + scalars[i].offset);
+}
+
+void
+nr_counters_gen (yajl_gen g, const struct nr_counters *c)
+{
+  nr_json_gen_key (g, "counters");
+  yajl_gen_map_open (g);
+  nr_json_gen_key (g, "creates");
+  yajl_gen_map_open (g);
+  /* Only the policies and outcomes that happened: the index stays small.  */
+  for (int pol = 0; pol < NR_POLICIES; pol++)
+    {
+      bool any = false;
+      for (int o = 0; o < NR_OUTCOMES; o++)
+        if (c->creates[o][pol] > 0)
+          {
+            if (! any)
+              {
+                nr_json_gen_key (g, nr_policy_name ((enum nr_policy) pol));
+                yajl_gen_map_open (g);
+                any = true;
+              }
+            nr_json_gen_int (g, nr_outcome_name ((enum nr_outcome) o),
+                             (long long) c->creates[o][pol]);
+          }
+      if (any)
+        yajl_gen_map_close (g);
+    }
+  yajl_gen_map_close (g);
+  for (size_t i = 0; i < NR_N_ELEMENTS (scalars); i++)
+    nr_json_gen_int (g, scalars[i].key, (long long) *scalar ((struct nr_counters *) c, i));
+  yajl_gen_map_close (g);
+}
+
+static uint64_t
+count_of (yajl_val v)
+{
+  return v && YAJL_IS_INTEGER (v) && YAJL_GET_INTEGER (v) > 0 ? (uint64_t) YAJL_GET_INTEGER (v) : 0;
+}
+
+void
+nr_counters_read (yajl_val doc, struct nr_counters *c)
+{
+  yajl_val counters = nr_json_get (doc, "counters");
+  yajl_val creates = nr_json_get (counters, "creates");
+
+  memset (c, 0, sizeof (*c));
+  if (counters == NULL || ! YAJL_IS_OBJECT (counters))
+    return;
+  for (size_t i = 0; i < NR_N_ELEMENTS (scalars); i++)
+    *scalar (c, i) = count_of (nr_json_get (counters, scalars[i].key));
+  if (creates == NULL || ! YAJL_IS_OBJECT (creates))
+    return;
+  for (size_t k = 0; k < creates->u.object.len; k++)
+    {
+      enum nr_policy pol;
+      yajl_val by_outcome = creates->u.object.values[k];
+
+      if (nr_policy_parse (creates->u.object.keys[k], &pol) < 0 || ! YAJL_IS_OBJECT (by_outcome))
+        continue;
+      for (int o = 0; o < NR_OUTCOMES; o++)
+        c->creates[o][pol] = count_of (nr_json_get (by_outcome, nr_outcome_name (o)));
+    }
 }

@@ -7,9 +7,6 @@
 #define NR_COUNTERS_H
 
 #include "conf.h"
-#include "placement.h"
-#include "request.h"
-#include "topology.h"
 
 #include <stdint.h>
 #include <yajl/yajl_gen.h>
@@ -46,8 +43,9 @@ struct nr_counters
 /* "placed", "device_aligned", ...: the label value.  */
 const char *nr_outcome_name (enum nr_outcome outcome);
 
-/* The outcome of a create that placed REQ as P (nr_place succeeded).  */
-enum nr_outcome nr_outcome_of (const struct nr_topology *topo, const struct nr_request *req,
-                               enum nr_policy policy, const struct nr_placement *p);
+/* The counters as the index's "counters" member (key included), and
+   back (zeroes when absent; unknown names are ignored).  */
+void nr_counters_gen (yajl_gen g, const struct nr_counters *c);
+void nr_counters_read (yajl_val doc, struct nr_counters *c);
 
 #endif

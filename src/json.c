@@ -331,23 +331,6 @@ nr_json_new_string (const char *s)
   return v;
 }
 
-yajl_val
-nr_json_new_number (const char *text)
-{
-  yajl_val v = new_value (yajl_t_number);
-  v->u.number.r = xstrdup (text);
-  v->u.number.i = strtoll (text, NULL, 10);
-  v->u.number.d = strtod (text, NULL);
-  v->u.number.flags = YAJL_NUMBER_INT_VALID | YAJL_NUMBER_DOUBLE_VALID;
-  return v;
-}
-
-yajl_val
-nr_json_new_bool (bool b)
-{
-  return new_value (b ? yajl_t_true : yajl_t_false);
-}
-
 void
 nr_json_array_append (yajl_val arr, yajl_val value)
 {

@@ -58,9 +58,6 @@ void nr_json_remove (yajl_val obj, const char *key);
 yajl_val nr_json_new_object (void);
 yajl_val nr_json_new_array (void);
 yajl_val nr_json_new_string (const char *s);
-/* A number from its JSON text (e.g. "42").  */
-yajl_val nr_json_new_number (const char *text);
-yajl_val nr_json_new_bool (bool b);
 
 /* Append VALUE (owned) to array ARR.  */
 void nr_json_array_append (yajl_val arr, yajl_val value);

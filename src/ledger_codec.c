@@ -448,3 +448,12 @@ ledger_shard_layout (const struct ledger_lines *ls, const char *old, size_t old_
   push_piece (iov, &n, shard_closing, sizeof (shard_closing) - 1);
   return n;
 }
+
+void
+nr_ledger_entry_free (struct nr_ledger_entry *e)
+{
+  free (e->id);
+  free (e->pod);
+  free (e->root);
+  memset (e, 0, sizeof (*e));
+}

@@ -141,9 +141,4 @@ char *ledger_index_text (const struct ledger_index *ix, const char *shard_dir_na
 
 void ledger_index_free (struct ledger_index *ix);
 
-/* The counters as the index's "counters" member (key included), and
-   back (zeroes when absent; unknown names are ignored).  */
-void nr_counters_gen (yajl_gen g, const struct nr_counters *c);
-void nr_counters_read (yajl_val doc, struct nr_counters *c);
-
 #endif

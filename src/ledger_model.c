@@ -306,12 +306,3 @@ ledger_model_redistribute (struct ledger_model *m, void (*superseded) (const cha
   free (old);
   m->dirty = true;
 }
-
-void
-nr_ledger_entry_free (struct nr_ledger_entry *e)
-{
-  free (e->id);
-  free (e->pod);
-  free (e->root);
-  memset (e, 0, sizeof (*e));
-}

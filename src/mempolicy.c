@@ -1,8 +1,9 @@
 /* numa-runtime: the container's NUMA memory policy.  */
 #include <config.h>
 
-#include "runtime_features.h"
 #include "mempolicy.h"
+#include "mpol_modes.h"
+#include "runtime_features.h"
 #include "util.h"
 
 #include <errno.h>
@@ -10,85 +11,10 @@
 #include <string.h>
 #include <sys/syscall.h>
 
-/* Older numaif.h lacks the newer modes and flags; the values are kernel
-   ABI.  */
-#ifndef MPOL_WEIGHTED_INTERLEAVE
-#define MPOL_WEIGHTED_INTERLEAVE 6
-#endif
+/* Older numaif.h lacks the flag; the value is kernel ABI.  */
 #ifndef MPOL_F_STATIC_NODES
 #define MPOL_F_STATIC_NODES (1 << 15)
 #endif
-
-/* Every mode the runtime-spec (v1.3) names, with the kernel's value.  */
-static const struct
-{
-  const char *oci_name;
-  int kmode;
-} oci_modes[] = {
-  { "MPOL_DEFAULT", MPOL_DEFAULT },
-  { "MPOL_PREFERRED", MPOL_PREFERRED },
-  { "MPOL_BIND", MPOL_BIND },
-  { "MPOL_INTERLEAVE", MPOL_INTERLEAVE },
-  { "MPOL_LOCAL", MPOL_LOCAL },
-  { "MPOL_PREFERRED_MANY", MPOL_PREFERRED_MANY },
-  { "MPOL_WEIGHTED_INTERLEAVE", MPOL_WEIGHTED_INTERLEAVE },
-};
-#define N_OCI_MODES (NR_N_ELEMENTS (oci_modes))
-
-/* The modes numa-runtime may write (see nr_mpol_kernel_mode).  */
-#define MODES_WE_WRITE                                                                             \
-  ((1u << MPOL_BIND) | (1u << MPOL_PREFERRED) | (1u << MPOL_PREFERRED_MANY)                        \
-   | (1u << MPOL_INTERLEAVE))
-
-int
-nr_mpol_kernel_mode (enum nr_mpol mode, int n_nodes)
-{
-  switch (mode)
-    {
-    case NR_MPOL_PREFERRED:
-      return n_nodes > 1 ? MPOL_PREFERRED_MANY : MPOL_PREFERRED;
-    case NR_MPOL_INTERLEAVE:
-      return MPOL_INTERLEAVE;
-    case NR_MPOL_WEIGHTED_INTERLEAVE:
-      return MPOL_WEIGHTED_INTERLEAVE;
-    case NR_MPOL_BIND:
-    default:
-      return MPOL_BIND;
-    }
-}
-
-int
-nr_mpol_kernel_mode_of (const char *oci_name)
-{
-  for (size_t i = 0; i < N_OCI_MODES; i++)
-    if (strcmp (oci_modes[i].oci_name, oci_name) == 0)
-      return oci_modes[i].kmode;
-  return -1;
-}
-
-unsigned
-nr_mpol_all_modes (void)
-{
-  unsigned mask = 0;
-  for (size_t i = 0; i < N_OCI_MODES; i++)
-    mask |= 1u << oci_modes[i].kmode;
-  return mask;
-}
-
-unsigned
-nr_mpol_modes_we_write (void)
-{
-  return MODES_WE_WRITE;
-}
-
-const char *
-nr_mpol_oci_name (int kmode)
-{
-  for (size_t i = 0; i < N_OCI_MODES; i++)
-    if (oci_modes[i].kmode == kmode)
-      return oci_modes[i].oci_name;
-  return NULL;
-}
 
 enum nr_mpol
 nr_mempolicy_choose (const struct nr_config *config, const struct nr_request *req, bool distributed)

@@ -14,19 +14,11 @@
 #include "cpuset.h"
 #include "error.h"
 #include "json.h"
+#include "mpol_modes.h"
 #include "placement.h"
 #include "request.h"
 
 #include <stdbool.h>
-
-/* The kernel's MPOL_* mode for MODE over N_NODES nodes: MPOL_PREFERRED
-   names a single node, so a preferred policy over several nodes is
-   MPOL_PREFERRED_MANY.  */
-int nr_mpol_kernel_mode (enum nr_mpol mode, int n_nodes);
-
-/* The runtime-spec name of kernel mode KMODE ("MPOL_BIND"), NULL when
-   the spec has none.  Static storage.  */
-const char *nr_mpol_oci_name (int kmode);
 
 /* The mode create uses: the pod's memory-policy annotation, else
    interleave when placement spread the container over several nodes in
@@ -34,16 +26,6 @@ const char *nr_mpol_oci_name (int kmode);
    policy.  */
 enum nr_mpol nr_mempolicy_choose (const struct nr_config *config, const struct nr_request *req,
                                   bool distributed);
-
-/* The kernel mode of runtime-spec name OCI_NAME ("MPOL_BIND"), -1 when
-   unknown.  */
-int nr_mpol_kernel_mode_of (const char *oci_name);
-
-/* Bit masks of (1u << MPOL_*): every mode the runtime-spec names; the
-   modes numa-runtime writes (bind, preferred, preferred-many,
-   interleave).  */
-unsigned nr_mpol_all_modes (void);
-unsigned nr_mpol_modes_we_write (void);
 
 /* Set linux.memoryPolicy of SPEC to MODE over NODES with
    MPOL_F_STATIC_NODES, e.g.

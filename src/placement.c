@@ -1,7 +1,7 @@
 /* numa-runtime: the placement decision.  See placement.h for the rules.  */
 #include <config.h>
 
-#include "placement_internal.h"
+#include "placement_context.h"
 #include "util.h"
 
 #include <inttypes.h>

@@ -29,6 +29,7 @@
 #define NR_PLACEMENT_H
 
 #include "conf.h"
+#include "counters.h"
 #include "cpuset.h"
 #include "error.h"
 #include "ledger.h"
@@ -89,6 +90,11 @@ enum nr_policy nr_effective_policy (const struct nr_request *req, const struct n
 int nr_place (const struct nr_placement_input *in, struct nr_placement *out, nr_error_t *err);
 
 void nr_placement_free (struct nr_placement *placement);
+
+/* How the create that placed REQ as P (nr_place succeeded) is counted
+   (placement_explain.c).  */
+enum nr_outcome nr_outcome_of (const struct nr_topology *topo, const struct nr_request *req,
+                               enum nr_policy policy, const struct nr_placement *p);
 
 /* ---- CPU selection (cpualloc.c) ---------------------------------------- */
 

@@ -3,7 +3,7 @@
    load), and the choice of one node or of the closest set of K nodes.  */
 #include <config.h>
 
-#include "placement_internal.h"
+#include "placement_context.h"
 #include "util.h"
 
 /* Does the container fit in what nodes offer together?  */

@@ -13,7 +13,7 @@
  * CPUs from each in proportion to its devices there.  */
 #include <config.h>
 
-#include "placement_internal.h"
+#include "placement_context.h"
 #include "util.h"
 
 #include <string.h>

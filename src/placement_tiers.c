@@ -15,7 +15,7 @@
  * node at most.  */
 #include <config.h>
 
-#include "placement_internal.h"
+#include "placement_context.h"
 #include "util.h"
 
 #include <string.h>

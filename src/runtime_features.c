@@ -5,7 +5,7 @@
 
 #include "runtime_features.h"
 #include "json.h"
-#include "mempolicy.h"
+#include "mpol_modes.h"
 #include "spawn.h"
 #include "util.h"
 

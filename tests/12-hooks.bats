@@ -31,13 +31,6 @@ ledger_with() {
 	printf '{"version":1,"boot_id":"%s","containers":[%s]}\n' "$boot" "$entries" >"$LEDGER"
 }
 
-# ledger_ids: the ids in the ledger, sorted, each followed by a space.
-ledger_ids() {
-	local doc
-	doc=$(ledger_doc "$LEDGER") || fail "cannot read the ledger $LEDGER" || return
-	jq -r '.containers[].id' <<<"$doc" | sort | tr '\n' ' '
-}
-
 state() { # state ID [PID]
 	printf '{"ociVersion":"1.0.2","id":"%s","status":"created","pid":%s,"bundle":"%s","annotations":{"a":"b"}}' \
 		"$1" "${2:-0}" "$T"
@@ -63,7 +56,7 @@ start_sleeper() {
 	ledger_with c1:0 c2:0
 	run -0 "$NUMA_RUNTIME" hook poststop <<<"$(state c1)"
 	[ -z "$output" ]
-	[ "$(ledger_ids)" = "c2 " ]
+	assert_equal "$(ledger_ids)" c2 "ledger ids"
 	[ "$(ledger_doc "$LEDGER" | jq -r '.nodes[0].containers')" = 1 ]
 }
 
@@ -95,7 +88,7 @@ start_sleeper() {
 	[ -z "$output" ]
 	[[ $stderr == *"numa-runtime: warning: container c1: its cgroup allows CPUs $SLEEPER_CPUS, but numa-runtime placed it on CPUs 4000"* ]]
 	# Verifying changes nothing.
-	[ "$(ledger_ids)" = "c1 " ]
+	assert_equal "$(ledger_ids)" c1 "ledger ids"
 }
 
 @test "prestart with --log FILE writes the warning to the file as JSON" {
@@ -175,7 +168,7 @@ hooked_bundle() {
 	run -0 timeout 60 "$NUMA_RUNTIME" --root "$T/runc-root" run --bundle "$T/bundle" hooked1
 	[[ $output == *"node=0"* ]]
 	[[ $output != *warning* ]]
-	[ "$(ledger_ids)" = "" ]
+	assert_equal "$(ledger_ids)" "" "ledger ids"
 }
 
 @test "without the poststop hook the same run leaves its entry behind" {
@@ -183,10 +176,10 @@ hooked_bundle() {
 	require_cmd runc runc
 	busybox_bundle "$T/bundle" true
 	run -0 timeout 60 "$NUMA_RUNTIME" --root "$T/runc-root" run --bundle "$T/bundle" plain1
-	[ "$(ledger_ids)" = "plain1 " ]
+	assert_equal "$(ledger_ids)" plain1 "ledger ids"
 	# The hook, run by hand as an engine would, cleans it up.
 	run -0 "$NUMA_RUNTIME" hook poststop <<<"$(state plain1)"
-	[ "$(ledger_ids)" = "" ]
+	assert_equal "$(ledger_ids)" "" "ledger ids"
 }
 
 @test "runc with a cpuset other than the ledger's still starts the container" {
@@ -202,5 +195,5 @@ hooked_bundle() {
 	run -0 timeout 60 runc --root "$T/runc-root" run --bundle "$T/bundle" mismatch1
 	[[ $output == *"Cpus_allowed_list:"*0* ]]
 	# poststop ran too.
-	[ "$(ledger_ids)" = "" ]
+	assert_equal "$(ledger_ids)" "" "ledger ids"
 }

@@ -81,12 +81,6 @@ check_placement() {
 	fi
 }
 
-ledger_ids() {
-	local doc
-	doc=$(ledger_doc "$LEDGER") || fail "cannot read the ledger $LEDGER" || return
-	jq -r '.containers[].id' <<<"$doc"
-}
-
 busybox_image_tar() {
 	busybox_rootfs "$T/rootfs"
 	tar -C "$T/rootfs" -cf "$T/busybox.tar" .

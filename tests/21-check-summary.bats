@@ -46,3 +46,13 @@ LOG
 	[[ $output != *"a comment after a passing test"* ]] || fail "a passing test's comment is shown: $output"
 	[[ $output != *"PASS:"* ]] || fail "passing tests are listed: $output"
 }
+
+@test "what contrib/quickstart.sh installed is shown above the totals, which stay last" {
+	printf 'installed now (2): crun jq\nthe list (3), as dpkg has them: crun=1.8.1-1+deb12u1 jq=1.6-2.1 runc=1.1.5+ds1-1+deb12u1\n' \
+		>"$R/quickstart-packages.txt"
+	run sh "$TOP_SRCDIR/tests/summarize.sh" "$R"
+	assert_success
+	[[ $output == *"---- packages (contrib/quickstart.sh)"*"installed now (2): crun jq"*"crun=1.8.1-1+deb12u1"* ]] ||
+		fail "no packages block in: $output"
+	assert_equal "${lines[-1]}" "2 passed, 0 failed, 1 skipped" "last line"
+}

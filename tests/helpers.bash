@@ -262,15 +262,6 @@ ledger_jq() {
 	jq "$@" <<<"$doc"
 }
 
-ledger_ids() {
-	ledger_jq -r '.containers[].id'
-}
-
-# ledger_field ID KEY: KEY of ID's ledger entry, as text.
-ledger_field() {
-	ledger_jq -r --arg id "$1" --arg k "$2" '.containers[] | select(.id == $id) | .[$k] | tostring'
-}
-
 assert_ledger_ids() {
 	local want got
 	want=$(printf '%s\n' "$@" | sed '/^$/d' | sort)
@@ -309,11 +300,6 @@ assert_refusal() {
 	"numa-runtime: "?*) ;;
 	*) fail "stderr does not start with \"numa-runtime: \": ${stderr_lines[0]:0:500}" ;;
 	esac
-}
-
-# assert_equal GOT WANT [WHAT]
-assert_equal() {
-	[ "$1" = "$2" ] || fail "${3:-value} differs" "expected: $2" "got:      $1"
 }
 
 assert_output() {

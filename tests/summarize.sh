@@ -3,7 +3,8 @@
 # print "N passed, N failed, N skipped"; exit 1 when anything failed.
 # Before that line, each failed test again with the diagnostics that
 # followed it (at most 20 lines a test): the end of a long CI log then
-# says what failed.
+# says what failed.  Before both, what contrib/quickstart.sh installed, when
+# it left tests/quickstart-packages.txt in one of the directories.
 passed=0 failed=0 skipped=0
 results=$(find "$@" -name '*.trs' -exec cat {} + 2>/dev/null)
 while read -r tag result _; do
@@ -16,6 +17,11 @@ while read -r tag result _; do
 done <<EOF2
 $results
 EOF2
+for dir in "$@"; do
+  [ -f "$dir/quickstart-packages.txt" ] || continue
+  echo "---- packages (contrib/quickstart.sh)"
+  fold -s -w 120 "$dir/quickstart-packages.txt"
+done
 if [ "$failed" -gt 0 ]; then
   echo "---- what failed"
   find "$@" -name '*.trs' -exec grep -l -E '^:test-result: (FAIL|XPASS|ERROR)' {} + 2>/dev/null |

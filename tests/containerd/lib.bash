@@ -36,10 +36,6 @@ export TEST_IMAGE PAUSE_IMAGE
 
 # --- small assertions (print what differed, then fail) ---------------------
 
-assert_equal() { # actual expected [what]
-  [[ "$1" == "$2" ]] || fail "${3:-value}: expected '$2', got '$1'"
-}
-
 assert_contains() { # haystack needle [what]
   [[ "$1" == *"$2"* ]] || fail "${3:-output} does not contain '$2':" "$1"
 }
@@ -139,21 +135,6 @@ ledger_dump() {
   else
     echo "$doc"
   fi
-}
-
-# ledger_ids: the container ids in numa-runtime's ledger, one per line.
-ledger_ids() {
-  local doc
-  doc=$(ledger_doc "$NUMA_LEDGER") || fail "cannot read the ledger $NUMA_LEDGER" || return
-  jq -r '.containers[]?.id' <<< "$doc"
-}
-
-# ledger_field ID FIELD: FIELD of ID's ledger entry (empty if absent).
-ledger_field() {
-  local doc
-  doc=$(ledger_doc "$NUMA_LEDGER") || fail "cannot read the ledger $NUMA_LEDGER" || return
-  jq -r --arg id "$1" --arg f "$2" \
-    '.containers[]? | select(.id == $id) | .[$f] // empty' <<< "$doc"
 }
 
 # ledger_has ID / ledger_lacks ID: the ledger can be read and holds ID /

@@ -16,6 +16,11 @@
 #   ledger_doc [LEDGER]    the ledger as one JSON document (see below), read
 #                          under a shared lock when flock(1) and LEDGER.lock
 #                          exist; LEDGER defaults to $LEDGER, then $NUMA_LEDGER
+#   ledger_ids             the ids of the ledger's entries ($LEDGER, else
+#                          $NUMA_LEDGER), one a line, in ledger order
+#   ledger_field ID KEY    KEY of ID's ledger entry as text; empty when the
+#                          entry or the key is absent or null
+#   assert_equal GOT WANT [WHAT]  fail saying what differed unless GOT = WANT
 #   ledger_read LEDGER     the same without the lock (the caller holds it, or
 #                          nothing writes meanwhile)
 #   busybox_path           the busybox to use ($BUSYBOX, else busybox on PATH)
@@ -173,6 +178,23 @@ ledger_doc() (
 	fi
 	ledger_read "$ledger"
 )
+
+ledger_ids() (
+	ledger=${LEDGER:-${NUMA_LEDGER:-}}
+	doc=$(ledger_doc "$ledger") || fail "cannot read the ledger $ledger" || exit 1
+	printf '%s\n' "$doc" | jq -r '.containers[]?.id'
+)
+
+ledger_field() (
+	ledger=${LEDGER:-${NUMA_LEDGER:-}}
+	doc=$(ledger_doc "$ledger") || fail "cannot read the ledger $ledger" || exit 1
+	printf '%s\n' "$doc" | jq -r --arg id "$1" --arg k "$2" \
+		'.containers[]? | select(.id == $id) | .[$k] | if . == null then empty else tostring end'
+)
+
+assert_equal() {
+	[ "$1" = "$2" ] || fail "${3:-value} differs" "expected: $2" "got:      $1"
+}
 
 ledger_read() (
 	index=$1

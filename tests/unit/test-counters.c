@@ -8,6 +8,7 @@
 #include "ledger-fixtures.h"
 
 #include "counters.h"
+#include "placement.h"
 #include "json.h"
 #include "ledger.h"
 

@@ -25,7 +25,7 @@ WAIT=90                         # seconds for a container to report (TCG is slow
 MEM_MIB=64
 
 # The test library (copied next to this file by build-initramfs.sh):
-# ledger_doc.  Its fail is replaced below by the TAP one.
+# ledger_doc.  Its fail (stderr) is not TAP's: checks report with tap_fail.
 # shellcheck source=tests/lib/common.sh
 . "$(dirname "$0")/lib/common.sh"
 
@@ -37,7 +37,7 @@ emit() {
 	echo "@@tap@@ $1 $tap_n - $(printf '%s' "$2" | tr '#\n' '_ ')"
 }
 pass() { emit ok "$1"; }
-fail() { emit "not ok" "$1"; }
+tap_fail() { emit "not ok" "$1"; }
 # shellcheck disable=SC2317 # for checks that cannot apply in a scenario
 skip() { tap_n=$((tap_n + 1)); echo "@@tap@@ ok $tap_n # SKIP $1"; }
 diag() { printf '%s\n' "$*" | sed 's/^/@@tap@@ # /'; }
@@ -47,11 +47,11 @@ diag() { printf '%s\n' "$*" | sed 's/^/@@tap@@ # /'; }
 why=
 check_eq() {
 	if [ -n "$why" ]; then
-		fail "$1 ($why)"
+		tap_fail "$1 ($why)"
 	elif [ "$2" = "$3" ]; then
 		pass "$1"
 	else
-		fail "$1 (got '$2', want '$3')"
+		tap_fail "$1 (got '$2', want '$3')"
 	fi
 }
 
@@ -172,7 +172,7 @@ pages_on() {
 check_memory() {
 	desc="$1: >= 99% of ${MEM_MIB} MiB touched lands on node $4"
 	if [ -n "$why" ]; then
-		fail "$desc ($why)"
+		tap_fail "$desc ($why)"
 		return
 	fi
 	pid=$(rt "$2" state "$3" | jq -r .pid)
@@ -180,11 +180,11 @@ check_memory() {
 	on=${pages% *} total=${pages#* }
 	diag "$desc: $on of $total anonymous pages"
 	if [ "$total" -lt $((MEM_MIB * 256)) ]; then
-		fail "$desc (only $total anonymous pages found in numa_maps of pid $pid)"
+		tap_fail "$desc (only $total anonymous pages found in numa_maps of pid $pid)"
 	elif [ $((on * 100)) -ge $((total * 99)) ]; then
 		pass "$desc"
 	else
-		fail "$desc ($on of $total pages)"
+		tap_fail "$desc ($on of $total pages)"
 	fi
 }
 
@@ -363,7 +363,7 @@ done
 if [ -n "$disk" ] && [ -b "/dev/$disk" ]; then
 	pass "test disk found: /dev/$disk"
 else
-	fail "test disk found (no block device with serial $SERIAL)"
+	tap_fail "test disk found (no block device with serial $SERIAL)"
 fi
 
 # The node sysfs gives for the disk: walk up from its device directory.
@@ -386,7 +386,7 @@ if [ -n "$disk" ] && mount -t ext4 "/dev/$disk" "$DISK_MNT"; then
 	mkdir -p "$DISK_MNT/data"
 	echo on-disk >"$DISK_MNT/data/marker"
 else
-	fail "ext4 on the test disk mounts"
+	tap_fail "ext4 on the test disk mounts"
 fi
 
 # ------------------------------------------------------------------ harness
@@ -422,7 +422,7 @@ stop runc runc-mem
 nr_why=
 if [ ! -x "$NR" ]; then
 	nr_why="numa-runtime binary missing"
-	fail "numa-runtime binary present ($nr_why)"
+	tap_fail "numa-runtime binary present ($nr_why)"
 else
 	pass "numa-runtime binary present"
 fi
@@ -586,7 +586,7 @@ check_eq "numa-runtime, distribute: task memory policy is interleave over 0,1" \
 	"$(sed -n 's/^mempolicy //p' "$b/out" | head -n1)" "interleave 0,1"
 desc="numa-runtime, distribute: ${MEM_MIB} MiB split between nodes 0 and 1 (each >= 40%)"
 if [ -n "$why" ]; then
-	fail "$desc ($why)"
+	tap_fail "$desc ($why)"
 else
 	pid=$(rt nr state dist2 | jq -r .pid)
 	p0=$(pages_on "$pid" 0) p1=$(pages_on "$pid" 1)
@@ -596,7 +596,7 @@ else
 		[ $((on1 * 100)) -ge $((total * 40)) ]; then
 		pass "$desc"
 	else
-		fail "$desc (node0 $on0, node1 $on1 of $total)"
+		tap_fail "$desc (node0 $on0, node1 $on1 of $total)"
 	fi
 fi
 [ -n "$nr_why" ] || stop nr dist2

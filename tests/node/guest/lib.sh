@@ -57,7 +57,6 @@ wait_for() {
 node_cpus() { cat "/sys/devices/system/node/node$1/cpulist"; }
 
 # --- the ledger -----------------------------------------------------------
-ledger_ids() { ledger_doc | jq -r '.containers[]?.id' | sort; }
 ledger_node() { # ID: the nodes of ID's entry
 	ledger_doc | jq -r --arg id "$1" '.containers[]? | select(.id == $id) | .nodes // .node // empty'
 }

@@ -1,7 +1,7 @@
 /* numa-runtime: what the placement files (placement.c, placement_choose.c,
    placement_tiers.c, placement_explain.c) share.  */
-#ifndef NR_PLACEMENT_INTERNAL_H
-#define NR_PLACEMENT_INTERNAL_H
+#ifndef NR_PLACEMENT_CONTEXT_H
+#define NR_PLACEMENT_CONTEXT_H
 
 #include "placement.h"
 
