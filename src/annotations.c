@@ -3,6 +3,7 @@
 #include <config.h>
 
 #include "annotations.h"
+#include "spec_edit.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -20,6 +21,7 @@ struct reader
   const struct nr_config *config;
   enum nr_policy base; /* the configured policy */
   struct nr_request *req;
+  const char *key; /* the key being read, as the pod spelt it (static) */
 };
 
 /* A parser stores VALUE into the request, or returns why it cannot (owned
@@ -55,6 +57,7 @@ parse_nodes (struct reader *r, const char *value)
       return xasprintf ("asks for nodes outside [annotations] allowed_nodes = %s", allowed);
     }
   r->req->nodes_wanted = nodes;
+  r->req->pinned_by = r->key;
   return NULL;
 }
 
@@ -155,22 +158,30 @@ parse_nics_elsewhere (struct reader *r, const char *value)
 }
 
 /* `policy` comes first: a pod asking for restricted gets strict checking
-   of its other annotations.  */
+   of its other annotations.  ALIAS is the key the topology-aware
+   scheduling guide writes for the same thing: read, under the same bounds
+   (and the same `honoured` name), when the pod has no numa-runtime.io/
+   key for it.  */
+/* A known key: its suffix (what `honoured` names) and its whole key.  */
+#define KEY(suffix) suffix, NR_ANNOTATION_PREFIX suffix
+
 static const struct
 {
   const char *suffix;
+  const char *key;
   value_parser parse;
+  const char *alias;
 } known[] = {
-  { "policy", parse_policy },
-  { "nodes", parse_nodes },
-  { "numa-nodes", parse_span },
-  { "spread", parse_spread },
-  { "cpu-allocation", parse_cpu_allocation },
-  { "memory-policy", parse_memory_policy },
-  { "memory-tiers", parse_memory_tiers },
-  { "disable", parse_disable },
-  { "nics", parse_nics_elsewhere },
-  { "volumes", parse_nics_elsewhere },
+  { KEY ("policy"), parse_policy, NR_ANNOTATION_POLICY_ALIAS },
+  { KEY ("nodes"), parse_nodes, NR_ANNOTATION_NODES_ALIAS },
+  { KEY ("numa-nodes"), parse_span, NULL },
+  { KEY ("spread"), parse_spread, NULL },
+  { KEY ("cpu-allocation"), parse_cpu_allocation, NULL },
+  { KEY ("memory-policy"), parse_memory_policy, NULL },
+  { KEY ("memory-tiers"), parse_memory_tiers, NULL },
+  { KEY ("disable"), parse_disable, NULL },
+  { KEY ("nics"), parse_nics_elsewhere, NULL },
+  { KEY ("volumes"), parse_nics_elsewhere, NULL },
 };
 
 static bool
@@ -230,15 +241,14 @@ is_strict (const struct reader *r)
          || (r->req->has_policy && r->req->policy >= NR_POLICY_RESTRICTED);
 }
 
-/* Report that annotation SUFFIX (VALUE may be NULL) cannot be used: an
+/* Report that annotation KEY (VALUE may be NULL) cannot be used: an
    error when strict (returns -1), else a warning (returns 0).  */
 static int
-refuse (struct reader *r, const char *suffix, const char *value, const char *why, nr_error_t *err)
+refuse (struct reader *r, const char *key, const char *value, const char *why, nr_error_t *err)
 {
   cleanup_free char *text = value ? shown (value) : NULL;
   cleanup_free char *what =
-      value ? xasprintf ("annotation %s%s = `%s`", NR_ANNOTATION_PREFIX, suffix, text)
-            : xasprintf ("annotation %s%s", NR_ANNOTATION_PREFIX, suffix);
+      value ? xasprintf ("annotation %s = `%s`", key, text) : xasprintf ("annotation %s", key);
 
   if (is_strict (r))
     return nr_make_error (err, 0, "%s: %s", what, why);
@@ -246,21 +256,24 @@ refuse (struct reader *r, const char *suffix, const char *value, const char *why
   return 0;
 }
 
-int
-nr_annotations_read (yajl_val spec, const struct nr_config *config, enum nr_policy effective_policy,
-                     struct nr_request *req, nr_error_t *err)
+static int
+read_annotations (yajl_val spec, const struct nr_config *config, enum nr_policy effective_policy,
+                  struct nr_request *req, nr_error_t *err)
 {
   yajl_val annotations = nr_json_get (spec, "annotations");
-  struct reader r = { config, effective_policy, req };
+  struct reader r = { config, effective_policy, req, NULL };
 
   if (annotations == NULL || annotations->type != yajl_t_object)
     return 0;
   if (! config->annotations_enabled)
     {
       for (size_t i = 0; i < annotations->u.object.len; i++)
-        if (strncmp (annotations->u.object.keys[i], NR_ANNOTATION_PREFIX, PREFIX_LEN) == 0)
+        if (strncmp (annotations->u.object.keys[i], NR_ANNOTATION_PREFIX, PREFIX_LEN) == 0
+            || strcmp (annotations->u.object.keys[i], NR_ANNOTATION_POLICY_ALIAS) == 0
+            || strcmp (annotations->u.object.keys[i], NR_ANNOTATION_NODES_ALIAS) == 0)
           {
-            nr_debug ("container %s: %s* annotations ignored ([annotations] enabled = false)",
+            nr_debug ("container %s: %s* annotations and their aliases ignored ([annotations] "
+                      "enabled = false)",
                       req->id ? req->id : "?", NR_ANNOTATION_PREFIX);
             break;
           }
@@ -269,11 +282,17 @@ nr_annotations_read (yajl_val spec, const struct nr_config *config, enum nr_poli
 
   for (size_t i = 0; i < NR_N_ELEMENTS (known); i++)
     {
-      cleanup_free char *key = xasprintf ("%s%s", NR_ANNOTATION_PREFIX, known[i].suffix);
       cleanup_free char *why = NULL;
-      /* The last of repeated keys, as Go's decoder (and so runc) sees it.  */
-      yajl_val v = nr_json_get (annotations, key);
+      yajl_val v;
 
+      r.key = known[i].key;
+      /* The last of repeated keys, as Go's decoder (and so runc) sees it.  */
+      v = nr_json_get (annotations, r.key);
+      if (v == NULL && known[i].alias)
+        v = nr_json_get (annotations, r.key = known[i].alias);
+      else if (v && known[i].alias && nr_json_get (annotations, known[i].alias))
+        nr_debug ("container %s: %s wins over its alias %s", req->id ? req->id : "?", r.key,
+                  known[i].alias);
       if (v == NULL)
         continue;
       if (v->type != yajl_t_string)
@@ -282,9 +301,7 @@ nr_annotations_read (yajl_val spec, const struct nr_config *config, enum nr_poli
         why = xstrdup ("not honoured on this node ([annotations] honoured)");
       else
         why = known[i].parse (&r, v->u.string);
-      if (why
-          && refuse (&r, known[i].suffix, v->type == yajl_t_string ? v->u.string : NULL, why, err)
-                 < 0)
+      if (why && refuse (&r, r.key, v->type == yajl_t_string ? v->u.string : NULL, why, err) < 0)
         return -1;
     }
 
@@ -293,11 +310,13 @@ nr_annotations_read (yajl_val spec, const struct nr_config *config, enum nr_poli
     {
       const char *key = annotations->u.object.keys[i];
       cleanup_free char *suffix = NULL;
+      cleanup_free char *shown_key = NULL;
 
       if (strncmp (key, NR_ANNOTATION_PREFIX, PREFIX_LEN) != 0 || is_known (key + PREFIX_LEN))
         continue;
       suffix = shown (key + PREFIX_LEN);
-      if (refuse (&r, suffix, NULL,
+      shown_key = xasprintf ("%s%s", NR_ANNOTATION_PREFIX, suffix);
+      if (refuse (&r, shown_key, NULL,
                   "unknown key (known: policy, nodes, numa-nodes, spread, cpu-allocation, "
                   "memory-policy, memory-tiers, disable)",
                   err)
@@ -305,4 +324,77 @@ nr_annotations_read (yajl_val spec, const struct nr_config *config, enum nr_poli
         return -1;
     }
   return 0;
+}
+
+/* NUMA_NODE already in the spec's env: a device plugin such as
+   numa-resource-plugin put it there in its Allocate, for the node the
+   scheduler counted the pod's device on.  It is a pin request like the
+   nodes annotation, which wins when both are given.  */
+static int
+read_env_pin (yajl_val spec, struct reader *r, nr_error_t *err)
+{
+  const char *value = nr_spec_env (spec, NR_ENV_PIN_NAME);
+  cleanup_free char *why = NULL;
+  nr_set_t nodes;
+
+  if (value == NULL)
+    return 0;
+  /* numa-runtime writes NUMA_MEMORY_NODES next to its NUMA_NODE, a device
+     plugin does not: a spec reused as it was saved (podman's restart)
+     carries our own earlier choice, whose cpuset placement keeps anyway.  */
+  if (nr_spec_env (spec, "NUMA_MEMORY_NODES"))
+    return 0;
+  r->key = "env " NR_ENV_PIN_NAME;
+  if (! r->config->env_pin_enabled)
+    {
+      nr_debug ("container %s: %s in its env is not a pin request ([annotations] numa_node_env "
+                "= false)",
+                r->req->id ? r->req->id : "?", NR_ENV_PIN_NAME);
+      return 0;
+    }
+  if (nr_set_parse (value, &nodes, NULL) < 0 || nr_set_is_empty (&nodes))
+    why = xstrdup ("must be a non-empty node list such as 1 or 0-1");
+  else if (r->config->annotation_nodes_set
+           && ! nr_set_is_subset (&nodes, &r->config->annotation_nodes))
+    {
+      cleanup_free char *allowed = nr_set_format (&r->config->annotation_nodes);
+      why = xasprintf ("asks for nodes outside [annotations] allowed_nodes = %s", allowed);
+    }
+  else if (! nr_set_is_empty (&r->req->nodes_wanted)
+           && ! nr_set_equal (&nodes, &r->req->nodes_wanted))
+    why = xasprintf ("disagrees with annotation %s, which wins", r->req->pinned_by);
+  if (why)
+    {
+      cleanup_free char *text = shown (value);
+      if (is_strict (r))
+        return nr_make_error (err, 0, "TopologyAffinityError: %s=%s in the spec's env: %s",
+                              NR_ENV_PIN_NAME, text, why);
+      nr_warn ("container %s: ignoring %s=%s in its env: %s", r->req->id ? r->req->id : "?",
+               NR_ENV_PIN_NAME, text, why);
+      return 0;
+    }
+  if (! nr_set_is_empty (&r->req->nodes_wanted))
+    return 0; /* the same nodes, asked twice: the annotation stays the source */
+  r->req->nodes_wanted = nodes;
+  r->req->pinned_by = r->key;
+  r->req->pin_from_env = true;
+  {
+    cleanup_free char *list = nr_set_format (&nodes);
+    nr_log (NR_LOG_INFO,
+            "container %s: pinned to node(s) %s by %s in its spec's env (a device "
+            "plugin's Allocate)",
+            r->req->id ? r->req->id : "?", list, NR_ENV_PIN_NAME);
+  }
+  return 0;
+}
+
+int
+nr_annotations_read (yajl_val spec, const struct nr_config *config, enum nr_policy effective_policy,
+                     struct nr_request *req, nr_error_t *err)
+{
+  struct reader r = { config, effective_policy, req, NULL };
+
+  if (read_annotations (spec, config, effective_policy, req, err) < 0)
+    return -1;
+  return read_env_pin (spec, &r, err);
 }

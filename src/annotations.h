@@ -11,6 +11,11 @@
  *   numa-runtime.io/memory-policy   bind | preferred | interleave
  *   numa-runtime.io/disable         "true": leave the container alone
  *
+ * Two keys of the topology-aware scheduling guide are aliases, read when
+ * the numa-runtime.io/ key is absent:
+ *   kubernetes.io/topology-policy   = numa-runtime.io/policy
+ *   cpu-set.kubernetes.io/numa-node = numa-runtime.io/nodes
+ *
  * The admin bounds them in the config's [annotations] section.  Values are
  * only ever parsed into numbers, sets and enums: nothing from an annotation
  * reaches a shell, a path or the runtime's argv.  */
@@ -23,13 +28,21 @@
 #include "request.h"
 
 #define NR_ANNOTATION_PREFIX "numa-runtime.io/"
+#define NR_ANNOTATION_POLICY_ALIAS "kubernetes.io/topology-policy"
+#define NR_ANNOTATION_NODES_ALIAS "cpu-set.kubernetes.io/numa-node"
 
 /* Largest numa-runtime.io/numa-nodes accepted.  */
 #define NR_ANNOTATION_MAX_SPAN 64
 
+/* The env variable that, already in the spec, is a pin request.  */
+#define NR_ENV_PIN_NAME "NUMA_NODE"
+
 /* Read the annotations of SPEC (document root) into the override fields of
-   REQ (opt_out, has_policy/policy, nodes_wanted, span, has_spread/spread,
-   has_exclusive/exclusive, has_mpol/mpol), leaving its other fields alone.
+   REQ (opt_out, has_policy/policy, nodes_wanted/pinned_by, span,
+   has_spread/spread, has_exclusive/exclusive, has_mpol/mpol), leaving its
+   other fields alone.  Then NUMA_NODE in process.env, as a device plugin
+   puts it there: a pin request (pin_from_env) when no nodes annotation
+   asked for nodes, under [annotations] numa_node_env and allowed_nodes.
    EFFECTIVE_POLICY is the configured policy: it is the base that
    `allow_weaker_policy` protects, and under restricted or single-numa-node
    (or when an accepted annotation asks for one of those) a malformed or

@@ -14,6 +14,7 @@
 #include "commands.h"
 #include "counters.h"
 #include "kubelet_checkpoint.h"
+#include "kubelet_state.h"
 #include "ledger.h"
 #include "locality.h"
 #include "mempolicy.h"
@@ -29,7 +30,6 @@
 #include "util.h"
 
 #include <ctype.h>
-#include <libgen.h>
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
@@ -61,15 +61,14 @@ container_state_exists (const char *root, const char *id)
   return stat (path, &st) == 0;
 }
 
-/* Hints from the container's devices, volumes and NICs, and kubelet's
-   record of its pod's devices (kubelet_checkpoint.h).  Only a
+/* Hints from the container's devices, volumes and NICs.  Only a
    malformed request fails nr_locality_hints (a bad NIC annotation): under
    best-effort the container is still placed, on the hints it has left;
    stricter policies refuse it.  Everything else it cannot resolve is
    already a warning there.  */
 static int
-add_locality_hints (yajl_val spec, const struct nr_config *config, const char *boot_id,
-                    struct nr_request *req, nr_error_t *err)
+add_locality_hints (yajl_val spec, const struct nr_config *config, struct nr_request *req,
+                    nr_error_t *err)
 {
   /* Only placed containers get here: opted-out and `none` ones were
      passed through before.  */
@@ -80,9 +79,6 @@ add_locality_hints (yajl_val spec, const struct nr_config *config, const char *b
       nr_warn ("container %s: %s", req->id, (*err)->msg);
       nr_error_release (err);
     }
-  /* What kubelet allocated to the pod: the only device signal a sandbox
-     has.  */
-  nr_kubelet_add_hints (spec, config, boot_id, req);
   for (size_t i = 0; i < req->n_hints; i++)
     nr_debug ("container %s: locality hint node %d: %s", req->id, req->hints[i].node,
               req->hints[i].source);
@@ -107,6 +103,7 @@ fill_entry (struct nr_ledger_entry *e, const struct nr_args *args, const struct 
   e->pod = req->pod ? xstrdup (req->pod) : NULL;
   e->sandbox = req->sandbox;
   e->kubelet_cpus = p->keep_cpus;
+  e->pinned_by = req->pinned_by ? xstrdup (req->pinned_by) : NULL;
   e->root = xstrdup (nr_args_root (args));
   e->creator_pid = (int) getpid ();
   e->creator_start = nr_process_start_time (config->proc_root, e->creator_pid);
@@ -152,6 +149,56 @@ read_ledger_for (struct nr_ledger *ledger, const struct nr_args *args, const str
   return find_pod_nodes (ledger, req, input, err);
 }
 
+/* What kubelet's static managers gave other pods, into INPUT: the CPUs
+   and, per node of TOPO, the memory and hugepages (arrays in *MEMORY and
+   *HUGEPAGES, the caller frees them).  Only files that exist are read.  */
+static void
+add_kubelet_taken (const struct nr_config *config, const struct nr_topology *topo,
+                   struct nr_placement_input *input, int64_t **memory, int64_t **hugepages)
+{
+  struct nr_kubelet_state state;
+
+  nr_kubelet_state_read (config->kubelet_root, &state);
+  input->kubelet_cpus = state.exclusive_cpus;
+  input->kubelet_static_cpus = state.cpu_static;
+  if (state.n_reserved > 0)
+    {
+      *memory = xmalloc ((size_t) topo->n_nodes * sizeof (**memory));
+      *hugepages = xmalloc ((size_t) topo->n_nodes * sizeof (**hugepages));
+      for (int i = 0; i < topo->n_nodes; i++)
+        nr_kubelet_reserved_on (&state, topo->nodes[i].id, &(*memory)[i], &(*hugepages)[i]);
+      input->kubelet_memory = *memory;
+      input->kubelet_hugepages = *hugepages;
+    }
+  if (! nr_set_is_empty (&state.exclusive_cpus) || state.n_reserved > 0)
+    {
+      cleanup_free char *cpus = nr_set_format (&state.exclusive_cpus);
+      nr_debug ("kubelet's static managers hold CPUs `%s` and memory on %zu node(s)", cpus,
+                state.n_reserved);
+    }
+  nr_kubelet_state_free (&state);
+}
+
+/* The env is never rewritten to another node unsaid: a NUMA_NODE already
+   in the spec (a device plugin's, or one numa-runtime.io/disable or
+   [annotations] numa_node_env = false left unread) that is not where the
+   container goes is warned about.  Its value is not shown: it is the
+   pod's text.  */
+static void
+say_env_rewrite (yajl_val spec, const char *id, const struct nr_placement *placement)
+{
+  const char *before = nr_spec_env (spec, NR_ENV_PIN_NAME);
+  cleanup_free char *nodes = NULL;
+  nr_set_t was;
+
+  if (before == NULL
+      || (nr_set_parse (before, &was, NULL) == 0 && nr_set_equal (&was, &placement->nodes)))
+    return;
+  nodes = nr_set_format (&placement->nodes);
+  nr_warn ("container %s: the %s already in its spec's env names other nodes; rewritten to %s=%s",
+           id, NR_ENV_PIN_NAME, NR_ENV_PIN_NAME, nodes);
+}
+
 static bool
 may_get_exclusive_cpus (const struct nr_request *req, const struct nr_config *config)
 {
@@ -181,14 +228,11 @@ static void
 roll_back (const struct nr_args *args, const struct nr_config *config, struct nr_spec *spec)
 {
   cleanup_ledger struct nr_ledger *ledger = NULL;
-  cleanup_free char *boot_id = nr_read_boot_id (config->proc_root);
   nr_error_t err = NULL;
-  struct nr_rebuild_source source = { nr_args_root (args), config, NULL };
-  struct nr_ledger_recovery recovery = NR_REBUILD_RECOVERY (&source);
 
   if (nr_spec_restore (spec, &err) < 0)
     nr_log_error (&err);
-  if (nr_ledger_open (config->ledger_path, boot_id, &recovery, &ledger, &err) < 0
+  if (nr_ledger_open_for (config, NR_LEDGER_WRITE, nr_args_root (args), NULL, &ledger, &err) < 0
       || (nr_ledger_remove (ledger, args->id) && nr_ledger_commit (ledger, &err) < 0))
     nr_log_error (&err);
 }
@@ -248,8 +292,10 @@ int
 nr_cmd_create (const struct nr_args *args, const struct nr_config *config, nr_error_t *err)
 {
   cleanup_free char *runtime = NULL;
-  cleanup_free char *boot_id = NULL;
+  cleanup_free char *state_dir = nr_path_dir (config->ledger_path);
   cleanup_free struct nr_node_usage *usage = NULL;
+  cleanup_free int64_t *kubelet_memory = NULL;
+  cleanup_free int64_t *kubelet_hugepages = NULL;
   cleanup_ledger struct nr_ledger *ledger = NULL;
   struct nr_spec spec = { 0 };
   struct nr_request req = { 0 };
@@ -259,8 +305,6 @@ nr_cmd_create (const struct nr_args *args, const struct nr_config *config, nr_er
   struct nr_ledger_entry entry;
   struct nr_mempolicy_plan mempolicy = { 0 };
   struct nr_pod_entries pod_entries = { 0 };
-  struct nr_rebuild_source source = { nr_args_root (args), config, &topo };
-  struct nr_ledger_recovery recovery = NR_REBUILD_RECOVERY (&source);
   sigset_t saved_mask;
   int ret = -1;
 
@@ -283,23 +327,20 @@ nr_cmd_create (const struct nr_args *args, const struct nr_config *config, nr_er
       nr_spec_free (&spec);
       return nr_runtime_exec (runtime, args->argv, err);
     }
-  boot_id = nr_read_boot_id (config->proc_root);
-  if (add_locality_hints (spec.root, config, boot_id, &req, err) < 0)
+  if (add_locality_hints (spec.root, config, &req, err) < 0)
     goto out;
   /* The ledger first: opening it checks its directory (ours, not a
      symbolic link, not writable by others), where the topology cache
      lives.  A damaged ledger is rebuilt when first queried, by then with
      the topology.  */
-  if (nr_ledger_open (config->ledger_path, boot_id, &recovery, &ledger, err) < 0)
+  if (nr_ledger_open_for (config, NR_LEDGER_WRITE, nr_args_root (args), &topo, &ledger, err) < 0
+      || nr_topology_load_cached (config->sysfs_root, config->proc_root, state_dir,
+                                  nr_ledger_boot_id (ledger), &topo, err)
+             < 0)
     goto out;
-  {
-    cleanup_free char *ledger_copy = xstrdup (config->ledger_path);
-    const char *cache_dir = dirname (ledger_copy);
-    if (nr_topology_load_cached (config->sysfs_root, config->proc_root, cache_dir, boot_id, &topo,
-                                 err)
-        < 0)
-      goto out;
-  }
+  /* What kubelet allocated to the pod: the only device signal a sandbox
+     has.  */
+  nr_kubelet_add_hints (spec.root, config, nr_ledger_boot_id (ledger), &req);
   /* A create that fails in the runtime leaves its entry behind: we exec
      the runtime rather than run it as a child (a child would add a process
      and a wait to every create, and a numa-runtime killed while waiting
@@ -320,6 +361,7 @@ nr_cmd_create (const struct nr_args *args, const struct nr_config *config, nr_er
   for (int i = 0; i < topo.n_nodes; i++)
     nr_ledger_usage (ledger, topo.nodes[i].id, &usage[i]);
   input.usage = usage;
+  add_kubelet_taken (config, &topo, &input, &kubelet_memory, &kubelet_hugepages);
   if (may_get_exclusive_cpus (&req, config))
     nr_topology_load_siblings (config->sysfs_root, &topo);
   if (req.hugepages > 0)
@@ -343,6 +385,7 @@ nr_cmd_create (const struct nr_args *args, const struct nr_config *config, nr_er
   if (placement.warning)
     nr_warn ("container %s: %s", args->id, placement.warning);
 
+  say_env_rewrite (spec.root, args->id, &placement);
   if (nr_apply_placement (spec.root, &placement, err) < 0
       || nr_mempolicy_prepare (spec.root, config, runtime, &req, &placement, &mempolicy, err) < 0
       || (config->seccomp_allow_mempolicy && nr_seccomp_allow_mempolicy (spec.root, err) < 0))

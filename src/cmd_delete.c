@@ -14,11 +14,8 @@ int
 nr_cmd_delete (const struct nr_args *args, const struct nr_config *config, nr_error_t *err)
 {
   cleanup_free char *runtime = NULL;
-  cleanup_free char *boot_id = NULL;
   cleanup_ledger struct nr_ledger *ledger = NULL;
   nr_error_t release_err = NULL;
-  struct nr_rebuild_source source = { nr_args_root (args), config, NULL };
-  struct nr_ledger_recovery recovery = NR_REBUILD_RECOVERY (&source);
   int status;
 
   if (nr_runtime_resolve (config, &runtime, err) < 0)
@@ -28,10 +25,10 @@ nr_cmd_delete (const struct nr_args *args, const struct nr_config *config, nr_er
   if (status != 0 || args->id == NULL)
     return status;
 
-  boot_id = nr_read_boot_id (config->proc_root);
   /* An unreadable ledger is reported and rebuilt by whoever finds it
      first, a delete included.  */
-  if (nr_ledger_open (config->ledger_path, boot_id, &recovery, &ledger, &release_err) == 0
+  if (nr_ledger_open_for (config, NR_LEDGER_WRITE, nr_args_root (args), NULL, &ledger, &release_err)
+          == 0
       && nr_ledger_remove (ledger, args->id))
     nr_ledger_counters_for_update (ledger)->deletes++;
   /* Commits only what changed.  */

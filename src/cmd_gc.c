@@ -26,13 +26,10 @@ print_released (const struct nr_ledger_entry *e, void *data)
 int
 nr_cmd_gc (const struct nr_args *args, const struct nr_config *config, nr_error_t *err)
 {
-  cleanup_free char *boot_id = nr_read_boot_id (config->proc_root);
   cleanup_ledger struct nr_ledger *ledger = NULL;
-  struct nr_rebuild_source source = { nr_args_root (args), config, NULL };
-  struct nr_ledger_recovery recovery = NR_REBUILD_RECOVERY (&source);
   size_t before, reclaimed = 0, temps;
 
-  if (nr_ledger_open (config->ledger_path, boot_id, &recovery, &ledger, err) < 0)
+  if (nr_ledger_open_for (config, NR_LEDGER_WRITE, nr_args_root (args), NULL, &ledger, err) < 0)
     return -1;
   /* Every entry read now: damage anywhere is found and rebuilt from.  */
   nr_ledger_load_all (ledger);

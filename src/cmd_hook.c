@@ -23,6 +23,7 @@
 #include "counters.h"
 #include "json.h"
 #include "ledger.h"
+#include "rebuild.h"
 #include "util.h"
 
 #include <errno.h>
@@ -91,14 +92,13 @@ static int
 hook_poststop (const struct nr_config *config, const struct oci_state *state, nr_error_t *err)
 {
   cleanup_ledger struct nr_ledger *ledger = NULL;
-  cleanup_free char *boot_id = NULL;
 
   /* Nothing was ever placed on this host: do not create /run/numa-runtime
      for an engine that runs the hook on every container.  */
   if (! ledger_exists (config->ledger_path))
     return 0;
-  boot_id = nr_read_boot_id (config->proc_root);
-  if (nr_ledger_open (config->ledger_path, boot_id, NULL, &ledger, err) < 0)
+  /* An OCI hook knows no runtime state root: damage only empties.  */
+  if (nr_ledger_open_for (config, NR_LEDGER_WRITE, NULL, NULL, &ledger, err) < 0)
     return nr_error_wrap (err, "poststop `%s`", state->id);
   if (! nr_ledger_remove (ledger, state->id))
     return 0;
@@ -149,16 +149,14 @@ static int
 verify_cpuset (const struct nr_config *config, const struct oci_state *state, nr_error_t *err)
 {
   cleanup_ledger struct nr_ledger *ledger = NULL;
-  cleanup_free char *boot_id = NULL;
   struct nr_ledger_entry entry;
   nr_set_t allowed;
   int found;
 
-  if (! ledger_exists (config->ledger_path))
-    return 0;
-  boot_id = nr_read_boot_id (config->proc_root);
-  if (nr_ledger_open (config->ledger_path, boot_id, NULL, &ledger, err) < 0)
+  if (nr_ledger_open_for (config, NR_LEDGER_READ, NULL, NULL, &ledger, err) < 0)
     return -1;
+  if (ledger == NULL)
+    return 0;
   found = nr_ledger_find (ledger, state->id, &entry, err);
   /* The check reads /proc only: do not hold up other creates meanwhile.  */
   nr_ledger_close (steal_pointer (&ledger));

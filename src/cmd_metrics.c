@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "counters.h"
 #include "ledger.h"
+#include "rebuild.h"
 #include "nodeview.h"
 #include "topology.h"
 #include "util.h"
@@ -251,7 +252,6 @@ parse_options (const struct nr_args *args, const char **textfile, nr_error_t *er
 int
 nr_cmd_metrics (const struct nr_args *args, const struct nr_config *config, nr_error_t *err)
 {
-  cleanup_free char *boot_id = NULL;
   cleanup_free struct nr_node_view *views = NULL;
   cleanup_free char *text = NULL;
   cleanup_ledger struct nr_ledger *ledger = NULL;
@@ -268,13 +268,11 @@ nr_cmd_metrics (const struct nr_args *args, const struct nr_config *config, nr_e
     return nr_error_wrap (err, "metrics");
   /* create reads the pools only when a container asks for hugepages.  */
   nr_topology_load_hugepages (config->sysfs_root, &topo);
-  boot_id = nr_read_boot_id (config->proc_root);
   /* The index only, under the lock for as long as it takes to read it; a
      damaged or earlier-boot ledger reads as empty, and is left for the
      next writer to set aside or drop (metrics never writes it).  No
      ledger yet (nothing was ever placed): zeroes, and nothing created.  */
-  if (access (config->ledger_path, F_OK) == 0
-      && nr_ledger_open (config->ledger_path, boot_id, NULL, &ledger, err) < 0)
+  if (nr_ledger_open_for (config, NR_LEDGER_READ, NULL, NULL, &ledger, err) < 0)
     goto out;
   views = xmalloc0 ((size_t) (topo.n_nodes ? topo.n_nodes : 1) * sizeof (*views));
   nr_node_views_fill (&topo, ledger, config, views);

@@ -246,6 +246,8 @@ print_table (FILE *out, const struct nr_node_view *rows, int n_rows, struct nr_l
         fprintf (out, " (pod sandbox)");
       else if (e.pod)
         fprintf (out, " (pod %s)", e.pod);
+      if (e.pinned_by)
+        fprintf (out, " (pinned by %s)", e.pinned_by);
       fputc ('\n', out);
       nr_ledger_entry_free (&e);
     }
@@ -254,13 +256,10 @@ print_table (FILE *out, const struct nr_node_view *rows, int n_rows, struct nr_l
 int
 nr_cmd_status (const struct nr_args *args, const struct nr_config *config, nr_error_t *err)
 {
-  cleanup_free char *boot_id = nr_read_boot_id (config->proc_root);
   cleanup_ledger struct nr_ledger *ledger = NULL;
   cleanup_free struct nr_node_view *rows = NULL;
   cleanup_free char *text = NULL;
   struct nr_topology topo = { 0 };
-  struct nr_rebuild_source source = { nr_args_root (args), config, &topo };
-  struct nr_ledger_recovery recovery = NR_REBUILD_RECOVERY (&source);
   FILE *report;
   size_t text_len = 0;
   int ret = -1;
@@ -272,7 +271,7 @@ nr_cmd_status (const struct nr_args *args, const struct nr_config *config, nr_er
   /* The exclusive lock, briefly: the ledger is read whole and consistent,
      and a file from an earlier boot or a broken one is dealt with here as
      a create would.  */
-  if (nr_ledger_open (config->ledger_path, boot_id, &recovery, &ledger, err) < 0)
+  if (nr_ledger_open_for (config, NR_LEDGER_WRITE, nr_args_root (args), &topo, &ledger, err) < 0)
     goto out;
   nr_ledger_load_all (ledger);
   if (nr_ledger_commit (ledger, err) < 0)

@@ -15,6 +15,7 @@
 #include "commands.h"
 #include "json.h"
 #include "ledger.h"
+#include "rebuild.h"
 #include "nodeview.h"
 #include "topology.h"
 #include "util.h"
@@ -210,7 +211,6 @@ int
 nr_cmd_topology (const struct nr_args *args, const struct nr_config *config, nr_error_t *err)
 {
   cleanup_free char *node_name = NULL;
-  cleanup_free char *boot_id = NULL;
   cleanup_free struct nr_node_view *views = NULL;
   cleanup_ledger struct nr_ledger *ledger = NULL;
   struct nr_topology topo = { 0 };
@@ -222,11 +222,9 @@ nr_cmd_topology (const struct nr_args *args, const struct nr_config *config, nr_
   if (parse_options (args, &node_name, err) < 0
       || nr_topology_load (config->sysfs_root, &topo, err) < 0)
     return nr_error_wrap (err, "topology");
-  boot_id = nr_read_boot_id (config->proc_root);
   /* The index's sums are all it needs; read-only, like `metrics`, and
      no ledger yet means nothing is held.  */
-  if (access (config->ledger_path, F_OK) == 0
-      && nr_ledger_open (config->ledger_path, boot_id, NULL, &ledger, err) < 0)
+  if (nr_ledger_open_for (config, NR_LEDGER_READ, NULL, NULL, &ledger, err) < 0)
     goto out;
   views = xmalloc0 ((size_t) (topo.n_nodes ? topo.n_nodes : 1) * sizeof (*views));
   nr_node_views_fill (&topo, ledger, config, views);

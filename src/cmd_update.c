@@ -29,6 +29,7 @@
 #include "commands.h"
 #include "json.h"
 #include "ledger.h"
+#include "rebuild.h"
 #include "runtime.h"
 #include "spawn.h"
 #include "util.h"
@@ -158,13 +159,12 @@ copy_argv (const struct nr_args *args)
 static int
 find_entry (const struct nr_config *config, const char *id, struct nr_ledger_entry *entry)
 {
-  cleanup_free char *boot_id = nr_read_boot_id (config->proc_root);
   cleanup_ledger struct nr_ledger *ledger = NULL;
   nr_error_t err = NULL;
   int found;
 
-  if (nr_ledger_open (config->ledger_path, boot_id, NULL, &ledger, &err) < 0
-      || (found = nr_ledger_find (ledger, id, entry, &err)) < 0)
+  if (nr_ledger_open_for (config, NR_LEDGER_READ, NULL, NULL, &ledger, &err) < 0
+      || (found = ledger ? nr_ledger_find (ledger, id, entry, &err) : 0) < 0)
     {
       nr_warn ("update %s: passed through, the ledger is unreadable: %s", id, err->msg);
       nr_error_release (&err);

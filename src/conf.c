@@ -322,10 +322,14 @@ parse_annotations_weaken (struct nr_config *c, const char *v)
 }
 
 static const char *
+parse_env_pin (struct nr_config *c, const char *v)
+{
+  return parse_bool (v, &c->env_pin_enabled) < 0 ? "must be true or false" : NULL;
+}
+
+static const char *
 parse_kubelet_root (struct nr_config *c, const char *v)
 {
-  if (*v != '/')
-    return "must be an absolute path";
   return set_string (&c->kubelet_root, v);
 }
 
@@ -355,8 +359,9 @@ static const struct
   { "annotations", "enabled", parse_annotations_enabled },
   { "annotations", "honoured", parse_annotation_keys },
   { "annotations", "allowed_nodes", parse_annotation_nodes },
-  { "kubelet", "root", parse_kubelet_root },
   { "annotations", "allow_weaker_policy", parse_annotations_weaken },
+  { "annotations", "numa_node_env", parse_env_pin },
+  { "kubelet", "root", parse_kubelet_root },
 };
 
 struct parse_state
@@ -392,12 +397,13 @@ set_defaults (struct nr_config *config)
   config->ledger_path = xstrdup (DEFAULT_LEDGER);
   config->sysfs_root = xstrdup ("/sys");
   config->proc_root = xstrdup ("/proc");
-  config->kubelet_root = xstrdup ("/var/lib/kubelet");
   config->policy = NR_POLICY_BEST_EFFORT;
   config->best_effort_millicpus = 100;
   config->update_narrow = true;
   config->seccomp_allow_mempolicy = true;
   config->annotations_enabled = true;
+  config->env_pin_enabled = true;
+  config->kubelet_root = xstrdup ("/var/lib/kubelet");
 }
 
 int
@@ -449,8 +455,8 @@ nr_config_free (struct nr_config *config)
   free (config->ledger_path);
   free (config->sysfs_root);
   free (config->proc_root);
-  free (config->kubelet_root);
   free (config->annotation_keys);
+  free (config->kubelet_root);
   free (config->memory_weights);
   memset (config, 0, sizeof (*config));
 }

@@ -63,7 +63,8 @@ struct nr_config
   nr_set_t annotation_nodes; /* [annotations] allowed_nodes; empty = any */
   bool annotation_nodes_set;
   bool annotations_may_weaken; /* [annotations] allow_weaker_policy */
-  char *kubelet_root;          /* [kubelet] root: where kubelet keeps its state */
+  bool env_pin_enabled;        /* [annotations] numa_node_env: NUMA_NODE in the env pins */
+  char *kubelet_root;          /* [kubelet] root: its checkpoints' directory; NULL: not read */
 };
 
 /* Load the config from $NUMA_RUNTIME_CONFIG, else the default path.  A

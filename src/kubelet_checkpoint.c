@@ -190,8 +190,8 @@ nr_kubelet_add_hints (yajl_val spec, const struct nr_config *config, const char 
 
   /* A container's own devices in its spec say it better than kubelet's
      record of them, and counting both would count them twice.  */
-  if (pod_uid == NULL || config->kubelet_root == NULL || (! req->sandbox && container == NULL)
-      || (! req->sandbox && req->n_hints > 0))
+  if (pod_uid == NULL || config->kubelet_root == NULL || *config->kubelet_root == '\0'
+      || (! req->sandbox && container == NULL) || (! req->sandbox && req->n_hints > 0))
     return;
   path = xasprintf ("%s/device-plugins/kubelet_internal_checkpoint", config->kubelet_root);
   if (read_file (path, NR_CHECKPOINT_MAX_SIZE, &text, &len, &err) < 0)
@@ -211,6 +211,7 @@ nr_kubelet_add_hints (yajl_val spec, const struct nr_config *config, const char 
     {
       cleanup_free char *source =
           xasprintf ("kubelet device %s %s", devices.v[i].resource, devices.v[i].id);
+      nr_debug ("container %s: locality hint node %d: %s", req->id, devices.v[i].node, source);
       nr_request_add_hint (req, devices.v[i].node, source);
     }
   nr_pod_devices_free (&devices);

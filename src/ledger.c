@@ -16,9 +16,9 @@ struct nr_ledger
 {
   struct ledger_store store;
   struct ledger_model model;
-  const struct nr_ledger_recovery *recovery; /* NULL: damage only empties */
-  bool rebuild_due;                          /* found damaged, not rebuilt yet */
-  bool rebuilding;                           /* inside RECOVERY's rebuild */
+  struct nr_ledger_recovery recovery; /* rebuild NULL: damage only empties */
+  bool rebuild_due;                   /* found damaged, not rebuilt yet */
+  bool rebuilding;                    /* inside RECOVERY's rebuild */
 };
 
 /* ---- damage ------------------------------------------------------------ */
@@ -43,12 +43,12 @@ settle (struct nr_ledger *l)
   if (! l->rebuild_due || l->rebuilding)
     return;
   l->rebuild_due = false;
-  if (l->recovery == NULL || l->recovery->rebuild == NULL)
+  if (l->recovery.rebuild == NULL)
     return;
   l->rebuilding = true;
   l->model.counters.rebuilds++;
   l->model.dirty = true;
-  l->recovery->rebuild (l, l->recovery->data);
+  l->recovery.rebuild (l, l->recovery.data);
   l->rebuilding = false;
 }
 
@@ -139,7 +139,8 @@ nr_ledger_open (const char *path, const char *boot_id, const struct nr_ledger_re
   cleanup_ledger struct nr_ledger *owned = l;
   cleanup_free char *why = NULL;
 
-  l->recovery = recovery;
+  if (recovery)
+    l->recovery = *recovery;
   if (ledger_store_open (&l->store, path, err) < 0
       || ledger_store_read_index (&l->store, &l->model, &why, err) < 0)
     return -1;
@@ -177,7 +178,15 @@ nr_ledger_close (struct nr_ledger *l)
     return;
   ledger_store_close (&l->store);
   ledger_model_free (&l->model);
+  if (l->recovery.release)
+    l->recovery.release (l->recovery.data);
   free (l);
+}
+
+const char *
+nr_ledger_boot_id (struct nr_ledger *l)
+{
+  return l->model.boot_id;
 }
 
 void

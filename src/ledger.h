@@ -55,6 +55,7 @@ struct nr_ledger_entry
   char *pod;              /* sandbox id of its pod, or NULL */
   bool sandbox;           /* the entry is a pod sandbox: it holds the pod's node */
   bool kubelet_cpus;      /* its cpuset is kubelet's (kept, not chosen by us) */
+  char *pinned_by;        /* what pinned its node(s) (env NUMA_NODE, an annotation), or NULL */
   char *root;             /* runtime state root (--root) to check liveness */
   int creator_pid;        /* the numa-runtime (then runtime) process creating it */
   uint64_t creator_start; /* its start time in clock ticks since boot */
@@ -89,14 +90,17 @@ struct nr_ledger_recovery
 {
   void (*rebuild) (struct nr_ledger *ledger, void *data);
   void *data;
+  void (*release) (void *data); /* NULL, or frees DATA when the ledger closes */
 };
 
 /* Open the ledger at PATH for update: create its directory (0700) and lock
    file, take the exclusive flock, read it.  BOOT_ID (may be NULL) is the
    current boot's id: a ledger from another boot starts empty.  RECOVERY
    (may be NULL: damage then only empties the ledger) is how to rebuild
-   it; what it points to must outlive the ledger, and may be filled in
-   after the open, before the first query.  */
+   it, copied; what its data points to must outlive the ledger (or be
+   handed over with a RELEASE), and may be filled in after the open,
+   before the first query.  Commands open it through nr_ledger_open_for
+   (rebuild.h).  */
 int nr_ledger_open (const char *path, const char *boot_id,
                     const struct nr_ledger_recovery *recovery, struct nr_ledger **out,
                     nr_error_t *err);
@@ -104,6 +108,10 @@ int nr_ledger_open (const char *path, const char *boot_id,
 /* Write the ledger if it changed (temp file + rename; fsync unless it is
    on tmpfs).  The lock stays held until nr_ledger_close.  */
 int nr_ledger_commit (struct nr_ledger *ledger, nr_error_t *err);
+
+/* The boot id the ledger counts from (the one given to the open, when
+   one was), or NULL.  Owned by the ledger.  */
+const char *nr_ledger_boot_id (struct nr_ledger *ledger);
 
 /* Release the lock and free everything.  NULL is fine.  */
 void nr_ledger_close (struct nr_ledger *ledger);

@@ -81,6 +81,8 @@ nr_ledger_entry_gen_fields (yajl_gen g, const struct nr_ledger_entry *e, bool ev
     nr_json_gen_bool (g, "sandbox", e->sandbox);
   if (e->kubelet_cpus || every_key)
     nr_json_gen_bool (g, "kubelet_cpus", e->kubelet_cpus);
+  if (e->pinned_by || every_key)
+    nr_json_gen_string (g, "pinned_by", e->pinned_by);
   if (e->root || every_key)
     nr_json_gen_string (g, "root", e->root);
   nr_json_gen_int (g, "pid", e->creator_pid);
@@ -153,6 +155,7 @@ ledger_entry_from_json (yajl_val obj, struct nr_ledger_entry *e, nr_error_t *err
   e->pod = dup_or_null (nr_json_get_string (obj, "pod"));
   e->sandbox = YAJL_IS_TRUE (nr_json_get (obj, "sandbox"));
   e->kubelet_cpus = YAJL_IS_TRUE (nr_json_get (obj, "kubelet_cpus"));
+  e->pinned_by = dup_or_null (nr_json_get_string (obj, "pinned_by"));
   e->root = dup_or_null (nr_json_get_string (obj, "root"));
   e->creator_pid = (int) ledger_json_int (obj, "pid");
   e->creator_start = (uint64_t) ledger_json_int (obj, "pid_start");
@@ -455,5 +458,6 @@ nr_ledger_entry_free (struct nr_ledger_entry *e)
   free (e->id);
   free (e->pod);
   free (e->root);
+  free (e->pinned_by);
   memset (e, 0, sizeof (*e));
 }

@@ -20,13 +20,12 @@
 int
 ledger_store_open (struct ledger_store *st, const char *path, nr_error_t *err)
 {
-  cleanup_free char *dir_copy = xstrdup (path);
   cleanup_free char *base_copy = xstrdup (path);
   cleanup_free char *lock_path = xasprintf ("%s.lock", path);
 
   memset (st, 0, sizeof (*st));
   st->path = xstrdup (path);
-  st->dir = xstrdup (dirname (dir_copy));
+  st->dir = nr_path_dir (path);
   st->base = xstrdup (basename (base_copy));
   st->shard_dir_name = xasprintf ("%s.d", st->base);
   st->lock_fd = -1;

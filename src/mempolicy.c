@@ -108,21 +108,6 @@ nr_mempolicy_apply_self (enum nr_mpol mode, const nr_set_t *nodes, nr_error_t *e
 
 /* ---- create's use ---------------------------------------------------------- */
 
-static char *
-dir_of (const char *path)
-{
-  char *dir = xstrdup (path);
-  char *slash = strrchr (dir, '/');
-
-  if (slash == NULL)
-    strcpy (dir, ".");
-  else if (slash == dir)
-    dir[1] = '\0';
-  else
-    *slash = '\0';
-  return dir;
-}
-
 int
 nr_mempolicy_prepare (yajl_val spec, const struct nr_config *config, const char *runtime,
                       const struct nr_request *req, const struct nr_placement *placement,
@@ -132,7 +117,7 @@ nr_mempolicy_prepare (yajl_val spec, const struct nr_config *config, const char 
   const nr_set_t *nodes = nr_set_is_empty (&placement->mems) ? &placement->nodes : &placement->mems;
   static const char *const mpol_path[] = { "linux", "memoryPolicy", NULL };
   yajl_val existing = nr_json_get_path (spec, mpol_path);
-  cleanup_free char *cache_dir = dir_of (config->ledger_path);
+  cleanup_free char *cache_dir = nr_path_dir (config->ledger_path);
   nr_error_t probe_err = NULL;
   unsigned modes = 0;
   int kmode;

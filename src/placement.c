@@ -61,6 +61,11 @@ compute_demand (struct context *ctx)
      request shares the pool.  A sandbox never pins CPUs.  */
   if (exclusive && ! req->sandbox && req->millicpus >= 1000 && req->millicpus % 1000 == 0)
     d->exclusive = req->millicpus / 1000 > INT_MAX ? INT_MAX : (int) (req->millicpus / 1000);
+  /* Two owners of exclusive CPUs, one of which (kubelet) cannot see the
+     other's, would give the same CPU twice.  */
+  ctx->exclusive_withdrawn = d->exclusive > 0 && ctx->in->kubelet_static_cpus;
+  if (ctx->exclusive_withdrawn)
+    d->exclusive = 0;
   d->prepaid = ctx->in->pod_reserved && ! req->sandbox;
 }
 
@@ -70,6 +75,8 @@ compute_rooms (struct context *ctx)
   const struct nr_topology *topo = ctx->in->topo;
   const struct nr_config *config = ctx->in->config;
 
+  ctx->withheld_cpus = config->reserved_cpus;
+  nr_set_union (&ctx->withheld_cpus, &ctx->in->kubelet_cpus);
   nr_set_clear (&ctx->hint_nodes);
   for (size_t h = 0; h < ctx->in->req->n_hints; h++)
     if (nr_topology_index (topo, ctx->in->req->hints[h].node) >= 0)
@@ -82,8 +89,7 @@ compute_rooms (struct context *ctx)
       int n_pool, n_shared;
 
       r->node = &topo->nodes[i];
-      nr_set_count_minus (&r->node->cpus, &config->reserved_cpus, &u->exclusive, &n_pool,
-                          &n_shared);
+      nr_set_count_minus (&r->node->cpus, &ctx->withheld_cpus, &u->exclusive, &n_pool, &n_shared);
       r->n_shared = n_shared;
       r->cpu_capacity = (int64_t) n_pool * 1000;
       /* Ledger and meminfo values can be anything: saturate.  */
@@ -97,6 +103,10 @@ compute_rooms (struct context *ctx)
       r->huge_free = sat_sub (
           r->node->hugepages_total > INT64_MAX ? INT64_MAX : (int64_t) r->node->hugepages_total,
           u->hugepages);
+      if (ctx->in->kubelet_memory)
+        r->mem_free = sat_sub (r->mem_free, ctx->in->kubelet_memory[i]);
+      if (ctx->in->kubelet_hugepages)
+        r->huge_free = sat_sub (r->huge_free, ctx->in->kubelet_hugepages[i]);
       /* Keep one CPU in the shared pool: the node's other containers
          must still have somewhere to run.  */
       r->exclusive_free = n_shared - 1;
@@ -112,7 +122,7 @@ compute_rooms (struct context *ctx)
 void
 room_pool (const struct context *ctx, int i, nr_set_t *pool)
 {
-  nr_set_difference (pool, &ctx->rooms[i].node->cpus, &ctx->in->config->reserved_cpus);
+  nr_set_difference (pool, &ctx->rooms[i].node->cpus, &ctx->withheld_cpus);
 }
 
 void
@@ -312,7 +322,11 @@ place_on (const struct context *ctx, const nr_set_t *nodes, const char *what,
     {
       cleanup_free char *list = nr_set_format (nodes);
       if (placement_strict (ctx))
-        return placement_refuse (ctx, err, "the requested nodes do not exist or have no CPU");
+        {
+          cleanup_free char *why =
+              xasprintf ("the requested nodes do not exist or have no CPU (%s: %s)", what, list);
+          return placement_refuse (ctx, err, why);
+        }
       add_warning (out, "%s %s: no such node with CPUs; placing freely", what, list);
       return 1;
     }
@@ -423,30 +437,21 @@ place_freely (const struct context *ctx, struct nr_placement *out, nr_error_t *e
   return 0;
 }
 
-int
-nr_place (const struct nr_placement_input *in, struct nr_placement *out, nr_error_t *err)
+/* Rules 1-5 in turn.  */
+static int
+place_by_rules (const struct context *ctx, struct nr_placement *out, nr_error_t *err)
 {
-  const struct nr_request *req = in->req;
-  /* compute_rooms and placement_tier_domains set every field.  */
-  cleanup_free struct node_room *rooms = xmalloc ((size_t) in->topo->n_nodes * sizeof (*rooms));
-  struct context ctx = { .in = in, .rooms = rooms };
+  const struct nr_request *req = ctx->in->req;
   int r;
 
-  memset (out, 0, sizeof (*out));
-  ctx.policy = nr_effective_policy (req, in->config);
-  ctx.spread = req->has_spread ? req->spread : in->config->spread;
-  ctx.tiers = req->has_tiers ? req->tiers : in->config->memory_tiers;
-  placement_prepare (&ctx);
-
-  if ((req->has_cpus || req->has_mems) && ! in->config->kubelet_override)
+  if ((req->has_cpus || req->has_mems) && ! ctx->in->config->kubelet_override)
     {
-      keep_kubelet_choice (&ctx, out);
+      keep_kubelet_choice (ctx, out);
       if (nr_set_is_empty (&out->nodes))
         {
           /* Found by fuzzing: a cpuset of CPUs the host does not have
              would leave mems and NUMA_NODE empty.  */
           cleanup_free char *cpus = nr_set_format (&req->cpus);
-          nr_placement_free (out);
           return nr_make_error (err, 0, "linux.resources.cpu.cpus `%s` names no CPU of this host",
                                 cpus);
         }
@@ -454,20 +459,80 @@ nr_place (const struct nr_placement_input *in, struct nr_placement *out, nr_erro
     }
   if (! nr_set_is_empty (&req->nodes_wanted))
     {
-      r = place_on (&ctx, &req->nodes_wanted, "the annotation's nodes", out, err);
+      r = place_on (ctx, &req->nodes_wanted,
+                    req->pin_from_env ? "NUMA_NODE in its env" : "the annotation's nodes", out,
+                    err);
       if (r <= 0)
         return r;
     }
-  if (! nr_set_is_empty (&in->pod_nodes))
+  if (! nr_set_is_empty (&ctx->in->pod_nodes))
     {
-      r = placement_move_pod (&ctx, out, err);
+      r = placement_move_pod (ctx, out, err);
       if (r <= 0)
         return r;
-      r = place_on (&ctx, &in->pod_nodes, "its pod's node(s)", out, err);
+      r = place_on (ctx, &ctx->in->pod_nodes, "its pod's node(s)", out, err);
       if (r <= 0)
         return r;
     }
-  return place_freely (&ctx, out, err);
+  return place_freely (ctx, out, err);
+}
+
+/* NUMA_NODE came with the spec (a device plugin's choice) and is about to
+   be written over: refused where the policy forbids it, else said.  */
+static int
+check_env_pin (const struct context *ctx, struct nr_placement *out, nr_error_t *err)
+{
+  const nr_set_t *asked = &ctx->in->req->nodes_wanted;
+  cleanup_free char *asked_list = NULL;
+  cleanup_free char *got_list = NULL;
+  cleanup_free char *why = NULL;
+
+  if (! ctx->in->req->pin_from_env || nr_set_equal (asked, &out->nodes))
+    return 0;
+  asked_list = nr_set_format (asked);
+  got_list = nr_set_format (&out->nodes);
+  why =
+      xasprintf ("its spec's NUMA_NODE=%s (a device plugin's choice) cannot be met: %s", asked_list,
+                 out->keep_cpus || out->keep_mems ? "kubelet's cpuset is on other node(s)"
+                                                  : "no such node with CPUs");
+  if (placement_strict (ctx))
+    return placement_refuse (ctx, err, why);
+  /* A node that does not exist place_on has already said.  */
+  if (out->keep_cpus || out->keep_mems)
+    add_warning (out, "%s; placed on node(s) %s", why, got_list);
+  return 0;
+}
+
+int
+nr_place (const struct nr_placement_input *in, struct nr_placement *out, nr_error_t *err)
+{
+  const struct nr_request *req = in->req;
+  /* compute_rooms and placement_tier_domains set every field.  */
+  cleanup_free struct node_room *rooms = xmalloc ((size_t) in->topo->n_nodes * sizeof (*rooms));
+  struct context ctx = { .in = in, .rooms = rooms };
+
+  memset (out, 0, sizeof (*out));
+  ctx.policy = nr_effective_policy (req, in->config);
+  ctx.spread = req->has_spread ? req->spread : in->config->spread;
+  ctx.tiers = req->has_tiers ? req->tiers : in->config->memory_tiers;
+  placement_prepare (&ctx);
+
+  if (ctx.exclusive_withdrawn && placement_strict (&ctx))
+    return nr_make_error (err, 0,
+                          "container %s: no exclusive CPUs from numa-runtime while kubelet's CPU "
+                          "Manager runs the static policy (it hands out exclusive CPUs itself "
+                          "and cannot see ours): give the pod Guaranteed QoS with whole CPUs for "
+                          "kubelet to pin, or set numa-runtime.io/cpu-allocation: shared",
+                          req->id ? req->id : "?");
+  if (place_by_rules (&ctx, out, err) < 0 || check_env_pin (&ctx, out, err) < 0)
+    {
+      nr_placement_free (out);
+      return -1;
+    }
+  if (ctx.exclusive_withdrawn)
+    add_warning (out, "sharing the pool instead of holding CPUs exclusively: kubelet's CPU "
+                      "Manager runs the static policy and hands out exclusive CPUs itself");
+  return 0;
 }
 
 void

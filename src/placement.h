@@ -45,6 +45,18 @@ struct nr_placement_input
   const struct nr_config *config;
   nr_set_t pod_nodes; /* nodes the container's pod holds; empty: none yet */
   bool pod_reserved;  /* the pod's sandbox entry already charges its resources */
+  /* Taken outside the ledger by kubelet's static CPU and Memory Managers
+     (kubelet_state.h reads them): never handed out, shared or exclusive.
+     KUBELET_MEMORY and KUBELET_HUGEPAGES are per topo->nodes[i], bytes;
+     NULL: none.  */
+  nr_set_t kubelet_cpus;
+  const int64_t *kubelet_memory;
+  const int64_t *kubelet_hugepages;
+  /* kubelet's static CPU policy hands out exclusive CPUs itself (from
+     CPUs that include ours): numa-runtime holds none then, refusing under
+     restricted and single-numa-node, sharing the pool with a warning
+     under best-effort.  */
+  bool kubelet_static_cpus;
   /* The pod's entries (sandbox, containers already created): what moves
      when the container's devices sit off POD_NODES.  None given: the pod
      cannot move, and the container follows it.  */

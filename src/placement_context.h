@@ -47,8 +47,10 @@ struct context
   struct node_room *rooms; /* per topo index */
   struct demand demand;
   nr_set_t hint_nodes;
-  enum nr_tiers tiers; /* memory-tiers mode in force */
-  bool by_devices;     /* on several nodes: CPUs in proportion to the devices on each */
+  enum nr_tiers tiers;      /* memory-tiers mode in force */
+  nr_set_t withheld_cpus;   /* never handed out: reserved_cpus and kubelet's */
+  bool exclusive_withdrawn; /* exclusive CPUs asked for, kubelet's to give */
+  bool by_devices;          /* on several nodes: CPUs in proportion to the devices on each */
 };
 
 /* Does node room R offer any CPU at all?  */

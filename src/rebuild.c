@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* runc's state.json embeds the whole container config; keep a bound well
    above the spec's own.  */
@@ -214,4 +215,27 @@ nr_rebuild_recover (struct nr_ledger *l, void *source)
       nr_error_release (&err);
     }
   nr_log (NR_LOG_WARNING, "rebuilt %zu ledger entries from `%s`", added, src->root);
+}
+
+int
+nr_ledger_open_for (const struct nr_config *config, enum nr_ledger_use use, const char *state_root,
+                    const struct nr_topology *topo, struct nr_ledger **out, nr_error_t *err)
+{
+  cleanup_free char *boot_id = nr_read_boot_id (config->proc_root);
+  struct nr_ledger_recovery recovery = { 0 };
+
+  *out = NULL;
+  if (use == NR_LEDGER_READ && access (config->ledger_path, F_OK) < 0 && errno == ENOENT)
+    return 0;
+  if (use == NR_LEDGER_WRITE && state_root != NULL)
+    {
+      struct nr_rebuild_source *source = xmalloc0 (sizeof (*source));
+      source->root = state_root;
+      source->config = config;
+      source->topo = topo;
+      recovery = (struct nr_ledger_recovery){ .rebuild = nr_rebuild_recover,
+                                              .data = source,
+                                              .release = free };
+    }
+  return nr_ledger_open (config->ledger_path, boot_id, &recovery, out, err);
 }

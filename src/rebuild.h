@@ -45,6 +45,28 @@ struct nr_rebuild_source
    recovered, so creation keeps working.  */
 void nr_rebuild_recover (struct nr_ledger *l, void *source);
 
+/* What a command does with the ledger it opens.  */
+enum nr_ledger_use
+{
+  NR_LEDGER_READ,  /* looks only: update, metrics, topology, the hooks' checks */
+  NR_LEDGER_WRITE, /* adds, drops or rewrites entries and commits */
+};
+
+/* Open CONFIG's ledger for a command, counting from this boot (the boot id
+   under CONFIG's proc root).  The one rule for the rest:
+     - READ: a ledger that does not exist yet stays so (*OUT is NULL,
+       nothing is created); damage reads as an empty ledger and is left
+       for the next writer;
+     - WRITE: the ledger and its directory are created when missing, and
+       damage is rebuilt from the runtime's state under STATE_ROOT (the
+       root the engine gave the runtime, nr_args_root) when there is one;
+       a writer that knows no root (an OCI hook) only sees it emptied.
+   TOPO (may be NULL) maps CPUs to nodes for a rebuild; it may be loaded
+   after the open, before the first query.  */
+int nr_ledger_open_for (const struct nr_config *config, enum nr_ledger_use use,
+                        const char *state_root, const struct nr_topology *topo,
+                        struct nr_ledger **out, nr_error_t *err);
+
 /* A recovery rebuilding from SOURCE (a struct nr_rebuild_source *).  */
 #define NR_REBUILD_RECOVERY(source)                                                                \
   ((struct nr_ledger_recovery){ .rebuild = nr_rebuild_recover, .data = (source) })

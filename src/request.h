@@ -38,7 +38,15 @@ struct nr_request
   bool has_policy;
   enum nr_policy policy;
   nr_set_t nodes_wanted; /* empty: any node */
-  int span;              /* nodes asked for; 0: as many as needed */
+  /* What asked for NODES_WANTED ("annotation numa-runtime.io/nodes",
+     "env NUMA_NODE", ...), for the log and `status`; a static string, or
+     NULL.  */
+  const char *pinned_by;
+  /* NODES_WANTED is the spec's own NUMA_NODE (env_pin.c): placement
+     refuses under restricted and single-numa-node rather than write
+     another node over it, and warns under best-effort.  */
+  bool pin_from_env;
+  int span; /* nodes asked for; 0: as many as needed */
   bool has_spread;
   enum nr_spread spread;
   bool has_exclusive;

@@ -36,6 +36,25 @@ set_env (yajl_val spec, const char *name, const char *value, nr_error_t *err)
   return 0;
 }
 
+const char *
+nr_spec_env (yajl_val spec, const char *name)
+{
+  static const char *const env_path[] = { "process", "env", NULL };
+  yajl_val env = nr_json_get_path (spec, env_path);
+  size_t len = strlen (name);
+
+  if (env == NULL || env->type != yajl_t_array)
+    return NULL;
+  for (size_t i = env->u.array.len; i > 0; i--)
+    {
+      yajl_val v = env->u.array.values[i - 1];
+      if (v && v->type == yajl_t_string && strncmp (v->u.string, name, len) == 0
+          && v->u.string[len] == '=')
+        return v->u.string + len + 1;
+    }
+  return NULL;
+}
+
 int
 nr_apply_placement (yajl_val spec, const struct nr_placement *placement, nr_error_t *err)
 {

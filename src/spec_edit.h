@@ -13,4 +13,9 @@
    NUMA_NODE in process.env (replacing an existing one).  */
 int nr_apply_placement (yajl_val spec, const struct nr_placement *placement, nr_error_t *err);
 
+/* The value of the last NAME=... in SPEC's process.env (runc hands the
+   list to execve as it is, and nr_apply_placement keeps only the last),
+   or NULL.  Borrowed from SPEC.  */
+const char *nr_spec_env (yajl_val spec, const char *name);
+
 #endif

@@ -96,6 +96,13 @@ xstrdup (const char *s)
 }
 
 char *
+nr_path_dir (const char *path)
+{
+  cleanup_free char *copy = xstrdup (path);
+  return xstrdup (dirname (copy));
+}
+
+char *
 xstrndup (const char *s, size_t n)
 {
   char *p = strndup (s, n);

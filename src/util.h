@@ -47,6 +47,10 @@ void *xmalloc0 (size_t size);
 void *xrealloc (void *ptr, size_t size);
 char *xstrdup (const char *s);
 char *xstrndup (const char *s, size_t n);
+/* The directory of PATH, as dirname(3) has it ("." for a bare name).  The
+   one way numa-runtime finds the ledger's directory, where its caches
+   live too.  Owned by the caller.  */
+char *nr_path_dir (const char *path);
 char *xasprintf (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 
 /* FMT formatted with AP, or NULL when that fails: for the error, log and

@@ -78,18 +78,19 @@ lock_is_held() { ! flock -n "$LEDGER.lock" true; }
 }
 
 @test "an entry whose creator runs and whose state is not written yet is not reclaimed" {
-	# The runtime takes 2 s to write its state, like a slow runc create:
+	# The runtime takes 4 s to write its state, like a slow runc create:
 	# numa-runtime has committed the entry and exec'd it in the same pid.
-	FAST_RUNTIME_CREATE_SLEEP_MS=2000 "$NUMA_RUNTIME" --root "$RUNC_ROOT" \
+	FAST_RUNTIME_CREATE_SLEEP_MS=4000 "$NUMA_RUNTIME" --root "$RUNC_ROOT" \
 		create --bundle "$T/b1" slow 3>&- &
-	local creator=$!
+	local creator=$! started
 	wait_for ledger_has slow
+	# Read while the creator surely runs (each ledger read below starts jq).
+	started=$(sed 's/.*) //' "/proc/$creator/stat" | cut -d' ' -f20)
 	[ ! -e "$RUNC_ROOT/slow" ] || fail "state written too early for this test"
 
 	# The creator is recorded by pid and start time (field 22 of stat).
 	assert_equal "$(ledger_field slow pid)" "$creator" "creator pid"
-	assert_equal "$(ledger_field slow pid_start)" \
-		"$(sed 's/.*) //' "/proc/$creator/stat" | cut -d' ' -f20)" "creator start time"
+	assert_equal "$(ledger_field slow pid_start)" "$started" "creator start time"
 
 	create_ok other "$T/b2"
 	run --separate-stderr nr gc

@@ -14,7 +14,7 @@
 # FUZZ_CC (clang), FUZZ_SECONDS, NUMA_TEST_STRICT.
 set -uo pipefail
 
-TARGETS=(spec conf annotations cpuset ledger ledger-codec hook resources args placement checkpoint)
+TARGETS=(spec conf annotations cpuset ledger ledger-codec kubelet-cpu kubelet-memory hook resources args placement checkpoint)
 src=${TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 build=${TOP_BUILDDIR:-$src}
 out=$build/tests/fuzz/bin

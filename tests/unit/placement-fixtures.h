@@ -60,8 +60,12 @@ set_distance (struct host *h, int a, int b, int d)
 static inline int
 try_place (struct host *h, struct nr_placement *out, nr_error_t *err)
 {
-  struct nr_placement_input in = { &h->topo,   h->usage,     &h->req,
-                                   &h->config, h->pod_nodes, h->pod_reserved };
+  struct nr_placement_input in = { .topo = &h->topo,
+                                   .usage = h->usage,
+                                   .req = &h->req,
+                                   .config = &h->config,
+                                   .pod_nodes = h->pod_nodes,
+                                   .pod_reserved = h->pod_reserved };
   return nr_place (&in, out, err);
 }
 
