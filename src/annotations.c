@@ -108,6 +108,42 @@ parse_cpu_allocation (struct reader *r, const char *value)
 }
 
 static char *
+parse_isolated_cpus (struct reader *r, const char *value)
+{
+  bool want;
+
+  if (strcmp (value, "true") == 0)
+    want = true;
+  else if (strcmp (value, "false") == 0)
+    want = false;
+  else
+    return xstrdup ("must be true or false");
+  if (want && ! r->config->isolated_annotated)
+    return xstrdup ("asks for isolated CPUs, and [placement] isolated_cpus is never");
+  r->req->isolated = want;
+  return NULL;
+}
+
+static char *
+parse_cpu_alignment (struct reader *r, const char *value)
+{
+  bool strict;
+
+  if (strcmp (value, "llc") == 0)
+    strict = true;
+  else if (strcmp (value, "prefer") == 0)
+    strict = false;
+  else
+    return xstrdup ("must be prefer or llc");
+  if (! strict && r->config->llc_strict && ! r->config->annotations_may_weaken)
+    return xstrdup ("weaker than the configured cpu_alignment llc, and [annotations] "
+                    "allow_weaker_policy is false");
+  r->req->has_alignment = true;
+  r->req->llc_strict = strict;
+  return NULL;
+}
+
+static char *
 parse_memory_policy (struct reader *r, const char *value)
 {
   enum nr_mpol mode;
@@ -177,6 +213,8 @@ static const struct
   { KEY ("numa-nodes"), parse_span, NULL },
   { KEY ("spread"), parse_spread, NULL },
   { KEY ("cpu-allocation"), parse_cpu_allocation, NULL },
+  { KEY ("isolated-cpus"), parse_isolated_cpus, NULL },
+  { KEY ("cpu-alignment"), parse_cpu_alignment, NULL },
   { KEY ("memory-policy"), parse_memory_policy, NULL },
   { KEY ("memory-tiers"), parse_memory_tiers, NULL },
   { KEY ("disable"), parse_disable, NULL },

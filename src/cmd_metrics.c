@@ -201,6 +201,34 @@ print_exposition (FILE *out, const struct nr_node_view *views, int n_views,
     }
 }
 
+/* Per cache group (cpu_groups.c): its CPUs and how many are held
+   exclusively, labelled by node and group index; then each node's
+   isolated CPUs, which no pool holds.  */
+static void
+print_llc_gauges (FILE *out, const struct nr_topology *topo, const struct nr_node_view *views)
+{
+  family (out, "numa_runtime_llc_cpus", "gauge",
+          "Online CPUs sharing a last-level cache (cut per NUMA node).");
+  for (int g = 0; g < topo->n_llc; g++)
+    fprintf (out, "numa_runtime_llc_cpus{node=\"%d\",llc=\"%d\"} %d\n",
+             topo->nodes[topo->llc_node[g]].id, g, nr_set_count (&topo->llc[g]));
+  family (out, "numa_runtime_llc_exclusive_cpus", "gauge",
+          "CPUs of the last-level cache group held exclusively by a container.");
+  for (int g = 0; g < topo->n_llc; g++)
+    fprintf (out, "numa_runtime_llc_exclusive_cpus{node=\"%d\",llc=\"%d\"} %d\n",
+             topo->nodes[topo->llc_node[g]].id, g,
+             nr_llc_held (topo, g, &views[topo->llc_node[g]].usage.exclusive));
+  family (out, "numa_runtime_node_isolated_cpus", "gauge",
+          "CPUs of the node the kernel isolates (isolcpus, nohz_full): in no shared pool.");
+  for (int i = 0; i < topo->n_nodes; i++)
+    {
+      nr_set_t isolated = topo->isolated;
+      nr_set_intersect (&isolated, &topo->nodes[i].cpus);
+      fprintf (out, "numa_runtime_node_isolated_cpus{node=\"%d\"} %d\n", topo->nodes[i].id,
+               nr_set_count (&isolated));
+    }
+}
+
 /* Replace PATH with TEXT: a temp file next to it (same file system, so
    the rename is atomic; not named *.prom, so the collector skips it),
    0644 for node_exporter's user, then rename.  */
@@ -290,6 +318,7 @@ nr_cmd_metrics (const struct nr_args *args, const struct nr_config *config, nr_e
       goto out;
     }
   print_exposition (report, views, topo.n_nodes, &counters, readable);
+  print_llc_gauges (report, &topo, views);
   if (fclose (report) != 0)
     {
       nr_make_error (err, errno, "format the metrics");

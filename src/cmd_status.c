@@ -46,9 +46,29 @@ json_entry (yajl_gen g, const struct nr_ledger_entry *e, bool alive)
   yajl_gen_map_close (g);
 }
 
+/* Node index I's cache groups: their CPUs and how many of them containers
+   hold exclusively.  */
 static void
-print_json (FILE *out, const struct nr_node_view *rows, int n_rows, struct nr_ledger *ledger,
-            const struct nr_config *config)
+json_llc_groups (yajl_gen g, const struct nr_topology *topo, int i, const nr_set_t *exclusive)
+{
+  nr_json_gen_key (g, "llc_groups");
+  yajl_gen_array_open (g);
+  for (int k = 0; k < topo->n_llc; k++)
+    {
+      if (topo->llc_node[k] != i)
+        continue;
+      yajl_gen_map_open (g);
+      nr_json_gen_set (g, "cpus", &topo->llc[k]);
+      nr_json_gen_int (g, "cpus_total", nr_set_count (&topo->llc[k]));
+      nr_json_gen_int (g, "cpus_exclusive", nr_llc_held (topo, k, exclusive));
+      yajl_gen_map_close (g);
+    }
+  yajl_gen_array_close (g);
+}
+
+static void
+print_json (FILE *out, const struct nr_topology *topo, const struct nr_node_view *rows, int n_rows,
+            struct nr_ledger *ledger, const struct nr_config *config)
 {
   yajl_gen g = yajl_gen_alloc (NULL);
   const unsigned char *buf;
@@ -82,6 +102,12 @@ print_json (FILE *out, const struct nr_node_view *rows, int n_rows, struct nr_le
       nr_json_gen_string (g, "memory_kind", nr_mem_kind_name (r->node->kind));
       if (r->node->kind_why)
         nr_json_gen_string (g, "memory_kind_why", r->node->kind_why);
+      {
+        nr_set_t isolated = topo->isolated;
+        nr_set_intersect (&isolated, &r->node->cpus);
+        nr_json_gen_set (g, "isolated_cpus", &isolated);
+      }
+      json_llc_groups (g, topo, i, &r->usage.exclusive);
       yajl_gen_map_close (g);
     }
   yajl_gen_array_close (g);
@@ -181,9 +207,39 @@ print_bars (FILE *out, const struct nr_node_view *rows, int n_rows)
     }
 }
 
+/* One line per cache group: its CPUs and how full it is with exclusive
+   CPUs (a bar on a terminal); then the isolated CPUs, which no pool
+   holds.  After a blank line: the node table above ends there.  */
 static void
-print_table (FILE *out, const struct nr_node_view *rows, int n_rows, struct nr_ledger *ledger,
-             const struct nr_config *config, bool bars)
+print_llc_groups (FILE *out, const struct nr_topology *topo, const struct nr_node_view *rows,
+                  bool bars)
+{
+  cleanup_free char *isolated = nr_set_format (&topo->isolated);
+
+  if (topo->n_llc > 0)
+    fprintf (out, "\n%-5s %-5s %-24s %s\n", "NODE", "LLC", "CPUS", "EXCLUSIVE");
+  for (int k = 0; k < topo->n_llc; k++)
+    {
+      const struct nr_node_view *r = &rows[topo->llc_node[k]];
+      cleanup_free char *cpus = nr_set_format (&topo->llc[k]);
+      int total = nr_set_count (&topo->llc[k]);
+      int held = nr_llc_held (topo, k, &r->usage.exclusive);
+
+      fprintf (out, "%-5d %-5d %-24s %d of %d", r->node->id, k, cpus, held, total);
+      if (bars)
+        {
+          fputc (' ', out);
+          print_bar (out, total > 0 ? (double) held / total : 0, 16);
+        }
+      fputc ('\n', out);
+    }
+  if (*isolated)
+    fprintf (out, "isolated CPUs (in no pool): %s\n", isolated);
+}
+
+static void
+print_table (FILE *out, const struct nr_topology *topo, const struct nr_node_view *rows, int n_rows,
+             struct nr_ledger *ledger, const struct nr_config *config, bool bars)
 {
   char total[32], alloc[32], avail[32];
 
@@ -212,6 +268,7 @@ print_table (FILE *out, const struct nr_node_view *rows, int n_rows, struct nr_l
     if (rows[i].node->kind_why)
       fprintf (out, "node %d: memory not used for containers: %s\n", rows[i].node->id,
                rows[i].node->kind_why);
+  print_llc_groups (out, topo, rows, bars);
   if (bars)
     print_bars (out, rows, n_rows);
   if (nr_ledger_count (ledger) == 0)
@@ -287,9 +344,9 @@ nr_cmd_status (const struct nr_args *args, const struct nr_config *config, nr_er
       goto out;
     }
   if (want_json (args))
-    print_json (report, rows, topo.n_nodes, ledger, config);
+    print_json (report, &topo, rows, topo.n_nodes, ledger, config);
   else
-    print_table (report, rows, topo.n_nodes, ledger, config, isatty (STDOUT_FILENO));
+    print_table (report, &topo, rows, topo.n_nodes, ledger, config, isatty (STDOUT_FILENO));
   if (fclose (report) != 0)
     {
       nr_make_error (err, errno, "status: format the report");

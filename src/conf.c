@@ -180,6 +180,30 @@ parse_cpu_allocation (struct nr_config *c, const char *v)
 }
 
 static const char *
+parse_isolated_cpus (struct nr_config *c, const char *v)
+{
+  if (strcmp (v, "never") == 0)
+    c->isolated_annotated = false;
+  else if (strcmp (v, "annotated") == 0)
+    c->isolated_annotated = true;
+  else
+    return "must be never or annotated";
+  return NULL;
+}
+
+static const char *
+parse_cpu_alignment (struct nr_config *c, const char *v)
+{
+  if (strcmp (v, "prefer") == 0)
+    c->llc_strict = false;
+  else if (strcmp (v, "llc") == 0)
+    c->llc_strict = true;
+  else
+    return "must be prefer or llc";
+  return NULL;
+}
+
+static const char *
 parse_reserved_cpus (struct nr_config *c, const char *v)
 {
   return nr_set_parse (v, &c->reserved_cpus, NULL) < 0 ? "must be a CPU list like 0-1,32-33" : NULL;
@@ -345,6 +369,8 @@ static const struct
   { "topology", "proc_root", parse_proc_root },
   { "placement", "policy", parse_policy },
   { "placement", "cpu_allocation", parse_cpu_allocation },
+  { "placement", "isolated_cpus", parse_isolated_cpus },
+  { "placement", "cpu_alignment", parse_cpu_alignment },
   { "placement", "reserved_cpus", parse_reserved_cpus },
   { "placement", "reserved_memory", parse_reserved_memory },
   { "placement", "best_effort_share", parse_best_effort_share },

@@ -46,6 +46,8 @@ struct nr_config
   char *proc_root;               /* [topology] proc_root */
   enum nr_policy policy;         /* [placement] policy */
   bool cpu_exclusive;            /* [placement] cpu_allocation = exclusive */
+  bool isolated_annotated;       /* [placement] isolated_cpus = annotated (else never) */
+  bool llc_strict;               /* [placement] cpu_alignment = llc (else prefer) */
   nr_set_t reserved_cpus;        /* [placement] reserved_cpus: never handed out */
   int64_t reserved_memory;       /* [placement] reserved_memory: bytes kept free per node */
   int64_t best_effort_millicpus; /* [placement] best_effort_share */

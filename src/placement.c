@@ -77,6 +77,7 @@ compute_rooms (struct context *ctx)
 
   ctx->withheld_cpus = config->reserved_cpus;
   nr_set_union (&ctx->withheld_cpus, &ctx->in->kubelet_cpus);
+  nr_set_union (&ctx->withheld_cpus, &ctx->in->topo->isolated);
   nr_set_clear (&ctx->hint_nodes);
   for (size_t h = 0; h < ctx->in->req->n_hints; h++)
     if (nr_topology_index (topo, ctx->in->req->hints[h].node) >= 0)
@@ -113,6 +114,7 @@ compute_rooms (struct context *ctx)
       if (r->exclusive_free < 0)
         r->exclusive_free = 0;
       r->load = u->load;
+      r->llc_needed = placement_llc_needed (ctx, i);
       r->hints = 0;
       for (size_t h = 0; h < ctx->in->req->n_hints; h++)
         r->hints += ctx->in->req->hints[h].node == r->node->id;
@@ -164,18 +166,30 @@ assign_exclusive (const struct context *ctx, const nr_set_t *chosen, struct nr_p
   for (int i = nr_set_next (chosen, 0); i >= 0; i = nr_set_next (chosen, i + 1), k++)
     {
       const struct node_room *r = &ctx->rooms[i];
-      nr_set_t shared;
+      nr_set_t available;
       int want = ctx->spread == NR_SPREAD_DISTRIBUTE
                      ? d->exclusive / n + (k < d->exclusive % n ? 1 : 0)
                      : left;
       nr_set_t picked;
 
-      if (want > r->exclusive_free)
-        want = r->exclusive_free;
       if (want > left)
         want = left;
-      room_shared (ctx, i, &shared);
-      left -= nr_pick_cpus (ctx->in->topo, &shared, want, &picked);
+      if (ctx->in->req->isolated)
+        {
+          /* Isolated CPUs (the admin allowed it): outside the pool, so no
+             CPU of it need stay shared.  */
+          available = ctx->in->topo->isolated;
+          nr_set_intersect (&available, &r->node->cpus);
+          nr_set_subtract (&available, &ctx->in->config->reserved_cpus);
+          nr_set_subtract (&available, &ctx->in->usage[i].exclusive);
+        }
+      else
+        {
+          if (want > r->exclusive_free)
+            want = r->exclusive_free;
+          room_shared (ctx, i, &available);
+        }
+      left -= nr_pick_cpus (ctx->in->topo, &available, &ctx->in->usage[i].exclusive, want, &picked);
       nr_set_union (&out->exclusive, &picked);
     }
   if (left > 0)
@@ -218,7 +232,7 @@ assign_cpus (const struct context *ctx, const nr_set_t *chosen, struct nr_placem
         {
           nr_set_t picked, shared;
           room_shared (ctx, i, &shared);
-          nr_pick_cpus (ctx->in->topo, &shared, each, &picked);
+          nr_pick_cpus (ctx->in->topo, &shared, NULL, each, &picked);
           nr_set_union (&out->cpus, &picked);
         }
     }
@@ -259,6 +273,10 @@ placement_finish (const struct context *ctx, const nr_set_t *chosen, struct nr_p
     }
   out->millicpus = d->unlimited ? 0 : d->millicpus;
   out->load = ! nr_set_is_empty (&out->exclusive) ? (int64_t) d->exclusive * 1000 : d->millicpus;
+  /* Isolated CPUs are in no pool: holding them takes none of its room.  */
+  if (ctx->in->req->isolated && nr_set_is_subset (&out->exclusive, &ctx->in->topo->isolated)
+      && ! nr_set_is_empty (&out->exclusive))
+    out->load = 0;
   out->memory = d->memory;
   out->hugepages = d->hugepages;
   placement_add_tiers (ctx, chosen, out);
@@ -524,7 +542,8 @@ nr_place (const struct nr_placement_input *in, struct nr_placement *out, nr_erro
                           "and cannot see ours): give the pod Guaranteed QoS with whole CPUs for "
                           "kubelet to pin, or set numa-runtime.io/cpu-allocation: shared",
                           req->id ? req->id : "?");
-  if (place_by_rules (&ctx, out, err) < 0 || check_env_pin (&ctx, out, err) < 0)
+  if (place_by_rules (&ctx, out, err) < 0 || check_env_pin (&ctx, out, err) < 0
+      || placement_check_llc (&ctx, out, err) < 0)
     {
       nr_placement_free (out);
       return -1;

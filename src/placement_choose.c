@@ -209,6 +209,17 @@ better_one (const struct context *ctx, int a, int b, int hinted)
 
   if (hinted >= -1 && (a == hinted) != (b == hinted))
     return a == hinted;
+  /* Exclusive CPUs on a machine with cache groups: the node that holds
+     them in the fewest groups, then the one with the fewest left to hold
+     exclusively (packing, as kubelet's static policy does): whole nodes and
+     groups stay free for the large containers to come.  */
+  if (ra->llc_needed > 0 && rb->llc_needed > 0)
+    {
+      if (ra->llc_needed != rb->llc_needed)
+        return ra->llc_needed < rb->llc_needed;
+      if (ra->exclusive_free != rb->exclusive_free)
+        return ra->exclusive_free < rb->exclusive_free;
+    }
   ha = headroom_of (ctx, ra->cpu_capacity, ra->cpu_free, ra->mem_capacity, ra->mem_free);
   hb = headroom_of (ctx, rb->cpu_capacity, rb->cpu_free, rb->mem_capacity, rb->mem_free);
   if (ha > hb + 1e-9)

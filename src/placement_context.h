@@ -26,6 +26,9 @@ struct node_room
      node: the index of the CPU node whose domain it is in, else -1.  */
   int64_t tier_free;
   int owner;
+  /* Cache groups the exclusive CPUs would take here (0: no exclusive
+     demand, no groups, or they do not fit).  */
+  int llc_needed;
 };
 
 /* What the container needs, as placement counts it.  */
@@ -48,7 +51,7 @@ struct context
   struct demand demand;
   nr_set_t hint_nodes;
   enum nr_tiers tiers;      /* memory-tiers mode in force */
-  nr_set_t withheld_cpus;   /* never handed out: reserved_cpus and kubelet's */
+  nr_set_t withheld_cpus;   /* never handed out: reserved_cpus, kubelet's, isolated */
   bool exclusive_withdrawn; /* exclusive CPUs asked for, kubelet's to give */
   bool by_devices;          /* on several nodes: CPUs in proportion to the devices on each */
 };
@@ -131,6 +134,17 @@ int placement_span_devices (const struct context *ctx, struct nr_placement *out,
    there.  False (OUT untouched) when that cannot be done.  */
 bool placement_assign_by_devices (const struct context *ctx, const nr_set_t *chosen,
                                   struct nr_placement *out);
+
+/* ---- cache groups (placement_llc.c) ------------------------------------ */
+
+/* How many cache groups node index I would give the exclusive demand (0:
+   no exclusive demand, no groups there, or it does not fit).  */
+int placement_llc_needed (const struct context *ctx, int i);
+
+/* Under cpu alignment llc (annotation or config), refuse OUT when its
+   exclusive CPUs take more cache groups than their count needs.  */
+int placement_check_llc (const struct context *ctx, const struct nr_placement *out,
+                         nr_error_t *err);
 
 /* restricted and single-numa-node refuse where best-effort compromises.  */
 bool placement_strict (const struct context *ctx);

@@ -39,7 +39,7 @@ pick_exclusive (const struct context *ctx, int i, int want, nr_set_t *picked)
   room = nr_set_count (&shared) - 1;
   if (want > room)
     want = room > 0 ? room : 0;
-  return nr_pick_cpus (ctx->in->topo, &shared, want, picked);
+  return nr_pick_cpus (ctx->in->topo, &shared, &ctx->in->usage[i].exclusive, want, picked);
 }
 
 /* TO: entry FROM re-placed on the nodes of TARGET (topo indexes), with
@@ -320,7 +320,7 @@ placement_assign_by_devices (const struct context *ctx, const nr_set_t *chosen,
                       : n_shared;
       if (want < 1)
         want = 1;
-      nr_pick_cpus (ctx->in->topo, &shared, want, &picked);
+      nr_pick_cpus (ctx->in->topo, &shared, NULL, want, &picked);
       nr_set_union (&out->cpus, &picked);
     }
   return ! nr_set_is_empty (&out->cpus);

@@ -51,6 +51,9 @@ struct nr_request
   enum nr_spread spread;
   bool has_exclusive;
   bool exclusive;
+  bool isolated; /* exclusive CPUs from the isolated ones (annotation, admin allowing) */
+  bool has_alignment;
+  bool llc_strict; /* cpu-alignment annotation: llc (else prefer) */
   bool has_mpol;
   enum nr_mpol mpol;
   bool has_tiers;

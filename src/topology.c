@@ -180,6 +180,7 @@ nr_topology_load (const char *sysfs_root, struct nr_topology *topo, nr_error_t *
       topo->nodes[0].has_cpu = true;
       topo->nodes[0].tier = -1;
       read_distances (sysfs_root, topo);
+      nr_cpu_groups_load (sysfs_root, topo);
       return 0;
     }
   if (nr_set_parse (buf, &online_nodes, err) < 0)
@@ -211,6 +212,7 @@ nr_topology_load (const char *sysfs_root, struct nr_topology *topo, nr_error_t *
     }
   read_distances (sysfs_root, topo);
   read_tiers (sysfs_root, topo);
+  nr_cpu_groups_load (sysfs_root, topo);
   return 0;
 }
 
@@ -263,6 +265,17 @@ nr_topology_load_siblings (const char *sysfs_root, struct nr_topology *topo)
   free (topo->thread_siblings);
   topo->n_siblings = last + 1;
   topo->thread_siblings = xmalloc0 ((size_t) (last + 1) * sizeof (nr_set_t));
+  if (topo->core_leader && topo->n_cpu_slots == last + 1)
+    {
+      /* Read with the cache groups (and cached): no I/O.  */
+      for (int c = 0; c <= last; c++)
+        if (topo->core_leader[c] >= 0)
+          nr_set_add (&topo->thread_siblings[topo->core_leader[c]], c);
+      for (int c = 0; c <= last; c++)
+        if (topo->core_leader[c] >= 0 && topo->core_leader[c] != c)
+          topo->thread_siblings[c] = topo->thread_siblings[topo->core_leader[c]];
+      return;
+    }
   for (int c = nr_set_next (&topo->online_cpus, 0); c >= 0;
        c = nr_set_next (&topo->online_cpus, c + 1))
     {
@@ -412,6 +425,9 @@ void
 nr_topology_free (struct nr_topology *topo)
 {
   free (topo->thread_siblings);
+  free (topo->core_leader);
+  free (topo->llc);
+  free (topo->llc_node);
   free (topo->nodes);
   free (topo->distance);
   memset (topo, 0, sizeof (*topo));

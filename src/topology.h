@@ -45,6 +45,19 @@ struct nr_topology
      included); NULL until nr_topology_load_siblings.  N_SIBLINGS entries.  */
   nr_set_t *thread_siblings;
   int n_siblings;
+  /* Cache groups (cpu_groups.c): the CPUs sharing a last-level cache,
+     cut to their node, N_LLC of them in node then CPU order; LLC_NODE[g] is
+     the topo index of group g's node.  Empty when the kernel shows no
+     cache shared by more than one core.  */
+  int n_llc;
+  nr_set_t *llc;
+  int *llc_node;
+  /* core_leader[cpu]: the lowest CPU of cpu's core, -1 offline;
+     N_CPU_SLOTS entries (read with the groups and cached with them, so
+     that nr_topology_load_siblings needs no I/O).  NULL when not read.  */
+  int *core_leader;
+  int n_cpu_slots;
+  nr_set_t isolated;   /* devices/system/cpu/isolated and nohz_full */
   bool has_tiers;      /* the kernel lists memory tiers (memory_tiering) */
   bool has_weights;    /* weights read (nr_topology_load_weights) and present */
   bool hugepages_read; /* nr_topology_load_hugepages ran */
@@ -75,6 +88,15 @@ int nr_topology_distance (const struct nr_topology *topo, int i, int j);
    whole cores, so not part of every load.  Missing files leave a CPU its
    own core.  */
 void nr_topology_load_siblings (const char *sysfs_root, struct nr_topology *topo);
+
+/* Read the cache groups, each CPU's core and the isolated CPUs
+   (cpu_groups.c).  A CPU without cache files is in no group; the highest
+   unified cache level shared by more than one core is the group; a group
+   spanning nodes (Sub-NUMA Clustering) is cut per node.  */
+void nr_cpu_groups_load (const char *sysfs_root, struct nr_topology *topo);
+
+/* How many CPUs of cache group G are in EXCLUSIVE.  */
+int nr_llc_held (const struct nr_topology *topo, int g, const nr_set_t *exclusive);
 
 /* Hugepage totals and free counts per node: only a container asking for
    hugepages (and status) needs them, so not part of every load.  */

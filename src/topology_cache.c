@@ -15,7 +15,10 @@
  *   "NRTOPO2\n", u32 key length, key, i32 n_nodes, u8 has_tiers,
  *   u32 length + online CPU list, then per node
  *   i32 id, u8 has_cpu, i32 tier, u64 memory_total, u64 memory_free,
- *   u32 length + CPU list; then n_nodes * n_nodes i32 distances.  */
+ *   u32 length + CPU list; then n_nodes * n_nodes i32 distances; then the
+ *   CPU groups (cpu_groups.c): i32 n_cpu_slots, as many i32 core leaders,
+ *   u32 length + isolated CPU list, i32 n_llc, per group i32 node index and
+ *   u32 length + CPU list.  */
 #include <config.h>
 
 #include "topology.h"
@@ -30,7 +33,7 @@
 #include <unistd.h>
 
 #define CACHE_NAME "topology-cache"
-#define MAGIC "NRTOPO2\n"
+#define MAGIC "NRTOPO3\n"
 #define MAX_CACHE (16 << 20)
 
 struct buf
@@ -122,6 +125,56 @@ cache_key (const char *sysfs_root, const char *proc_root, const char *boot_id)
 }
 
 static bool
+parse_groups (struct reader *r, struct nr_topology *topo)
+{
+  int32_t slots, n_llc;
+
+  if (! get (r, &slots, sizeof (slots)) || slots < 0 || slots > NR_SET_MAX)
+    return false;
+  topo->n_cpu_slots = slots;
+  topo->core_leader = xmalloc ((size_t) slots * sizeof (int) + 1);
+  if (! get (r, topo->core_leader, (size_t) slots * sizeof (int)))
+    return false;
+  for (int c = 0; c < slots; c++)
+    if (topo->core_leader[c] < -1 || topo->core_leader[c] > c)
+      return false;
+  if (! get_set (r, &topo->isolated) || ! get (r, &n_llc, sizeof (n_llc)) || n_llc < 0
+      || n_llc > NR_SET_MAX)
+    return false;
+  topo->llc = xmalloc ((size_t) n_llc * sizeof (nr_set_t) + 1);
+  topo->llc_node = xmalloc ((size_t) n_llc * sizeof (int) + 1);
+  for (int g = 0; g < n_llc; g++)
+    {
+      int32_t node;
+      if (! get (r, &node, sizeof (node)) || node < 0 || node >= topo->n_nodes
+          || ! get_set (r, &topo->llc[g]))
+        return false;
+      topo->llc_node[g] = node;
+      topo->n_llc = g + 1;
+    }
+  return true;
+}
+
+static void
+put_groups (struct buf *b, const struct nr_topology *topo)
+{
+  int32_t slots = topo->n_cpu_slots, n_llc = topo->n_llc;
+  cleanup_free char *isolated = nr_set_format (&topo->isolated);
+
+  put (b, &slots, sizeof (slots));
+  put (b, topo->core_leader, (size_t) slots * sizeof (int));
+  put_string (b, isolated);
+  put (b, &n_llc, sizeof (n_llc));
+  for (int g = 0; g < n_llc; g++)
+    {
+      int32_t node = topo->llc_node[g];
+      cleanup_free char *cpus = nr_set_format (&topo->llc[g]);
+      put (b, &node, sizeof (node));
+      put_string (b, cpus);
+    }
+}
+
+static bool
 parse_cache (const char *data, size_t len, const char *key, struct nr_topology *topo)
 {
   struct reader r = { data, data + len };
@@ -166,7 +219,7 @@ parse_cache (const char *data, size_t len, const char *key, struct nr_topology *
   topo->distance = xmalloc ((size_t) n * (size_t) n * sizeof (int));
   if (! get (&r, topo->distance, (size_t) n * (size_t) n * sizeof (int)))
     return false;
-  return r.p == r.end;
+  return parse_groups (&r, topo) && r.p == r.end;
 }
 
 static void
@@ -206,6 +259,7 @@ write_cache (const char *path, const char *key, const struct nr_topology *topo)
       int32_t d = topo->distance[i];
       put (&b, &d, sizeof (d));
     }
+  put_groups (&b, topo);
   fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0)
     {

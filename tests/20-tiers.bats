@@ -160,7 +160,8 @@ honoured = policy"
 	run --separate-stderr nr status
 	assert_success
 	assert_equal "$(head -n1 <<<"$output" | awk '{ print $(NF - 3), $(NF - 2), $(NF - 1) }')" "HAS-CPU TIER MEMORY"
-	assert_equal "$(awk 'NR > 1 && NF { print $1, $(NF - 3), $(NF - 2), $(NF - 1) }' <<<"$output" | paste -sd, -)" \
+	# The node table ends at the first blank line (cache groups follow).
+	assert_equal "$(awk 'NR > 1 && ! NF { exit } NR > 1 { print $1, $(NF - 3), $(NF - 2), $(NF - 1) }' <<<"$output" | paste -sd, -)" \
 		"0 yes 4 cpu,1 yes 4 cpu,2 no 22 tier,3 no 22 tier"
 	run --separate-stderr nr status --json
 	assert_equal "$(jq -c '[.nodes[] | [.node, .has_cpu, .tier, .memory_kind]]' <<<"$output")" \

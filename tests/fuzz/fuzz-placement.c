@@ -31,6 +31,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   struct nr_node nodes[8];
   struct nr_node_usage usage[8];
   int distance[64];
+  nr_set_t llc[64];
+  int llc_node[64];
   struct nr_request req = { 0 };
   struct nr_placement_input in = { 0 };
   struct nr_placement out = { 0 };
@@ -73,6 +75,26 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   for (int i = 0; i < topo.n_nodes; i++)
     for (int j = 0; j < topo.n_nodes; j++)
       distance[i * topo.n_nodes + j] = i == j ? 10 : 10 + (int) (fuzz_u64 (&b, 1) % 246);
+
+  /* Cache groups: each node's CPUs cut into runs of 1-4; an isolated CPU.  */
+  topo.llc = llc;
+  topo.llc_node = llc_node;
+  for (int i = 0; i < topo.n_nodes && (fuzz_u64 (&b, 1) & 1); i++)
+    {
+      int run = 1 + (int) (fuzz_u64 (&b, 1) % 4), k = 0;
+      for (int c = nr_set_next (&nodes[i].cpus, 0); c >= 0; c = nr_set_next (&nodes[i].cpus, c + 1))
+        {
+          if (k++ % run == 0)
+            {
+              nr_set_clear (&llc[topo.n_llc]);
+              llc_node[topo.n_llc++] = i;
+            }
+          nr_set_add (&llc[topo.n_llc - 1], c);
+        }
+    }
+  if (cpu > 0 && (fuzz_u64 (&b, 1) & 1))
+    nr_set_add (&topo.isolated, (int) (fuzz_u64 (&b, 1) % (uint64_t) cpu));
+  req.isolated = fuzz_u64 (&b, 1) & 1;
 
   flags = fuzz_u64 (&b, 2);
   config.policy = (enum nr_policy) (1 + flags % 3);
@@ -135,6 +157,10 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       FUZZ_CHECK (out.keep_cpus || nr_set_is_subset (&out.cpus, &node_cpus),
                   "CPUs outside the chosen nodes");
       FUZZ_CHECK (nr_set_is_subset (&out.exclusive, &out.cpus), "exclusive CPUs not in cpus");
+      FUZZ_CHECK (! nr_set_is_empty (&out.exclusive) || out.keep_cpus
+                      || ! nr_set_intersects (&out.cpus, &topo.isolated)
+                      || nr_set_is_subset (&node_cpus, &topo.isolated),
+                  "a shared cpuset holds an isolated CPU");
       FUZZ_CHECK (out.memory >= 0 || req.memory < 0, "a negative memory charge");
     }
   nr_placement_free (&out);

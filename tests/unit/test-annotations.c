@@ -121,6 +121,56 @@ no_annotations_change_nothing (void **state)
 }
 
 static void
+isolated_cpus_only_when_the_admin_allows_them (void **state)
+{
+  struct nr_config c;
+  struct nr_request req;
+  cleanup_free char *msg = NULL;
+
+  default_config (&c);
+  assert_int_equal (read_with (&c, NR_POLICY_RESTRICTED,
+                               "{\"numa-runtime.io/isolated-cpus\":\"true\"}", &req, &msg),
+                    -1);
+  assert_non_null (strstr (msg, "isolated_cpus is never"));
+  assert_false (req.isolated);
+  c.isolated_annotated = true;
+  assert_int_equal (read_with (&c, NR_POLICY_RESTRICTED,
+                               "{\"numa-runtime.io/isolated-cpus\":\"true\"}", &req, NULL),
+                    0);
+  assert_true (req.isolated);
+  assert_int_equal (read_with (&c, NR_POLICY_RESTRICTED,
+                               "{\"numa-runtime.io/isolated-cpus\":\"yes\"}", &req, NULL),
+                    -1);
+}
+
+static void
+cpu_alignment_llc_is_always_allowed_prefer_only_when_weakening_is (void **state)
+{
+  struct nr_config c;
+  struct nr_request req;
+  cleanup_free char *msg = NULL;
+
+  default_config (&c);
+  assert_int_equal (read_with (&c, NR_POLICY_RESTRICTED,
+                               "{\"numa-runtime.io/cpu-alignment\":\"llc\"}", &req, NULL),
+                    0);
+  assert_true (req.has_alignment && req.llc_strict);
+  c.llc_strict = true;
+  assert_int_equal (read_with (&c, NR_POLICY_RESTRICTED,
+                               "{\"numa-runtime.io/cpu-alignment\":\"prefer\"}", &req, &msg),
+                    -1);
+  assert_non_null (strstr (msg, "weaker than the configured cpu_alignment"));
+  c.annotations_may_weaken = true;
+  assert_int_equal (read_with (&c, NR_POLICY_RESTRICTED,
+                               "{\"numa-runtime.io/cpu-alignment\":\"prefer\"}", &req, NULL),
+                    0);
+  assert_true (req.has_alignment && ! req.llc_strict);
+  assert_int_equal (read_with (&c, NR_POLICY_RESTRICTED,
+                               "{\"numa-runtime.io/cpu-alignment\":\"l3\"}", &req, NULL),
+                    -1);
+}
+
+static void
 malformed_values_are_errors_when_strict (void **state)
 {
   static const char *const bad[] = {
@@ -348,6 +398,8 @@ main (void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (reads_every_key),
     cmocka_unit_test (no_annotations_change_nothing),
+    cmocka_unit_test (isolated_cpus_only_when_the_admin_allows_them),
+    cmocka_unit_test (cpu_alignment_llc_is_always_allowed_prefer_only_when_weakening_is),
     cmocka_unit_test (malformed_values_are_errors_when_strict),
     cmocka_unit_test (malformed_values_are_warnings_otherwise),
     cmocka_unit_test (a_pod_asking_for_restricted_is_checked_strictly),

@@ -62,6 +62,7 @@ every_key_of_the_config_is_read (void **state)
                               "reserved_cpus = 0-1\nreserved_memory = 1GiB\n"
                               "best_effort_share = 250\nmulti_node = distribute\n"
                               "kubelet_cpuset = override\nupdate_cpuset = pass-through\n"
+                              "isolated_cpus = annotated\ncpu_alignment = llc\n"
                               "[memory]\npolicy = interleave\n"
                               "[seccomp]\nallow_mempolicy = no\n"
                               "[annotations]\nenabled = false\nhonoured = policy,nodes\n"
@@ -76,6 +77,8 @@ every_key_of_the_config_is_read (void **state)
   assert_string_equal (c.proc_root, "/tmp/proc");
   assert_int_equal (c.policy, NR_POLICY_RESTRICTED);
   assert_true (c.cpu_exclusive);
+  assert_true (c.isolated_annotated);
+  assert_true (c.llc_strict);
   assert_set_equal (c.reserved_cpus, "0-1");
   assert_int_equal (c.reserved_memory, INT64_C (1) << 30);
   assert_int_equal (c.best_effort_millicpus, 250);
@@ -111,6 +114,8 @@ bad_config_values_name_the_line (void **state)
     "[ledger]\npath = relative\n",
     "[placement]\npolicy = sometimes\n",
     "[placement]\ncpu_allocation = greedy\n",
+    "[placement]\nisolated_cpus = always\n",
+    "[placement]\ncpu_alignment = l3\n",
     "[placement]\nreserved_cpus = 1-\n",
     "[placement]\nreserved_memory = lots\n",
     "[placement]\nbest_effort_share = -5\n",

@@ -307,11 +307,29 @@ a_partly_used_core_is_filled_before_a_whole_one_is_broken (void **state)
 
   host_init (&h, 1, 8, 16);
   h.config.cpu_exclusive = true;
+  h.config.reserved_cpus = set_of ("0");
+  h.req.millicpus = 3000;
+  place (&h, &p);
+  assert_set_equal (p.exclusive, "1-3"); /* core 2-3 whole, then 1 from core 0-1 */
+  nr_placement_free (&p);
+  host_free (&h);
+}
+
+static void
+a_core_is_never_shared_by_two_exclusive_containers (void **state)
+{
+  struct host h;
+  struct nr_placement p;
+
+  host_init (&h, 1, 8, 16);
+  h.config.cpu_exclusive = true;
   h.usage[0].exclusive = set_of ("0");
   h.usage[0].load = 1000;
   h.req.millicpus = 3000;
   place (&h, &p);
-  assert_set_equal (p.exclusive, "1-3"); /* core 2-3 whole, then 1 from core 0-1 */
+  /* CPU 1 is free but its core's other thread is held: core 2-3, then a
+     thread of core 4-5.  */
+  assert_set_equal (p.exclusive, "2-4");
   nr_placement_free (&p);
   host_free (&h);
 }
@@ -710,6 +728,7 @@ main (void)
     cmocka_unit_test (single_numa_node_refuses_what_needs_two_nodes),
     cmocka_unit_test (an_integer_request_gets_whole_cores_to_itself),
     cmocka_unit_test (a_partly_used_core_is_filled_before_a_whole_one_is_broken),
+    cmocka_unit_test (a_core_is_never_shared_by_two_exclusive_containers),
     cmocka_unit_test (fractional_requests_and_sandboxes_share_the_pool),
     cmocka_unit_test (one_cpu_always_stays_shared),
     cmocka_unit_test (exclusive_cpus_that_cannot_be_held_fall_back_to_the_shared_pool),
