@@ -15,11 +15,13 @@
 #include "commands.h"
 #include "counters.h"
 #include "create_plan.h"
+#include "kubelet_checkpoint.h"
 #include "kubelet_state.h"
 #include "ledger.h"
 #include "locality.h"
 #include "mempolicy.h"
 #include "placement.h"
+#include "pod_move.h"
 #include "rebuild.h"
 #include "reclaim.h"
 #include "request.h"
@@ -312,7 +314,7 @@ plan_request (yajl_val spec, const struct nr_config *config, const struct nr_pla
 
 /* The topology, and what the ledger holds on each node.  */
 static int
-plan_ledger (const struct nr_args *args, const struct nr_config *config,
+plan_ledger (const struct nr_args *args, const struct nr_config *config, yajl_val spec,
              const struct nr_plan_options *options, struct nr_create_plan *plan, nr_error_t *err)
 {
   cleanup_free char *state_dir = nr_path_dir (config->ledger_path);
@@ -330,6 +332,13 @@ plan_ledger (const struct nr_args *args, const struct nr_config *config,
                                                   nr_ledger_boot_id (plan->ledger), topo, err)
                              < 0)
     return -1;
+  /* What kubelet allocated to the pod: the only device signal a sandbox
+     has.  */
+  {
+    cleanup_free char *boot_id = plan->ledger ? NULL : nr_read_boot_id (config->proc_root);
+    nr_kubelet_add_hints (spec, config, plan->ledger ? nr_ledger_boot_id (plan->ledger) : boot_id,
+                          &plan->req);
+  }
   plan->input = (struct nr_placement_input){ .topo = topo, .req = &plan->req, .config = config };
   plan->usage = xmalloc0 ((size_t) (topo->n_nodes ? topo->n_nodes : 1) * sizeof (*plan->usage));
   plan->input.usage = plan->usage;
@@ -349,6 +358,7 @@ plan_ledger (const struct nr_args *args, const struct nr_config *config,
       || read_ledger_for (plan->ledger, args, ! options->dry_run, &plan->req, &plan->input, err)
              < 0)
     return -1;
+  nr_pod_entries_for_move (plan->ledger, &plan->req, &plan->input, &plan->pod_entries);
   for (int i = 0; i < topo->n_nodes; i++)
     nr_ledger_usage (plan->ledger, topo->nodes[i].id, &plan->usage[i]);
   /* Read, never committed: release the lock at once.  */
@@ -393,7 +403,7 @@ nr_create_plan_read (const struct nr_args *args, const struct nr_config *config,
     return -1;
   if (plan->left_alone)
     return 0;
-  if (plan_ledger (args, config, options, plan, err) < 0)
+  if (plan_ledger (args, config, spec, options, plan, err) < 0)
     return -1;
   plan_node_details (config, plan);
   return 0;
@@ -410,6 +420,7 @@ nr_create_plan_free (struct nr_create_plan *plan)
   plan->kubelet_memory = NULL;
   free (plan->kubelet_hugepages);
   plan->kubelet_hugepages = NULL;
+  nr_pod_entries_free (&plan->pod_entries);
   nr_topology_free (&plan->topo);
   nr_request_free (&plan->req);
 }
@@ -463,6 +474,7 @@ nr_cmd_create (const struct nr_args *args, const struct nr_config *config, nr_er
   /* The ledger first, config.json second: a process killed between the
      two leaves an entry whose creator is gone (reclaim drops it) and the
      bundle untouched, never an edited config.json nothing accounts for.  */
+  nr_pod_move_record (plan.ledger, &placement);
   fill_entry (&entry, args, config, &plan.req, &placement);
   entry.cgroup = nr_cgroup_spec_path (spec.root);
   nr_ledger_add (plan.ledger, &entry);
@@ -492,6 +504,7 @@ nr_cmd_create (const struct nr_args *args, const struct nr_config *config, nr_er
   /* Unlock before the runtime runs: it may take seconds.  */
   nr_ledger_close (plan.ledger);
   plan.ledger = NULL;
+  nr_pod_move_update (runtime, args, &placement);
   ret = 0;
 
 out:

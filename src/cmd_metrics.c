@@ -192,7 +192,8 @@ print_exposition (FILE *out, const struct nr_node_view *views, int n_views,
 
   family (out, "numa_runtime_creates_total", "counter",
           "Creates since boot by policy and outcome (placed on one node, device_aligned, "
-          "spanned, tier_spill, fallback under best-effort, refused).");
+          "spanned, tier_spill, fallback under best-effort, pod_moved to its devices' node, "
+          "refused).");
   for (int pol = NR_POLICY_BEST_EFFORT; pol < NR_POLICIES; pol++)
     for (int o = 0; o < NR_OUTCOMES; o++)
       fprintf (out, "numa_runtime_creates_total{policy=\"%s\",outcome=\"%s\"} %" PRIu64 "\n",

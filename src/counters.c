@@ -12,7 +12,8 @@
 static const char *const outcome_names[NR_OUTCOMES] = {
   [NR_OUTCOME_PLACED] = "placed",     [NR_OUTCOME_DEVICE_ALIGNED] = "device_aligned",
   [NR_OUTCOME_SPANNED] = "spanned",   [NR_OUTCOME_TIER_SPILL] = "tier_spill",
-  [NR_OUTCOME_FALLBACK] = "fallback", [NR_OUTCOME_REFUSED] = "refused",
+  [NR_OUTCOME_FALLBACK] = "fallback", [NR_OUTCOME_POD_MOVED] = "pod_moved",
+  [NR_OUTCOME_REFUSED] = "refused",
 };
 
 const char *

@@ -13,7 +13,8 @@
 #include <yajl/yajl_tree.h>
 
 /* How a create ended.  One outcome per create, the first that applies in
-   this order: refused; memory on a node without CPUs (a memory tier);
+   this order: refused; its pod moved to its devices' node(s); memory on
+   a node without CPUs (a memory tier);
    several nodes; a compromise under best-effort; every device hint on
    the chosen node; one node.  */
 enum nr_outcome
@@ -23,6 +24,7 @@ enum nr_outcome
   NR_OUTCOME_SPANNED,        /* several nodes */
   NR_OUTCOME_TIER_SPILL,     /* its memory goes to a node without CPUs */
   NR_OUTCOME_FALLBACK,       /* best-effort placed it where it does not fit */
+  NR_OUTCOME_POD_MOVED,      /* its pod moved to its devices' node(s) with it */
   NR_OUTCOME_REFUSED,        /* placement refused it (restricted, single-numa-node) */
   NR_OUTCOMES
 };

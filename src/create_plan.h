@@ -11,6 +11,7 @@
 #include "json.h"
 #include "ledger.h"
 #include "placement.h"
+#include "pod_move.h"
 #include "rebuild.h"
 #include "request.h"
 #include "topology.h"
@@ -30,6 +31,9 @@ struct nr_create_plan
      which PLAN->input points to.  */
   int64_t *kubelet_memory;
   int64_t *kubelet_hugepages;
+  /* The pod's entries, when a device of this container may move the pod
+     (pod_move.h); PLAN->input points to them.  */
+  struct nr_pod_entries pod_entries;
   bool left_alone; /* opted out or policy none: nothing else was read */
 };
 

@@ -314,6 +314,38 @@ nr_ledger_find_pod (struct nr_ledger *l, const char *pod, struct nr_ledger_entry
   return found >= 0 ? found : find_member (l, needle, len, out, err);
 }
 
+int
+nr_ledger_pod_entries (struct nr_ledger *l, const char *pod, struct nr_ledger_entry **out,
+                       size_t *n_out, nr_error_t *err)
+{
+  size_t len;
+  cleanup_free char *needle = ledger_pod_needle (pod, &len);
+
+  *out = NULL;
+  *n_out = 0;
+  for (size_t k = 0; k < l->model.n_shards; k++)
+    {
+      const struct ledger_shard *s = shard (l, k);
+      for (size_t i = 0; i < s->lines.n; i++)
+        {
+          if (! ledger_line_in_pod (&s->lines.v[i], needle, len))
+            continue;
+          *out = xrealloc (*out, (*n_out + 1) * sizeof (**out));
+          if (parse (l, s, i, &(*out)[*n_out], err) < 0)
+            {
+              /* The ledger was rebuilt under us: what was read is void.  */
+              for (size_t e = 0; e < *n_out; e++)
+                nr_ledger_entry_free (&(*out)[e]);
+              free (steal_pointer (out));
+              *n_out = 0;
+              return -1;
+            }
+          (*n_out)++;
+        }
+    }
+  return 0;
+}
+
 /* ---- changes ---------------------------------------------------------------- */
 
 bool

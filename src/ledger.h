@@ -162,6 +162,12 @@ int nr_ledger_find (struct nr_ledger *ledger, const char *id, struct nr_ledger_e
 int nr_ledger_find_pod (struct nr_ledger *ledger, const char *pod, struct nr_ledger_entry *out,
                         nr_error_t *err);
 
+/* Every entry of POD (its sandbox's and its containers'): *OUT gets an
+   array of *N_OUT entries, the caller frees each (nr_ledger_entry_free)
+   and the array.  Reads every shard: for a pod about to move only.  */
+int nr_ledger_pod_entries (struct nr_ledger *ledger, const char *pod, struct nr_ledger_entry **out,
+                           size_t *n_out, nr_error_t *err);
+
 /* Add ENTRY (copied), replacing an entry with the same id.  */
 void nr_ledger_add (struct nr_ledger *ledger, const struct nr_ledger_entry *entry);
 

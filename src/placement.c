@@ -21,10 +21,7 @@ placement_strict (const struct context *ctx)
   return ctx->policy == NR_POLICY_RESTRICTED || ctx->policy == NR_POLICY_SINGLE_NUMA_NODE;
 }
 
-static void add_warning (struct nr_placement *out, const char *fmt, ...)
-    __attribute__ ((format (printf, 2, 3)));
-
-static void
+void
 add_warning (struct nr_placement *out, const char *fmt, ...)
 {
   cleanup_free char *msg = NULL;
@@ -139,8 +136,16 @@ room_shared (const struct context *ctx, int i, nr_set_t *shared)
   nr_set_difference (shared, &pool, &ctx->in->usage[i].exclusive);
 }
 
-static void
-index_set_to_nodes (const struct context *ctx, const nr_set_t *idx, nr_set_t *nodes)
+void
+placement_prepare (struct context *ctx)
+{
+  compute_demand (ctx);
+  compute_rooms (ctx);
+  placement_tier_domains (ctx);
+}
+
+void
+placement_index_set_to_nodes (const struct context *ctx, const nr_set_t *idx, nr_set_t *nodes)
 {
   nr_set_clear (nodes);
   for (int i = nr_set_next (idx, 0); i >= 0; i = nr_set_next (idx, i + 1))
@@ -203,6 +208,8 @@ assign_cpus (const struct context *ctx, const nr_set_t *chosen, struct nr_placem
 
   nr_set_clear (&out->cpus);
   nr_set_clear (&out->exclusive);
+  if (ctx->by_devices && n > 1 && placement_assign_by_devices (ctx, chosen, out))
+    return;
   if (ctx->demand.exclusive > 0)
     {
       if (assign_exclusive (ctx, chosen, out))
@@ -250,12 +257,12 @@ assign_cpus (const struct context *ctx, const nr_set_t *chosen, struct nr_placem
     }
 }
 
-static void
-finish (const struct context *ctx, const nr_set_t *chosen, struct nr_placement *out)
+void
+placement_finish (const struct context *ctx, const nr_set_t *chosen, struct nr_placement *out)
 {
   const struct demand *d = &ctx->demand;
 
-  index_set_to_nodes (ctx, chosen, &out->nodes);
+  placement_index_set_to_nodes (ctx, chosen, &out->nodes);
   assign_cpus (ctx, chosen, out);
   out->interleave = ctx->spread == NR_SPREAD_DISTRIBUTE && nr_set_count (chosen) > 1;
   if (d->prepaid)
@@ -353,7 +360,7 @@ place_on (const struct context *ctx, const nr_set_t *nodes, const char *what,
     }
   if (! nr_set_is_empty (&ctx->hint_nodes) && ! nr_set_is_subset (&ctx->hint_nodes, nodes))
     add_warning (out, "%s keeps the container away from its devices' node(s)", what);
-  finish (ctx, &idx, out);
+  placement_finish (ctx, &idx, out);
   return 0;
 }
 
@@ -384,7 +391,7 @@ place_freely (const struct context *ctx, struct nr_placement *out, nr_error_t *e
         {
           if (! placement_fits (ctx, &chosen))
             add_warning (out, "it does not fit on %d nodes; placed anyway", k);
-          finish (ctx, &chosen, out);
+          placement_finish (ctx, &chosen, out);
           return 0;
         }
       return placement_refuse (ctx, err, "no set of nodes of that size fits it");
@@ -405,11 +412,13 @@ place_freely (const struct context *ctx, struct nr_placement *out, nr_error_t *e
       if (nr_set_count (&ctx->hint_nodes) > 1)
         {
           cleanup_free char *list = nr_set_format (&ctx->hint_nodes);
-          cleanup_free char *why =
-              xasprintf ("its devices sit on nodes %s and no node holds all of them", list);
-          if (placement_strict (ctx))
-            return placement_refuse (ctx, err, why);
-          add_warning (out, "%s; chose among the nodes holding most of them, by load", why);
+          int r = placement_span_devices (ctx, out, err);
+          if (r <= 0)
+            return r;
+          add_warning (out,
+                       "it does not fit on its devices' nodes %s; chose among the nodes holding "
+                       "most of them, by load",
+                       list);
         }
       if (nr_set_is_empty (&preferred))
         preferred = candidates;
@@ -418,7 +427,7 @@ place_freely (const struct context *ctx, struct nr_placement *out, nr_error_t *e
   /* Rule 4: one node that fits, with the most headroom.  */
   if (placement_choose_node (ctx, &preferred, true, &chosen))
     {
-      finish (ctx, &chosen, out);
+      placement_finish (ctx, &chosen, out);
       return 0;
     }
   if (ctx->policy == NR_POLICY_SINGLE_NUMA_NODE)
@@ -437,12 +446,12 @@ place_freely (const struct context *ctx, struct nr_placement *out, nr_error_t *e
     if (placement_choose_set (ctx, k, &candidates, true, &chosen))
       {
         add_warning (out, "too big for one node: spanning %d nodes", k);
-        finish (ctx, &chosen, out);
+        placement_finish (ctx, &chosen, out);
         return 0;
       }
   placement_choose_node (ctx, &preferred, false, &chosen);
   add_warning (out, "it fits nowhere; placed on the least-loaded node");
-  finish (ctx, &chosen, out);
+  placement_finish (ctx, &chosen, out);
   return 0;
 }
 
@@ -459,9 +468,7 @@ set_up_context (const struct nr_placement_input *in, struct node_room *rooms, st
   ctx->policy = nr_effective_policy (req, in->config);
   ctx->spread = req->has_spread ? req->spread : in->config->spread;
   ctx->tiers = req->has_tiers ? req->tiers : in->config->memory_tiers;
-  compute_demand (ctx);
-  compute_rooms (ctx);
-  placement_tier_domains (ctx);
+  placement_prepare (ctx);
 }
 
 void
@@ -515,6 +522,9 @@ place_by_rules (const struct context *ctx, struct nr_placement *out, nr_error_t 
     }
   if (! nr_set_is_empty (&ctx->in->pod_nodes))
     {
+      r = placement_move_pod (ctx, out, err);
+      if (r <= 0)
+        return r;
       r = place_on (ctx, &ctx->in->pod_nodes, "its pod's node(s)", out, err);
       if (r <= 0)
         return r;
@@ -581,6 +591,9 @@ nr_place (const struct nr_placement_input *in, struct nr_placement *out, nr_erro
 void
 nr_placement_free (struct nr_placement *placement)
 {
+  for (size_t i = 0; i < placement->n_moved; i++)
+    nr_ledger_entry_free (&placement->moved[i]);
+  free (placement->moved);
   free (placement->warning);
   memset (placement, 0, sizeof (*placement));
 }

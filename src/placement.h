@@ -7,10 +7,16 @@
  *  1. A cpuset kubelet already wrote is kept (kubelet_cpuset = respect);
  *     its nodes are derived from it.
  *  2. Nodes named by annotation, or the nodes of the container's pod, are
- *     where it goes.
- *  3. Device hints: the node holding every hinted device, else (devices on
- *     several nodes) the nodes holding most of them — refused under
- *     restricted and single-numa-node.
+ *     where it goes — unless its devices sit elsewhere: then the pod moves
+ *     to its devices' node(s), its entries re-placed there
+ *     (placement_pod.c), under every policy when the whole pod fits there
+ *     (single-numa-node: on one node); where it does not, restricted and
+ *     single-numa-node refuse and best-effort stays with a warning.
+ *  3. Device hints: the node holding every hinted device; devices on
+ *     several nodes: exactly those nodes, CPUs from each in proportion to
+ *     its devices (refused under single-numa-node; not fitting there,
+ *     refused under restricted, the nodes holding most of them under
+ *     best-effort).
  *  4. Capacity: among those nodes, one where the container fits (CPUs,
  *     memory, hugepages, exclusive CPUs, after reservations and ledger
  *     allocations) with the most headroom; ties to the less loaded, then
@@ -51,6 +57,11 @@ struct nr_placement_input
      restricted and single-numa-node, sharing the pool with a warning
      under best-effort.  */
   bool kubelet_static_cpus;
+  /* The pod's entries (sandbox, containers already created): what moves
+     when the container's devices sit off POD_NODES.  None given: the pod
+     cannot move, and the container follows it.  */
+  const struct nr_ledger_entry *pod_entries;
+  size_t n_pod_entries;
 };
 
 struct nr_placement
@@ -76,6 +87,10 @@ struct nr_placement
   bool weighted;                     /* WEIGHTS hold a weight for every node of MEMS */
   unsigned char weights[NR_SET_MAX]; /* per node id, for MPOL_WEIGHTED_INTERLEAVE */
   char *warning;                     /* a compromise worth logging, or NULL; owned */
+  /* The pod moved to NODES: each of IN->pod_entries re-placed there (same
+     ids), for the ledger and the runtime's `update`; owned.  */
+  struct nr_ledger_entry *moved;
+  size_t n_moved;
 };
 
 /* The policy in force for REQ: its annotation's, else the config's.  */

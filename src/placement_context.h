@@ -53,6 +53,7 @@ struct context
   enum nr_tiers tiers;      /* memory-tiers mode in force */
   nr_set_t withheld_cpus;   /* never handed out: reserved_cpus, kubelet's, isolated */
   bool exclusive_withdrawn; /* exclusive CPUs asked for, kubelet's to give */
+  bool by_devices;          /* on several nodes: CPUs in proportion to the devices on each */
 };
 
 /* Does node room R offer any CPU at all?  */
@@ -100,6 +101,39 @@ void placement_add_tiers (const struct context *ctx, const nr_set_t *chosen,
    exclusively.  */
 void room_pool (const struct context *ctx, int i, nr_set_t *pool);
 void room_shared (const struct context *ctx, int i, nr_set_t *shared);
+
+/* ---- the shared steps (placement.c) ---------------------------------- */
+
+/* Fill CTX's demand, rooms (from CTX->in->usage) and tier domains.  */
+void placement_prepare (struct context *ctx);
+
+/* Place the container on CHOSEN (topo indexes): nodes, CPUs, charge.  */
+void placement_finish (const struct context *ctx, const nr_set_t *chosen, struct nr_placement *out);
+
+/* The node ids of topo index set IDX.  */
+void placement_index_set_to_nodes (const struct context *ctx, const nr_set_t *idx, nr_set_t *nodes);
+
+/* Append a warning (joined with "; ") to OUT.  */
+void add_warning (struct nr_placement *out, const char *fmt, ...)
+    __attribute__ ((format (printf, 2, 3)));
+
+/* ---- pods and devices on several nodes (placement_pod.c) -------------- */
+
+/* Rule 2's exception: the container's devices sit off its pod's nodes.
+   Returns 1 when the pod stays (no device elsewhere, or best-effort and
+   the pod does not fit there), 0 when it moved (OUT filled, OUT->moved
+   holding the pod's entries re-placed), -1 when refused.  */
+int placement_move_pod (const struct context *ctx, struct nr_placement *out, nr_error_t *err);
+
+/* Rule 3 for devices on several nodes: exactly their nodes.  1 when
+   best-effort must look further (they do not fit there), 0 placed, -1
+   refused.  */
+int placement_span_devices (const struct context *ctx, struct nr_placement *out, nr_error_t *err);
+
+/* CPUs from each node of CHOSEN in proportion to the container's devices
+   there.  False (OUT untouched) when that cannot be done.  */
+bool placement_assign_by_devices (const struct context *ctx, const nr_set_t *chosen,
+                                  struct nr_placement *out);
 
 /* ---- cache groups (placement_llc.c) ------------------------------------ */
 

@@ -132,6 +132,8 @@ nr_outcome_of (const struct nr_topology *topo, const struct nr_request *req, enu
   bool aligned = req->n_hints > 0;
   nr_set_t beyond = p->mems;
 
+  if (p->n_moved > 0)
+    return NR_OUTCOME_POD_MOVED;
   /* Memory charged on a memory-only node: spilled to a lower tier.  */
   nr_set_subtract (&beyond, &p->nodes);
   if (p->memory_local < p->memory)

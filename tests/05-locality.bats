@@ -193,8 +193,8 @@ PSEUDO='[{"path": "/dev/null", "type": "c", "major": 1, "minor": 3},
 	done
 }
 
-@test "restricted refuses a GPU and a NIC on different nodes, naming both" {
-	use_machine "$MACHINE" restricted
+@test "single-numa-node refuses a GPU and a NIC on different nodes, naming both; restricted spans them" {
+	use_machine "$MACHINE" single-numa-node
 	bundle "$T/b1" "$GPU0" '{"numa-runtime.io/nics": "ens1f0"}'
 	run --separate-stderr nr_raw --log "$LOG" --log-format json create --bundle "$T/b1" c1
 	assert_failure 1
@@ -203,4 +203,7 @@ PSEUDO='[{"path": "/dev/null", "type": "c", "major": 1, "minor": 3},
 	*) fail "refusal does not name both devices: $stderr" ;;
 	esac
 	assert_runtime_not_called
+	use_machine "$MACHINE" restricted
+	create_ok c1 "$T/b1"
+	assert_equal "$(cfg_mems "$(fake_config c1)")" 0-1 "mems under restricted"
 }

@@ -14,7 +14,7 @@
 # FUZZ_CC (clang), FUZZ_SECONDS, NUMA_TEST_STRICT.
 set -uo pipefail
 
-TARGETS=(spec conf annotations cpuset driver-info ledger ledger-codec kubelet-cpu kubelet-memory hook resources args placement env-devices numastat create update sysfs)
+TARGETS=(spec conf annotations cpuset driver-info ledger ledger-codec kubelet-cpu kubelet-memory hook resources args placement env-devices numastat create update sysfs checkpoint)
 src=${TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 build=${TOP_BUILDDIR:-$src}
 out=$build/tests/fuzz/bin

@@ -5,7 +5,7 @@
 # fixed bug stays fixed.  TAP, one test per target.
 src=${TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 build=${TOP_BUILDDIR:-$src}
-targets="spec conf annotations cpuset driver-info ledger ledger-codec kubelet-cpu kubelet-memory hook resources args placement env-devices numastat create update sysfs"
+targets="spec conf annotations cpuset driver-info ledger ledger-codec kubelet-cpu kubelet-memory hook resources args placement env-devices numastat create update sysfs checkpoint"
 set -- $targets
 echo "1..$#"
 i=0

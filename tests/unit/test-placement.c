@@ -478,7 +478,7 @@ a_device_pulls_its_container_to_its_node (void **state)
 }
 
 static void
-devices_on_several_nodes_go_to_the_node_with_most (void **state)
+devices_on_several_nodes_span_exactly_those_nodes (void **state)
 {
   struct host h;
   struct nr_placement p;
@@ -488,14 +488,17 @@ devices_on_several_nodes_go_to_the_node_with_most (void **state)
   nr_request_add_hint (&h.req, 1, "gpu /dev/nvidia1");
   nr_request_add_hint (&h.req, 1, "nic ens1f0");
   place (&h, &p);
-  assert_set_equal (p.nodes, "1");
-  assert_non_null (strstr (p.warning, "devices sit on nodes 0-1"));
+  assert_set_equal (p.nodes, "0-1");
+  assert_set_equal (p.mems, "0-1");
+  /* CPUs in proportion: node 1 (two devices) all, node 0 (one) half.  */
+  assert_set_equal (p.cpus, "0-1,4-7");
+  assert_null (p.warning);
   nr_placement_free (&p);
   host_free (&h);
 }
 
 static void
-a_tie_between_device_nodes_goes_to_the_less_loaded (void **state)
+spanning_devices_leaves_out_nodes_without_devices (void **state)
 {
   struct host h;
   struct nr_placement p;
@@ -505,22 +508,27 @@ a_tie_between_device_nodes_goes_to_the_less_loaded (void **state)
   nr_request_add_hint (&h.req, 0, "gpu /dev/nvidia0");
   nr_request_add_hint (&h.req, 1, "gpu /dev/nvidia1");
   place (&h, &p);
-  assert_set_equal (p.nodes, "1"); /* node 2 is emptier but has no device */
+  assert_set_equal (p.nodes, "0-1"); /* node 2 is emptier but has no device */
   nr_placement_free (&p);
   host_free (&h);
 }
 
 static void
-restricted_refuses_devices_on_several_nodes (void **state)
+single_numa_node_refuses_devices_on_several_nodes (void **state)
 {
   struct host h;
+  struct nr_placement p;
 
   host_init (&h, 2, 4, 16);
-  h.config.policy = NR_POLICY_RESTRICTED;
+  h.config.policy = NR_POLICY_SINGLE_NUMA_NODE;
   nr_request_add_hint (&h.req, 0, "volume /data (md0)");
   nr_request_add_hint (&h.req, 1, "volume /data (md0)");
   REFUSED (&h, "devices sit on nodes 0-1 and no node holds all of them",
            "volume /data (md0) on node 0", "volume /data (md0) on node 1");
+  h.config.policy = NR_POLICY_RESTRICTED;
+  place (&h, &p);
+  assert_set_equal (p.nodes, "0-1");
+  nr_placement_free (&p);
   host_free (&h);
 }
 
@@ -728,9 +736,9 @@ main (void)
     cmocka_unit_test (a_pod_s_containers_follow_its_sandbox),
     cmocka_unit_test (a_pod_node_without_room_is_refused_when_restricted),
     cmocka_unit_test (a_device_pulls_its_container_to_its_node),
-    cmocka_unit_test (devices_on_several_nodes_go_to_the_node_with_most),
-    cmocka_unit_test (a_tie_between_device_nodes_goes_to_the_less_loaded),
-    cmocka_unit_test (restricted_refuses_devices_on_several_nodes),
+    cmocka_unit_test (devices_on_several_nodes_span_exactly_those_nodes),
+    cmocka_unit_test (spanning_devices_leaves_out_nodes_without_devices),
+    cmocka_unit_test (single_numa_node_refuses_devices_on_several_nodes),
     cmocka_unit_test (a_full_device_node_is_refused_when_strict),
     cmocka_unit_test (hints_on_unknown_nodes_are_ignored),
     cmocka_unit_test (asked_to_span_two_nodes_takes_the_closest_pair),

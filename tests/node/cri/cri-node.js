@@ -27,6 +27,7 @@
 //     "containers": [ { "name": "c", "image": "...", "command": ["..."],
 //                       "env": {"K": "V"}, "annotations": {},
 //                       "mounts": [ {"host": "/h", "container": "/c"} ],
+//                       "devices": [ {"host": "/dev/x", "container": "/dev/y"} ],
 //                       "resources": {LinuxContainerResources} } ] }
 // Environment: CRI_SOCKET (default /run/containerd/containerd.sock),
 // CRI_IMAGE (a container's default image), CRI_TIMEOUT (seconds per RPC).
@@ -91,6 +92,9 @@ function containerConfig(c) {
     envs: Object.entries(c.env || {}).map(([key, value]) => ({ key, value })),
     mounts: (c.mounts || []).map((m) => ({
       container_path: m.container, host_path: m.host, readonly: !!m.readonly,
+    })),
+    devices: (c.devices || []).map((d) => ({
+      container_path: d.container, host_path: d.host, permissions: d.permissions || 'rw',
     })),
     labels: { 'numa-runtime.io/test-container': c.name },
     annotations: c.annotations || {},

@@ -1,0 +1,327 @@
+/* numa-runtime: a pod goes where its devices are.
+ *
+ * kubelet creates a pod's sandbox before any of its containers, and the
+ * sandbox carries no device: unless kubelet's checkpoint told us where the
+ * pod's devices are (kubelet_checkpoint.c), the sandbox lands by load
+ * alone.  When a container of the pod then brings a device on another
+ * node, following the sandbox would leave the one container that matters
+ * away from its device.  So the pod follows the device instead: every
+ * entry of the pod is re-placed on the device's node(s) here, and the
+ * caller updates the containers already running through the runtime.
+ *
+ * Devices on several nodes: the container spans exactly those nodes, with
+ * CPUs from each in proportion to its devices there.  */
+#include <config.h>
+
+#include "placement_context.h"
+#include "util.h"
+
+#include <string.h>
+
+/* The usable node indexes holding the container's devices, in *IDX.
+   False when it has none.  */
+static bool
+device_index_set (const struct context *ctx, nr_set_t *idx)
+{
+  placement_nodes_to_index_set (ctx, &ctx->hint_nodes, idx);
+  return ! nr_set_is_empty (idx);
+}
+
+/* Pick up to WANT CPUs of node index I for an entry holding them
+   exclusively, keeping one in the shared pool.  */
+static int
+pick_exclusive (const struct context *ctx, int i, int want, nr_set_t *picked)
+{
+  nr_set_t shared;
+  int room;
+
+  room_shared (ctx, i, &shared);
+  room = nr_set_count (&shared) - 1;
+  if (want > room)
+    want = room > 0 ? room : 0;
+  return nr_pick_cpus (ctx->in->topo, &shared, &ctx->in->usage[i].exclusive, want, picked);
+}
+
+/* TO: entry FROM re-placed on the nodes of TARGET (topo indexes), with
+   CTX's usage (what the rest of the host and the pod's entries moved so
+   far hold).  It keeps its charge; it gets the shared CPUs of TARGET, or
+   as many CPUs held exclusively as it held before.  */
+static void
+move_entry (const struct context *ctx, const nr_set_t *target, const struct nr_ledger_entry *from,
+            struct nr_ledger_entry *to)
+{
+  int want = nr_set_count (&from->exclusive);
+
+  *to = *from;
+  to->id = xstrdup (from->id);
+  to->pod = from->pod ? xstrdup (from->pod) : NULL;
+  to->root = from->root ? xstrdup (from->root) : NULL;
+  placement_index_set_to_nodes (ctx, target, &to->nodes);
+  to->mems = to->nodes;
+  to->memory_local = to->memory;
+  nr_set_clear (&to->cpus);
+  nr_set_clear (&to->exclusive);
+  for (int i = nr_set_next (target, 0); i >= 0 && want > 0; i = nr_set_next (target, i + 1))
+    {
+      nr_set_t picked;
+      want -= pick_exclusive (ctx, i, want, &picked);
+      nr_set_union (&to->exclusive, &picked);
+    }
+  if (want > 0)
+    nr_set_clear (&to->exclusive); /* not enough: it shares the pool */
+  if (! nr_set_is_empty (&to->exclusive))
+    {
+      to->cpus = to->exclusive;
+      return;
+    }
+  to->load = to->millicpus > 0 ? to->millicpus : to->load;
+  for (int i = nr_set_next (target, 0); i >= 0; i = nr_set_next (target, i + 1))
+    {
+      nr_set_t shared;
+      room_shared (ctx, i, &shared);
+      nr_set_union (&to->cpus, &shared);
+    }
+}
+
+/* Re-place every entry of the pod on TARGET, those holding CPUs
+   exclusively first; USAGE (the host without the pod) takes each moved
+   entry's charge.  MOVED gets N_POD_ENTRIES entries.  */
+static void
+move_entries (const struct context *ctx, const nr_set_t *target, struct nr_node_usage *usage,
+              struct nr_ledger_entry *moved)
+{
+  const struct nr_placement_input *in = ctx->in;
+  size_t k = 0;
+
+  for (int pass = 0; pass < 2; pass++)
+    for (size_t e = 0; e < in->n_pod_entries; e++)
+      {
+        const struct nr_ledger_entry *from = &in->pod_entries[e];
+        if (nr_set_is_empty (&from->exclusive) == (pass == 0))
+          continue;
+        move_entry (ctx, target, from, &moved[k]);
+        nr_usage_account (usage, (size_t) in->topo->n_nodes, &moved[k], +1);
+        k++;
+      }
+}
+
+/* A reason the pod cannot move at all: an entry whose cpuset kubelet's
+   CPU Manager chose (it is kubelet's to change).  NULL when it can.  */
+static char *
+why_pod_stays (const struct nr_placement_input *in)
+{
+  for (size_t e = 0; e < in->n_pod_entries; e++)
+    if (in->pod_entries[e].kubelet_cpus)
+      return xasprintf ("its pod's container %s keeps the cpuset kubelet gave it",
+                        in->pod_entries[e].id);
+  return NULL;
+}
+
+/* Not moving although the devices are elsewhere: refused under restricted
+   and single-numa-node, a warning under best-effort (returns 1).  */
+static int
+stay (const struct context *ctx, struct nr_placement *out, nr_error_t *err, const char *why)
+{
+  if (placement_strict (ctx))
+    return placement_refuse (ctx, err, why);
+  add_warning (out, "%s; it follows its pod, away from its devices", why);
+  return 1;
+}
+
+/* Does the whole pod — its entries' charges and the container's — fit on
+   TARGET, CTX's usage being the host without the pod?  The container
+   alone may be prepaid by its sandbox; the sandbox is not.  */
+static bool
+pod_fits (const struct context *ctx, const nr_set_t *target)
+{
+  const struct nr_placement_input *in = ctx->in;
+  struct context whole = *ctx;
+  struct demand *d = &whole.demand;
+
+  if (d->prepaid)
+    {
+      d->millicpus = 0;
+      d->memory = 0;
+    }
+  d->prepaid = false;
+  d->unlimited = false;
+  for (size_t e = 0; e < in->n_pod_entries; e++)
+    {
+      const struct nr_ledger_entry *entry = &in->pod_entries[e];
+      d->millicpus = sat_add (d->millicpus, entry->load > 0 ? entry->load : 0);
+      d->memory = sat_add (d->memory, entry->memory > 0 ? entry->memory : 0);
+      d->hugepages = sat_add (d->hugepages, entry->hugepages > 0 ? entry->hugepages : 0);
+      d->exclusive += nr_set_count (&entry->exclusive);
+    }
+  return placement_fits (&whole, target);
+}
+
+/* Place the container, the pod moved to TARGET, into OUT; 1 when it
+   does not fit there (OUT untouched).  */
+static int
+place_with_pod_moved (const struct context *ctx, const nr_set_t *target, struct nr_placement *out)
+{
+  const struct nr_placement_input *in = ctx->in;
+  size_t n_nodes = (size_t) in->topo->n_nodes;
+  cleanup_free struct nr_node_usage *usage = xmalloc (n_nodes * sizeof (*usage));
+  cleanup_free struct node_room *rooms = xmalloc (n_nodes * sizeof (*rooms));
+  struct nr_ledger_entry *moved = NULL;
+  struct nr_placement_input moved_in = *in;
+  struct context moved_ctx = *ctx;
+
+  memcpy (usage, in->usage, n_nodes * sizeof (*usage));
+  for (size_t e = 0; e < in->n_pod_entries; e++)
+    nr_usage_account (usage, n_nodes, &in->pod_entries[e], -1);
+  moved_in.usage = usage;
+  placement_index_set_to_nodes (ctx, target, &moved_in.pod_nodes);
+  moved_ctx.in = &moved_in;
+  moved_ctx.rooms = rooms;
+  placement_prepare (&moved_ctx);
+  if (! pod_fits (&moved_ctx, target))
+    return 1;
+  moved = xmalloc0 (in->n_pod_entries * sizeof (*moved));
+  move_entries (&moved_ctx, target, usage, moved);
+  /* Now with the pod's entries in place.  */
+  placement_prepare (&moved_ctx);
+  moved_ctx.by_devices = nr_set_count (target) > 1;
+  placement_finish (&moved_ctx, target, out);
+  out->moved = moved;
+  out->n_moved = in->n_pod_entries;
+  return 0;
+}
+
+int
+placement_move_pod (const struct context *ctx, struct nr_placement *out, nr_error_t *err)
+{
+  const struct nr_placement_input *in = ctx->in;
+  nr_set_t target, pod_idx;
+  cleanup_free char *devices = NULL;
+  cleanup_free char *why = NULL;
+
+  placement_nodes_to_index_set (ctx, &in->pod_nodes, &pod_idx);
+  if (! device_index_set (ctx, &target) || nr_set_is_subset (&target, &pod_idx))
+    return 1;
+  devices = nr_set_format (&ctx->hint_nodes);
+  if (in->n_pod_entries == 0)
+    {
+      /* Nothing to move (the ledger could not list the pod): it follows
+         its pod, which only best-effort allows.  */
+      if (! placement_strict (ctx))
+        return 1;
+      why = xasprintf ("its pod stands off its devices' node(s) %s and cannot be moved", devices);
+      return placement_refuse (ctx, err, why);
+    }
+  if (ctx->policy == NR_POLICY_SINGLE_NUMA_NODE && nr_set_count (&target) > 1)
+    {
+      why = xasprintf ("its devices sit on nodes %s and no node holds all of them", devices);
+      return placement_refuse (ctx, err, why);
+    }
+  why = why_pod_stays (in);
+  if (why)
+    return stay (ctx, out, err, why);
+  if (place_with_pod_moved (ctx, &target, out) == 0)
+    return 0;
+  free (why);
+  why = xasprintf ("its pod does not fit on its devices' node(s) %s", devices);
+  return stay (ctx, out, err, why);
+}
+
+int
+placement_span_devices (const struct context *ctx, struct nr_placement *out, nr_error_t *err)
+{
+  cleanup_free char *list = nr_set_format (&ctx->hint_nodes);
+  cleanup_free char *why = NULL;
+  struct context spanning = *ctx;
+  nr_set_t target;
+
+  if (ctx->policy == NR_POLICY_SINGLE_NUMA_NODE)
+    {
+      why = xasprintf ("its devices sit on nodes %s and no node holds all of them", list);
+      return placement_refuse (ctx, err, why);
+    }
+  device_index_set (ctx, &target);
+  if (! placement_fits (ctx, &target))
+    {
+      if (! placement_strict (ctx))
+        return 1;
+      why = xasprintf ("it does not fit on its devices' nodes %s", list);
+      return placement_refuse (ctx, err, why);
+    }
+  spanning.by_devices = true;
+  placement_finish (&spanning, &target, out);
+  return 0;
+}
+
+/* Split COUNT over the nodes of CHOSEN in proportion to their devices
+   (largest remainder), at least one each when COUNT allows: SHARE[i].  */
+static void
+split_by_devices (const struct context *ctx, const nr_set_t *chosen, int count, int *share)
+{
+  int total = 0, given = 0, n = nr_set_count (chosen);
+
+  for (int i = nr_set_next (chosen, 0); i >= 0; i = nr_set_next (chosen, i + 1))
+    total += ctx->rooms[i].hints;
+  for (int i = nr_set_next (chosen, 0); i >= 0; i = nr_set_next (chosen, i + 1))
+    {
+      int64_t exact = total > 0 ? (int64_t) count * ctx->rooms[i].hints / total : count / n;
+      share[i] = exact < 1 && count >= n ? 1 : (int) exact;
+      given += share[i];
+    }
+  /* What rounding left goes to the nodes with the most devices first.  */
+  while (given < count)
+    {
+      int best = -1;
+      for (int i = nr_set_next (chosen, 0); i >= 0; i = nr_set_next (chosen, i + 1))
+        if (best < 0
+            || ctx->rooms[i].hints * (share[best] + 1) > ctx->rooms[best].hints * (share[i] + 1))
+          best = i;
+      share[best]++;
+      given++;
+    }
+}
+
+bool
+placement_assign_by_devices (const struct context *ctx, const nr_set_t *chosen,
+                             struct nr_placement *out)
+{
+  const struct demand *d = &ctx->demand;
+  cleanup_free int *share = xmalloc0 ((size_t) ctx->in->topo->n_nodes * sizeof (int));
+  int most = 0;
+
+  if (d->exclusive > 0)
+    {
+      split_by_devices (ctx, chosen, d->exclusive, share);
+      for (int i = nr_set_next (chosen, 0); i >= 0; i = nr_set_next (chosen, i + 1))
+        {
+          nr_set_t picked;
+          if (pick_exclusive (ctx, i, share[i], &picked) < share[i])
+            {
+              nr_set_clear (&out->exclusive);
+              return false;
+            }
+          nr_set_union (&out->exclusive, &picked);
+        }
+      out->cpus = out->exclusive;
+      return true;
+    }
+  /* Shared CPUs: the node with the most devices gives its whole pool,
+     the others a share of theirs in proportion, rounded up.  */
+  for (int i = nr_set_next (chosen, 0); i >= 0; i = nr_set_next (chosen, i + 1))
+    if (ctx->rooms[i].hints > most)
+      most = ctx->rooms[i].hints;
+  for (int i = nr_set_next (chosen, 0); i >= 0; i = nr_set_next (chosen, i + 1))
+    {
+      nr_set_t shared, picked;
+      int n_shared, want;
+
+      room_shared (ctx, i, &shared);
+      n_shared = nr_set_count (&shared);
+      want = most > 0 ? (int) (((int64_t) n_shared * ctx->rooms[i].hints + most - 1) / most)
+                      : n_shared;
+      if (want < 1)
+        want = 1;
+      nr_pick_cpus (ctx->in->topo, &shared, NULL, want, &picked);
+      nr_set_union (&out->cpus, &picked);
+    }
+  return ! nr_set_is_empty (&out->cpus);
+}
