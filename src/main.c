@@ -24,10 +24,10 @@ static const struct
   const char *name;
   command_fn run;
 } commands[] = {
-  { "create", nr_cmd_create },   { "run", nr_cmd_create },          { "delete", nr_cmd_delete },
-  { "gc", nr_cmd_gc },           { "status", nr_cmd_status },       { "update", nr_cmd_update },
-  { "hook", nr_cmd_hook },       { "metrics", nr_cmd_metrics },     { "topology", nr_cmd_topology },
-  { "verify", nr_cmd_verify },   { "rebalance", nr_cmd_rebalance }, { "explain", nr_cmd_explain },
+  { "create", nr_cmd_create }, { "run", nr_cmd_create },          { "delete", nr_cmd_delete },
+  { "gc", nr_cmd_gc },         { "status", nr_cmd_status },       { "update", nr_cmd_update },
+  { "hook", nr_cmd_hook },     { "metrics", nr_cmd_metrics },     { "topology", nr_cmd_topology },
+  { "verify", nr_cmd_verify }, { "rebalance", nr_cmd_rebalance }, { "explain", nr_cmd_explain },
 };
 
 static command_fn
