@@ -27,14 +27,6 @@ setup() {
 	NODE1_CPUS=$(cat "$DGX/sys/devices/system/node/node1/cpulist")
 }
 
-# use_machine DIR [POLICY]: DIR/sys and DIR/proc as the roots.
-use_machine() {
-	CFG_SYSFS=$1/sys
-	CFG_POLICY=${2:-best-effort}
-	write_config
-	printf '\n[topology]\nproc_root = %s\n' "$1/proc" >>"$NUMA_RUNTIME_CONFIG"
-}
-
 # bundle DIR ENV_JSON [DEVICES_JSON [JQ_EXTRA]]: a spec_bundle whose
 # process.env gets ENV_JSON's entries and linux.devices DEVICES_JSON.
 bundle() {
@@ -127,8 +119,8 @@ UUID_NODE0=GPU-5eed0006-0000-4000-8000-000000000007
 	log_has debug "locality hint node 1: gpu partition /dev/dri/renderD137 (kfd node 3, 0000:d3:00.0)"
 }
 
-@test "GPUs on both nodes by environment: refused under restricted and single-numa-node, placed under best-effort" {
-	for policy in restricted single-numa-node; do
+@test "GPUs on both nodes by environment: refused under single-numa-node; restricted and best-effort span both nodes" {
+	for policy in single-numa-node; do
 		use_machine "$DGX" "$policy"
 		bundle "$T/b-$policy" '["NVIDIA_VISIBLE_DEVICES=0,7"]'
 		cp "$T/b-$policy/config.json" "$T/before"
@@ -139,9 +131,14 @@ UUID_NODE0=GPU-5eed0006-0000-4000-8000-000000000007
 		assert_file_same "$T/b-$policy/config.json" "$T/before"
 		assert_runtime_not_called
 	done
-	use_machine "$DGX" best-effort
-	bundle "$T/b1" '["NVIDIA_VISIBLE_DEVICES=0,7"]'
-	create_ok c1 "$T/b1"
+	# Issue 18 §4: a container with devices on several nodes spans exactly
+	# those nodes where the policy allows it.
+	for policy in restricted best-effort; do
+		use_machine "$DGX" "$policy"
+		bundle "$T/b-$policy" '["NVIDIA_VISIBLE_DEVICES=0,7"]'
+		create_ok "c-$policy" "$T/b-$policy"
+		assert_equal "$(cfg_mems "$(fake_config "c-$policy")")" 0-1 "mems under $policy"
+	done
 }
 
 @test "a privileged container holding every GPU is placed by load under single-numa-node" {

@@ -23,15 +23,6 @@ setup() {
 	NODE1_CPUS=$(cat "$MACHINE/sys/devices/system/node/node1/cpulist")
 }
 
-# use_machine DIR [POLICY]: DIR/sys as sysfs_root and DIR/proc as
-# proc_root (the NVIDIA driver's files), which write_config does not know.
-use_machine() {
-	CFG_SYSFS=$1/sys
-	CFG_POLICY=${2:-best-effort}
-	write_config
-	printf '\n[topology]\nproc_root = %s\n' "$1/proc" >>"$NUMA_RUNTIME_CONFIG"
-}
-
 # bundle DIR DEVICES_JSON [ANNOTATIONS_JSON [MOUNTS_JSON]]: spec_bundle with
 # linux.devices, annotations and extra mounts.
 bundle() {

@@ -16,16 +16,13 @@ setup_file() {
 setup() {
 	nr_setup
 	use_fake_runtime
-	use_machine two-socket
+	use_fixture two-socket
 }
 
-# use_machine NAME [POLICY]: the fixture machine NAME (sysfs and proc).
-use_machine() {
+# use_fixture NAME [POLICY]: the fixture machine NAME (use_machine).
+use_fixture() {
 	MACHINE=$MACHINES/$1
-	CFG_SYSFS=$MACHINE/sys
-	CFG_POLICY=${2:-best-effort}
-	write_config
-	printf '\n[topology]\nproc_root = %s\n' "$MACHINE/proc" >>"$NUMA_RUNTIME_CONFIG"
+	use_machine "$MACHINE" "${2:-best-effort}"
 }
 
 # section TITLE: the lines of $output's section starting with line TITLE.
@@ -66,7 +63,7 @@ assert_every_device() {
 }
 
 @test "topology --json lists dm over md over NVMe under both nodes, the LVM volume under node 1" {
-	use_machine dm-md-nvme
+	use_fixture dm-md-nvme
 	assert_every_device
 	jq -e '.devices[] | select(.name == "dm-1") | .detail == "dm vg1-scratch over nvme1n1p1"' \
 		<<<"$output" >/dev/null || fail "dm-1's detail" "$output"
@@ -76,7 +73,7 @@ assert_every_device() {
 
 @test "topology --json lists the GB200's GPUs and a cloud VM's devices on no node" {
 	for m in gb200 cloud-vm nps4 eight-node; do
-		use_machine "$m"
+		use_fixture "$m"
 		assert_every_device
 	done
 }
@@ -101,7 +98,7 @@ assert_every_device() {
 }
 
 @test "topology shows each node's CPUs, memory and kind, and the SLIT table, as sysfs gives them" {
-	use_machine gb200
+	use_fixture gb200
 	run --separate-stderr nr topology
 	assert_success
 	local n0 mem
@@ -193,7 +190,7 @@ snapshot() {
 }
 
 @test "explain refuses as create would, with the same TopologyAffinityError, exit 1, ledger as it was" {
-	use_machine two-socket single-numa-node
+	use_fixture two-socket single-numa-node
 	bundle "$T/b" "$GPU1 | .linux.resources.memory = {\"limit\": 107374182400}"
 	bundle "$T/first" "$SMALL"
 	run --separate-stderr nr create --bundle "$T/first" c0
@@ -242,7 +239,7 @@ snapshot() {
 
 @test "explain creates no ledger where there is none, and leaves an opted-out container alone" {
 	CFG_EXTRA=$(printf '[annotations]\nallow_weaker_policy = true')
-	use_machine two-socket
+	use_fixture two-socket
 	bundle "$T/b" "$SMALL | .annotations = {\"numa-runtime.io/disable\": \"true\"}"
 	run --separate-stderr nr explain --bundle "$T/b"
 	assert_success
@@ -265,7 +262,7 @@ snapshot() {
 	grep -q '^numa-runtime: explain: config.json on stdin' <<<"$stderr" || fail "$stderr"
 	run --separate-stderr nr explain --bundle "$T/nonexistent"
 	assert_failure
-	grep -q '^numa-runtime: explain: stat ' <<<"$stderr" || fail "$stderr"
+	grep -q '^numa-runtime: explain: open .*No such file' <<<"$stderr" || fail "$stderr"
 	run --separate-stderr nr explain --frobnicate
 	assert_failure
 	grep -q 'unknown argument `--frobnicate`' <<<"$stderr" || fail "$stderr"

@@ -95,6 +95,15 @@ use_runtime() {
 	write_config
 }
 use_fake_runtime() { use_runtime "$FAKE_RUNTIME"; }
+# use_machine DIR [POLICY]: a machine of tests/fixtures/gen-sysfs.sh at
+# DIR: DIR/sys as sysfs_root and DIR/proc as proc_root (the drivers'
+# files), which write_config does not know; POLICY (default best-effort).
+use_machine() {
+	CFG_SYSFS=$1/sys
+	CFG_POLICY=${2:-best-effort}
+	write_config
+	printf '\n[topology]\nproc_root = %s\n' "$1/proc" >>"$NUMA_RUNTIME_CONFIG"
+}
 use_sysfs() {
 	CFG_SYSFS=$1
 	write_config

@@ -43,31 +43,6 @@ execv (const char *path, char *const argv[])
   return -1;
 }
 
-/* Load the fuzzed INI, then point every path into DIR.  */
-static bool
-load_config (const char *dir, const struct fuzz_parts *parts, struct nr_config *config)
-{
-  cleanup_free char *ini_path = xasprintf ("%s/numa-runtime.conf", dir);
-  nr_error_t err = NULL;
-
-  fuzz_write (ini_path, parts->n > 1 ? parts->text[1] : "", parts->n > 1 ? parts->len[1] : 0);
-  if (nr_config_load_file (config, ini_path, true, &err) < 0)
-    {
-      nr_error_release (&err);
-      nr_config_free (config);
-      return false;
-    }
-  free (config->runtime_path);
-  free (config->ledger_path);
-  free (config->sysfs_root);
-  free (config->proc_root);
-  config->runtime_path = xstrdup ("/bin/true");
-  config->ledger_path = xasprintf ("%s/ledger/ledger.json", dir);
-  config->sysfs_root = fuzz_fixture_sysfs ();
-  config->proc_root = xasprintf ("%s/proc", dir);
-  return true;
-}
-
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
@@ -98,7 +73,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   id = fuzz_part (&parts, 2);
   id[strcspn (id, "\n")] = '\0';
 
-  if (load_config (dir, &parts, &config))
+  if (fuzz_load_config (dir, parts.n > 1 ? parts.text[1] : "", parts.n > 1 ? parts.len[1] : 0,
+                        &config))
     {
       char *argv[] = {
         xstrdup ("numa-runtime"), xstrdup ("--root"), xstrdup (root), xstrdup ("create"),

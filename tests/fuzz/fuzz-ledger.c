@@ -5,6 +5,7 @@
    our commit, holding what it held plus our entry; damage is found, never
    a crash.  */
 #include "fuzz.h"
+#include "fuzz-world.h"
 
 #include "ledger.h"
 #include "util.h"
@@ -18,44 +19,11 @@
 static char dir[4096] = "/dev/shm/numa-runtime-fuzz-ledger.XXXXXX";
 static bool made;
 
-/* Empty DIR (two levels are all a ledger has).  */
-static void
-clear (const char *path, int depth)
-{
-  DIR *d = opendir (path);
-  struct dirent *de;
-
-  if (d == NULL)
-    return;
-  while ((de = readdir (d)))
-    {
-      cleanup_free char *child = NULL;
-      if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
-        continue;
-      child = xasprintf ("%s/%s", path, de->d_name);
-      if (depth > 0)
-        clear (child, depth - 1);
-      if (unlink (child) < 0)
-        rmdir (child);
-    }
-  closedir (d);
-}
-
 static void
 remove_dir (void)
 {
-  clear (dir, 2);
+  fuzz_clear (dir, 2);
   rmdir (dir);
-}
-
-static void
-write_part (const char *path, const char *text, size_t len)
-{
-  int fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0)
-    return;
-  FUZZ_CHECK (write_all (fd, text, len) == 0, "write a fixture");
-  close (fd);
 }
 
 static bool
@@ -84,14 +52,14 @@ lay_out (const char *text, size_t len)
       const char *sep = memmem (p, (size_t) (end - p), "\n--\n", 4);
       const char *part_end = sep ? sep : end;
       if (first)
-        write_part (index, p, (size_t) (part_end - p));
+        fuzz_write (index, p, (size_t) (part_end - p));
       else
         {
           const char *nl = memchr (p, '\n', (size_t) (part_end - p));
           if (nl && plain_name (p, (size_t) (nl - p)))
             {
               cleanup_free char *path = xasprintf ("%s/%.*s", shard_dir, (int) (nl - p), p);
-              write_part (path, nl + 1, (size_t) (part_end - nl - 1));
+              fuzz_write (path, nl + 1, (size_t) (part_end - nl - 1));
             }
         }
       first = false;
@@ -156,7 +124,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         }
       atexit (remove_dir);
     }
-  clear (dir, 2);
+  fuzz_clear (dir, 2);
   lay_out ((const char *) data, size);
 
   /* What a reader that looks at everything finds (status, gc).  */

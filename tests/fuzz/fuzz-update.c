@@ -116,30 +116,6 @@ make_argv (const char *root, const char *flags, const char *resources, const cha
   return argc;
 }
 
-static bool
-load_config (const char *dir, const struct fuzz_parts *parts, struct nr_config *config)
-{
-  cleanup_free char *ini = xasprintf ("%s/numa-runtime.conf", dir);
-  nr_error_t err = NULL;
-
-  fuzz_write (ini, parts->text[0], parts->len[0]);
-  if (nr_config_load_file (config, ini, true, &err) < 0)
-    {
-      nr_error_release (&err);
-      nr_config_free (config);
-      return false;
-    }
-  free (config->runtime_path);
-  free (config->ledger_path);
-  free (config->sysfs_root);
-  free (config->proc_root);
-  config->runtime_path = xstrdup ("/bin/true");
-  config->ledger_path = xasprintf ("%s/ledger/ledger.json", dir);
-  config->sysfs_root = fuzz_fixture_sysfs ();
-  config->proc_root = xasprintf ("%s/proc", dir);
-  return true;
-}
-
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
@@ -167,7 +143,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   id[strcspn (id, "\n")] = '\0';
   flags = fuzz_part (&parts, 2);
   fuzz_write (resources, parts.n > 3 ? parts.text[3] : "", parts.n > 3 ? parts.len[3] : 0);
-  if (! load_config (dir, &parts, &config))
+  if (! fuzz_load_config (dir, parts.text[0], parts.len[0], &config))
     return 0;
   before = ledger_files (ledger_dir);
 

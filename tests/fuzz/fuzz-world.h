@@ -7,6 +7,7 @@
 
 #include "fuzz.h"
 
+#include "conf.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -206,6 +207,33 @@ fuzz_fixture_sysfs (void)
 #endif
   FUZZ_CHECK (top && *top, "TOP_SRCDIR is not set (the fixture machines are there)");
   return xasprintf ("%s/tests/fixtures/twonode", top);
+}
+
+/* Load INI text (LEN bytes) as the configuration, then point every path
+   into DIR: the runtime is /bin/true, the machine the fixture.  False
+   (nothing held) when the INI is refused.  */
+static inline bool
+fuzz_load_config (const char *dir, const char *text, size_t len, struct nr_config *config)
+{
+  cleanup_free char *ini_path = xasprintf ("%s/numa-runtime.conf", dir);
+  nr_error_t err = NULL;
+
+  fuzz_write (ini_path, text, len);
+  if (nr_config_load_file (config, ini_path, true, &err) < 0)
+    {
+      nr_error_release (&err);
+      nr_config_free (config);
+      return false;
+    }
+  free (config->runtime_path);
+  free (config->ledger_path);
+  free (config->sysfs_root);
+  free (config->proc_root);
+  config->runtime_path = xstrdup ("/bin/true");
+  config->ledger_path = xasprintf ("%s/ledger/ledger.json", dir);
+  config->sysfs_root = fuzz_fixture_sysfs ();
+  config->proc_root = xasprintf ("%s/proc", dir);
+  return true;
 }
 
 #endif
