@@ -120,17 +120,16 @@ UUID_NODE0=GPU-5eed0006-0000-4000-8000-000000000007
 }
 
 @test "GPUs on both nodes by environment: refused under single-numa-node; restricted and best-effort span both nodes" {
-	for policy in single-numa-node; do
-		use_machine "$DGX" "$policy"
-		bundle "$T/b-$policy" '["NVIDIA_VISIBLE_DEVICES=0,7"]'
-		cp "$T/b-$policy/config.json" "$T/before"
-		run --separate-stderr nr_raw --log "$LOG" --log-format json create --bundle "$T/b-$policy" "c-$policy"
-		assert_refusal
-		[[ $stderr == *"gpu 0 (NVIDIA_VISIBLE_DEVICES, 0000:07:00.0) on node 0"*"gpu 7 (NVIDIA_VISIBLE_DEVICES, 0000:bd:00.0) on node 1"* ]] ||
-			fail "the refusal does not name both GPUs: $stderr"
-		assert_file_same "$T/b-$policy/config.json" "$T/before"
-		assert_runtime_not_called
-	done
+	local policy=single-numa-node
+	use_machine "$DGX" "$policy"
+	bundle "$T/b-$policy" '["NVIDIA_VISIBLE_DEVICES=0,7"]'
+	cp "$T/b-$policy/config.json" "$T/before"
+	run --separate-stderr nr_raw --log "$LOG" --log-format json create --bundle "$T/b-$policy" "c-$policy"
+	assert_refusal
+	[[ $stderr == *"gpu 0 (NVIDIA_VISIBLE_DEVICES, 0000:07:00.0) on node 0"*"gpu 7 (NVIDIA_VISIBLE_DEVICES, 0000:bd:00.0) on node 1"* ]] ||
+		fail "the refusal does not name both GPUs: $stderr"
+	assert_file_same "$T/b-$policy/config.json" "$T/before"
+	assert_runtime_not_called
 	# Issue 18 §4: a container with devices on several nodes spans exactly
 	# those nodes where the policy allows it.
 	for policy in restricted best-effort; do
