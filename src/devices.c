@@ -54,6 +54,7 @@ static const struct device_class
   { NR_DEVICE_GPU, "gpu", true, "driver/nvidia/gpus", describe_nvidia },
   { NR_DEVICE_DRM, "drm", false, "class/drm", describe_drm },
   { NR_DEVICE_RDMA, "rdma", false, "class/infiniband_verbs", describe_rdma },
+  { NR_DEVICE_RDMA, "rdma", false, "class/infiniband_mad", describe_rdma },
   { NR_DEVICE_VFIO, "vfio", false, "class/vfio", describe_vfio },
   { NR_DEVICE_VFIO, "vfio", false, "class/vfio-dev", describe_vfio },
 };

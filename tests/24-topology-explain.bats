@@ -71,8 +71,8 @@ assert_every_device() {
 		<<<"$output" >/dev/null || fail "the partition's parent" "$output"
 }
 
-@test "topology --json lists the GB200's GPUs and a cloud VM's devices on no node" {
-	for m in gb200 cloud-vm nps4 eight-node; do
+@test "topology --json lists the DGX's and the GB200s' GPUs, NICs and VFIO, and a cloud VM's devices on no node" {
+	for m in dgx gb200 gb200-gi cloud-vm nps4 eight-node; do
 		use_fixture "$m"
 		assert_every_device
 	done
