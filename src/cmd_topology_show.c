@@ -41,21 +41,29 @@ parse_show_options (const struct nr_args *args, bool *json, nr_error_t *err)
   return 0;
 }
 
-/* The CPUs of NODE.  Issue 19 adds the L3 groups to the topology: when it
-   lands, print one "node N L3 K cpus: ..." line per group here (and a
-   "cache_groups" array in gen_node), keeping the plain list.  */
+/* The CPUs of node index I, then one line per last-level cache group of
+   it (cpu_groups.c), numbered across the machine.  */
 static void
-print_node_cpus (const struct nr_node *node)
+print_node_cpus (const struct nr_topology *topo, int i)
 {
+  const struct nr_node *node = &topo->nodes[i];
   cleanup_free char *cpus = nr_set_format (&node->cpus);
 
   printf ("node %d cpus: %s\n", node->id, cpus);
+  for (int g = 0; g < topo->n_llc; g++)
+    if (topo->llc_node[g] == i)
+      {
+        cleanup_free char *group = nr_set_format (&topo->llc[g]);
+        printf ("node %d L3 %d cpus: %s\n", node->id, g, group);
+      }
 }
 
 static void
-print_node (const struct nr_node *node)
+print_node (const struct nr_topology *topo, int i)
 {
-  print_node_cpus (node);
+  const struct nr_node *node = &topo->nodes[i];
+
+  print_node_cpus (topo, i);
   printf ("node %d size: %" PRIu64 " MB\n", node->id, node->memory_total / MIB);
   printf ("node %d free: %" PRIu64 " MB\n", node->id, node->memory_free / MIB);
   printf ("node %d hugepages: %" PRIu64 " MB, %" PRIu64 " MB free\n", node->id,
@@ -139,7 +147,7 @@ print_text (const struct nr_topology *topo, const struct nr_device_list *devices
   ids = nr_set_format (&node_ids);
   printf ("available: %d nodes (%s)\n", topo->n_nodes, ids);
   for (int i = 0; i < topo->n_nodes; i++)
-    print_node (&topo->nodes[i]);
+    print_node (topo, i);
   print_distances (topo);
   for (int i = 0; i < topo->n_nodes; i++)
     print_devices_of (devices, topo->nodes[i].id);
@@ -154,6 +162,15 @@ gen_node (yajl_gen g, const struct nr_topology *topo, int i)
   yajl_gen_map_open (g);
   nr_json_gen_int (g, "node", node->id);
   nr_json_gen_set (g, "cpus", &node->cpus);
+  nr_json_gen_key (g, "cache_groups");
+  yajl_gen_array_open (g);
+  for (int k = 0; k < topo->n_llc; k++)
+    if (topo->llc_node[k] == i)
+      {
+        cleanup_free char *group = nr_set_format (&topo->llc[k]);
+        yajl_gen_string (g, (const unsigned char *) group, strlen (group));
+      }
+  yajl_gen_array_close (g);
   nr_json_gen_bool (g, "has_cpu", node->has_cpu);
   nr_json_gen_string (g, "memory_kind", nr_mem_kind_name (node->kind));
   nr_json_gen_key (g, "memory_tier");

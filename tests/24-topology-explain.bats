@@ -268,3 +268,21 @@ snapshot() {
 	grep -q 'unknown argument `--frobnicate`' <<<"$stderr" || fail "$stderr"
 	assert_runtime_not_called
 }
+
+@test "topology groups each node's CPUs by their last-level cache, as sysfs gives the groups" {
+	use_fixture epyc-ccx4
+	run --separate-stderr nr topology
+	assert_success
+	local want got
+	want=$(cat "$MACHINE"/sys/devices/system/cpu/cpu*/cache/index3/shared_cpu_list | sort -u)
+	got=$(sed -n 's/^node 0 L3 [0-9]* cpus: //p' <<<"$output" | sort)
+	assert_equal "$got" "$want" "node 0's L3 groups (text)"
+	run --separate-stderr nr topology --json
+	assert_success
+	got=$(jq -r '.nodes[0].cache_groups[]' <<<"$output" | sort)
+	assert_equal "$got" "$want" "node 0's cache_groups (JSON)"
+	use_fixture two-socket
+	run --separate-stderr nr topology --json
+	assert_success
+	assert_equal "$(jq -c '[.nodes[].cache_groups | length]' <<<"$output")" "[1,1]" "one L3 a socket"
+}
