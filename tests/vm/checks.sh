@@ -501,6 +501,26 @@ check_eq "numa-runtime, bind mount from the disk: container sees its files" \
 	"$(field "$b/out" MARKER)" on-disk
 [ -n "$nr_why" ] || stop nr with-bind
 
+# What an operator asks before trusting it: `topology` lists the disk
+# under its node, and `explain` of a bundle bind-mounting from it says
+# that node, because of that volume (a dry run: nothing is started).
+why=$nr_why
+[ -n "$why" ] || [ -n "$disk" ] || why="no test disk"
+topo_nodes=$(NUMA_RUNTIME_CONFIG=$NR_CONF "$NR" topology --json 2>&1 |
+	jq -c --arg d "$disk" '[.devices[] | select(.name == $d) | .nodes[]] | unique' 2>&1)
+check_eq "numa-runtime topology --json lists the disk under node $DISK_NODE" "$topo_nodes" "[$DISK_NODE]"
+why=$nr_why
+[ -n "$why" ] || grep -q " $DISK_MNT " /proc/mounts || why="test disk not mounted"
+b=$(bundle explain-bind "
+	.mounts += [{ destination: \"/data\", type: \"bind\",
+		source: \"$DISK_MNT/data\", options: [\"rbind\", \"rw\"] }]" "true")
+explained=$(NUMA_RUNTIME_CONFIG=$NR_CONF "$NR" --root "$STATE" explain --bundle "$b" --json 2>&1)
+check_eq "numa-runtime explain of a bundle bind-mounting from the disk: node $DISK_NODE" \
+	"$(printf '%s' "$explained" | jq -r '.nodes' 2>&1)" "$DISK_NODE"
+check_eq "numa-runtime explain says it is because of the volume on that disk" \
+	"$(printf '%s' "$explained" | jq -r --argjson n "$DISK_NODE" \
+		'[.hints[] | select(.node == $n and (.source | startswith("volume /data")))] | length > 0' 2>&1)" true
+
 # Memory: with a filler container on node 0 the next one goes to node 1, so
 # its memory landing there is not the kernel's default placement.
 why=$nr_why
