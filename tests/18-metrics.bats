@@ -269,9 +269,11 @@ PROMYML
 	assert_equal "$(nrt_res 0 hugepages-1Gi capacity)" 0 "node 0 hugepages-1Gi"
 }
 
-@test "topology: without --nrt, or with a node name Kubernetes would refuse, one line on stderr" {
-	run --separate-stderr nr topology
+@test "topology: an unknown option, or --nrt with a node name Kubernetes would refuse, one line on stderr" {
+	# Without --nrt it prints the machine (issue 24, tests/24-topology-explain.bats).
+	run --separate-stderr nr topology --frobnicate
 	assert_failure 1
+	assert_equal "$output" "" "stdout"
 	assert_equal "${#stderr_lines[@]}" 1 "stderr lines"
 	run --separate-stderr nr topology --nrt --node-name Not_A_Name
 	assert_failure 1

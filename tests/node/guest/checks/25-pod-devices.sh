@@ -76,3 +76,20 @@ check "its NVMe container and a later one are added" add_containers "$ckpod_sid"
 check "all of it is on node 1" on_node_1 "$ckpod_sid"
 rm -f "$CHECKPOINT"
 check "the checkpoint pod is removed" pod_down
+
+# The SR-IOV network device plugin's way: no device node, only the PCI
+# function's address in the container's env (PCIDEVICE_<RESOURCE>); the
+# NVMe's function on node 1 stands in for a VF.  The pod moves as for a
+# device.
+nvme_pci=$(basename "$(readlink -f /sys/class/nvme/nvme0/device)")
+pod_out podpci
+pcipod=$(pod_spec podpci burstable '{}')
+check "a pod's sandbox starts alone (PCIDEVICE case)" pod_up "$pcipod" || return 0
+pcipod_sid=$(pod_sandbox)
+check "a container given the NVMe's PCI function $nvme_pci by PCIDEVICE_*, then a device-less one, are added" \
+	add_containers "$pcipod_sid" "$pcipod" \
+	"$(container_json dev | jq -c --arg a "$nvme_pci" '. + {env: {PCIDEVICE_EXAMPLE_COM_NVME: $a}}')" \
+	"$(container_json later)"
+check "the pod moved to the PCI function's node: its container, the sandbox scope and the later container on node 1" \
+	on_node_1 "$pcipod_sid"
+check "the PCIDEVICE pod is removed" pod_down
