@@ -196,6 +196,10 @@ const char *nr_ledger_moved_aside (const struct nr_ledger *ledger);
 size_t nr_ledger_sweep (struct nr_ledger *ledger);
 
 void nr_ledger_entry_free (struct nr_ledger_entry *entry);
+/* A copy of FROM into TO that owns its own strings (release it with
+   nr_ledger_entry_free): the one place that knows which members are
+   owned.  */
+void nr_ledger_entry_copy (struct nr_ledger_entry *to, const struct nr_ledger_entry *from);
 
 /* The counters kept in the index (counters.h), owned by the ledger.  The
    _for_update form marks the ledger changed, so that the next commit

@@ -469,3 +469,14 @@ nr_ledger_entry_free (struct nr_ledger_entry *e)
   free (e->cgroup);
   memset (e, 0, sizeof (*e));
 }
+
+void
+nr_ledger_entry_copy (struct nr_ledger_entry *to, const struct nr_ledger_entry *from)
+{
+  *to = *from;
+  to->id = dup_or_null (from->id);
+  to->pod = dup_or_null (from->pod);
+  to->root = dup_or_null (from->root);
+  to->pinned_by = dup_or_null (from->pinned_by);
+  to->cgroup = dup_or_null (from->cgroup);
+}

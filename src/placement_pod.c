@@ -52,10 +52,7 @@ move_entry (const struct context *ctx, const nr_set_t *target, const struct nr_l
 {
   int want = nr_set_count (&from->exclusive);
 
-  *to = *from;
-  to->id = xstrdup (from->id);
-  to->pod = from->pod ? xstrdup (from->pod) : NULL;
-  to->root = from->root ? xstrdup (from->root) : NULL;
+  nr_ledger_entry_copy (to, from);
   placement_index_set_to_nodes (ctx, target, &to->nodes);
   to->mems = to->nodes;
   to->memory_local = to->memory;

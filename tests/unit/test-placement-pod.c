@@ -32,6 +32,10 @@ pod_entry (struct host *h, struct nr_ledger_entry *e, const char *id, const char
   e->id = (char *) id;
   e->pod = (char *) "pod";
   e->root = (char *) "/run/runc";
+  /* Every owned string set: a moved entry must copy each (it is freed on
+     its own, with the placement).  */
+  e->cgroup = (char *) "kubepods.slice:cri-containerd:x";
+  e->pinned_by = (char *) "env NUMA_NODE";
   e->sandbox = sandbox;
   e->nodes = set_of (nodes);
   e->mems = e->nodes;
@@ -94,6 +98,10 @@ a_pod_moves_to_its_container_s_device_node_under_every_policy (void **state)
       assert_int_equal (p.n_moved, 1);
       assert_string_equal (p.moved[0].id, "sb");
       assert_string_equal (p.moved[0].root, "/run/runc");
+      assert_string_equal (p.moved[0].cgroup, sandbox.cgroup);
+      assert_ptr_not_equal (p.moved[0].cgroup, sandbox.cgroup);
+      assert_string_equal (p.moved[0].pinned_by, sandbox.pinned_by);
+      assert_ptr_not_equal (p.moved[0].pinned_by, sandbox.pinned_by);
       assert_true (p.moved[0].sandbox);
       assert_set_equal (p.moved[0].nodes, "1");
       assert_set_equal (p.moved[0].mems, "1");
