@@ -1,15 +1,24 @@
 # shellcheck shell=bash
-# A pod lands on its devices' node as kubelet hands devices over: with
-# kubelet's device manager checkpoint written before the pod (as kubelet
-# writes it after the device plugin's Allocate) the sandbox lands on the
-# node-1 NVMe's node at once, and its containers follow.
-# Not here yet: the pod moving when a device comes after its sandbox.  On
-# this stack (kernel 7.2, containerd 2.1, runc 1.3 and crun 1.28) the
-# device container's create then failed ("unable to retrieve OCI runtime
-# error": no log.json), although tests/25-pod-devices.bats passes with the
-# fake runtime; see issue 18.
+# A pod lands on its devices' node as kubelet hands devices over: the
+# sandbox first, with no device, then a container given the node-1 NVMe as
+# a CRI device (linux.devices).  Without kubelet's knowledge the pod moves
+# when that container comes: the sandbox's entry is re-placed and its scope
+# updated through the runtime's `update`, and a later device-less container
+# follows.  With kubelet's device manager checkpoint written before the pod
+# (as kubelet writes it after the device plugin's Allocate) the sandbox
+# lands on node 1 at once.
 CHECKPOINT=/var/lib/kubelet/device-plugins/kubelet_internal_checkpoint
 NVME_DEVICE='[{"host":"/dev/nvme0n1","container":"/dev/nvme-data","permissions":"r"}]'
+# 0.4 CPU and 128 MiB a container: a node of this VM has one CPU, and a pod
+# moves only when the whole of it (sandbox included) fits where it goes.
+SMALL='{"cpu_period":100000,"cpu_quota":40000,"cpu_shares":410,"memory_limit_in_bytes":134217728}'
+
+pod_out poddev
+devpod=$(pod_spec poddev burstable '{}')
+check "a pod's sandbox starts alone and lands on node 0 by load" pod_up "$devpod" || return 0
+devpod_sid=$(pod_sandbox)
+sandbox_on_0() { expect_eq "$(ledger_node "$devpod_sid")" 0 "the sandbox's ledger node"; }
+check "the sandbox is on node 0 before any container" sandbox_on_0
 
 # add_containers SID POD_SPEC CONTAINER_JSON...: CRI CreateContainer and
 # StartContainer of each, in order, as kubelet does; POD as pod_up sets it.
@@ -20,6 +29,11 @@ add_containers() {
 	out=$(cri add "$sid" "$spec") || fail "cri add: $out" || return
 	POD=$(jq -c --arg s "$sid" '{sandbox_id: $s, containers: .containers}' <<<"$out")
 }
+check "a container given the node-1 NVMe, then a device-less one, are added to it" \
+	add_containers "$devpod_sid" "$devpod" \
+	"$(container_json dev "" "$SMALL" | jq -c --argjson d "$NVME_DEVICE" '.devices = $d')" \
+	"$(container_json later "" "$SMALL")"
+
 # on_node_1 SID: the sandbox's entry and scope, and both containers, on 1.
 on_node_1() {
 	local sid=$1 cpus cg c
@@ -36,6 +50,10 @@ on_node_1() {
 			"$c's scope cpuset.mems.effective" || return
 	done
 }
+check "the pod moved: NVMe container, sandbox scope and the later container on node 1" \
+	on_node_1 "$devpod_sid"
+check "the moving pod is removed" pod_down
+
 # kubelet's checkpoint, in its format, giving the pod's container "dev"
 # the NVMe on node 1 under a made-up resource.
 write_checkpoint() { # POD_UID
@@ -73,8 +91,8 @@ check "a pod's sandbox starts alone (PCIDEVICE case)" pod_up "$pcipod" || return
 pcipod_sid=$(pod_sandbox)
 check "a container given the NVMe's PCI function $nvme_pci by PCIDEVICE_*, then a device-less one, are added" \
 	add_containers "$pcipod_sid" "$pcipod" \
-	"$(container_json dev | jq -c --arg a "$nvme_pci" '. + {env: {PCIDEVICE_EXAMPLE_COM_NVME: $a}}')" \
-	"$(container_json later)"
+	"$(container_json dev "" "$SMALL" | jq -c --arg a "$nvme_pci" '. + {env: {PCIDEVICE_EXAMPLE_COM_NVME: $a}}')" \
+	"$(container_json later "" "$SMALL")"
 check "the pod moved to the PCI function's node: its container, the sandbox scope and the later container on node 1" \
 	on_node_1 "$pcipod_sid"
 check "the PCIDEVICE pod is removed" pod_down
