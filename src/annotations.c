@@ -3,6 +3,7 @@
 #include <config.h>
 
 #include "annotations.h"
+#include "resolve.h"
 #include "spec_edit.h"
 #include "util.h"
 
@@ -272,11 +273,13 @@ shown (const char *value)
   return out;
 }
 
+/* Strict while reading when the configured policy is, or the policy
+   annotation read so far.  */
 static bool
 is_strict (const struct reader *r)
 {
-  return r->base >= NR_POLICY_RESTRICTED
-         || (r->req->has_policy && r->req->policy >= NR_POLICY_RESTRICTED);
+  return nr_policy_strict (r->base)
+         || (r->req->has_policy && nr_policy_strict (r->req->policy));
 }
 
 /* Report that annotation KEY (VALUE may be NULL) cannot be used: an

@@ -23,6 +23,7 @@
 #include "placement.h"
 #include "pod_move.h"
 #include "rebuild.h"
+#include "resolve.h"
 #include "reclaim.h"
 #include "request.h"
 #include "runtime.h"
@@ -76,7 +77,7 @@ add_locality_hints (yajl_val spec, const struct nr_config *config, struct nr_req
      passed through before.  */
   if (nr_locality_hints (spec, config, req, err) < 0)
     {
-      if (nr_effective_policy (req, config) != NR_POLICY_BEST_EFFORT)
+      if (nr_policy_strict (nr_effective_policy (req, config)))
         return -1;
       nr_warn ("container %s: %s", req->id, (*err)->msg);
       nr_error_release (err);
@@ -199,13 +200,6 @@ say_env_rewrite (yajl_val spec, const char *id, const struct nr_placement *place
   nodes = nr_set_format (&placement->nodes);
   nr_warn ("container %s: the %s already in its spec's env names other nodes; rewritten to %s=%s",
            id, NR_ENV_PIN_NAME, NR_ENV_PIN_NAME, nodes);
-}
-
-static bool
-may_get_exclusive_cpus (const struct nr_request *req, const struct nr_config *config)
-{
-  bool exclusive = req->has_exclusive ? req->exclusive : config->cpu_exclusive;
-  return exclusive && req->millicpus >= 1000 && req->millicpus % 1000 == 0;
 }
 
 /* Placement refused the container: count it in an index-only commit
@@ -376,14 +370,16 @@ plan_node_details (const struct nr_config *config, struct nr_create_plan *plan)
 {
   const struct nr_request *req = &plan->req;
   struct nr_topology *topo = &plan->topo;
+  struct nr_resolved resolved;
 
-  if (may_get_exclusive_cpus (req, config))
+  nr_request_resolve (req, config, &resolved);
+  if (resolved.exclusive_cpus > 0)
     nr_topology_load_siblings (config->sysfs_root, topo);
   if (req->hugepages > 0)
     nr_topology_load_hugepages (config->sysfs_root, topo);
   nr_topology_classify (config->sysfs_root, config->proc_root,
                         config->tier_nodes_set ? &config->tier_nodes : NULL, topo);
-  if ((req->has_tiers ? req->tiers : config->memory_tiers) == NR_TIERS_INTERLEAVE)
+  if (resolved.tiers == NR_TIERS_INTERLEAVE)
     {
       nr_set_t with_memory;
       nr_set_clear (&with_memory);

@@ -19,6 +19,7 @@
 #include "json.h"
 #include "mempolicy.h"
 #include "placement.h"
+#include "resolve.h"
 #include "spec.h"
 #include "spec_edit.h"
 #include "util.h"

@@ -6,19 +6,12 @@
 
 #include <inttypes.h>
 #include <stdarg.h>
-#include <limits.h>
 #include <string.h>
-
-enum nr_policy
-nr_effective_policy (const struct nr_request *req, const struct nr_config *config)
-{
-  return req->has_policy ? req->policy : config->policy;
-}
 
 bool
 placement_strict (const struct context *ctx)
 {
-  return ctx->policy == NR_POLICY_RESTRICTED || ctx->policy == NR_POLICY_SINGLE_NUMA_NODE;
+  return ctx->resolved.strict;
 }
 
 void
@@ -49,7 +42,6 @@ compute_demand (struct context *ctx)
 {
   const struct nr_request *req = ctx->in->req;
   const struct nr_config *config = ctx->in->config;
-  bool exclusive = req->has_exclusive ? req->exclusive : config->cpu_exclusive;
   struct demand *d = &ctx->demand;
 
   memset (d, 0, sizeof (*d));
@@ -57,10 +49,7 @@ compute_demand (struct context *ctx)
   d->millicpus = d->unlimited ? config->best_effort_millicpus : req->millicpus;
   d->memory = req->memory;
   d->hugepages = req->hugepages;
-  /* Whole CPUs only, as the CPU Manager's static policy: a fractional
-     request shares the pool.  A sandbox never pins CPUs.  */
-  if (exclusive && ! req->sandbox && req->millicpus >= 1000 && req->millicpus % 1000 == 0)
-    d->exclusive = req->millicpus / 1000 > INT_MAX ? INT_MAX : (int) (req->millicpus / 1000);
+  d->exclusive = ctx->resolved.exclusive_cpus;
   /* Two owners of exclusive CPUs, one of which (kubelet) cannot see the
      other's, would give the same CPU twice.  */
   ctx->exclusive_withdrawn = d->exclusive > 0 && ctx->in->kubelet_static_cpus;
@@ -167,7 +156,7 @@ assign_exclusive (const struct context *ctx, const nr_set_t *chosen, struct nr_p
     {
       const struct node_room *r = &ctx->rooms[i];
       nr_set_t available;
-      int want = ctx->spread == NR_SPREAD_DISTRIBUTE
+      int want = ctx->resolved.spread == NR_SPREAD_DISTRIBUTE
                      ? d->exclusive / n + (k < d->exclusive % n ? 1 : 0)
                      : left;
       nr_set_t picked;
@@ -218,7 +207,7 @@ assign_cpus (const struct context *ctx, const nr_set_t *chosen, struct nr_placem
                    ctx->demand.exclusive);
     }
 
-  if (ctx->spread == NR_SPREAD_DISTRIBUTE && n > 1)
+  if (ctx->resolved.spread == NR_SPREAD_DISTRIBUTE && n > 1)
     {
       /* The same number of CPUs from each node.  */
       int each = -1;
@@ -264,7 +253,7 @@ placement_finish (const struct context *ctx, const nr_set_t *chosen, struct nr_p
 
   placement_index_set_to_nodes (ctx, chosen, &out->nodes);
   assign_cpus (ctx, chosen, out);
-  out->interleave = ctx->spread == NR_SPREAD_DISTRIBUTE && nr_set_count (chosen) > 1;
+  out->interleave = ctx->resolved.spread == NR_SPREAD_DISTRIBUTE && nr_set_count (chosen) > 1;
   if (d->prepaid)
     {
       /* the pod's sandbox entry already charges all of it */
@@ -348,7 +337,7 @@ place_on (const struct context *ctx, const nr_set_t *nodes, const char *what,
       add_warning (out, "%s %s: no such node with CPUs; placing freely", what, list);
       return 1;
     }
-  if (ctx->policy == NR_POLICY_SINGLE_NUMA_NODE && nr_set_count (&idx) > 1)
+  if (ctx->resolved.policy == NR_POLICY_SINGLE_NUMA_NODE && nr_set_count (&idx) > 1)
     return placement_refuse (ctx, err, "asked for several nodes");
   if (! placement_fits (ctx, &idx))
     {
@@ -383,7 +372,7 @@ place_freely (const struct context *ctx, struct nr_placement *out, nr_error_t *e
   if (req->span > 1)
     {
       int k = req->span < n_usable ? req->span : n_usable;
-      if (ctx->policy == NR_POLICY_SINGLE_NUMA_NODE)
+      if (ctx->resolved.policy == NR_POLICY_SINGLE_NUMA_NODE)
         return placement_refuse (ctx, err, "it asks to span several nodes");
       if (placement_choose_set (ctx, k, &candidates, true, &chosen)
           || (! placement_strict (ctx)
@@ -430,12 +419,12 @@ place_freely (const struct context *ctx, struct nr_placement *out, nr_error_t *e
       placement_finish (ctx, &chosen, out);
       return 0;
     }
-  if (ctx->policy == NR_POLICY_SINGLE_NUMA_NODE)
+  if (ctx->resolved.policy == NR_POLICY_SINGLE_NUMA_NODE)
     return placement_refuse (ctx, err,
                              nr_set_is_empty (&ctx->hint_nodes)
                                  ? "it fits on no single node"
                                  : "it does not fit on its devices' node");
-  if (ctx->policy == NR_POLICY_RESTRICTED)
+  if (ctx->resolved.policy == NR_POLICY_RESTRICTED)
     return placement_refuse (ctx, err,
                              nr_set_is_empty (&ctx->hint_nodes)
                                  ? "it fits on no node"
@@ -460,14 +449,10 @@ place_freely (const struct context *ctx, struct nr_placement *out, nr_error_t *e
 static void
 set_up_context (const struct nr_placement_input *in, struct node_room *rooms, struct context *ctx)
 {
-  const struct nr_request *req = in->req;
-
   memset (ctx, 0, sizeof (*ctx));
   ctx->in = in;
   ctx->rooms = rooms;
-  ctx->policy = nr_effective_policy (req, in->config);
-  ctx->spread = req->has_spread ? req->spread : in->config->spread;
-  ctx->tiers = req->has_tiers ? req->tiers : in->config->memory_tiers;
+  nr_request_resolve (in->req, in->config, &ctx->resolved);
   placement_prepare (ctx);
 }
 

@@ -93,9 +93,6 @@ struct nr_placement
   size_t n_moved;
 };
 
-/* The policy in force for REQ: its annotation's, else the config's.  */
-enum nr_policy nr_effective_policy (const struct nr_request *req, const struct nr_config *config);
-
 /* Decide where IN->req goes.  Fails, with a message naming what was asked
    and what each node could offer, only when the policy forbids every
    possibility.  */

@@ -4,6 +4,7 @@
 #define NR_PLACEMENT_CONTEXT_H
 
 #include "placement.h"
+#include "resolve.h"
 
 /* What one node can still offer this container.  */
 struct node_room
@@ -45,12 +46,10 @@ struct demand
 struct context
 {
   const struct nr_placement_input *in;
-  enum nr_policy policy;
-  enum nr_spread spread;
+  struct nr_resolved resolved; /* policy, spread, tiers, exclusive CPUs in force */
   struct node_room *rooms; /* per topo index */
   struct demand demand;
   nr_set_t hint_nodes;
-  enum nr_tiers tiers;      /* memory-tiers mode in force */
   nr_set_t withheld_cpus;   /* never handed out: reserved_cpus, kubelet's, isolated */
   bool exclusive_withdrawn; /* exclusive CPUs asked for, kubelet's to give */
   bool by_devices;          /* on several nodes: CPUs in proportion to the devices on each */

@@ -61,11 +61,9 @@ int
 placement_check_llc (const struct context *ctx, const struct nr_placement *out, nr_error_t *err)
 {
   const struct nr_topology *topo = ctx->in->topo;
-  const struct nr_request *req = ctx->in->req;
-  bool strict = req->has_alignment ? req->llc_strict : ctx->in->config->llc_strict;
   int touched = 0, fewest;
 
-  if (! strict || ctx->demand.exclusive <= 0 || topo->n_llc == 0 || out->keep_cpus)
+  if (! ctx->resolved.llc_strict || ctx->demand.exclusive <= 0 || topo->n_llc == 0 || out->keep_cpus)
     return 0;
   for (int g = 0; g < topo->n_llc; g++)
     touched += nr_set_intersects (&topo->llc[g], &out->exclusive);

@@ -208,7 +208,7 @@ placement_move_pod (const struct context *ctx, struct nr_placement *out, nr_erro
       why = xasprintf ("its pod stands off its devices' node(s) %s and cannot be moved", devices);
       return placement_refuse (ctx, err, why);
     }
-  if (ctx->policy == NR_POLICY_SINGLE_NUMA_NODE && nr_set_count (&target) > 1)
+  if (ctx->resolved.policy == NR_POLICY_SINGLE_NUMA_NODE && nr_set_count (&target) > 1)
     {
       why = xasprintf ("its devices sit on nodes %s and no node holds all of them", devices);
       return placement_refuse (ctx, err, why);
@@ -231,7 +231,7 @@ placement_span_devices (const struct context *ctx, struct nr_placement *out, nr_
   struct context spanning = *ctx;
   nr_set_t target;
 
-  if (ctx->policy == NR_POLICY_SINGLE_NUMA_NODE)
+  if (ctx->resolved.policy == NR_POLICY_SINGLE_NUMA_NODE)
     {
       why = xasprintf ("its devices sit on nodes %s and no node holds all of them", list);
       return placement_refuse (ctx, err, why);

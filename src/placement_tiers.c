@@ -71,7 +71,7 @@ placement_tier_domains (struct context *ctx)
       ctx->rooms[i].owner = -1;
       ctx->rooms[i].tier_free = 0;
     }
-  if (ctx->tiers == NR_TIERS_OFF)
+  if (ctx->resolved.tiers == NR_TIERS_OFF)
     return;
   for (int t = 0; t < topo->n_nodes; t++)
     {
@@ -171,14 +171,14 @@ placement_add_tiers (const struct context *ctx, const nr_set_t *chosen, struct n
 
   out->mems = out->nodes;
   out->memory_local = out->memory;
-  out->tiers = ctx->tiers;
-  if (ctx->tiers == NR_TIERS_OFF)
+  out->tiers = ctx->resolved.tiers;
+  if (ctx->resolved.tiers == NR_TIERS_OFF)
     return;
   nr_set_clear (&taken);
   for (int i = nr_set_next (chosen, 0); i >= 0; i = nr_set_next (chosen, i + 1))
     local_free = sat_add (local_free, ctx->rooms[i].mem_free > 0 ? ctx->rooms[i].mem_free : 0);
 
-  if (ctx->tiers == NR_TIERS_INTERLEAVE)
+  if (ctx->resolved.tiers == NR_TIERS_INTERLEAVE)
     {
       /* The nearest tier node of each CPU node.  */
       for (int i = nr_set_next (chosen, 0); i >= 0; i = nr_set_next (chosen, i + 1))
@@ -199,9 +199,9 @@ placement_add_tiers (const struct context *ctx, const nr_set_t *chosen, struct n
     }
 
   need = d->memory > local_free ? d->memory - local_free : 0;
-  if (ctx->tiers == NR_TIERS_SPILL && need == 0)
+  if (ctx->resolved.tiers == NR_TIERS_SPILL && need == 0)
     return;
-  if (ctx->tiers == NR_TIERS_TIERED && need == 0)
+  if (ctx->resolved.tiers == NR_TIERS_TIERED && need == 0)
     {
       /* Room for demoted pages: the nearest tier node, charged nothing.  */
       if ((t = nearest_tier (ctx, chosen, &taken, false)) >= 0)

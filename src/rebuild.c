@@ -5,6 +5,7 @@
 
 #include "cgroup.h"
 #include "request.h"
+#include "resolve.h"
 #include "spec.h"
 #include "util.h"
 
@@ -57,7 +58,7 @@ entry_from_spec (yajl_val spec, const char *id, const char *root, const struct n
                  nr_error_t *err)
 {
   struct nr_request req;
-  int cpu_count;
+  struct nr_resolved resolved;
 
   if (nr_request_from_spec (spec, id, &req, err) < 0)
     return -1;
@@ -90,15 +91,14 @@ entry_from_spec (yajl_val spec, const char *id, const char *root, const struct n
   e->hugepages = req.hugepages;
   e->sandbox = req.sandbox;
   e->pod = steal_pointer (&req.pod);
-  cpu_count = nr_set_count (&e->cpus);
   /* The spec does not say whether its CPUs were handed out exclusively.
-     A container that qualified for exclusive CPUs (as create decides:
-     the config or its annotation, and a whole-CPU request) and whose CPU
-     count equals its request almost certainly got them to itself;
-     counting them as held can only make placement more careful, and
-     CPUs already held by another entry are never counted twice.  */
-  if ((req.has_exclusive ? req.exclusive : config->cpu_exclusive) && req.millicpus >= 1000
-      && req.millicpus % 1000 == 0 && cpu_count == req.millicpus / 1000
+     A container that qualified for exclusive CPUs (as create decides,
+     nr_request_resolve) and whose CPU count equals their number almost
+     certainly got them to itself; counting them as held can only make
+     placement more careful, and CPUs already held by another entry are
+     never counted twice.  */
+  nr_request_resolve (&req, config, &resolved);
+  if (resolved.exclusive_cpus > 0 && nr_set_count (&e->cpus) == resolved.exclusive_cpus
       && ! nr_set_intersects (&e->cpus, taken))
     e->exclusive = e->cpus;
   e->load = req.millicpus > 0 ? req.millicpus : config->best_effort_millicpus;
