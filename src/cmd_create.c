@@ -313,6 +313,9 @@ plan_ledger (const struct nr_args *args, const struct nr_config *config, yajl_va
 {
   cleanup_free char *state_dir = nr_path_dir (config->ledger_path);
   struct nr_topology *topo = &plan->topo;
+  struct nr_resolved resolved;
+  struct nr_topology_needs needs;
+
   /* The ledger first: opening it checks its directory (ours, not a
      symbolic link, not writable by others), where the topology cache
      lives.  A damaged ledger is rebuilt when first queried, by then with
@@ -321,10 +324,16 @@ plan_ledger (const struct nr_args *args, const struct nr_config *config, yajl_va
                           nr_args_root (args), topo, &plan->ledger, err)
       < 0)
     return -1;
-  if (options->dry_run ? nr_topology_load (config->sysfs_root, topo, err) < 0
-                       : nr_topology_load_cached (config->sysfs_root, config->proc_root, state_dir,
-                                                  nr_ledger_boot_id (plan->ledger), topo, err)
-                             < 0)
+  nr_request_resolve (&plan->req, config, &resolved);
+  needs = (struct nr_topology_needs){
+    .cache_dir = options->dry_run ? NULL : state_dir,
+    .boot_id = options->dry_run ? NULL : nr_ledger_boot_id (plan->ledger),
+    .whole_cores = resolved.exclusive_cpus > 0,
+    .hugepages = plan->req.hugepages > 0,
+    .weights = resolved.tiers == NR_TIERS_INTERLEAVE,
+    .tier_nodes = config->tier_nodes_set ? &config->tier_nodes : NULL,
+  };
+  if (nr_topology_load_for (config->sysfs_root, config->proc_root, &needs, topo, err) < 0)
     return -1;
   /* What kubelet allocated to the pod: the only device signal a sandbox
      has.  */
@@ -364,32 +373,6 @@ plan_ledger (const struct nr_args *args, const struct nr_config *config, yajl_va
   return 0;
 }
 
-/* What only some containers need of the topology.  */
-static void
-plan_node_details (const struct nr_config *config, struct nr_create_plan *plan)
-{
-  const struct nr_request *req = &plan->req;
-  struct nr_topology *topo = &plan->topo;
-  struct nr_resolved resolved;
-
-  nr_request_resolve (req, config, &resolved);
-  if (resolved.exclusive_cpus > 0)
-    nr_topology_load_siblings (config->sysfs_root, topo);
-  if (req->hugepages > 0)
-    nr_topology_load_hugepages (config->sysfs_root, topo);
-  nr_topology_classify (config->sysfs_root, config->proc_root,
-                        config->tier_nodes_set ? &config->tier_nodes : NULL, topo);
-  if (resolved.tiers == NR_TIERS_INTERLEAVE)
-    {
-      nr_set_t with_memory;
-      nr_set_clear (&with_memory);
-      for (int i = 0; i < topo->n_nodes; i++)
-        if (topo->nodes[i].memory_total > 0)
-          nr_set_add (&with_memory, topo->nodes[i].id);
-      nr_topology_load_weights (config->sysfs_root, &with_memory, topo);
-    }
-}
-
 int
 nr_create_plan_read (const struct nr_args *args, const struct nr_config *config, yajl_val spec,
                      const struct nr_plan_options *options, struct nr_create_plan *plan,
@@ -399,10 +382,7 @@ nr_create_plan_read (const struct nr_args *args, const struct nr_config *config,
     return -1;
   if (plan->left_alone)
     return 0;
-  if (plan_ledger (args, config, spec, options, plan, err) < 0)
-    return -1;
-  plan_node_details (config, plan);
-  return 0;
+  return plan_ledger (args, config, spec, options, plan, err);
 }
 
 void
@@ -421,18 +401,93 @@ nr_create_plan_free (struct nr_create_plan *plan)
   nr_request_free (&plan->req);
 }
 
+void
+cleanup_create_planp (struct nr_create_plan *plan)
+{
+  nr_create_plan_free (plan);
+}
+
+/* Add the container placed as PLACEMENT (and its pod, when it moved) to
+   PLAN's ledger, counted, and commit.  */
+static int
+record_in_ledger (const struct nr_args *args, const struct nr_config *config, yajl_val spec,
+                  struct nr_create_plan *plan, const struct nr_placement *placement,
+                  nr_error_t *err)
+{
+  enum nr_policy policy = nr_effective_policy (&plan->req, config);
+  enum nr_outcome outcome = nr_outcome_of (&plan->topo, &plan->req, policy, placement);
+  struct nr_ledger_entry entry;
+
+  nr_pod_move_record (plan->ledger, placement);
+  fill_entry (&entry, args, config, &plan->req, placement);
+  entry.cgroup = nr_cgroup_spec_path (spec);
+  nr_ledger_add (plan->ledger, &entry);
+  nr_ledger_counters_for_update (plan->ledger)->creates[outcome][policy]++;
+  nr_ledger_entry_free (&entry);
+  return nr_ledger_commit (plan->ledger, err);
+}
+
+/* Place the container of PLAN, edit SPEC, record it and save SPEC.  On
+   success signals are held back (the mask to restore in *SAVED_MASK) and
+   the ledger is closed; *MEMPOLICY says what to apply before the exec.  */
+static int
+place_and_save (const struct nr_args *args, const struct nr_config *config, const char *runtime,
+                struct nr_spec *spec, struct nr_create_plan *plan,
+                struct nr_mempolicy_plan *mempolicy, sigset_t *saved_mask, nr_error_t *err)
+{
+  cleanup_placement struct nr_placement placement = { 0 };
+
+  if (nr_place (&plan->input, &placement, err) < 0)
+    {
+      count_refusal (plan->ledger, nr_effective_policy (&plan->req, config));
+      return -1;
+    }
+  if (placement.warning)
+    nr_warn ("container %s: %s", args->id, placement.warning);
+
+  say_env_rewrite (spec->root, args->id, &placement);
+  if (nr_apply_placement (spec->root, &placement, err) < 0
+      || nr_mempolicy_prepare (spec->root, config, runtime, &plan->req, &placement, mempolicy, err)
+             < 0
+      || (config->seccomp_allow_mempolicy && nr_seccomp_allow_mempolicy (spec->root, err) < 0))
+    return -1;
+
+  /* The ledger first, config.json second: a process killed between the
+     two leaves an entry whose creator is gone (reclaim drops it) and the
+     bundle untouched, never an edited config.json nothing accounts for.  */
+  if (record_in_ledger (args, config, spec->root, plan, &placement, err) < 0)
+    return -1;
+  /* From the save to the exec, a signal would leave the edited file
+     behind: hold signals back, and look at them just before the exec.  */
+  block_signals (saved_mask);
+  if (nr_spec_save (spec, err) < 0)
+    {
+      nr_error_t undo_err = NULL;
+      if (nr_ledger_remove (plan->ledger, args->id) && nr_ledger_commit (plan->ledger, &undo_err) < 0)
+        nr_log_error (&undo_err);
+      sigprocmask (SIG_SETMASK, saved_mask, NULL);
+      return -1;
+    }
+  {
+    cleanup_free char *nodes = nr_set_format (&placement.nodes);
+    nr_debug ("container %s placed on node(s) %s", args->id, nodes);
+  }
+  /* Unlock before the runtime runs: it may take seconds.  */
+  nr_ledger_close (plan->ledger);
+  plan->ledger = NULL;
+  nr_pod_move_update (runtime, args, &placement);
+  return 0;
+}
+
 int
 nr_cmd_create (const struct nr_args *args, const struct nr_config *config, nr_error_t *err)
 {
   cleanup_free char *runtime = NULL;
-  struct nr_spec spec = { 0 };
-  struct nr_create_plan plan = { 0 };
-  struct nr_placement placement = { 0 };
+  cleanup_spec struct nr_spec spec = { 0 };
+  cleanup_create_plan struct nr_create_plan plan = { 0 };
   struct nr_plan_options options = { .id = args->id };
-  struct nr_ledger_entry entry;
   struct nr_mempolicy_plan mempolicy = { 0 };
   sigset_t saved_mask;
-  int ret = -1;
 
   if (nr_runtime_resolve (config, &runtime, err) < 0)
     return -1;
@@ -443,74 +498,16 @@ nr_cmd_create (const struct nr_args *args, const struct nr_config *config, nr_er
 
   if (nr_spec_load (nr_args_bundle (args), args->config_file, &spec, err) < 0
       || nr_create_plan_read (args, config, spec.root, &options, &plan, err) < 0)
-    goto out;
+    return nr_error_wrap (err, "%s `%s`", args->command, args->id);
   if (plan.left_alone)
     {
       nr_debug ("container %s: left alone (%s)", args->id,
                 plan.req.opt_out ? "numa-runtime.io/disable" : "policy none");
-      nr_create_plan_free (&plan);
-      nr_spec_free (&spec);
       return nr_runtime_exec (runtime, args->argv, err);
     }
-  if (nr_place (&plan.input, &placement, err) < 0)
-    {
-      count_refusal (plan.ledger, nr_effective_policy (&plan.req, config));
-      goto out;
-    }
-  if (placement.warning)
-    nr_warn ("container %s: %s", args->id, placement.warning);
+  if (place_and_save (args, config, runtime, &spec, &plan, &mempolicy, &saved_mask, err) < 0)
+    return nr_error_wrap (err, "%s `%s`", args->command, args->id);
 
-  say_env_rewrite (spec.root, args->id, &placement);
-  if (nr_apply_placement (spec.root, &placement, err) < 0
-      || nr_mempolicy_prepare (spec.root, config, runtime, &plan.req, &placement, &mempolicy, err)
-             < 0
-      || (config->seccomp_allow_mempolicy && nr_seccomp_allow_mempolicy (spec.root, err) < 0))
-    goto out;
-
-  /* The ledger first, config.json second: a process killed between the
-     two leaves an entry whose creator is gone (reclaim drops it) and the
-     bundle untouched, never an edited config.json nothing accounts for.  */
-  nr_pod_move_record (plan.ledger, &placement);
-  fill_entry (&entry, args, config, &plan.req, &placement);
-  entry.cgroup = nr_cgroup_spec_path (spec.root);
-  nr_ledger_add (plan.ledger, &entry);
-  {
-    enum nr_policy policy = nr_effective_policy (&plan.req, config);
-    nr_ledger_counters_for_update (plan.ledger)
-        ->creates[nr_outcome_of (&plan.topo, &plan.req, policy, &placement)][policy]++;
-  }
-  nr_ledger_entry_free (&entry);
-  if (nr_ledger_commit (plan.ledger, err) < 0)
-    goto out;
-  /* From the save to the exec, a signal would leave the edited file
-     behind: hold signals back, and look at them just before the exec.  */
-  block_signals (&saved_mask);
-  if (nr_spec_save (&spec, err) < 0)
-    {
-      nr_error_t undo_err = NULL;
-      if (nr_ledger_remove (plan.ledger, args->id) && nr_ledger_commit (plan.ledger, &undo_err) < 0)
-        nr_log_error (&undo_err);
-      sigprocmask (SIG_SETMASK, &saved_mask, NULL);
-      goto out;
-    }
-  {
-    cleanup_free char *nodes = nr_set_format (&placement.nodes);
-    nr_debug ("container %s placed on node(s) %s", args->id, nodes);
-  }
-  /* Unlock before the runtime runs: it may take seconds.  */
-  nr_ledger_close (plan.ledger);
-  plan.ledger = NULL;
-  nr_pod_move_update (runtime, args, &placement);
-  ret = 0;
-
-out:
-  nr_placement_free (&placement);
-  nr_create_plan_free (&plan);
-  if (ret < 0)
-    {
-      nr_spec_free (&spec);
-      return nr_error_wrap (err, "%s `%s`", args->command, args->id);
-    }
   /* Last thing before exec: the policy also applies to our own remaining
      allocations, and is inherited by the runtime (REFERENCE §4).  */
   nr_mempolicy_finish (&mempolicy, args->id);
@@ -519,13 +516,11 @@ out:
       /* It would end us before the exec: take back what we wrote first,
          then let it be delivered.  */
       roll_back (args, config, &spec);
-      nr_spec_free (&spec);
       sigprocmask (SIG_SETMASK, &saved_mask, NULL);
       return nr_make_error (err, EINTR, "%s `%s`", args->command, args->id);
     }
   sigprocmask (SIG_SETMASK, &saved_mask, NULL);
   nr_runtime_exec (runtime, args->argv, err);
   roll_back (args, config, &spec);
-  nr_spec_free (&spec);
   return -1;
 }

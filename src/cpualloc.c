@@ -12,7 +12,7 @@
  * the caller passes.  */
 #include <config.h>
 
-#include "placement.h"
+#include "cpualloc.h"
 #include "util.h"
 
 /* What one cache group can still give.  */

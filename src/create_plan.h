@@ -56,5 +56,7 @@ int nr_create_plan_read (const struct nr_args *args, const struct nr_config *con
                          nr_error_t *err);
 
 void nr_create_plan_free (struct nr_create_plan *plan);
+void cleanup_create_planp (struct nr_create_plan *plan);
+#define cleanup_create_plan __attribute__ ((cleanup (cleanup_create_planp)))
 
 #endif

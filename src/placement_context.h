@@ -1,9 +1,14 @@
-/* numa-runtime: what the placement files (placement.c, placement_choose.c,
-   placement_tiers.c, placement_explain.c) share.  */
+/* numa-runtime: what the placement files share.  From the bottom up:
+   placement_context.c (rooms' CPU sets, warnings, strictness),
+   placement_llc.c, placement_tiers.c, placement_choose.c,
+   placement_explain.c, placement_rooms.c (demand and rooms),
+   placement_cpus.c (CPUs and charge of the chosen nodes), placement_pod.c,
+   and placement.c (the rules) on top; none calls a file above it.  */
 #ifndef NR_PLACEMENT_CONTEXT_H
 #define NR_PLACEMENT_CONTEXT_H
 
-#include "placement.h"
+#include "cpualloc.h"
+#include "placement_types.h"
 #include "resolve.h"
 
 /* What one node can still offer this container.  */
@@ -96,18 +101,12 @@ void placement_tier_domains (struct context *ctx);
 void placement_add_tiers (const struct context *ctx, const nr_set_t *chosen,
                           struct nr_placement *out);
 
+/* ---- the shared helpers (placement_context.c) ------------------------ */
+
 /* The CPUs containers may use on node index I, and those of them not held
    exclusively.  */
 void room_pool (const struct context *ctx, int i, nr_set_t *pool);
 void room_shared (const struct context *ctx, int i, nr_set_t *shared);
-
-/* ---- the shared steps (placement.c) ---------------------------------- */
-
-/* Fill CTX's demand, rooms (from CTX->in->usage) and tier domains.  */
-void placement_prepare (struct context *ctx);
-
-/* Place the container on CHOSEN (topo indexes): nodes, CPUs, charge.  */
-void placement_finish (const struct context *ctx, const nr_set_t *chosen, struct nr_placement *out);
 
 /* The node ids of topo index set IDX.  */
 void placement_index_set_to_nodes (const struct context *ctx, const nr_set_t *idx, nr_set_t *nodes);
@@ -115,6 +114,28 @@ void placement_index_set_to_nodes (const struct context *ctx, const nr_set_t *id
 /* Append a warning (joined with "; ") to OUT.  */
 void add_warning (struct nr_placement *out, const char *fmt, ...)
     __attribute__ ((format (printf, 2, 3)));
+
+/* restricted and single-numa-node refuse where best-effort compromises.  */
+bool placement_strict (const struct context *ctx);
+
+/* ---- demand and rooms (placement_rooms.c) ----------------------------- */
+
+/* Fill CTX's demand, rooms (from CTX->in->usage) and tier domains.  */
+void placement_prepare (struct context *ctx);
+
+/* ---- CPUs of the chosen nodes (placement_cpus.c) ---------------------- */
+
+/* Place the container on CHOSEN (topo indexes): nodes, CPUs, charge.  */
+void placement_finish (const struct context *ctx, const nr_set_t *chosen, struct nr_placement *out);
+
+/* Pick up to WANT CPUs of node index I for an entry holding them
+   exclusively, keeping one in the shared pool.  Returns how many.  */
+int placement_pick_exclusive (const struct context *ctx, int i, int want, nr_set_t *picked);
+
+/* CPUs from each node of CHOSEN in proportion to the container's devices
+   there.  False (OUT untouched) when that cannot be done.  */
+bool placement_assign_by_devices (const struct context *ctx, const nr_set_t *chosen,
+                                  struct nr_placement *out);
 
 /* ---- pods and devices on several nodes (placement_pod.c) -------------- */
 
@@ -129,11 +150,6 @@ int placement_move_pod (const struct context *ctx, struct nr_placement *out, nr_
    refused.  */
 int placement_span_devices (const struct context *ctx, struct nr_placement *out, nr_error_t *err);
 
-/* CPUs from each node of CHOSEN in proportion to the container's devices
-   there.  False (OUT untouched) when that cannot be done.  */
-bool placement_assign_by_devices (const struct context *ctx, const nr_set_t *chosen,
-                                  struct nr_placement *out);
-
 /* ---- cache groups (placement_llc.c) ------------------------------------ */
 
 /* How many cache groups node index I would give the exclusive demand (0:
@@ -144,9 +160,6 @@ int placement_llc_needed (const struct context *ctx, int i);
    exclusive CPUs take more cache groups than their count needs.  */
 int placement_check_llc (const struct context *ctx, const struct nr_placement *out,
                          nr_error_t *err);
-
-/* restricted and single-numa-node refuse where best-effort compromises.  */
-bool placement_strict (const struct context *ctx);
 
 /* Fill *ERR with a TopologyAffinityError naming the container, WHY, what
    it asked for and what each node offers.  Returns -1.  */

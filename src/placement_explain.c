@@ -4,6 +4,7 @@
 #include <config.h>
 
 #include "annotations.h"
+#include "placement.h"
 #include "placement_context.h"
 #include "util.h"
 

@@ -27,21 +27,6 @@ device_index_set (const struct context *ctx, nr_set_t *idx)
   return ! nr_set_is_empty (idx);
 }
 
-/* Pick up to WANT CPUs of node index I for an entry holding them
-   exclusively, keeping one in the shared pool.  */
-static int
-pick_exclusive (const struct context *ctx, int i, int want, nr_set_t *picked)
-{
-  nr_set_t shared;
-  int room;
-
-  room_shared (ctx, i, &shared);
-  room = nr_set_count (&shared) - 1;
-  if (want > room)
-    want = room > 0 ? room : 0;
-  return nr_pick_cpus (ctx->in->topo, &shared, &ctx->in->usage[i].exclusive, want, picked);
-}
-
 /* TO: entry FROM re-placed on the nodes of TARGET (topo indexes), with
    CTX's usage (what the rest of the host and the pod's entries moved so
    far hold).  It keeps its charge; it gets the shared CPUs of TARGET, or
@@ -61,7 +46,7 @@ move_entry (const struct context *ctx, const nr_set_t *target, const struct nr_l
   for (int i = nr_set_next (target, 0); i >= 0 && want > 0; i = nr_set_next (target, i + 1))
     {
       nr_set_t picked;
-      want -= pick_exclusive (ctx, i, want, &picked);
+      want -= placement_pick_exclusive (ctx, i, want, &picked);
       nr_set_union (&to->exclusive, &picked);
     }
   if (want > 0)
@@ -247,78 +232,4 @@ placement_span_devices (const struct context *ctx, struct nr_placement *out, nr_
   spanning.by_devices = true;
   placement_finish (&spanning, &target, out);
   return 0;
-}
-
-/* Split COUNT over the nodes of CHOSEN in proportion to their devices
-   (largest remainder), at least one each when COUNT allows: SHARE[i].  */
-static void
-split_by_devices (const struct context *ctx, const nr_set_t *chosen, int count, int *share)
-{
-  int total = 0, given = 0, n = nr_set_count (chosen);
-
-  for (int i = nr_set_next (chosen, 0); i >= 0; i = nr_set_next (chosen, i + 1))
-    total += ctx->rooms[i].hints;
-  for (int i = nr_set_next (chosen, 0); i >= 0; i = nr_set_next (chosen, i + 1))
-    {
-      int64_t exact = total > 0 ? (int64_t) count * ctx->rooms[i].hints / total : count / n;
-      share[i] = exact < 1 && count >= n ? 1 : (int) exact;
-      given += share[i];
-    }
-  /* What rounding left goes to the nodes with the most devices first.  */
-  while (given < count)
-    {
-      int best = -1;
-      for (int i = nr_set_next (chosen, 0); i >= 0; i = nr_set_next (chosen, i + 1))
-        if (best < 0
-            || ctx->rooms[i].hints * (share[best] + 1) > ctx->rooms[best].hints * (share[i] + 1))
-          best = i;
-      share[best]++;
-      given++;
-    }
-}
-
-bool
-placement_assign_by_devices (const struct context *ctx, const nr_set_t *chosen,
-                             struct nr_placement *out)
-{
-  const struct demand *d = &ctx->demand;
-  cleanup_free int *share = xmalloc0 ((size_t) ctx->in->topo->n_nodes * sizeof (int));
-  int most = 0;
-
-  if (d->exclusive > 0)
-    {
-      split_by_devices (ctx, chosen, d->exclusive, share);
-      for (int i = nr_set_next (chosen, 0); i >= 0; i = nr_set_next (chosen, i + 1))
-        {
-          nr_set_t picked;
-          if (pick_exclusive (ctx, i, share[i], &picked) < share[i])
-            {
-              nr_set_clear (&out->exclusive);
-              return false;
-            }
-          nr_set_union (&out->exclusive, &picked);
-        }
-      out->cpus = out->exclusive;
-      return true;
-    }
-  /* Shared CPUs: the node with the most devices gives its whole pool,
-     the others a share of theirs in proportion, rounded up.  */
-  for (int i = nr_set_next (chosen, 0); i >= 0; i = nr_set_next (chosen, i + 1))
-    if (ctx->rooms[i].hints > most)
-      most = ctx->rooms[i].hints;
-  for (int i = nr_set_next (chosen, 0); i >= 0; i = nr_set_next (chosen, i + 1))
-    {
-      nr_set_t shared, picked;
-      int n_shared, want;
-
-      room_shared (ctx, i, &shared);
-      n_shared = nr_set_count (&shared);
-      want = most > 0 ? (int) (((int64_t) n_shared * ctx->rooms[i].hints + most - 1) / most)
-                      : n_shared;
-      if (want < 1)
-        want = 1;
-      nr_pick_cpus (ctx->in->topo, &shared, NULL, want, &picked);
-      nr_set_union (&out->cpus, &picked);
-    }
-  return ! nr_set_is_empty (&out->cpus);
 }

@@ -156,3 +156,9 @@ nr_spec_free (struct nr_spec *spec)
     yajl_tree_free (spec->root);
   memset (spec, 0, sizeof (*spec));
 }
+
+void
+cleanup_specp (struct nr_spec *spec)
+{
+  nr_spec_free (spec);
+}

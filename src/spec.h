@@ -51,5 +51,7 @@ int nr_spec_save (struct nr_spec *spec, nr_error_t *err);
 int nr_spec_restore (struct nr_spec *spec, nr_error_t *err);
 
 void nr_spec_free (struct nr_spec *spec);
+void cleanup_specp (struct nr_spec *spec);
+#define cleanup_spec __attribute__ ((cleanup (cleanup_specp)))
 
 #endif

@@ -122,6 +122,28 @@ void nr_topology_classify (const char *sysfs_root, const char *proc_root, const 
    "none").  */
 const char *nr_mem_kind_name (enum nr_mem_kind kind);
 
+/* What one container needs of the topology (nr_topology_load_for).  */
+struct nr_topology_needs
+{
+  /* The topology cache's directory and the boot id it is valid for
+     (nr_topology_load_cached); CACHE_DIR NULL: read sysfs, write no
+     cache.  */
+  const char *cache_dir;
+  const char *boot_id;
+  bool whole_cores;           /* it holds CPUs exclusively: thread siblings */
+  bool hugepages;             /* it asks for hugepages */
+  bool weights;               /* its memory interleaves over tiers: the kernel's weights */
+  const nr_set_t *tier_nodes; /* [memory] tier_nodes, or NULL: detect */
+};
+
+/* The topology a container is placed on (topology_cache.c):
+   nr_topology_load (through the cache when NEEDS->cache_dir), each
+   CPU-less node classified, and only what NEEDS asks for of the rest (the
+   weights of the nodes with memory).  */
+int nr_topology_load_for (const char *sysfs_root, const char *proc_root,
+                          const struct nr_topology_needs *needs, struct nr_topology *topo,
+                          nr_error_t *err);
+
 void nr_topology_free (struct nr_topology *topo);
 
 #endif

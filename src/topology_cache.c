@@ -299,3 +299,34 @@ nr_topology_load_cached (const char *sysfs_root, const char *proc_root, const ch
   write_cache (path, key, topo);
   return 0;
 }
+
+/* The loader create and explain use, here rather than in topology.c:
+   it picks between the cache and sysfs, and topology.c stays below the
+   cache.  */
+int
+nr_topology_load_for (const char *sysfs_root, const char *proc_root,
+                      const struct nr_topology_needs *needs, struct nr_topology *topo,
+                      nr_error_t *err)
+{
+  int ret = needs->cache_dir ? nr_topology_load_cached (sysfs_root, proc_root, needs->cache_dir,
+                                                        needs->boot_id, topo, err)
+                             : nr_topology_load (sysfs_root, topo, err);
+
+  if (ret < 0)
+    return -1;
+  if (needs->whole_cores)
+    nr_topology_load_siblings (sysfs_root, topo);
+  if (needs->hugepages)
+    nr_topology_load_hugepages (sysfs_root, topo);
+  nr_topology_classify (sysfs_root, proc_root, needs->tier_nodes, topo);
+  if (needs->weights)
+    {
+      nr_set_t with_memory;
+      nr_set_clear (&with_memory);
+      for (int i = 0; i < topo->n_nodes; i++)
+        if (topo->nodes[i].memory_total > 0)
+          nr_set_add (&with_memory, topo->nodes[i].id);
+      nr_topology_load_weights (sysfs_root, &with_memory, topo);
+    }
+  return 0;
+}
