@@ -15,7 +15,7 @@
  * is read with a size cap, and one that does not parse is skipped.  */
 #include <config.h>
 
-#include "locality_sysfs.h"
+#include "locality_gpu.h"
 #include "util.h"
 
 #include <ctype.h>

@@ -10,7 +10,7 @@
 #include <config.h>
 
 #include "cpuset.h"
-#include "locality_sysfs.h"
+#include "locality_walk.h"
 #include "util.h"
 
 #include <errno.h>
@@ -117,4 +117,22 @@ nr_reached_add (const struct nr_sysfs *sysfs, struct nr_reached_list *list, int 
     }
   longer = xasprintf ("%s, nearest to node %d", via, node);
   list_add (list, nearest, longer);
+}
+
+int
+nr_sysfs_pci_nodes (const struct nr_sysfs *sysfs, const char *address, const char *via,
+                    struct nr_reached_list *out, nr_error_t *err)
+{
+  cleanup_free char *link = xasprintf ("%s/bus/pci/devices/%s", sysfs->root, address);
+  cleanup_free char *dir = NULL;
+  int node;
+
+  if (nr_sysfs_resolve (sysfs, link, &dir, err) < 0)
+    return -1;
+  if (dir == NULL)
+    return nr_make_error (err, 0, "no PCI device `%s` in sysfs", address);
+  if (nr_sysfs_numa_node (sysfs, dir, &node, err) < 0)
+    return -1;
+  nr_reached_add (sysfs, out, node, via);
+  return 0;
 }

@@ -36,86 +36,6 @@
 /* dm over md over dm...: a real stack is 2-4 deep; deeper is a loop.  */
 #define MAX_STACK_DEPTH 8
 
-void
-nr_dir_list_free (struct nr_dir_list *list)
-{
-  for (int i = 0; i < list->n; i++)
-    free (list->entries[i]);
-  free (list->entries);
-  list->entries = NULL;
-  list->n = 0;
-}
-
-static int
-not_dot (const struct dirent *de)
-{
-  return de->d_name[0] != '.';
-}
-
-/* In name order, so that what we report does not depend on the order the
-   kernel created the entries.  */
-int
-nr_sysfs_list_dir (const char *path, int max, struct nr_dir_list *out, nr_error_t *err)
-{
-  out->entries = NULL;
-  out->n = scandir (path, &out->entries, not_dot, alphasort);
-  if (out->n < 0)
-    {
-      out->n = 0;
-      out->entries = NULL;
-      if (errno == ENOENT || errno == ENOTDIR)
-        return 0;
-      return nr_make_error (err, errno, "read directory `%s`", path);
-    }
-  if (out->n > max)
-    {
-      nr_warn ("`%s`: %d entries, only the first %d read", path, out->n, max);
-      for (int i = max; i < out->n; i++)
-        free (out->entries[i]);
-      out->n = max;
-    }
-  return 0;
-}
-
-int
-nr_sysfs_open (struct nr_sysfs *sysfs, const char *sysfs_root, const char *proc_root,
-               nr_error_t *err)
-{
-  char *root = realpath (sysfs_root, NULL);
-
-  memset (sysfs, 0, sizeof (*sysfs));
-  if (root == NULL)
-    return nr_make_error (err, errno, "sysfs root `%s`", sysfs_root);
-  sysfs->root = root;
-  /* "/" as root: every absolute path is inside, and the prefix is empty.  */
-  sysfs->root_len = strcmp (root, "/") == 0 ? 0 : strlen (root);
-  sysfs->proc_root = proc_root;
-  return 0;
-}
-
-void
-nr_sysfs_close (struct nr_sysfs *sysfs)
-{
-  free (sysfs->root);
-  memset (sysfs, 0, sizeof (*sysfs));
-}
-
-void
-nr_reached_free (struct nr_reached_list *list)
-{
-  for (size_t i = 0; i < list->n; i++)
-    free (list->items[i].via);
-  free (list->items);
-  memset (list, 0, sizeof (*list));
-}
-
-static bool
-inside_root (const struct nr_sysfs *sysfs, const char *real)
-{
-  return strncmp (real, sysfs->root, sysfs->root_len) == 0
-         && (real[sysfs->root_len] == '/' || real[sysfs->root_len] == '\0');
-}
-
 /* PATH of a canonical directory, relative to the root ("devices/...").  */
 static const char *
 relative (const struct nr_sysfs *sysfs, const char *real)
@@ -129,64 +49,6 @@ base_name (const char *path)
 {
   const char *slash = strrchr (path, '/');
   return slash ? slash + 1 : path;
-}
-
-/* A planted or broken link must not make us read arbitrary files.  */
-int
-nr_sysfs_resolve (const struct nr_sysfs *sysfs, const char *path, char **out, nr_error_t *err)
-{
-  cleanup_free char *real = realpath (path, NULL);
-
-  *out = NULL;
-  if (real == NULL)
-    {
-      if (errno == ENOENT || errno == ENOTDIR)
-        return 0;
-      return nr_make_error (err, errno, "resolve `%s`", path);
-    }
-  if (! inside_root (sysfs, real))
-    return nr_make_error (err, 0, "`%s` leads to `%s`, outside the sysfs root `%s`", path, real,
-                          sysfs->root);
-  *out = steal_pointer (&real);
-  return 0;
-}
-
-/* The numa_node of DIR (canonical, inside the root) or of its nearest
-   ancestor below the root, in *NODE; -1 when there is none or it says
-   -1.  */
-static int
-nearest_numa_node (const struct nr_sysfs *sysfs, const char *dir, int *node, nr_error_t *err)
-{
-  char path[PATH_MAX];
-  size_t len = strlen (dir);
-
-  *node = -1;
-  if (len >= sizeof (path) - sizeof ("/numa_node"))
-    return nr_make_error (err, ENAMETOOLONG, "`%s`", dir);
-  memcpy (path, dir, len + 1);
-  while (len > sysfs->root_len)
-    {
-      char value[32];
-      char *end;
-      long parsed;
-
-      memcpy (path + len, "/numa_node", sizeof ("/numa_node"));
-      if (read_small_file (path, value, sizeof (value)) < 0)
-        {
-          if (errno != ENOENT && errno != ENOTDIR)
-            return nr_make_error (err, errno, "read `%s`", path);
-          path[len] = '\0';
-          len = (size_t) (strrchr (path, '/') - path);
-          continue;
-        }
-      errno = 0;
-      parsed = strtol (value, &end, 10);
-      if (errno != 0 || end == value || *end != '\0' || parsed < -1 || parsed > INT_MAX)
-        return nr_make_error (err, 0, "`%s`: unexpected content `%.32s`", path, value);
-      *node = (int) parsed;
-      return 0;
-    }
-  return 0;
 }
 
 /* ---- block devices ------------------------------------------------- */
@@ -244,7 +106,7 @@ nvme_subsystem_nodes (const struct nr_sysfs *sysfs, const char *disk, const char
         return -1;
       if (controller == NULL)
         continue;
-      if (nearest_numa_node (sysfs, controller, &node, err) < 0)
+      if (nr_sysfs_numa_node (sysfs, controller, &node, err) < 0)
         return -1;
       out->kind = NR_REACH_STACKED;
       via = xasprintf ("%s via %s", name, chain);
@@ -296,7 +158,7 @@ block_dir_nodes (const struct nr_sysfs *sysfs, const char *dir, const char *abov
   chain = above ? xasprintf ("%s via %s", base_name (dir), above) : xstrdup (base_name (dir));
   /* A partition is a subdirectory of its disk, so walking up from it
      reaches the disk's controller: the common case costs no extra call.  */
-  if (nearest_numa_node (sysfs, dir, &node, err) < 0)
+  if (nr_sysfs_numa_node (sysfs, dir, &node, err) < 0)
     return -1;
   if (node >= 0)
     {
@@ -328,32 +190,6 @@ nr_sysfs_block_nodes (const struct nr_sysfs *sysfs, unsigned major, unsigned min
 }
 
 /* ---- char devices -------------------------------------------------- */
-
-int
-nr_sysfs_pci_nodes (const struct nr_sysfs *sysfs, const char *address, const char *via,
-                    struct nr_reached_list *out, nr_error_t *err)
-{
-  cleanup_free char *link = xasprintf ("%s/bus/pci/devices/%s", sysfs->root, address);
-  cleanup_free char *dir = NULL;
-  int node;
-
-  if (nr_sysfs_resolve (sysfs, link, &dir, err) < 0)
-    return -1;
-  if (dir == NULL)
-    return nr_make_error (err, 0, "no PCI device `%s` in sysfs", address);
-  if (nearest_numa_node (sysfs, dir, &node, err) < 0)
-    return -1;
-  nr_reached_add (sysfs, out, node, via);
-  return 0;
-}
-
-bool
-nr_pci_address_valid (const char *name)
-{
-  size_t len = strlen (name);
-  return len > 0 && len < 32 && strspn (name, "0123456789abcdefABCDEF:.") == len
-         && strspn (name, ".") != len;
-}
 
 /* The IOMMU group number of a VFIO group's class device: devices/virtual/
    vfio/N, or vfio/noiommu-N for a group the no-IOMMU mode made up (the
@@ -427,7 +263,7 @@ iommu_group_nodes (const struct nr_sysfs *sysfs, const struct char_device *dev,
         return -1;
       if (dir == NULL)
         continue;
-      if (nearest_numa_node (sysfs, dir, &node, err) < 0)
+      if (nr_sysfs_numa_node (sysfs, dir, &node, err) < 0)
         return -1;
       nr_reached_add (sysfs, out, node, via);
     }
@@ -480,7 +316,7 @@ nr_sysfs_char_nodes (const struct nr_sysfs *sysfs, unsigned major, unsigned mino
       return char_classes[i].nodes (sysfs, &dev, out, err);
   if (dir == NULL)
     return 0;
-  if (nearest_numa_node (sysfs, dir, &node, err) < 0)
+  if (nr_sysfs_numa_node (sysfs, dir, &node, err) < 0)
     return -1;
   nr_reached_add (sysfs, out, node, base_name (dir));
   return 0;
@@ -503,7 +339,7 @@ nr_sysfs_net_nodes (const struct nr_sysfs *sysfs, const char *ifname, struct nr_
     return nr_make_error (err, 0, "no network interface `%s` on this host", ifname);
   /* The interface sits under its device (PCI function, virtio device...);
      virtual interfaces (bridges, bonds, veth) reach no numa_node.  */
-  if (nearest_numa_node (sysfs, dir, &node, err) < 0)
+  if (nr_sysfs_numa_node (sysfs, dir, &node, err) < 0)
     return -1;
   nr_reached_add (sysfs, out, node, ifname);
   return 0;
