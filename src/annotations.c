@@ -232,20 +232,24 @@ is_known (const char *suffix)
   return false;
 }
 
-/* True when [annotations] honoured (a comma list, blanks allowed) names
-   SUFFIX, or is unset.  */
-static bool
-is_honoured (const char *honoured, const char *suffix)
+bool
+nr_annotation_honoured (const struct nr_config *config, const char *suffix)
 {
   size_t len = strlen (suffix);
+  const char *p = config->annotation_keys;
 
-  if (honoured == NULL || *honoured == '\0')
+  if (! config->annotations_enabled)
+    return false;
+  if (p == NULL || *p == '\0')
     return true;
-  for (const char *p = honoured; *p;)
+  while (*p)
     {
       const char *end;
       while (*p == ' ' || *p == '\t' || *p == ',')
         p++;
+      /* The whole key names the same annotation as its suffix.  */
+      if (strncmp (p, NR_ANNOTATION_PREFIX, PREFIX_LEN) == 0)
+        p += PREFIX_LEN;
       end = p;
       while (*end && *end != ',' && *end != ' ' && *end != '\t')
         end++;
@@ -254,23 +258,6 @@ is_honoured (const char *honoured, const char *suffix)
       p = end;
     }
   return false;
-}
-
-/* VALUE fit for a message: printable ASCII only, at most SHOWN_MAX bytes.  */
-static char *
-shown (const char *value)
-{
-  size_t len = strlen (value);
-  size_t n = len > SHOWN_MAX ? SHOWN_MAX : len;
-  char *out = xmalloc (n + 4);
-
-  for (size_t i = 0; i < n; i++)
-    {
-      unsigned char c = (unsigned char) value[i];
-      out[i] = (char) (c >= 0x20 && c < 0x7f && c != '`' ? c : '?');
-    }
-  strcpy (out + n, len > n ? "..." : "");
-  return out;
 }
 
 /* Strict while reading when the configured policy is, or the policy
@@ -287,7 +274,7 @@ is_strict (const struct reader *r)
 static int
 refuse (struct reader *r, const char *key, const char *value, const char *why, nr_error_t *err)
 {
-  cleanup_free char *text = value ? shown (value) : NULL;
+  cleanup_free char *text = value ? nr_shown (value, SHOWN_MAX) : NULL;
   cleanup_free char *what =
       value ? xasprintf ("annotation %s = `%s`", key, text) : xasprintf ("annotation %s", key);
 
@@ -338,7 +325,7 @@ read_annotations (yajl_val spec, const struct nr_config *config, enum nr_policy 
         continue;
       if (v->type != yajl_t_string)
         why = xstrdup ("must be a string");
-      else if (! is_honoured (config->annotation_keys, known[i].suffix))
+      else if (! nr_annotation_honoured (config, known[i].suffix))
         why = xstrdup ("not honoured on this node ([annotations] honoured)");
       else
         why = known[i].parse (&r, v->u.string);
@@ -355,7 +342,7 @@ read_annotations (yajl_val spec, const struct nr_config *config, enum nr_policy 
 
       if (strncmp (key, NR_ANNOTATION_PREFIX, PREFIX_LEN) != 0 || is_known (key + PREFIX_LEN))
         continue;
-      suffix = shown (key + PREFIX_LEN);
+      suffix = nr_shown (key + PREFIX_LEN, SHOWN_MAX);
       shown_key = xasprintf ("%s%s", NR_ANNOTATION_PREFIX, suffix);
       if (refuse (&r, shown_key, NULL,
                   "unknown key (known: policy, nodes, numa-nodes, spread, cpu-allocation, "
@@ -406,7 +393,7 @@ read_env_pin (yajl_val spec, struct reader *r, nr_error_t *err)
     why = xasprintf ("disagrees with annotation %s, which wins", r->req->pinned_by);
   if (why)
     {
-      cleanup_free char *text = shown (value);
+      cleanup_free char *text = nr_shown (value, SHOWN_MAX);
       if (is_strict (r))
         return nr_make_error (err, 0, "TopologyAffinityError: %s=%s in the spec's env: %s",
                               NR_ENV_PIN_NAME, text, why);

@@ -37,6 +37,11 @@
 /* The env variable that, already in the spec, is a pin request.  */
 #define NR_ENV_PIN_NAME "NUMA_NODE"
 
+/* Does the admin honour annotation NR_ANNOTATION_PREFIX + SUFFIX:
+   [annotations] enabled, and honoured unset or naming SUFFIX (or the
+   whole key)?  The one check every reader of annotations makes.  */
+bool nr_annotation_honoured (const struct nr_config *config, const char *suffix);
+
 /* Read the annotations of SPEC (document root) into the override fields of
    REQ (opt_out, has_policy/policy, nodes_wanted/pinned_by, span,
    has_spread/spread, has_exclusive/exclusive, has_mpol/mpol), leaving its

@@ -7,6 +7,7 @@
  * runtime log and `status`.  */
 #include <config.h>
 
+#include "annotations.h"
 #include "locality.h"
 #include "locality_env.h"
 #include "locality_names.h"
@@ -279,7 +280,7 @@ env_hints (struct locality_walk *w, yajl_val env)
       name = xstrndup (entry, strcspn (entry, "="));
       if (nr_env_devices_parse (entry, &devices, &err) < 0)
         {
-          cleanup_free char *shown = nr_locality_shown_name (name);
+          cleanup_free char *shown = nr_shown (name, NR_LOCALITY_SHOWN_MAX);
           cleanup_free char *what = xasprintf ("environment %s", shown);
           warn_source (w->req, what, &err);
         }
@@ -298,7 +299,7 @@ nvidia_mount_hints (struct locality_walk *w, const char *destination)
 
   if (nr_nvidia_id_parse (destination + sizeof (NR_NVIDIA_DEVICES_DIR) - 1, &device.gpu, &err) < 0)
     {
-      cleanup_free char *shown = nr_locality_shown_name (destination);
+      cleanup_free char *shown = nr_shown (destination, NR_LOCALITY_SHOWN_MAX);
       cleanup_free char *what = xasprintf ("mount %s", shown);
       warn_source (w->req, what, &err);
       return;
@@ -440,7 +441,7 @@ volume_annotation_hints (struct locality_walk *w, yajl_val annotations, nr_error
 
   if (value == NULL)
     return 0;
-  if (! nr_locality_annotation_honoured (w->config, "volumes"))
+  if (! nr_annotation_honoured (w->config, "volumes"))
     {
       nr_debug ("container %s: annotation %s ignored ([annotations] settings)", w->req->id,
                 NR_VOLUMES_ANNOTATION);
@@ -463,7 +464,7 @@ volume_annotation_hints (struct locality_walk *w, yajl_val annotations, nr_error
                                 NR_VOLUMES_ANNOTATION);
       if (path[0] != '/')
         {
-          cleanup_free char *shown = nr_locality_shown_name (path);
+          cleanup_free char *shown = nr_shown (path, NR_LOCALITY_SHOWN_MAX);
           return nr_make_error (err, 0, "annotation %s: `%s` is not an absolute path",
                                 NR_VOLUMES_ANNOTATION, shown);
         }
@@ -489,7 +490,7 @@ nic_hints (struct locality_walk *w, yajl_val annotations, nr_error_t *err)
 
   if (value == NULL)
     return 0;
-  if (! nr_locality_annotation_honoured (w->config, "nics"))
+  if (! nr_annotation_honoured (w->config, "nics"))
     {
       nr_debug ("container %s: annotation %s ignored ([annotations] settings)", w->req->id,
                 NR_NICS_ANNOTATION);

@@ -1,6 +1,6 @@
 /* numa-runtime: names a pod gives the locality module — interface names
- * in an annotation, which annotations the admin honours — checked before
- * any becomes a path, and shown safely in messages.  Pure string work.  */
+ * in an annotation — checked before any becomes a path.  Pure string
+ * work.  */
 #include <config.h>
 
 #include "locality.h"
@@ -18,44 +18,6 @@ nr_locality_ifname_valid (const char *name)
 
   return len >= 1 && len <= 15 && strspn (name, allowed) == len && strcmp (name, ".") != 0
          && strcmp (name, "..") != 0;
-}
-
-/* Is annotation NR_ANNOTATION_PREFIX + SUFFIX honoured by the admin's
-   [annotations] settings?  */
-bool
-nr_locality_annotation_honoured (const struct nr_config *config, const char *suffix)
-{
-  cleanup_free char *keys = NULL;
-  char *save = NULL;
-
-  if (! config->annotations_enabled)
-    return false;
-  if (config->annotation_keys == NULL || config->annotation_keys[0] == '\0')
-    return true;
-  keys = xstrdup (config->annotation_keys);
-  for (char *key = strtok_r (keys, ", \t", &save); key; key = strtok_r (NULL, ", \t", &save))
-    {
-      if (strncmp (key, NR_ANNOTATION_PREFIX, strlen (NR_ANNOTATION_PREFIX)) == 0)
-        key += strlen (NR_ANNOTATION_PREFIX);
-      if (strcmp (key, suffix) == 0)
-        return true;
-    }
-  return false;
-}
-
-/* NAME fit for a message: printable ASCII only, at most 32 bytes (and
-   "..." when cut).  It
-   comes from the pod and ends up in logs and kubectl describe.  */
-char *
-nr_locality_shown_name (const char *name)
-{
-  size_t len = strnlen (name, 32);
-  char *out = xasprintf ("%.*s%s", (int) len, name, name[len] ? "..." : "");
-
-  for (char *p = out; p < out + len; p++)
-    if ((unsigned char) *p < 0x20 || (unsigned char) *p >= 0x7f || *p == '`')
-      *p = '?';
-  return out;
 }
 
 /* Split VALUE at commas into NAMES (pointing into VALUE, which is
@@ -81,7 +43,7 @@ nr_locality_split_nics (char *value, char **names, size_t *n_names, nr_error_t *
         *--end = '\0';
       if (! nr_locality_ifname_valid (name))
         {
-          cleanup_free char *shown = nr_locality_shown_name (name);
+          cleanup_free char *shown = nr_shown (name, NR_LOCALITY_SHOWN_MAX);
           return nr_make_error (err, 0,
                                 "annotation %s: invalid interface name `%s` "
                                 "(want 1-15 of A-Z a-z 0-9 _ . : -)",

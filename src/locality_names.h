@@ -12,13 +12,9 @@
 /* More interfaces than this in one annotation is a mistake, not a pod.  */
 #define NR_LOCALITY_MAX_NICS 64
 
-/* Is annotation NR_ANNOTATION_PREFIX + SUFFIX honoured by the admin's
-   [annotations] settings?  */
-bool nr_locality_annotation_honoured (const struct nr_config *config, const char *suffix);
-
-/* NAME fit for a message (printable ASCII, at most 32 bytes and "..."),
-   which the caller frees.  */
-char *nr_locality_shown_name (const char *name);
+/* A name (interface, volume, path) is shown in messages at most this
+   long (nr_shown).  */
+#define NR_LOCALITY_SHOWN_MAX 32
 
 /* Split VALUE at commas into NAMES (at most NR_LOCALITY_MAX_NICS, pointing
    into VALUE, which is modified), each trimmed of blanks and checked with

@@ -96,6 +96,21 @@ xstrdup (const char *s)
 }
 
 char *
+nr_shown (const char *text, size_t max)
+{
+  size_t len = strnlen (text, max);
+  char *out = xmalloc (len + sizeof ("..."));
+
+  for (size_t i = 0; i < len; i++)
+    {
+      unsigned char c = (unsigned char) text[i];
+      out[i] = (char) (c >= 0x20 && c < 0x7f && c != '`' ? c : '?');
+    }
+  strcpy (out + len, text[len] ? "..." : "");
+  return out;
+}
+
+char *
 nr_path_dir (const char *path)
 {
   cleanup_free char *copy = xstrdup (path);

@@ -66,6 +66,12 @@ char *xmemdup (const char *s, size_t n);
 char *nr_path_dir (const char *path);
 char *xasprintf (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 
+/* TEXT fit for a message, which the caller frees: its first MAX bytes
+   ("..." after them when cut), anything but printable ASCII and the
+   backquote that quotes it replaced by '?'.  For what a pod or a spec
+   wrote, which ends up in logs and in `kubectl describe`.  */
+char *nr_shown (const char *text, size_t max);
+
 /* FMT formatted with AP, or NULL when that fails: for the error, log and
    warning paths, which carry on without the text rather than abort.  */
 char *try_vasprintf (const char *fmt, va_list ap) __attribute__ ((format (printf, 1, 0)));

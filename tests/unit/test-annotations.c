@@ -341,6 +341,44 @@ only_honoured_keys_are_read (void **state)
   assert_non_null (strstr (msg, "not honoured"));
 }
 
+/* One check for every reader (annotations here, volumes and nics in
+   locality.c): the suffix or the whole key, never a disabled one.  */
+static void
+honoured_takes_the_suffix_or_the_whole_key (void **state)
+{
+  struct nr_config c;
+
+  (void) state;
+  default_config (&c);
+  assert_true (nr_annotation_honoured (&c, "volumes"));
+  c.annotation_keys = (char *) " numa-runtime.io/volumes,\tnics ";
+  assert_true (nr_annotation_honoured (&c, "volumes"));
+  assert_true (nr_annotation_honoured (&c, "nics"));
+  assert_false (nr_annotation_honoured (&c, "nodes"));
+  assert_false (nr_annotation_honoured (&c, "vol"));
+  c.annotation_keys = (char *) "other.io/nodes";
+  assert_false (nr_annotation_honoured (&c, "nodes"));
+  c.annotation_keys = NULL;
+  c.annotations_enabled = false;
+  assert_false (nr_annotation_honoured (&c, "volumes"));
+}
+
+/* nr_shown: what a pod wrote, safe in a message and capped.  */
+static void
+values_are_shown_printable_and_capped (void **state)
+{
+  cleanup_free char *plain = nr_shown ("restricted", 64);
+  cleanup_free char *odd = nr_shown ("a`b\nc\x7f\xc3\xa9", 64);
+  cleanup_free char *cut = nr_shown ("0123456789", 4);
+  cleanup_free char *exact = nr_shown ("0123", 4);
+
+  (void) state;
+  assert_string_equal (plain, "restricted");
+  assert_string_equal (odd, "a?b?c???");
+  assert_string_equal (cut, "0123...");
+  assert_string_equal (exact, "0123");
+}
+
 static void
 disabled_annotations_are_ignored (void **state)
 {
@@ -406,6 +444,8 @@ main (void)
     cmocka_unit_test (weakening_needs_permission),
     cmocka_unit_test (nodes_are_bounded_by_the_config),
     cmocka_unit_test (only_honoured_keys_are_read),
+    cmocka_unit_test (honoured_takes_the_suffix_or_the_whole_key),
+    cmocka_unit_test (values_are_shown_printable_and_capped),
     cmocka_unit_test (disabled_annotations_are_ignored),
     cmocka_unit_test (messages_never_carry_raw_values),
     cmocka_unit_test (repeated_keys_count_once_the_last_wins),
