@@ -265,8 +265,7 @@ nr_annotation_honoured (const struct nr_config *config, const char *suffix)
 static bool
 is_strict (const struct reader *r)
 {
-  return nr_policy_strict (r->base)
-         || (r->req->has_policy && nr_policy_strict (r->req->policy));
+  return nr_policy_strict (r->base) || (r->req->has_policy && nr_policy_strict (r->req->policy));
 }
 
 /* Report that annotation KEY (VALUE may be NULL) cannot be used: an

@@ -327,7 +327,7 @@ plan_ledger (const struct nr_args *args, const struct nr_config *config, yajl_va
   nr_request_resolve (&plan->req, config, &resolved);
   needs = (struct nr_topology_needs){
     .cache_dir = options->dry_run ? NULL : state_dir,
-    .boot_id = options->dry_run ? NULL : nr_ledger_boot_id (plan->ledger),
+    .boot_id = plan->ledger ? nr_ledger_boot_id (plan->ledger) : NULL,
     .whole_cores = resolved.exclusive_cpus > 0,
     .hugepages = plan->req.hugepages > 0,
     .weights = resolved.tiers == NR_TIERS_INTERLEAVE,
@@ -463,7 +463,8 @@ place_and_save (const struct nr_args *args, const struct nr_config *config, cons
   if (nr_spec_save (spec, err) < 0)
     {
       nr_error_t undo_err = NULL;
-      if (nr_ledger_remove (plan->ledger, args->id) && nr_ledger_commit (plan->ledger, &undo_err) < 0)
+      if (nr_ledger_remove (plan->ledger, args->id)
+          && nr_ledger_commit (plan->ledger, &undo_err) < 0)
         nr_log_error (&undo_err);
       sigprocmask (SIG_SETMASK, saved_mask, NULL);
       return -1;

@@ -52,7 +52,7 @@ struct context
 {
   const struct nr_placement_input *in;
   struct nr_resolved resolved; /* policy, spread, tiers, exclusive CPUs in force */
-  struct node_room *rooms; /* per topo index */
+  struct node_room *rooms;     /* per topo index */
   struct demand demand;
   nr_set_t hint_nodes;
   nr_set_t withheld_cpus;   /* never handed out: reserved_cpus, kubelet's, isolated */

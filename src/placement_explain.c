@@ -88,7 +88,8 @@ placement_refuse (const struct context *ctx, nr_error_t *err, const char *why)
   return nr_make_error (err, 0,
                         "TopologyAffinityError: container %s cannot be placed under policy %s: %s; "
                         "asked %s; offered %s",
-                        ctx->in->req->id, nr_policy_name (ctx->resolved.policy), why, asked, offers);
+                        ctx->in->req->id, nr_policy_name (ctx->resolved.policy), why, asked,
+                        offers);
 }
 
 char *

@@ -63,7 +63,8 @@ placement_check_llc (const struct context *ctx, const struct nr_placement *out, 
   const struct nr_topology *topo = ctx->in->topo;
   int touched = 0, fewest;
 
-  if (! ctx->resolved.llc_strict || ctx->demand.exclusive <= 0 || topo->n_llc == 0 || out->keep_cpus)
+  if (! ctx->resolved.llc_strict || ctx->demand.exclusive <= 0 || topo->n_llc == 0
+      || out->keep_cpus)
     return 0;
   for (int g = 0; g < topo->n_llc; g++)
     touched += nr_set_intersects (&topo->llc[g], &out->exclusive);
