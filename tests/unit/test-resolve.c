@@ -21,27 +21,46 @@ defaults (struct nr_config *c, struct nr_request *req)
   req->id = "c1";
 }
 
+/* Resolve with POLICY, SPREAD, TIERS and LLC set in the config (or, with
+   ANNOTATED, in the request, the config holding other values), and check
+   that they are what is in force.  */
 static void
-the_config_holds_where_the_request_is_silent (void **state)
+check_in_force (bool annotated, enum nr_policy policy, enum nr_spread spread, enum nr_tiers tiers,
+                bool llc)
 {
   struct nr_config c;
   struct nr_request req;
   struct nr_resolved r;
 
-  (void) state;
   defaults (&c, &req);
-  c.policy = NR_POLICY_RESTRICTED;
-  c.spread = NR_SPREAD_DISTRIBUTE;
-  c.memory_tiers = NR_TIERS_INTERLEAVE;
-  c.llc_strict = true;
+  c.policy = annotated ? NR_POLICY_BEST_EFFORT : policy;
+  c.spread = annotated ? NR_SPREAD_PACK : spread;
+  c.memory_tiers = annotated ? NR_TIERS_SPILL : tiers;
+  c.llc_strict = annotated ? ! llc : llc;
+  req = (struct nr_request){ .has_policy = annotated,
+                             .policy = policy,
+                             .has_spread = annotated,
+                             .spread = spread,
+                             .has_tiers = annotated,
+                             .tiers = tiers,
+                             .has_alignment = annotated,
+                             .llc_strict = llc };
   nr_request_resolve (&req, &c, &r);
-  assert_int_equal (r.policy, NR_POLICY_RESTRICTED);
-  assert_true (r.strict);
-  assert_int_equal (r.spread, NR_SPREAD_DISTRIBUTE);
-  assert_int_equal (r.tiers, NR_TIERS_INTERLEAVE);
-  assert_true (r.llc_strict);
+  assert_int_equal (r.policy, policy);
+  assert_int_equal (r.strict, nr_policy_strict (policy));
+  assert_int_equal (r.spread, spread);
+  assert_int_equal (r.tiers, tiers);
+  assert_int_equal (r.llc_strict, llc);
   assert_int_equal (r.exclusive_cpus, 0);
-  assert_int_equal (nr_effective_policy (&req, &c), NR_POLICY_RESTRICTED);
+  assert_int_equal (nr_effective_policy (&req, &c), policy);
+}
+
+static void
+the_config_holds_where_the_request_is_silent (void **state)
+{
+  (void) state;
+  check_in_force (false, NR_POLICY_RESTRICTED, NR_SPREAD_DISTRIBUTE, NR_TIERS_INTERLEAVE, true);
+  check_in_force (false, NR_POLICY_NONE, NR_SPREAD_PACK, NR_TIERS_OFF, false);
 }
 
 static void
@@ -52,23 +71,11 @@ annotations_override_the_config (void **state)
   struct nr_resolved r;
 
   (void) state;
-  defaults (&c, &req);
-  c.llc_strict = true;
-  req.has_policy = true;
-  req.policy = NR_POLICY_SINGLE_NUMA_NODE;
-  req.has_spread = true;
-  req.spread = NR_SPREAD_DISTRIBUTE;
-  req.has_tiers = true;
-  req.tiers = NR_TIERS_OFF;
-  req.has_alignment = true;
-  req.llc_strict = false;
-  nr_request_resolve (&req, &c, &r);
-  assert_int_equal (r.policy, NR_POLICY_SINGLE_NUMA_NODE);
-  assert_true (r.strict);
-  assert_int_equal (r.spread, NR_SPREAD_DISTRIBUTE);
-  assert_int_equal (r.tiers, NR_TIERS_OFF);
-  assert_false (r.llc_strict);
+  check_in_force (true, NR_POLICY_SINGLE_NUMA_NODE, NR_SPREAD_DISTRIBUTE, NR_TIERS_OFF, false);
+  check_in_force (true, NR_POLICY_RESTRICTED, NR_SPREAD_DISTRIBUTE, NR_TIERS_TIERED, true);
 
+  defaults (&c, &req);
+  req.has_policy = true;
   /* A weaker annotation (the admin allowing) is the policy too.  */
   c.policy = NR_POLICY_RESTRICTED;
   req.policy = NR_POLICY_BEST_EFFORT;
