@@ -106,6 +106,9 @@ fill_entry (struct nr_ledger_entry *e, const struct nr_args *args, const struct 
   e->sandbox = req->sandbox;
   e->kubelet_cpus = p->keep_cpus;
   e->pinned_by = req->pinned_by ? xstrdup (req->pinned_by) : NULL;
+  for (size_t h = 0; h < req->n_hints; h++)
+    if (req->hints[h].node >= 0)
+      nr_set_add (&e->device_nodes, req->hints[h].node);
   e->root = xstrdup (nr_args_root (args));
   e->creator_pid = (int) getpid ();
   e->creator_start = nr_process_start_time (config->proc_root, e->creator_pid);

@@ -58,6 +58,9 @@ struct nr_ledger_entry
   char *pinned_by;        /* what pinned its node(s) (env NUMA_NODE, an annotation), or NULL */
   char *root;             /* runtime state root (--root) to check liveness */
   char *cgroup;           /* the spec's linux.cgroupsPath as written, or NULL */
+  /* The nodes of the devices (locality hints) it holds: a pod moved later
+     by another container's device keeps covering these.  */
+  nr_set_t device_nodes;
   int creator_pid;        /* the numa-runtime (then runtime) process creating it */
   uint64_t creator_start; /* its start time in clock ticks since boot */
   int64_t created;        /* unix time */
