@@ -33,7 +33,7 @@ device_index_set (const struct context *ctx, nr_set_t *idx)
 }
 
 /* The usable node indexes of the devices the pod's entries hold, in
-   *IDX.  */
+ *IDX.  */
 static void
 pod_device_index_set (const struct context *ctx, nr_set_t *idx)
 {
