@@ -127,3 +127,32 @@ wait_stopped() {
 	assert_file_same "$T/b4/before.json" "$T/b4/config.json"
 	[ ! -e "$(views_dir)/c4" ] || fail "a failed create left its tree" "$(find "$(views_dir)")"
 }
+
+# pin_bundle DIR ANNOTATIONS_JSON: a busybox bundle running pin-cpus, with
+# one exclusive CPU of this host's two.
+pin_bundle() {
+	busybox_bundle "$1" /bin/pin-cpus
+	cp "$PIN_CPUS" "$1/rootfs/bin/pin-cpus"
+	jq --argjson a "$2" '.annotations = $a | .linux.resources.cpu = {"quota": 100000, "period": 100000}' \
+		"$1/config.json" >"$1/c.json" && mv "$1/c.json" "$1/config.json"
+}
+
+@test "a thread pinned to each CPU sysfs lists: EINVAL under the host's view, every pin takes under the container's" {
+	PIN_CPUS=${PIN_CPUS:-$TESTS_DIR/progs/pin-cpus}
+	if [ ! -x "$PIN_CPUS" ]; then
+		PIN_CPUS=$T/pin-cpus
+		cc -static -pthread -O2 -o "$PIN_CPUS" "$TESTS_DIR/progs/pin-cpus.c" ||
+			nr_skip "cannot build a static tests/progs/pin-cpus (make check builds it)"
+	fi
+	[ "$(nproc --all)" -ge 2 ] || nr_skip "needs two CPUs, so that one container's cpuset leaves one out"
+	pin_bundle "$T/host" '{"numa-runtime.io/cpu-allocation":"exclusive"}'
+	run --separate-stderr timeout 60 "$NUMA_RUNTIME" --root "$RUNC_ROOT" run --bundle "$T/host" p1 </dev/null
+	echo "host view: $output"
+	assert_failure
+	assert_output_contains "Invalid argument"
+	pin_bundle "$T/view" '{"numa-runtime.io/cpu-allocation":"exclusive","numa-runtime.io/topology-view":"container"}'
+	run --separate-stderr timeout 60 "$NUMA_RUNTIME" --root "$RUNC_ROOT" run --bundle "$T/view" p2 </dev/null
+	echo "container view: $output"
+	assert_success
+	assert_output "pinned 1 threads: node 0 cpu $(jq -r .linux.resources.cpu.cpus "$T/view/config.json")"
+}
