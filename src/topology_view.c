@@ -72,8 +72,7 @@ distance_row (const struct nr_topology *topo, const nr_set_t *listed, int i)
 
       if (! nr_set_has (listed, topo->nodes[j].id))
         continue;
-      n = snprintf (cell, sizeof (cell), "%s%d", len ? " " : "",
-                    nr_topology_distance (topo, i, j));
+      n = snprintf (cell, sizeof (cell), "%s%d", len ? " " : "", nr_topology_distance (topo, i, j));
       if (len + (size_t) n + 2 > cap)
         row = xrealloc (row, cap = 2 * cap + (size_t) n);
       memcpy (row + len, cell, (size_t) n);

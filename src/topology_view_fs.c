@@ -206,7 +206,8 @@ write_tree (const char *dir, const struct nr_view_tree *tree, const char *sysfs_
         cleanup_free char *live =
             xasprintf ("%s/devices/system/node/node%d/%s", sysfs_root, id, live_files[f]);
         cleanup_free char *point = xasprintf ("%s/node%d/%s", top, id, live_files[f]);
-        cleanup_free char *inside = xasprintf ("%s/node%d/%s", NR_VIEW_MOUNT_POINT, id, live_files[f]);
+        cleanup_free char *inside =
+            xasprintf ("%s/node%d/%s", NR_VIEW_MOUNT_POINT, id, live_files[f]);
 
         if (access (live, R_OK) < 0)
           continue; /* an older kernel, or a fixture without it */
@@ -234,7 +235,8 @@ spec_mounts (yajl_val spec, yajl_val *mounts, bool *has_sys, nr_error_t *err)
   for (size_t i = 0; i < (*mounts)->u.array.len; i++)
     {
       yajl_val m = (*mounts)->u.array.values[i];
-      const char *dest = m && m->type == yajl_t_object ? nr_json_get_string (m, "destination") : NULL;
+      const char *dest =
+          m && m->type == yajl_t_object ? nr_json_get_string (m, "destination") : NULL;
       if (dest && (strcmp (dest, "/sys") == 0 || strcmp (dest, "/sys/") == 0))
         *has_sys = true;
     }

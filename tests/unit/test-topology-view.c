@@ -191,10 +191,10 @@ add_writes_the_tree_and_its_mounts_remove_takes_it_back (void **state)
   struct nr_config c;
   cleanup_free char *dir = NULL;
   cleanup_free char *text = NULL;
-  cleanup_json yajl_val spec = spec_of (
-      "{\"mounts\":[{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"},"
-      "{\"destination\":\"/sys\",\"type\":\"sysfs\",\"source\":\"sysfs\"}],"
-      "\"linux\":{\"resources\":{\"cpu\":{\"cpus\":\"8-9\",\"mems\":\"1\"}}}}");
+  cleanup_json yajl_val spec =
+      spec_of ("{\"mounts\":[{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"},"
+               "{\"destination\":\"/sys\",\"type\":\"sysfs\",\"source\":\"sysfs\"}],"
+               "\"linux\":{\"resources\":{\"cpu\":{\"cpus\":\"8-9\",\"mems\":\"1\"}}}}");
   struct nr_topology topo;
   struct nr_view_host host;
   yajl_val mounts;
@@ -260,8 +260,8 @@ no_sys_mount_no_view_and_bad_mounts_leave_nothing (void **state)
 static int
 read_annotation (const struct nr_config *c, const char *value, struct nr_request *req)
 {
-  cleanup_free char *text = xasprintf (
-      "{\"annotations\":{\"numa-runtime.io/topology-view\":\"%s\"}}", value);
+  cleanup_free char *text =
+      xasprintf ("{\"annotations\":{\"numa-runtime.io/topology-view\":\"%s\"}}", value);
   cleanup_json yajl_val spec = spec_of (text);
   nr_error_t err = NULL;
   int ret;
