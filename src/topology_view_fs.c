@@ -102,11 +102,22 @@ remove_at (int dfd, const char *name, int depth)
   return unlinkat (dfd, name, AT_REMOVEDIR);
 }
 
+/* ID names a tree directly under the views' directory: create checked
+   it against runc's charset, but delete hands on whatever argv said.  */
+static bool
+is_tree_name (const char *id)
+{
+  return *id != '\0' && strchr (id, '/') == NULL && strcmp (id, ".") != 0 && strcmp (id, "..") != 0;
+}
+
 static void
 remove_tree (const char *root, const char *id)
 {
-  cleanup_close int dfd = open (root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  cleanup_close int dfd = -1;
 
+  if (! is_tree_name (id))
+    return;
+  dfd = open (root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (dfd < 0)
     return;
   if (faccessat (dfd, id, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
@@ -270,6 +281,8 @@ nr_view_add (yajl_val spec, const struct nr_config *config, const char *id,
   yajl_val mounts;
   size_t mounts_before;
 
+  if (! is_tree_name (id))
+    return nr_make_error (err, 0, "topology view: container id `%s` cannot name a directory", id);
   if (spec_mounts (spec, &mounts, &has_sys, err) < 0)
     return nr_error_wrap (err, "topology view");
   if (! has_sys)

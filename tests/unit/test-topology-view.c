@@ -221,6 +221,11 @@ add_writes_the_tree_and_its_mounts_remove_takes_it_back (void **state)
     assert_int_equal (read_file (path, 4096, &cpulist, &len, NULL), 0);
     assert_string_equal (cpulist, "8-9\n");
   }
+  /* delete hands on argv's id: one naming anything but a tree is ignored.  */
+  nr_view_remove (&c, "..");
+  nr_view_remove (&c, "c1/node");
+  assert_true (exists (dir, "topology-views/c1/node/online"));
+  assert_int_equal (nr_view_add (spec, &c, "../c1", &topo, NULL), -1);
   nr_view_remove (&c, "c1");
   assert_false (exists (dir, "topology-views/c1"));
   assert_true (exists (dir, "topology-views"));
