@@ -134,6 +134,8 @@ payload >"$tmp/payload.log" 2>&1 || {
 truncate -s 256M "$tmp/nvme.img"
 
 # --- the VM ---------------------------------------------------------------
+# The console (a file) gets the kernel's errors (loglevel 4: OOM kills
+# too) and systemd's failed units, for the lines shown after an early stop.
 # Nodes 0 and 1: one CPU (one socket) and 768 MiB each; nodes 2 and 3:
 # 512 MiB without CPUs, slower and narrower in HMAT, so the kernel puts them
 # in a lower memory tier.  The CPU nodes are as small as the guest (about
@@ -168,7 +170,7 @@ args+=(-snapshot
 	-drive "file=$tmp/nvme.img,if=none,id=nv0,format=raw"
 	-device nvme,serial=numanvme,drive=nv0,bus=p1
 	-kernel "$image/vmlinuz" -initrd "$image/initrd.gz"
-	-append "console=ttyS0 quiet loglevel=3 systemd.show_status=false panic=-1"
+	-append "console=ttyS0 quiet loglevel=4 systemd.show_status=error panic=-1"
 	-nic none -display none -monitor none -no-reboot
 	-serial "file:$tmp/console.log" -serial "file:$tmp/tap.log")
 
