@@ -30,6 +30,7 @@
 #include "seccomp_edit.h"
 #include "spec.h"
 #include "topology.h"
+#include "topology_view.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -107,6 +108,9 @@ fill_entry (struct nr_ledger_entry *e, const struct nr_args *args, const struct 
   e->sandbox = req->sandbox;
   e->kubelet_cpus = p->keep_cpus;
   e->pinned_by = req->pinned_by ? xstrdup (req->pinned_by) : NULL;
+  for (size_t h = 0; h < req->n_hints; h++)
+    if (req->hints[h].node >= 0)
+      nr_set_add (&e->device_nodes, req->hints[h].node);
   e->root = xstrdup (nr_args_root (args));
   e->creator_pid = (int) getpid ();
   e->creator_start = nr_process_start_time (config->proc_root, e->creator_pid);
@@ -228,6 +232,7 @@ roll_back (const struct nr_args *args, const struct nr_config *config, struct nr
 
   if (nr_spec_restore (spec, &err) < 0)
     nr_log_error (&err);
+  nr_view_remove (config, args->id);
   if (nr_ledger_open_for (config, NR_LEDGER_WRITE, nr_args_root (args), NULL, &ledger, &err) < 0
       || (nr_ledger_remove (ledger, args->id) && nr_ledger_commit (ledger, &err) < 0))
     nr_log_error (&err);
@@ -427,6 +432,24 @@ record_in_ledger (const struct nr_args *args, const struct nr_config *config, ya
   return nr_ledger_commit (plan->ledger, err);
 }
 
+/* Save SPEC with signals held back (from the save to the exec, a signal
+   would leave the edited file behind; the old mask in *SAVED_MASK), or
+   take the container's entry out of PLAN's ledger again.  */
+static int
+save_or_undo (const struct nr_args *args, struct nr_spec *spec, struct nr_create_plan *plan,
+              sigset_t *saved_mask, nr_error_t *err)
+{
+  nr_error_t undo_err = NULL;
+
+  block_signals (saved_mask);
+  if (nr_spec_save (spec, err) == 0)
+    return 0;
+  if (nr_ledger_remove (plan->ledger, args->id) && nr_ledger_commit (plan->ledger, &undo_err) < 0)
+    nr_log_error (&undo_err);
+  sigprocmask (SIG_SETMASK, saved_mask, NULL);
+  return -1;
+}
+
 /* Place the container of PLAN, edit SPEC, record it and save SPEC.  On
    success signals are held back (the mask to restore in *SAVED_MASK) and
    the ledger is closed; *MEMPOLICY says what to apply before the exec.  */
@@ -436,6 +459,7 @@ place_and_save (const struct nr_args *args, const struct nr_config *config, cons
                 struct nr_mempolicy_plan *mempolicy, sigset_t *saved_mask, nr_error_t *err)
 {
   cleanup_placement struct nr_placement placement = { 0 };
+  int view = 0;
 
   if (nr_place (&plan->input, &placement, err) < 0)
     {
@@ -452,21 +476,19 @@ place_and_save (const struct nr_args *args, const struct nr_config *config, cons
       || (config->seccomp_allow_mempolicy && nr_seccomp_allow_mempolicy (spec->root, err) < 0))
     return -1;
 
+  /* Under the ledger's lock, so that `gc` never sees a tree whose entry
+     is not written yet.  */
+  if (nr_view_wanted (&plan->req, config)
+      && (view = nr_view_add (spec->root, config, args->id, &plan->topo, err)) < 0)
+    return -1;
   /* The ledger first, config.json second: a process killed between the
      two leaves an entry whose creator is gone (reclaim drops it) and the
      bundle untouched, never an edited config.json nothing accounts for.  */
-  if (record_in_ledger (args, config, spec->root, plan, &placement, err) < 0)
-    return -1;
-  /* From the save to the exec, a signal would leave the edited file
-     behind: hold signals back, and look at them just before the exec.  */
-  block_signals (saved_mask);
-  if (nr_spec_save (spec, err) < 0)
+  if (record_in_ledger (args, config, spec->root, plan, &placement, err) < 0
+      || save_or_undo (args, spec, plan, saved_mask, err) < 0)
     {
-      nr_error_t undo_err = NULL;
-      if (nr_ledger_remove (plan->ledger, args->id)
-          && nr_ledger_commit (plan->ledger, &undo_err) < 0)
-        nr_log_error (&undo_err);
-      sigprocmask (SIG_SETMASK, saved_mask, NULL);
+      if (view > 0)
+        nr_view_remove (config, args->id);
       return -1;
     }
   {

@@ -38,5 +38,7 @@ nr_request_resolve (const struct nr_request *req, const struct nr_config *config
   out->spread = req->has_spread ? req->spread : config->spread;
   out->tiers = req->has_tiers ? req->tiers : config->memory_tiers;
   out->llc_strict = req->has_alignment ? req->llc_strict : config->llc_strict;
+  out->topology_view =
+      req->has_topology_view ? req->topology_view_container : config->topology_view_container;
   out->exclusive_cpus = exclusive_cpus (req, config);
 }

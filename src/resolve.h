@@ -19,6 +19,7 @@ struct nr_resolved
   enum nr_spread spread; /* the annotation's, else [placement] multi_node */
   enum nr_tiers tiers;   /* the annotation's, else [memory] tiers */
   bool llc_strict;       /* cpu alignment llc: annotation, else [placement] */
+  bool topology_view;    /* its own sysfs view: annotation, else the config */
   /* Whole CPUs to hold to itself: it asks for them (annotation, else
      [cpu] exclusive) with a whole-CPU request and is no sandbox; 0: the
      shared pool.  */

@@ -37,6 +37,7 @@ check_in_force (bool annotated, enum nr_policy policy, enum nr_spread spread, en
   c.spread = annotated ? NR_SPREAD_PACK : spread;
   c.memory_tiers = annotated ? NR_TIERS_SPILL : tiers;
   c.llc_strict = annotated ? ! llc : llc;
+  c.topology_view_container = annotated ? ! llc : llc;
   req = (struct nr_request){ .has_policy = annotated,
                              .policy = policy,
                              .has_spread = annotated,
@@ -44,13 +45,16 @@ check_in_force (bool annotated, enum nr_policy policy, enum nr_spread spread, en
                              .has_tiers = annotated,
                              .tiers = tiers,
                              .has_alignment = annotated,
-                             .llc_strict = llc };
+                             .llc_strict = llc,
+                             .has_topology_view = annotated,
+                             .topology_view_container = llc };
   nr_request_resolve (&req, &c, &r);
   assert_int_equal (r.policy, policy);
   assert_int_equal (r.strict, nr_policy_strict (policy));
   assert_int_equal (r.spread, spread);
   assert_int_equal (r.tiers, tiers);
   assert_int_equal (r.llc_strict, llc);
+  assert_int_equal (r.topology_view, llc);
   assert_int_equal (r.exclusive_cpus, 0);
   assert_int_equal (nr_effective_policy (&req, &c), policy);
 }
