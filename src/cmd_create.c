@@ -377,7 +377,9 @@ plan_node_details (const struct nr_config *config, struct nr_create_plan *plan)
   const struct nr_request *req = &plan->req;
   struct nr_topology *topo = &plan->topo;
 
-  if (may_get_exclusive_cpus (req, config))
+  /* Cores come from core_leader when the cache groups were read (no 1 KiB
+     set per CPU to build); sibling lists only for a topology without.  */
+  if (may_get_exclusive_cpus (req, config) && topo->core_leader == NULL)
     nr_topology_load_siblings (config->sysfs_root, topo);
   if (req->hugepages > 0)
     nr_topology_load_hugepages (config->sysfs_root, topo);

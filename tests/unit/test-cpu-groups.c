@@ -462,6 +462,42 @@ a_cache_private_to_a_core_groups_nothing (void **state)
   nr_topology_free (&topo);
 }
 
+/* create picks cores from core_leader alone (it builds no sibling sets
+   when the groups were read): the same CPUs as from sysfs's sibling
+   lists, whole cores, none of a core another container holds part of.  */
+static void
+cores_from_core_leader_pick_what_sibling_lists_pick (void **state)
+{
+  cleanup_free char *root = xasprintf ("%s/epyc-ccx4/sys", fixtures_dir);
+  struct nr_topology leaders, siblings;
+  nr_set_t held = set_of ("1,66,9");
+  static const int counts[] = { 1, 2, 4, 6, 8, 12, 16, 40 };
+
+  load_machine ("epyc-ccx4", &leaders);
+  load_machine ("epyc-ccx4", &siblings);
+  free (siblings.core_leader);
+  siblings.core_leader = NULL;
+  nr_topology_load_siblings (root, &siblings);
+  assert_null (leaders.thread_siblings);
+  for (size_t k = 0; k < sizeof (counts) / sizeof (counts[0]); k++)
+    {
+      nr_set_t available = leaders.nodes[0].cpus, by_leader, by_siblings;
+      int got;
+
+      nr_set_subtract (&available, &leaders.isolated);
+      nr_set_subtract (&available, &held);
+      got = nr_pick_cpus (&leaders, &available, &held, counts[k], &by_leader);
+      assert_int_equal (got, counts[k]);
+      assert_int_equal (nr_pick_cpus (&siblings, &available, &held, counts[k], &by_siblings), got);
+      assert_true (nr_set_equal (&by_leader, &by_siblings));
+      for (int c = nr_set_next (&by_leader, 0); c >= 0; c = nr_set_next (&by_leader, c + 1))
+        for (int h = nr_set_next (&held, 0); h >= 0; h = nr_set_next (&held, h + 1))
+          assert_int_not_equal (leaders.core_leader[c], leaders.core_leader[h]);
+    }
+  nr_topology_free (&leaders);
+  nr_topology_free (&siblings);
+}
+
 static void
 the_topology_cache_keeps_groups_cores_and_isolated_cpus (void **state)
 {
@@ -526,6 +562,7 @@ main (void)
     cmocka_unit_test (an_epyc_with_4_core_ccxs_has_16_groups_and_isolated_cpus),
     cmocka_unit_test (an_l3_spanning_nodes_is_cut_per_node),
     cmocka_unit_test (a_cache_private_to_a_core_groups_nothing),
+    cmocka_unit_test (cores_from_core_leader_pick_what_sibling_lists_pick),
     cmocka_unit_test (the_topology_cache_keeps_groups_cores_and_isolated_cpus),
   };
   return cmocka_run_group_tests_name ("cpu-groups", tests, generate_machines, remove_machines);
