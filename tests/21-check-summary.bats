@@ -56,3 +56,20 @@ LOG
 		fail "no packages block in: $output"
 	assert_equal "${lines[-1]}" "2 passed, 0 failed, 1 skipped" "last line"
 }
+
+@test "--times: the slowest suites by the time from the previous suite's end to their own" {
+	printf ':test-result: PASS\n' >"$R/node/run.trs"
+	mkdir -p "$R/vm"
+	printf ':test-result: PASS\n' >"$R/vm/run.trs"
+	touch -d '2026-01-01 10:00:00' "$R/unit/a.trs"
+	touch -d '2026-01-01 10:07:00' "$R/node/run.trs"
+	touch -d '2026-01-01 10:07:30' "$R/vm/run.trs"
+	run sh "$TOP_SRCDIR/tests/summarize.sh" --times "$R"
+	assert_success
+	assert_equal "${lines[0]}" "---- slowest suites (seconds)" "heading"
+	assert_equal "$(echo "${lines[1]}" | tr -s ' ')" " 420 s $R/node/run" "slowest first"
+	assert_equal "$(echo "${lines[2]}" | tr -s ' ')" " 30 s $R/vm/run" "then the next"
+	assert_equal "${lines[-1]}" "4 passed, 0 failed, 1 skipped" "last line"
+	run sh "$TOP_SRCDIR/tests/summarize.sh" "$R"
+	[[ $output != *"slowest"* ]] || fail "times shown without --times: $output"
+}

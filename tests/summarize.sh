@@ -5,6 +5,14 @@
 # followed it (at most 20 lines a test): the end of a long CI log then
 # says what failed.  Before both, what contrib/quickstart.sh installed, when
 # it left tests/quickstart-packages.txt in one of the directories.
+# With --times first (make check-all), also the slowest suites: make check
+# runs them one after another, so a suite took the time between the end of
+# the one before it and its own end (the .trs files' mtimes).
+times=0
+if [ "${1:-}" = --times ]; then
+  times=1
+  shift
+fi
 passed=0 failed=0 skipped=0
 results=$(find "$@" -name '*.trs' -exec cat {} + 2>/dev/null)
 while read -r tag result _; do
@@ -22,6 +30,16 @@ for dir in "$@"; do
   echo "---- packages (contrib/quickstart.sh)"
   fold -s -w 120 "$dir/quickstart-packages.txt"
 done
+if [ "$times" = 1 ]; then
+  find "$@" -name '*.trs' -exec stat -c '%Y %n' {} + 2>/dev/null | sort -n |
+    awk 'NR > 1 { printf "%6d s  %s\n", $1 - prev, $2 } { prev = $1 }' |
+    sort -rn | head -n 10 >"${TMPDIR:-/tmp}/summarize.$$"
+  if [ -s "${TMPDIR:-/tmp}/summarize.$$" ]; then
+    echo "---- slowest suites (seconds)"
+    sed 's/\.trs$//' "${TMPDIR:-/tmp}/summarize.$$"
+  fi
+  rm -f "${TMPDIR:-/tmp}/summarize.$$"
+fi
 if [ "$failed" -gt 0 ]; then
   echo "---- what failed"
   find "$@" -name '*.trs' -exec grep -l -E '^:test-result: (FAIL|XPASS|ERROR)' {} + 2>/dev/null |

@@ -12,7 +12,9 @@
 # Environment: NUMA_RUNTIME (binary under test, default <top>/src/numa-runtime),
 # NUMA_NODE_CACHE (image cache, default ${XDG_CACHE_HOME:-~/.cache}/numa-runtime-node),
 # NUMA_TEST_STRICT (1, the default: a missing prerequisite fails, else skips),
-# QEMU (qemu binary).
+# QEMU (qemu binary), NUMA_NODE_RUNTIMES (default "runc crun") and
+# NUMA_NODE_CHECKS (check files to run, as shell globs on their names, e.g.
+# "30-* 35-*"; default all): a subset, to chase one failure.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -82,6 +84,8 @@ payload() {
 	local p=$tmp/payload
 	mkdir -p "$p/bin" "$p/lib" "$p/installer" "$p/cri" "$p/images"
 	cp -r "$here/guest" "$p/guest"
+	printf 'NUMA_NODE_RUNTIMES=%q\nNUMA_NODE_CHECKS=%q\n' \
+		"${NUMA_NODE_RUNTIMES:-runc crun}" "${NUMA_NODE_CHECKS:-*}" >"$p/guest/select.env"
 	cp "$nr_bin" "$p/bin/numa-runtime"
 	cp "$top/tests/lib/common.sh" "$p/lib/common.sh"
 	gcc -O2 -static -o "$p/bin/touch-mem" "$top/tests/vm/touch-mem.c"
@@ -129,6 +133,8 @@ payload >"$tmp/payload.log" 2>&1 || {
 truncate -s 256M "$tmp/nvme.img"
 
 # --- the VM ---------------------------------------------------------------
+# The console (a file) gets the kernel's errors (loglevel 4: OOM kills
+# too) and systemd's failed units, for the lines shown after an early stop.
 # Nodes 0 and 1: one CPU (one socket) and 768 MiB each; nodes 2 and 3:
 # 512 MiB without CPUs, slower and narrower in HMAT, so the kernel puts them
 # in a lower memory tier.  The CPU nodes are as small as the guest (about
@@ -163,7 +169,7 @@ args+=(-snapshot
 	-drive "file=$tmp/nvme.img,if=none,id=nv0,format=raw"
 	-device nvme,serial=numanvme,drive=nv0,bus=p1
 	-kernel "$image/vmlinuz" -initrd "$image/initrd.gz"
-	-append "console=ttyS0 quiet loglevel=3 systemd.show_status=false panic=-1"
+	-append "console=ttyS0 quiet loglevel=4 systemd.show_status=error panic=-1"
 	-nic none -display none -monitor none -no-reboot
 	-serial "file:$tmp/console.log" -serial "file:$tmp/tap.log")
 
@@ -203,6 +209,16 @@ else
 	[ "$rc" != 124 ] || what="timed out after $timeout_s s"
 	last=$(grep -E '^@@step ' "$tmp/tap.txt" | tail -n1 || true)
 	echo "not ok $n - node VM ran the suite and powered off ($what${last:+, last step: ${last#@@step }})"
+	# Why the guest stopped, where a CI summary shows it: the kernel's
+	# first complaint (panic, oops, OOM) if any, else the console's end.
+	tr -d '\r' <"$tmp/console.log" >"$tmp/console.txt"
+	first=$(grep -n -m1 -E 'Kernel panic|BUG:|Oops|general protection|invalid opcode|Out of memory|oom-kill|segfault|Killed process|Failed to start|numa-node-suite' \
+		"$tmp/console.txt" | cut -d: -f1 || true)
+	if [ -n "$first" ]; then
+		sed -n "$((first > 3 ? first - 3 : 1)),$((first + 14))p" "$tmp/console.txt"
+	else
+		tail -n 18 "$tmp/console.txt"
+	fi | sed 's/^/# console: /'
 fi
 if [ "$bad" -gt 0 ] || [ "$verbose" = 1 ]; then
 	{

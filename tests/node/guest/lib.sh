@@ -212,13 +212,22 @@ set_runtime() {
 
 # --- the kernel's view of a create: set_mempolicy and exec ----------------
 # traced_add SANDBOX_ID SPEC TRACE: CRI add of SPEC's containers to the
-# running sandbox with the syscall tracepoint of set_mempolicy and
-# sched_process_exec on (tracefs); those events go to TRACE, and POD is
-# set as pod_up sets it.
+# running sandbox with tracefs watching set_mempolicy and
+# sched_process_exec; those events go to TRACE, and POD is set as pod_up
+# sets it.  set_mempolicy is watched through raw_syscalls:sys_enter,
+# filtered on its number, not syscalls:sys_enter_set_mempolicy: CI lost
+# a VM (qemu TCG, kernel 7.2, nothing on the console) right after enabling
+# the per-syscall event, which is newer code that can fault on user memory;
+# the raw event is the long-standing path and records the registers only.
 TRACEFS=/sys/kernel/tracing
+NR_SET_MEMPOLICY=238 # x86_64
 trace_events() { # 0|1
-	echo "$1" >"$TRACEFS/events/syscalls/sys_enter_set_mempolicy/enable" &&
-		echo "$1" >"$TRACEFS/events/sched/sched_process_exec/enable"
+	if [ "$1" = 1 ]; then
+		echo "id == $NR_SET_MEMPOLICY" >"$TRACEFS/events/raw_syscalls/sys_enter/filter" || return
+	fi
+	echo "$1" >"$TRACEFS/events/raw_syscalls/sys_enter/enable" &&
+		echo "$1" >"$TRACEFS/events/sched/sched_process_exec/enable" || return
+	[ "$1" = 1 ] || echo 0 >"$TRACEFS/events/raw_syscalls/sys_enter/filter"
 }
 traced_add() {
 	local sid=$1 spec=$2 trace=$3 rc=0
@@ -227,7 +236,7 @@ traced_add() {
 		echo 1 >"$TRACEFS/tracing_on" || return
 	cri add "$sid" "$spec" >"$OUT_ROOT/traced-add.json" || rc=$?
 	echo 0 >"$TRACEFS/tracing_on"
-	grep -E 'sys_set_mempolicy|sched_process_exec' "$TRACEFS/trace" >"$trace"
+	grep -E "sys_enter: NR $NR_SET_MEMPOLICY |sched_process_exec" "$TRACEFS/trace" >"$trace"
 	trace_events 0
 	[ "$rc" = 0 ] || return "$rc"
 	POD=$(jq -c --arg s "$sid" '{sandbox_id: $s, containers: .containers}' "$OUT_ROOT/traced-add.json")
@@ -239,15 +248,15 @@ traced_add() {
 # exec of numa-runtime and its next exec (the trace names tasks by their
 # latest comm, so the exec events decide); other the rest.
 mempolicy_calls() {
-	awk -v want="${2:-nr}" '
+	awk -v want="${2:-nr}" -v nr="$NR_SET_MEMPOLICY" '
 		{ task = $1; sub(/.*-/, "", task) }
 		/sched_process_exec: / {
 			pid = $0; sub(/.* pid=/, "", pid); sub(/ .*/, "", pid)
 			in_nr[pid] = ($0 ~ /filename=\/usr\/local\/bin\/numa-runtime /)
 			next
 		}
-		/sys_set_mempolicy\(mode: / && (in_nr[task] ? "nr" : "other") == want {
-			mode = $0; sub(/.*mode: /, "", mode); sub(/,.*/, "", mode)
+		$0 ~ ("sys_enter: NR " nr " [(]") && (in_nr[task] ? "nr" : "other") == want {
+			mode = $0; sub(/.*sys_enter: NR [0-9]+ [(]/, "", mode); sub(/,.*/, "", mode)
 			print task, mode
 		}' "$1"
 }
