@@ -498,6 +498,62 @@ cores_from_core_leader_pick_what_sibling_lists_pick (void **state)
   nr_topology_free (&siblings);
 }
 
+/* Write LIST as cpuCPU/topology/NAME of the epyc-ccx4 fixture.  */
+static void
+put_topology_file (int cpu, const char *name, const char *list)
+{
+  cleanup_free char *path =
+      xasprintf ("%s/epyc-ccx4/sys/devices/system/cpu/cpu%d/topology/%s", fixtures_dir, cpu, name);
+  FILE *f = fopen (path, "w");
+
+  assert_non_null (f);
+  fprintf (f, "%s\n", list);
+  assert_int_equal (fclose (f), 0);
+}
+
+/* Dies and clusters for `topology`: none where the kernel gives no list;
+   a cluster of several cores (here: one per CCX) listed; a die that is
+   the whole node, or a cluster that is one core, not.  */
+static void
+dies_and_clusters_smaller_than_the_node_are_listed (void **state)
+{
+  cleanup_free char *root = xasprintf ("%s/epyc-ccx4/sys", fixtures_dir);
+  cleanup_free nr_set_t *domains = NULL;
+  struct nr_topology topo;
+
+  load_machine ("epyc-ccx4", &topo);
+  assert_int_equal (nr_cpu_domains_read (root, &topo, 0, "cluster_cpus_list", &domains), 0);
+  assert_null (domains);
+  for (int c = 0; c < 128; c++)
+    {
+      cleanup_free char *ccx = nr_set_format (&topo.llc[(c % 64) / 4]);
+      cleanup_free char *node = nr_set_format (&topo.nodes[0].cpus);
+      put_topology_file (c, "cluster_cpus_list", ccx);
+      put_topology_file (c, "die_cpus_list", node);
+    }
+  assert_int_equal (nr_cpu_domains_read (root, &topo, 0, "cluster_cpus_list", &domains), 16);
+  assert_set_equal (domains[0], "0-3,64-67");
+  assert_set_equal (domains[15], "60-63,124-127");
+  free (steal_pointer (&domains));
+  assert_int_equal (nr_cpu_domains_read (root, &topo, 0, "die_cpus_list", &domains), 0);
+  for (int c = 0; c < 128; c++)
+    {
+      cleanup_free char *core = xasprintf ("%d,%d", c % 64, c % 64 + 64);
+      put_topology_file (c, "cluster_cpus_list", core);
+    }
+  assert_int_equal (nr_cpu_domains_read (root, &topo, 0, "cluster_cpus_list", &domains), 0);
+  for (int c = 0; c < 128; c++)
+    {
+      cleanup_free char *base =
+          xasprintf ("%s/epyc-ccx4/sys/devices/system/cpu/cpu%d/topology/", fixtures_dir, c);
+      cleanup_free char *cluster = xasprintf ("%scluster_cpus_list", base);
+      cleanup_free char *die = xasprintf ("%sdie_cpus_list", base);
+      assert_int_equal (unlink (cluster), 0);
+      assert_int_equal (unlink (die), 0);
+    }
+  nr_topology_free (&topo);
+}
+
 static void
 the_topology_cache_keeps_groups_cores_and_isolated_cpus (void **state)
 {
@@ -563,6 +619,7 @@ main (void)
     cmocka_unit_test (an_l3_spanning_nodes_is_cut_per_node),
     cmocka_unit_test (a_cache_private_to_a_core_groups_nothing),
     cmocka_unit_test (cores_from_core_leader_pick_what_sibling_lists_pick),
+    cmocka_unit_test (dies_and_clusters_smaller_than_the_node_are_listed),
     cmocka_unit_test (the_topology_cache_keeps_groups_cores_and_isolated_cpus),
   };
   return cmocka_run_group_tests_name ("cpu-groups", tests, generate_machines, remove_machines);
