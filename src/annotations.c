@@ -167,6 +167,27 @@ parse_memory_tiers (struct reader *r, const char *value)
   return NULL;
 }
 
+/* `host` where the admin configured `container` undoes what the admin
+   chose for every container: a weakening, as cpu-alignment's prefer.  */
+static char *
+parse_topology_view (struct reader *r, const char *value)
+{
+  bool container;
+
+  if (strcmp (value, "container") == 0)
+    container = true;
+  else if (strcmp (value, "host") == 0)
+    container = false;
+  else
+    return xstrdup ("must be host or container");
+  if (! container && r->config->topology_view_container && ! r->config->annotations_may_weaken)
+    return xstrdup ("weaker than the configured topology_view container, and [annotations] "
+                    "allow_weaker_policy is false");
+  r->req->has_topology_view = true;
+  r->req->topology_view_container = container;
+  return NULL;
+}
+
 static char *
 parse_disable (struct reader *r, const char *value)
 {
@@ -217,6 +238,7 @@ static const struct
   { KEY ("cpu-alignment"), parse_cpu_alignment, NULL },
   { KEY ("memory-policy"), parse_memory_policy, NULL },
   { KEY ("memory-tiers"), parse_memory_tiers, NULL },
+  { KEY ("topology-view"), parse_topology_view, NULL },
   { KEY ("disable"), parse_disable, NULL },
   { KEY ("nics"), parse_nics_elsewhere, NULL },
   { KEY ("volumes"), parse_nics_elsewhere, NULL },
@@ -356,7 +378,7 @@ read_annotations (yajl_val spec, const struct nr_config *config, enum nr_policy 
       shown_key = xasprintf ("%s%s", NR_ANNOTATION_PREFIX, suffix);
       if (refuse (&r, shown_key, NULL,
                   "unknown key (known: policy, nodes, numa-nodes, spread, cpu-allocation, "
-                  "memory-policy, memory-tiers, disable)",
+                  "memory-policy, memory-tiers, topology-view, disable)",
                   err)
           < 0)
         return -1;

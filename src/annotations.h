@@ -9,6 +9,7 @@
  *   numa-runtime.io/spread          pack | distribute
  *   numa-runtime.io/cpu-allocation  shared | exclusive
  *   numa-runtime.io/memory-policy   bind | preferred | interleave
+ *   numa-runtime.io/topology-view   host | container (topology_view.h)
  *   numa-runtime.io/disable         "true": leave the container alone
  *
  * Two keys of the topology-aware scheduling guide are aliases, read when

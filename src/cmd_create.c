@@ -29,6 +29,7 @@
 #include "seccomp_edit.h"
 #include "spec.h"
 #include "topology.h"
+#include "topology_view.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -106,6 +107,9 @@ fill_entry (struct nr_ledger_entry *e, const struct nr_args *args, const struct 
   e->sandbox = req->sandbox;
   e->kubelet_cpus = p->keep_cpus;
   e->pinned_by = req->pinned_by ? xstrdup (req->pinned_by) : NULL;
+  for (size_t h = 0; h < req->n_hints; h++)
+    if (req->hints[h].node >= 0)
+      nr_set_add (&e->device_nodes, req->hints[h].node);
   e->root = xstrdup (nr_args_root (args));
   e->creator_pid = (int) getpid ();
   e->creator_start = nr_process_start_time (config->proc_root, e->creator_pid);
@@ -234,6 +238,7 @@ roll_back (const struct nr_args *args, const struct nr_config *config, struct nr
 
   if (nr_spec_restore (spec, &err) < 0)
     nr_log_error (&err);
+  nr_view_remove (config, args->id);
   if (nr_ledger_open_for (config, NR_LEDGER_WRITE, nr_args_root (args), NULL, &ledger, &err) < 0
       || (nr_ledger_remove (ledger, args->id) && nr_ledger_commit (ledger, &err) < 0))
     nr_log_error (&err);
@@ -438,6 +443,7 @@ nr_cmd_create (const struct nr_args *args, const struct nr_config *config, nr_er
   struct nr_ledger_entry entry;
   struct nr_mempolicy_plan mempolicy = { 0 };
   sigset_t saved_mask;
+  int view = 0;
   int ret = -1;
 
   if (nr_runtime_resolve (config, &runtime, err) < 0)
@@ -471,6 +477,11 @@ nr_cmd_create (const struct nr_args *args, const struct nr_config *config, nr_er
       || nr_mempolicy_prepare (spec.root, config, runtime, &plan.req, &placement, &mempolicy, err)
              < 0
       || (config->seccomp_allow_mempolicy && nr_seccomp_allow_mempolicy (spec.root, err) < 0))
+    goto out;
+  /* Under the ledger's lock, so that `gc` never sees a tree whose entry
+     is not written yet.  */
+  if (nr_view_wanted (&plan.req, config)
+      && (view = nr_view_add (spec.root, config, args->id, &plan.topo, err)) < 0)
     goto out;
 
   /* The ledger first, config.json second: a process killed between the
@@ -514,6 +525,8 @@ out:
   nr_create_plan_free (&plan);
   if (ret < 0)
     {
+      if (view > 0)
+        nr_view_remove (config, args->id);
       nr_spec_free (&spec);
       return nr_error_wrap (err, "%s `%s`", args->command, args->id);
     }

@@ -8,6 +8,7 @@
 #include "ledger.h"
 #include "rebuild.h"
 #include "runtime.h"
+#include "topology_view.h"
 #include "util.h"
 
 int
@@ -24,6 +25,7 @@ nr_cmd_delete (const struct nr_args *args, const struct nr_config *config, nr_er
     return -1;
   if (status != 0 || args->id == NULL)
     return status;
+  nr_view_remove (config, args->id);
 
   /* An unreadable ledger is reported and rebuilt by whoever finds it
      first, a delete included.  */

@@ -8,6 +8,7 @@
 #include "ledger.h"
 #include "rebuild.h"
 #include "reclaim.h"
+#include "topology_view.h"
 #include "util.h"
 
 #include <stdint.h>
@@ -27,7 +28,7 @@ int
 nr_cmd_gc (const struct nr_args *args, const struct nr_config *config, nr_error_t *err)
 {
   cleanup_ledger struct nr_ledger *ledger = NULL;
-  size_t before, reclaimed = 0, temps;
+  size_t before, reclaimed = 0, temps, views;
 
   if (nr_ledger_open_for (config, NR_LEDGER_WRITE, nr_args_root (args), NULL, &ledger, err) < 0)
     return -1;
@@ -39,10 +40,14 @@ nr_cmd_gc (const struct nr_args *args, const struct nr_config *config, nr_error_
       || nr_ledger_commit (ledger, err) < 0)
     return nr_error_wrap (err, "gc");
   temps = nr_ledger_sweep (ledger);
+  /* Still under the lock: no create is between its tree and its entry.  */
+  views = nr_view_sweep (config, ledger);
   printf ("gc: released %zu of %zu ledger entries, %zu remain", reclaimed, before,
           nr_ledger_count (ledger));
   if (temps)
     printf (", removed %zu stale temporary files", temps);
+  if (views)
+    printf (", removed %zu topology views of gone containers", views);
   printf ("\n");
   return fflush (stdout) == 0 ? 0 : nr_make_error (err, 0, "gc: write to stdout failed");
 }

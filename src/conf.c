@@ -271,6 +271,18 @@ parse_update_cpuset (struct nr_config *c, const char *v)
 }
 
 static const char *
+parse_topology_view (struct nr_config *c, const char *v)
+{
+  if (strcmp (v, "host") == 0)
+    c->topology_view_container = false;
+  else if (strcmp (v, "container") == 0)
+    c->topology_view_container = true;
+  else
+    return "must be host or container";
+  return NULL;
+}
+
+static const char *
 parse_memory_policy (struct nr_config *c, const char *v)
 {
   return nr_mpol_parse (v, &c->memory_policy) < 0 ? nr_mpol_choices () : NULL;
@@ -409,6 +421,7 @@ static const struct
   { "placement", "multi_node", parse_multi_node },
   { "placement", "kubelet_cpuset", parse_kubelet_cpuset },
   { "placement", "update_cpuset", parse_update_cpuset },
+  { "placement", "topology_view", parse_topology_view },
   { "memory", "policy", parse_memory_policy },
   { "memory", "tiers", parse_memory_tiers },
   { "memory", "tier_nodes", parse_tier_nodes },

@@ -57,6 +57,7 @@ struct nr_config
   enum nr_spread spread;         /* [placement] multi_node = pack|distribute */
   bool kubelet_override;         /* [placement] kubelet_cpuset = override (else respect) */
   bool update_narrow; /* [placement] update_cpuset = respect-placement (else pass-through) */
+  bool topology_view_container;  /* [placement] topology_view = container (else host) */
   enum nr_mpol memory_policy;    /* [memory] policy */
   enum nr_tiers memory_tiers;    /* [memory] tiers */
   bool tier_nodes_set;           /* [memory] tier_nodes is a list (else auto) */

@@ -87,6 +87,8 @@ nr_ledger_entry_gen_fields (yajl_gen g, const struct nr_ledger_entry *e, bool ev
     nr_json_gen_string (g, "root", e->root);
   if (e->cgroup || every_key)
     nr_json_gen_string (g, "cgroup", e->cgroup);
+  if (! nr_set_is_empty (&e->device_nodes) || every_key)
+    nr_json_gen_set (g, "device_nodes", &e->device_nodes);
   nr_json_gen_int (g, "pid", e->creator_pid);
   nr_json_gen_int (g, "pid_start", (long long) e->creator_start);
   nr_json_gen_int (g, "created", e->created);
@@ -139,7 +141,8 @@ ledger_entry_from_json (yajl_val obj, struct nr_ledger_entry *e, nr_error_t *err
   if (ledger_json_set (obj, "nodes", &e->nodes, err) < 0
       || ledger_json_set (obj, "cpus", &e->cpus, err) < 0
       || ledger_json_set (obj, "exclusive_cpus", &e->exclusive, err) < 0
-      || ledger_json_set (obj, "mems", &e->mems, err) < 0)
+      || ledger_json_set (obj, "mems", &e->mems, err) < 0
+      || ledger_json_set (obj, "device_nodes", &e->device_nodes, err) < 0)
     return nr_error_wrap (err, "ledger entry `%s`", id);
   e->id = xstrdup (id);
   e->load = ledger_json_int (obj, "load");

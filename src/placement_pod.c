@@ -9,6 +9,11 @@
  * entry of the pod is re-placed on the device's node(s) here, and the
  * caller updates the containers already running through the runtime.
  *
+ * The pod's other containers keep their devices: each ledger entry
+ * records its devices' nodes, and the pod moves to the union of those and
+ * the new container's, spanning them where they differ (refused under
+ * single-numa-node), never away from a device it already holds.
+ *
  * Devices on several nodes: the container spans exactly those nodes, with
  * CPUs from each in proportion to its devices there.  */
 #include <config.h>
@@ -25,6 +30,19 @@ device_index_set (const struct context *ctx, nr_set_t *idx)
 {
   placement_nodes_to_index_set (ctx, &ctx->hint_nodes, idx);
   return ! nr_set_is_empty (idx);
+}
+
+/* The usable node indexes of the devices the pod's entries hold, in
+ *IDX.  */
+static void
+pod_device_index_set (const struct context *ctx, nr_set_t *idx)
+{
+  nr_set_t nodes;
+
+  nr_set_clear (&nodes);
+  for (size_t e = 0; e < ctx->in->n_pod_entries; e++)
+    nr_set_union (&nodes, &ctx->in->pod_entries[e].device_nodes);
+  placement_nodes_to_index_set (ctx, &nodes, idx);
 }
 
 /* Pick up to WANT CPUs of node index I for an entry holding them
@@ -187,18 +205,48 @@ place_with_pod_moved (const struct context *ctx, const nr_set_t *target, struct 
   return 0;
 }
 
+/* Why the pod cannot go where all its devices are under
+   single-numa-node: they sit on several nodes.  */
+static int
+refuse_devices_apart (const struct context *ctx, const nr_set_t *own, const nr_set_t *held,
+                      nr_error_t *err)
+{
+  nr_set_t own_nodes, held_nodes;
+  cleanup_free char *own_list = NULL;
+  cleanup_free char *held_list = NULL;
+  cleanup_free char *why = NULL;
+
+  placement_index_set_to_nodes (ctx, own, &own_nodes);
+  placement_index_set_to_nodes (ctx, held, &held_nodes);
+  own_list = nr_set_format (&own_nodes);
+  held_list = nr_set_format (&held_nodes);
+  if (nr_set_count (own) > 1 || nr_set_is_subset (held, own))
+    why = xasprintf ("its devices sit on nodes %s and no node holds all of them", own_list);
+  else
+    why = xasprintf ("its devices sit on node(s) %s and its pod's other containers' on node(s) "
+                     "%s: no node holds all of them",
+                     own_list, held_list);
+  return placement_refuse (ctx, err, why);
+}
+
 int
 placement_move_pod (const struct context *ctx, struct nr_placement *out, nr_error_t *err)
 {
   const struct nr_placement_input *in = ctx->in;
-  nr_set_t target, pod_idx;
+  nr_set_t target, own, held, pod_idx, target_nodes;
   cleanup_free char *devices = NULL;
   cleanup_free char *why = NULL;
 
   placement_nodes_to_index_set (ctx, &in->pod_nodes, &pod_idx);
-  if (! device_index_set (ctx, &target) || nr_set_is_subset (&target, &pod_idx))
+  if (! device_index_set (ctx, &own))
     return 1;
-  devices = nr_set_format (&ctx->hint_nodes);
+  pod_device_index_set (ctx, &held);
+  target = own;
+  nr_set_union (&target, &held);
+  if (nr_set_is_subset (&target, &pod_idx))
+    return 1;
+  placement_index_set_to_nodes (ctx, &target, &target_nodes);
+  devices = nr_set_format (&target_nodes);
   if (in->n_pod_entries == 0)
     {
       /* Nothing to move (the ledger could not list the pod): it follows
@@ -209,10 +257,7 @@ placement_move_pod (const struct context *ctx, struct nr_placement *out, nr_erro
       return placement_refuse (ctx, err, why);
     }
   if (ctx->policy == NR_POLICY_SINGLE_NUMA_NODE && nr_set_count (&target) > 1)
-    {
-      why = xasprintf ("its devices sit on nodes %s and no node holds all of them", devices);
-      return placement_refuse (ctx, err, why);
-    }
+    return refuse_devices_apart (ctx, &own, &held, err);
   why = why_pod_stays (in);
   if (why)
     return stay (ctx, out, err, why);

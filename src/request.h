@@ -58,6 +58,8 @@ struct nr_request
   enum nr_mpol mpol;
   bool has_tiers;
   enum nr_tiers tiers; /* memory-tiers annotation */
+  bool has_topology_view;
+  bool topology_view_container; /* topology-view annotation: container (else host) */
 };
 
 /* Read what the container of SPEC (document root) needs.  */

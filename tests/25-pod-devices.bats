@@ -243,3 +243,47 @@ checkpoint() {
 	esac
 	assert_file_same "$T/b2/config.json" "$T/b.orig"
 }
+
+@test "a pod whose containers hold devices on both nodes spans them, never leaving one's device; refused under single-numa-node" {
+	pod_bundle "$T/sb" sandbox '[]'
+	create sb "$T/sb"
+	assert_success
+	pod_bundle "$T/g0" container "$GPU0"
+	create g0 "$T/g0"
+	assert_success
+	assert_equal "$(ledger_field g0 nodes)" 0 "g0's node (GPU 0's)"
+	assert_equal "$(ledger_field g0 device_nodes)" 0 "g0's device nodes in the ledger"
+	pod_bundle "$T/g1" container "$GPU1"
+	create g1 "$T/g1"
+	assert_success
+	# Not node 1 alone, which would take g0 away from GPU 0.
+	assert_equal "$(cfg_mems "$(fake_config g1)")" 0-1 "g1's mems"
+	for id in sb g0 g1; do
+		assert_equal "$(ledger_field "$id" nodes)" 0-1 "$id's ledger nodes"
+	done
+	update_calls g0 | jq -e 'index("--cpuset-mems") as $i | .[$i + 1] == "0-1"' >/dev/null ||
+		fail "g0 not updated to mems 0-1" "$(update_calls g0)"
+
+	rm -rf "$LEDGER" "$LEDGER".* "$FAKE_RUNTIME_LOG" "$FAKE_RUNTIME_LOG.d"
+	pod_config single-numa-node
+	# Fresh bundles: create wrote NUMA_NODE and the cpuset into these.
+	pod_bundle "$T/sb" sandbox '[]'
+	pod_bundle "$T/g0" container "$GPU0"
+	pod_bundle "$T/g1" container "$GPU1"
+	create sb "$T/sb"
+	assert_success
+	create g0 "$T/g0"
+	assert_success
+	cp "$T/g1/config.json" "$T/g1.orig"
+	ledger_jq -S .containers >"$T/ledger.before"
+	create g1 "$T/g1"
+	assert_refusal
+	case ${stderr_lines[0]} in
+	*TopologyAffinityError*"its devices sit on node(s) 1 and its pod's other containers' on node(s) 0"*) ;;
+	*) fail "refusal does not say the pod's devices are apart: ${stderr_lines[0]}" ;;
+	esac
+	assert_file_same "$T/g1/config.json" "$T/g1.orig"
+	ledger_jq -S .containers >"$T/ledger.after"
+	assert_file_same "$T/ledger.after" "$T/ledger.before"
+	assert_equal "$(update_calls g0)" "" "updates of g0"
+}

@@ -90,6 +90,7 @@ payload() {
 	cp "$top/tests/lib/common.sh" "$p/lib/common.sh"
 	gcc -O2 -static -o "$p/bin/touch-mem" "$top/tests/vm/touch-mem.c"
 	gcc -O2 -static -o "$p/bin/getmempolicy" "$top/tests/progs/getmempolicy.c"
+	gcc -O2 -static -pthread -o "$p/bin/pin-cpus" "$top/tests/progs/pin-cpus.c"
 	cp "$top/contrib/installer/install.sh" "$top/contrib/installer/snippet-v2.toml" \
 		"$top/contrib/installer/snippet-v3.toml" "$p/installer/"
 	# The metrics timer install.sh puts in place, from ../systemd as in the

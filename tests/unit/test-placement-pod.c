@@ -410,6 +410,80 @@ a_pod_moves_to_span_its_container_s_devices_except_under_single_numa_node (void 
   host_free (&h);
 }
 
+/* The pod's sandbox and a container holding a device on node 0, all on
+   node 0; then a container of the pod given a device on node 1.  */
+static void
+a_pod_keeps_its_other_containers_devices_when_it_moves (void **state)
+{
+  static const enum nr_policy spanning[] = { NR_POLICY_BEST_EFFORT, NR_POLICY_RESTRICTED };
+
+  for (size_t k = 0; k < sizeof (spanning) / sizeof (spanning[0]); k++)
+    {
+      struct host h;
+      struct nr_ledger_entry entries[2];
+      struct nr_placement p;
+      nr_error_t err = NULL;
+
+      sandbox_on_0_device_on_1 (&h, &entries[0], spanning[k]);
+      pod_entry (&h, &entries[1], "gpu0", "0", "0-3", 500, false);
+      entries[1].device_nodes = set_of ("0");
+      /* Not to node 1 alone, which would leave gpu0 away from its
+         device: the pod spans both devices' nodes.  */
+      assert_int_equal (place_pod (&h, entries, 2, &p, &err), 0);
+      assert_set_equal (p.nodes, "0-1");
+      assert_int_equal (p.n_moved, 2);
+      for (size_t m = 0; m < p.n_moved; m++)
+        {
+          assert_set_equal (p.moved[m].nodes, "0-1");
+          /* It still says where its device is, for the next move.  */
+          if (strcmp (p.moved[m].id, "gpu0") == 0)
+            assert_set_equal (p.moved[m].device_nodes, "0");
+        }
+      nr_placement_free (&p);
+      host_free (&h);
+    }
+}
+
+static void
+devices_of_one_pod_on_two_nodes_are_refused_under_single_numa_node (void **state)
+{
+  struct host h;
+  struct nr_ledger_entry entries[2];
+  struct nr_placement p;
+  nr_error_t err = NULL;
+
+  sandbox_on_0_device_on_1 (&h, &entries[0], NR_POLICY_SINGLE_NUMA_NODE);
+  pod_entry (&h, &entries[1], "gpu0", "0", "0-3", 500, false);
+  entries[1].device_nodes = set_of ("0");
+  assert_int_equal (place_pod (&h, entries, 2, &p, &err), -1);
+  assert_non_null (strstr (err->msg, "its devices sit on node(s) 1 and its pod's other "
+                                     "containers' on node(s) 0: no node holds all of them"));
+  nr_error_release (&err);
+  host_free (&h);
+}
+
+/* A device the pod already holds on the new container's node: the pod
+   moves nowhere new, the container joins it.  */
+static void
+devices_the_pod_already_covers_move_nothing (void **state)
+{
+  struct host h;
+  struct nr_ledger_entry entries[2];
+  struct nr_placement p;
+  nr_error_t err = NULL;
+
+  sandbox_on_0_device_on_1 (&h, &entries[0], NR_POLICY_SINGLE_NUMA_NODE);
+  entries[0].nodes = set_of ("1");
+  h.pod_nodes = set_of ("1");
+  pod_entry (&h, &entries[1], "nic", "1", "4-7", 500, false);
+  entries[1].device_nodes = set_of ("1");
+  assert_int_equal (place_pod (&h, entries, 2, &p, &err), 0);
+  assert_set_equal (p.nodes, "1");
+  assert_int_equal (p.n_moved, 0);
+  nr_placement_free (&p);
+  host_free (&h);
+}
+
 int
 main (void)
 {
@@ -427,6 +501,9 @@ main (void)
     cmocka_unit_test (devices_on_two_nodes_are_refused_under_single_numa_node),
     cmocka_unit_test (devices_on_two_nodes_without_room_there),
     cmocka_unit_test (a_pod_moves_to_span_its_container_s_devices_except_under_single_numa_node),
+    cmocka_unit_test (a_pod_keeps_its_other_containers_devices_when_it_moves),
+    cmocka_unit_test (devices_of_one_pod_on_two_nodes_are_refused_under_single_numa_node),
+    cmocka_unit_test (devices_the_pod_already_covers_move_nothing),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -106,12 +106,16 @@ runtime_round() { # RUNTIME
 	local rt=$1 f
 	RT=$rt
 	check "numa-runtime's [runtime] path set to $(command -v "$rt")" set_runtime "$(command -v "$rt")"
+	local ran=0
 	for f in "$here"/checks/[0-9][0-9]-*.sh; do
 		selected "${f##*/}" || continue
+		ran=$((ran + 1))
 		tap "@@step $rt ${f##*/}"
 		# shellcheck source=/dev/null
 		(. "$f") || true
 	done
+	# A selection that runs nothing must not pass as a clean round.
+	check "$rt: $ran check files ran (NUMA_NODE_CHECKS=\"$NUMA_NODE_CHECKS\")" test "$ran" -gt 0
 }
 
 # The subset run.sh was asked for (select.env: NUMA_NODE_RUNTIMES, and
@@ -120,8 +124,11 @@ NUMA_NODE_RUNTIMES="runc crun" NUMA_NODE_CHECKS="*"
 # shellcheck source=/dev/null
 [ ! -f "$here/select.env" ] || . "$here/select.env"
 selected() {
-	local glob
-	for glob in $NUMA_NODE_CHECKS; do
+	local glob globs
+	# Split into words without expanding them: "*" unquoted would expand
+	# to the names in the current directory and select nothing.
+	read -r -a globs <<<"$NUMA_NODE_CHECKS"
+	for glob in "${globs[@]}"; do
 		# shellcheck disable=SC2053 # a glob, on purpose
 		[[ $1 == $glob ]] && return 0
 	done
