@@ -260,6 +260,12 @@ nr_cmd_topology (const struct nr_args *args, const struct nr_config *config, nr_
   yajl_gen_array_open (g);
   gen_attribute (g, "topologyManagerPolicy", nr_policy_name (config->policy));
   gen_attribute (g, "topologyManagerScope", scope);
+  /* What the exclusive CPU pick does, under kubelet's own name for it (its
+     CPU Manager option, KEP-4800), where the machine shows caches shared
+     by several cores.  How full each cache is has no kubelet name: it is
+     in status --json and the numa_runtime_llc_* gauges.  */
+  if (topo.n_llc > 0)
+    gen_attribute (g, "prefer-align-cpus-by-uncorecache", "true");
   yajl_gen_array_close (g);
   nr_json_gen_key (g, "zones");
   yajl_gen_array_open (g);

@@ -41,6 +41,56 @@ parse_show_options (const struct nr_args *args, bool *json, nr_error_t *err)
   return 0;
 }
 
+/* The sub-node CPU domains `topology` reports, by the name it gives them
+   and the sysfs list that holds them (cpu_domains.c).  */
+static const struct
+{
+  const char *name, *list_file;
+} domain_kinds[] = {
+  { "die", "die_cpus_list" },
+  { "cluster", "cluster_cpus_list" },
+};
+
+/* One line per die and cluster of node index I worth naming.  */
+static void
+print_node_domains (const char *sysfs_root, const struct nr_topology *topo, int i)
+{
+  for (size_t k = 0; k < sizeof (domain_kinds) / sizeof (domain_kinds[0]); k++)
+    {
+      cleanup_free nr_set_t *domains = NULL;
+      int n = nr_cpu_domains_read (sysfs_root, topo, i, domain_kinds[k].list_file, &domains);
+
+      for (int d = 0; d < n; d++)
+        {
+          cleanup_free char *cpus = nr_set_format (&domains[d]);
+          printf ("node %d %s %d cpus: %s\n", topo->nodes[i].id, domain_kinds[k].name, d, cpus);
+        }
+    }
+}
+
+/* "dies" and "clusters": lists of CPU lists, empty when none is worth
+   naming.  */
+static void
+gen_node_domains (yajl_gen g, const char *sysfs_root, const struct nr_topology *topo, int i)
+{
+  static const char *const keys[] = { "dies", "clusters" };
+
+  for (size_t k = 0; k < sizeof (domain_kinds) / sizeof (domain_kinds[0]); k++)
+    {
+      cleanup_free nr_set_t *domains = NULL;
+      int n = nr_cpu_domains_read (sysfs_root, topo, i, domain_kinds[k].list_file, &domains);
+
+      nr_json_gen_key (g, keys[k]);
+      yajl_gen_array_open (g);
+      for (int d = 0; d < n; d++)
+        {
+          cleanup_free char *cpus = nr_set_format (&domains[d]);
+          yajl_gen_string (g, (const unsigned char *) cpus, strlen (cpus));
+        }
+      yajl_gen_array_close (g);
+    }
+}
+
 /* The CPUs of node index I, then one line per last-level cache group of
    it (cpu_groups.c), numbered across the machine.  */
 static void
@@ -59,11 +109,12 @@ print_node_cpus (const struct nr_topology *topo, int i)
 }
 
 static void
-print_node (const struct nr_topology *topo, int i)
+print_node (const char *sysfs_root, const struct nr_topology *topo, int i)
 {
   const struct nr_node *node = &topo->nodes[i];
 
   print_node_cpus (topo, i);
+  print_node_domains (sysfs_root, topo, i);
   printf ("node %d size: %" PRIu64 " MB\n", node->id, node->memory_total / MIB);
   printf ("node %d free: %" PRIu64 " MB\n", node->id, node->memory_free / MIB);
   printf ("node %d hugepages: %" PRIu64 " MB, %" PRIu64 " MB free\n", node->id,
@@ -136,7 +187,8 @@ print_devices_of (const struct nr_device_list *devices, int id)
 }
 
 static void
-print_text (const struct nr_topology *topo, const struct nr_device_list *devices)
+print_text (const char *sysfs_root, const struct nr_topology *topo,
+            const struct nr_device_list *devices)
 {
   cleanup_free char *ids = NULL;
   nr_set_t node_ids;
@@ -147,7 +199,7 @@ print_text (const struct nr_topology *topo, const struct nr_device_list *devices
   ids = nr_set_format (&node_ids);
   printf ("available: %d nodes (%s)\n", topo->n_nodes, ids);
   for (int i = 0; i < topo->n_nodes; i++)
-    print_node (topo, i);
+    print_node (sysfs_root, topo, i);
   print_distances (topo);
   for (int i = 0; i < topo->n_nodes; i++)
     print_devices_of (devices, topo->nodes[i].id);
@@ -155,7 +207,7 @@ print_text (const struct nr_topology *topo, const struct nr_device_list *devices
 }
 
 static void
-gen_node (yajl_gen g, const struct nr_topology *topo, int i)
+gen_node (yajl_gen g, const char *sysfs_root, const struct nr_topology *topo, int i)
 {
   const struct nr_node *node = &topo->nodes[i];
 
@@ -171,6 +223,7 @@ gen_node (yajl_gen g, const struct nr_topology *topo, int i)
         yajl_gen_string (g, (const unsigned char *) group, strlen (group));
       }
   yajl_gen_array_close (g);
+  gen_node_domains (g, sysfs_root, topo, i);
   nr_json_gen_bool (g, "has_cpu", node->has_cpu);
   nr_json_gen_string (g, "memory_kind", nr_mem_kind_name (node->kind));
   nr_json_gen_key (g, "memory_tier");
@@ -209,7 +262,8 @@ gen_device (yajl_gen g, const struct nr_device *d)
 }
 
 static void
-print_json (const struct nr_topology *topo, const struct nr_device_list *devices)
+print_json (const char *sysfs_root, const struct nr_topology *topo,
+            const struct nr_device_list *devices)
 {
   yajl_gen g = yajl_gen_alloc (NULL);
   cleanup_free char *text = NULL;
@@ -218,7 +272,7 @@ print_json (const struct nr_topology *topo, const struct nr_device_list *devices
   nr_json_gen_key (g, "nodes");
   yajl_gen_array_open (g);
   for (int i = 0; i < topo->n_nodes; i++)
-    gen_node (g, topo, i);
+    gen_node (g, sysfs_root, topo, i);
   yajl_gen_array_close (g);
   nr_json_gen_key (g, "devices");
   yajl_gen_array_open (g);
@@ -247,9 +301,9 @@ nr_cmd_topology_show (const struct nr_args *args, const struct nr_config *config
   if (nr_devices_list (config->sysfs_root, config->proc_root, &devices, err) < 0)
     goto out;
   if (json)
-    print_json (&topo, &devices);
+    print_json (config->sysfs_root, &topo, &devices);
   else
-    print_text (&topo, &devices);
+    print_text (config->sysfs_root, &topo, &devices);
   if (fflush (stdout) != 0 || ferror (stdout))
     {
       nr_make_error (err, errno, "write to stdout");

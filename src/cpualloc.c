@@ -15,60 +15,126 @@
 #include "cpualloc.h"
 #include "util.h"
 
-/* What one cache group can still give.  */
+/* What one cache group can still give.  Counts only: the CPUs are worked
+   out for the groups actually drawn from (room_cpus), so that ranking a
+   node costs one walk over its grouped CPUs, not set copies per group.  */
 struct group_room
 {
-  nr_set_t cpus; /* eligible CPUs of the group */
-  int n_free;    /* |cpus|; 0 once used */
-  int capacity;  /* CPUs of the group in the pool (free or held) */
-  bool empty;    /* no CPU of the group is held by another container */
+  int group;    /* index in topo->llc; n_llc for the CPUs in no group */
+  int n_free;   /* eligible CPUs of the group; 0 once used */
+  int capacity; /* CPUs of the group in the pool (free or held) */
+  bool empty;   /* no CPU of the group is held by another container */
+};
+
+/* The lowest CPU of CPU's core: the topology's core_leader when the
+   groups were read, else the first of its thread_siblings, else CPU.  */
+static int
+core_leader_of (const struct nr_topology *topo, int cpu)
+{
+  if (topo->core_leader && cpu < topo->n_cpu_slots && topo->core_leader[cpu] >= 0)
+    return topo->core_leader[cpu];
+  if (topo->thread_siblings && cpu < topo->n_siblings)
+    {
+      int first = nr_set_next (&topo->thread_siblings[cpu], 0);
+      return first >= 0 && first < cpu ? first : cpu;
+    }
+  return cpu;
+}
+
+/* One past the highest CPU the topology can hold: the walks below stop
+   there instead of scanning the rest of an 8192-bit set.  */
+static int
+cpu_slots (const struct nr_topology *topo)
+{
+  if (topo->core_leader && topo->n_cpu_slots > 0)
+    return topo->n_cpu_slots;
+  if (topo->thread_siblings && topo->n_siblings > 0)
+    return topo->n_siblings;
+  {
+    /* A topology built by hand (tests): its nodes' CPUs bound it.  */
+    nr_set_t cpus = topo->online_cpus;
+    int last = -1;
+
+    for (int i = 0; i < topo->n_nodes; i++)
+      nr_set_union (&cpus, &topo->nodes[i].cpus);
+    for (int c = nr_set_next (&cpus, 0); c >= 0; c = nr_set_next (&cpus, c + 1))
+      last = c;
+    return last + 1;
+  }
+}
+
+/* Which core each CPU slot is on, and how many CPUs each core has: built
+   once per pick from core_leader (no 1 KiB sibling set per CPU).  */
+struct core_table
+{
+  int *leader; /* leader[cpu], cpu < n_slots */
+  int *size;   /* size[leader]: CPUs of that core */
+  int n_slots;
 };
 
 static void
-core_of (const struct nr_topology *topo, int cpu, nr_set_t *core)
+core_table_init (const struct nr_topology *topo, struct core_table *cores)
 {
-  nr_set_clear (core);
-  if (topo->thread_siblings && cpu < topo->n_siblings)
-    *core = topo->thread_siblings[cpu];
-  nr_set_add (core, cpu);
+  cores->n_slots = cpu_slots (topo);
+  cores->leader = xmalloc ((size_t) cores->n_slots * sizeof (int) + 1);
+  cores->size = xmalloc0 ((size_t) cores->n_slots * sizeof (int) + 1);
+  for (int c = 0; c < cores->n_slots; c++)
+    {
+      int leader = core_leader_of (topo, c);
+      cores->leader[c] = leader < cores->n_slots ? leader : c;
+      cores->size[cores->leader[c]]++;
+    }
+}
+
+static void
+core_table_free (struct core_table *cores)
+{
+  free (cores->leader);
+  free (cores->size);
 }
 
 /* COUNT CPUs of AVAILABLE, whole cores first, lowest numbers first; added
    to PICKED.  Returns how many.  */
 static int
-pick_cores (const struct nr_topology *topo, const nr_set_t *available, int count, nr_set_t *picked)
+pick_cores (const struct core_table *cores, const nr_set_t *available, int count, nr_set_t *picked)
 {
+  cleanup_free int *in_pool = xmalloc0 ((size_t) cores->n_slots * sizeof (int) + 1);
   nr_set_t left = *available;
-  int got = 0;
+  int got = 0, end = cores->n_slots;
 
-  /* Pass 1: cores whose threads are all available and all needed.  */
-  for (int c = nr_set_next (&left, 0); c >= 0 && got < count; c = nr_set_next (&left, c + 1))
+  for (int c = nr_set_next_below (&left, 0, end); c >= 0; c = nr_set_next_below (&left, c + 1, end))
+    in_pool[cores->leader[c]]++;
+  /* Pass 1: cores whose threads are all available and all needed; a
+     core is met at its lowest available CPU and taken whole.  */
+  for (int c = nr_set_next_below (&left, 0, end); c >= 0 && got < count;
+       c = nr_set_next_below (&left, c + 1, end))
     {
-      nr_set_t core;
-      int size;
+      int leader = cores->leader[c], size = cores->size[leader];
 
-      core_of (topo, c, &core);
-      size = nr_set_count (&core);
-      if (! nr_set_is_subset (&core, &left) || size > count - got)
+      if (in_pool[leader] != size || size > count - got)
         continue;
-      nr_set_union (picked, &core);
-      nr_set_subtract (&left, &core);
+      for (int t = c; t >= 0; t = nr_set_next_below (&left, t + 1, end))
+        if (cores->leader[t] == leader)
+          {
+            nr_set_add (picked, t);
+            nr_set_remove (&left, t);
+          }
+      in_pool[leader] = 0;
       got += size;
     }
   /* Pass 2: the rest from cores already partly out of use (a reserved
      thread), so that untouched cores stay whole for the next one.  */
-  for (int c = nr_set_next (&left, 0); c >= 0 && got < count; c = nr_set_next (&left, c + 1))
-    {
-      nr_set_t core;
-      core_of (topo, c, &core);
-      if (nr_set_is_subset (&core, &left))
-        continue;
-      nr_set_add (picked, c);
-      nr_set_remove (&left, c);
-      got++;
-    }
+  for (int c = nr_set_next_below (&left, 0, end); c >= 0 && got < count;
+       c = nr_set_next_below (&left, c + 1, end))
+    if (in_pool[cores->leader[c]] != cores->size[cores->leader[c]])
+      {
+        nr_set_add (picked, c);
+        nr_set_remove (&left, c);
+        got++;
+      }
   /* Pass 3: break whole cores, lowest first.  */
-  for (int c = nr_set_next (&left, 0); c >= 0 && got < count; c = nr_set_next (&left, c + 1))
+  for (int c = nr_set_next_below (&left, 0, end); c >= 0 && got < count;
+       c = nr_set_next_below (&left, c + 1, end))
     {
       nr_set_add (picked, c);
       got++;
@@ -77,61 +143,66 @@ pick_cores (const struct nr_topology *topo, const nr_set_t *available, int count
 }
 
 /* AVAILABLE minus the cores HELD touches: a core is never split between
-   two exclusive containers.  */
+   two exclusive containers.  By core leader, one pass over each set,
+   rather than a set subtraction per held CPU.  */
 static void
 eligible_cpus (const struct nr_topology *topo, const nr_set_t *available, const nr_set_t *held,
                nr_set_t *eligible)
 {
+  nr_set_t held_cores;
+
   *eligible = *available;
-  if (held == NULL)
+  if (held == NULL || ! nr_set_intersects (held, &topo->online_cpus))
     return;
+  nr_set_clear (&held_cores);
   for (int c = nr_set_next (held, 0); c >= 0; c = nr_set_next (held, c + 1))
-    if (topo->thread_siblings && c < topo->n_siblings)
-      nr_set_subtract (eligible, &topo->thread_siblings[c]);
-    else
+    nr_set_add (&held_cores, core_leader_of (topo, c));
+  for (int c = nr_set_next (available, 0); c >= 0; c = nr_set_next (available, c + 1))
+    if (nr_set_has (&held_cores, core_leader_of (topo, c)))
       nr_set_remove (eligible, c);
 }
 
-/* The groups ELIGIBLE touches, plus one for its CPUs in no group.  Returns
+/* The groups ELIGIBLE touches, plus one for its CPUs in no group (the
+   groups are disjoint: cpu_groups.c reads a CPU's cache once).  Returns
    how many; *GROUPS is owned by the caller.  */
 static int
 group_rooms (const struct nr_topology *topo, const nr_set_t *eligible, const nr_set_t *held,
              struct group_room **groups)
 {
-  nr_set_t ungrouped = *eligible;
-  int n = 0;
+  int n = 0, n_grouped = 0, n_eligible = nr_set_count (eligible), end = cpu_slots (topo);
 
   *groups = xmalloc ((size_t) (topo->n_llc + 1) * sizeof (**groups));
-  for (int g = 0; g < topo->n_llc; g++)
+  for (int g = 0; g < topo->n_llc && n_grouped < n_eligible; g++)
     {
       struct group_room *room = &(*groups)[n];
-      nr_set_t held_here = topo->llc[g];
-      int n_held = 0;
+      int n_free = nr_set_count_common (&topo->llc[g], eligible, end);
+      int n_held = held ? nr_set_count_common (&topo->llc[g], held, end) : 0;
 
-      if (held && nr_set_intersects (&held_here, held))
-        {
-          nr_set_intersect (&held_here, held);
-          n_held = nr_set_count (&held_here);
-        }
-      room->cpus = topo->llc[g];
-      nr_set_intersect (&room->cpus, eligible);
-      nr_set_subtract (&ungrouped, &topo->llc[g]);
-      room->n_free = nr_set_count (&room->cpus);
-      if (room->n_free == 0)
+      if (n_free == 0)
         continue;
-      room->empty = n_held == 0;
-      room->capacity = room->n_free + n_held;
+      *room = (struct group_room){ g, n_free, n_free + n_held, n_held == 0 };
+      n_grouped += n_free;
       n++;
     }
-  if (! nr_set_is_empty (&ungrouped))
-    {
-      struct group_room *room = &(*groups)[n++];
-      room->cpus = ungrouped;
-      room->n_free = nr_set_count (&ungrouped);
-      room->capacity = room->n_free;
-      room->empty = false;
-    }
+  if (n_eligible > n_grouped)
+    (*groups)[n++] =
+        (struct group_room){ topo->n_llc, n_eligible - n_grouped, n_eligible - n_grouped, false };
   return n;
+}
+
+/* The eligible CPUs of ROOM: its group's, or those in no group.  */
+static void
+room_cpus (const struct nr_topology *topo, const struct group_room *room, const nr_set_t *eligible,
+           nr_set_t *cpus)
+{
+  *cpus = *eligible;
+  if (room->group < topo->n_llc)
+    {
+      nr_set_intersect (cpus, &topo->llc[room->group]);
+      return;
+    }
+  for (int g = 0; g < topo->n_llc; g++)
+    nr_set_subtract (cpus, &topo->llc[g]);
 }
 
 /* Is A a better group than B for WANT CPUs?  */
@@ -199,20 +270,26 @@ nr_pick_cpus (const struct nr_topology *topo, const nr_set_t *available, const n
               int count, nr_set_t *picked)
 {
   cleanup_free struct group_room *groups = NULL;
+  struct core_table cores;
   nr_set_t eligible;
   int n_groups, got = 0;
 
   nr_set_clear (picked);
+  core_table_init (topo, &cores);
   eligible_cpus (topo, available, held, &eligible);
   n_groups = group_rooms (topo, &eligible, held, &groups);
   while (got < count)
     {
       int best = best_group (groups, n_groups, count - got);
 
+      nr_set_t cpus;
+
       if (best < 0)
         break;
-      got += pick_cores (topo, &groups[best].cpus, count - got, picked);
+      room_cpus (topo, &groups[best], &eligible, &cpus);
+      got += pick_cores (&cores, &cpus, count - got, picked);
       groups[best].n_free = 0;
     }
+  core_table_free (&cores);
   return got;
 }

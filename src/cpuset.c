@@ -153,6 +153,44 @@ nr_set_next (const nr_set_t *set, int from)
   return -1;
 }
 
+int
+nr_set_next_below (const nr_set_t *set, int from, int end)
+{
+  if (from < 0)
+    from = 0;
+  if (end > NR_SET_MAX)
+    end = NR_SET_MAX;
+  for (int i = from / 64; i * 64 < end; i++)
+    {
+      uint64_t w = set->words[i];
+      if (i == from / 64)
+        w &= ~UINT64_C (0) << (from % 64);
+      if (w)
+        {
+          int bit = i * 64 + __builtin_ctzll (w);
+          return bit < end ? bit : -1;
+        }
+    }
+  return -1;
+}
+
+int
+nr_set_count_common (const nr_set_t *a, const nr_set_t *b, int end)
+{
+  int n = 0;
+
+  if (end > NR_SET_MAX)
+    end = NR_SET_MAX;
+  for (int i = 0; i * 64 < end; i++)
+    {
+      uint64_t w = a->words[i] & b->words[i];
+      if (end - i * 64 < 64)
+        w &= (UINT64_C (1) << (end - i * 64)) - 1;
+      n += __builtin_popcountll (w);
+    }
+  return n;
+}
+
 static int
 parse_number (const char **p, long *out)
 {

@@ -40,6 +40,14 @@ void nr_set_count_minus (const nr_set_t *a, const nr_set_t *b, const nr_set_t *c
 /* Lowest bit >= FROM, or -1.  Iterate with
    for (int b = nr_set_next (s, 0); b >= 0; b = nr_set_next (s, b + 1)).  */
 int nr_set_next (const nr_set_t *set, int from);
+/* Lowest bit >= FROM and < END, or -1: nr_set_next for a caller that
+   knows no bit lies at END or above, so that the last call of a walk
+   does not scan the rest of the set.  */
+int nr_set_next_below (const nr_set_t *set, int from, int end);
+/* |A and B| counting bits below END only: for a caller that knows no bit
+   lies at END or above (the CPUs of a machine with END CPU slots), so
+   that counting a cache group's share reads a few words, not 128.  */
+int nr_set_count_common (const nr_set_t *a, const nr_set_t *b, int end);
 
 /* Parse a list like "0-3,8,10-11" (surrounding blanks and a trailing
    newline allowed, "" is the empty set).  */

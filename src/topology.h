@@ -98,6 +98,14 @@ void nr_cpu_groups_load (const char *sysfs_root, struct nr_topology *topo);
 /* How many CPUs of cache group G are in EXCLUSIVE.  */
 int nr_llc_held (const struct nr_topology *topo, int g, const nr_set_t *exclusive);
 
+/* The dies (LIST_NAME "die_cpus_list") or clusters ("cluster_cpus_list")
+   of node index I that are smaller than the node and hold more than one
+   core, read from sysfs (cpu_domains.c).  Returns how many; *DOMAINS is
+   the caller's to free (NULL when none, or the kernel gives no such
+   file).  */
+int nr_cpu_domains_read (const char *sysfs_root, const struct nr_topology *topo, int i,
+                         const char *list_name, nr_set_t **domains);
+
 /* Hugepage totals and free counts per node: only a container asking for
    hugepages (and status) needs them, so not part of every load.  */
 void nr_topology_load_hugepages (const char *sysfs_root, struct nr_topology *topo);

@@ -314,7 +314,9 @@ nr_topology_load_for (const char *sysfs_root, const char *proc_root,
 
   if (ret < 0)
     return -1;
-  if (needs->whole_cores)
+  /* Cores come from core_leader when the cache groups were read (no 1 KiB
+     set per CPU to build); sibling lists only for a topology without.  */
+  if (needs->whole_cores && topo->core_leader == NULL)
     nr_topology_load_siblings (sysfs_root, topo);
   if (needs->hugepages)
     nr_topology_load_hugepages (sysfs_root, topo);

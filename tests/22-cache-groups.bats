@@ -98,3 +98,18 @@ l3_of() { cat "$MACHINE/sys/devices/system/cpu/cpu$1/cache/index3/shared_cpu_lis
 	nr create --bundle "$T/i" i
 	assert_equal "$(cfg_cpus "$T/i/config.json")" "60-61,124-125" "two isolated cores"
 }
+
+@test "topology --nrt names the cache alignment as kubelet does, only where caches group cores" {
+	run --separate-stderr nr topology --nrt --node-name worker-1
+	assert_success
+	assert_equal "$(jq -r '.attributes[] | select(.name == "prefer-align-cpus-by-uncorecache") | .value' <<<"$output")" \
+		true "kubelet's option name on a machine with 16 L3s"
+	# Ampere Altra's kernel shows no cache shared by two cores: no claim.
+	sh "$FIXTURES/gen-sysfs.sh" altra "$T/altra" >/dev/null
+	CFG_SYSFS=$T/altra/sys
+	write_config
+	run --separate-stderr nr topology --nrt --node-name worker-1
+	assert_success
+	assert_equal "$(jq -c '[.attributes[].name]' <<<"$output")" \
+		'["topologyManagerPolicy","topologyManagerScope"]' "no cache attribute without cache groups"
+}

@@ -67,6 +67,34 @@ set_operations (void **state)
   assert_int_equal (nr_set_next (&b, 11), 11);
 }
 
+/* The bounded walk and count see exactly the bits below END, at word
+   edges too (63/64, 127/128), and never one at or above it.  */
+static void
+bounded_walk_and_count (void **state)
+{
+  nr_set_t a = set_of ("0,63-64,127,200,8191");
+  nr_set_t b = set_of ("0-127,8191");
+  int seen[8] = { 0 }, n = 0;
+
+  (void) state;
+  for (int c = nr_set_next_below (&a, 0, 128); c >= 0; c = nr_set_next_below (&a, c + 1, 128))
+    seen[n++] = c;
+  assert_int_equal (n, 4);
+  assert_int_equal (seen[0], 0);
+  assert_int_equal (seen[1], 63);
+  assert_int_equal (seen[2], 64);
+  assert_int_equal (seen[3], 127);
+  assert_int_equal (nr_set_next_below (&a, 128, 200), -1);
+  assert_int_equal (nr_set_next_below (&a, 128, 201), 200);
+  assert_int_equal (nr_set_next_below (&a, -5, 1), 0);
+  assert_int_equal (nr_set_next_below (&a, 201, NR_SET_MAX + 64), 8191);
+  assert_int_equal (nr_set_count_common (&a, &b, 64), 2);
+  assert_int_equal (nr_set_count_common (&a, &b, 127), 3);
+  assert_int_equal (nr_set_count_common (&a, &b, 128), 4);
+  assert_int_equal (nr_set_count_common (&a, &b, NR_SET_MAX), 5);
+  assert_int_equal (nr_set_count_common (&a, &b, 0), 0);
+}
+
 int
 main (void)
 {
@@ -74,6 +102,7 @@ main (void)
     cmocka_unit_test (parses_and_formats_ranges),
     cmocka_unit_test (rejects_malformed_lists),
     cmocka_unit_test (set_operations),
+    cmocka_unit_test (bounded_walk_and_count),
   };
   return cmocka_run_group_tests_name ("cpuset", tests, NULL, NULL);
 }

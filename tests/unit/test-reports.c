@@ -380,12 +380,17 @@ topology_nrt_is_the_machine_with_the_ledger_held (void **state)
   assert_string_equal (str_at (doc, name), "worker-1.example");
   assert_string_equal (YAJL_GET_STRING (item (doc, "topologyPolicies", 1, 0)),
                        "BestEffortPodLevel");
-  assert_string_equal (nr_json_get_string (item (doc, "attributes", 2, 0), "name"),
+  assert_string_equal (nr_json_get_string (item (doc, "attributes", 3, 0), "name"),
                        "topologyManagerPolicy");
-  assert_string_equal (nr_json_get_string (item (doc, "attributes", 2, 0), "value"), "best-effort");
-  assert_string_equal (nr_json_get_string (item (doc, "attributes", 2, 1), "name"),
+  assert_string_equal (nr_json_get_string (item (doc, "attributes", 3, 0), "value"), "best-effort");
+  assert_string_equal (nr_json_get_string (item (doc, "attributes", 3, 1), "name"),
                        "topologyManagerScope");
-  assert_string_equal (nr_json_get_string (item (doc, "attributes", 2, 1), "value"), "pod");
+  assert_string_equal (nr_json_get_string (item (doc, "attributes", 3, 1), "value"), "pod");
+  /* The fixture shows an L3 per node: kubelet's option name for aligning
+     exclusive CPUs by it.  */
+  assert_string_equal (nr_json_get_string (item (doc, "attributes", 3, 2), "name"),
+                       "prefer-align-cpus-by-uncorecache");
+  assert_string_equal (nr_json_get_string (item (doc, "attributes", 3, 2), "value"), "true");
   for (size_t i = 0; i < 2; i++)
     {
       yajl_val z = item (doc, "zones", 2, i);
@@ -438,7 +443,7 @@ topology_nrt_names_the_policy_and_the_host (void **state)
       load_config (&config, sysfs, extra);
       ARGS (&args, "topology", "--nrt", "--node-name=n1");
       doc = nrt (&args, &config);
-      assert_string_equal (nr_json_get_string (item (doc, "attributes", 2, 0), "value"), policy[i]);
+      assert_string_equal (nr_json_get_string (item (doc, "attributes", 3, 0), "value"), policy[i]);
       assert_string_equal (YAJL_GET_STRING (item (doc, "topologyPolicies", 1, 0)), legacy[i]);
       assert_string_equal (str_at (doc, name), "n1");
       nr_config_free (&config);
