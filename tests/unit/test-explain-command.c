@@ -20,7 +20,7 @@ static char *bundle, *spec_path, *ledger_dir;
 
 /* Two CPUs and 1 GiB, and the same with GPU 1 (/dev/nvidia1, on node 1).  */
 #define SPEC_HEAD                                                                                  \
-  "{\"ociVersion\":\"1.0.2\",\"process\":{\"args\":[\"sh\"],\"env\":[\"PATH=/bin\"]},"            \
+  "{\"ociVersion\":\"1.0.2\",\"process\":{\"args\":[\"sh\"],\"env\":[\"PATH=/bin\"]},"             \
   "\"root\":{\"path\":\"rootfs\"},"
 #define SMALL_RESOURCES                                                                            \
   "\"resources\":{\"cpu\":{\"quota\":200000,\"period\":100000},"                                   \
@@ -30,11 +30,11 @@ static char *bundle, *spec_path, *ledger_dir;
 static const char small_spec[] = SPEC_HEAD "\"linux\":{" SMALL_RESOURCES "}}";
 static const char gpu_spec[] = SPEC_HEAD "\"linux\":{" SMALL_RESOURCES "," GPU1 "}}";
 /* GPU 1 and 100 GiB: more memory than node 1 has.  */
-static const char huge_gpu_spec[]
-    = SPEC_HEAD "\"linux\":{\"resources\":{\"memory\":{\"limit\":107374182400}}," GPU1 "}}";
-static const char opted_out_spec[]
-    = SPEC_HEAD "\"annotations\":{\"numa-runtime.io/disable\":\"true\"},"
-                "\"linux\":{" SMALL_RESOURCES "}}";
+static const char huge_gpu_spec[] =
+    SPEC_HEAD "\"linux\":{\"resources\":{\"memory\":{\"limit\":107374182400}}," GPU1 "}}";
+static const char opted_out_spec[] =
+    SPEC_HEAD "\"annotations\":{\"numa-runtime.io/disable\":\"true\"},"
+              "\"linux\":{" SMALL_RESOURCES "}}";
 
 static int
 setup (void **state)
@@ -68,8 +68,8 @@ load_config (struct nr_config *config, const char *placement)
 {
   cleanup_free char *sysfs = xasprintf ("%s/machine/sys", dir);
   cleanup_free char *ledger = xasprintf ("%s/ledger.json", ledger_dir);
-  cleanup_free char *extra
-      = xasprintf ("%s\n[topology]\nproc_root = %s/machine/proc\n", placement, dir);
+  cleanup_free char *extra =
+      xasprintf ("%s\n[topology]\nproc_root = %s/machine/proc\n", placement, dir);
 
   load_fixture_config (config, dir, "/bin/false", ledger, sysfs, extra);
 }
@@ -129,8 +129,8 @@ explain_places_a_gpu_container_on_the_gpu_node_and_says_why (void **state)
   cleanup_free char *out = NULL, *after = NULL;
   cleanup_free char *cpus1 = sysfs_line ("devices/system/node/node1/cpulist");
   cleanup_free char *cpus_line = xasprintf ("  cpus: %s", cpus1);
-  cleanup_free char *policy_line
-      = xasprintf ("  2. policy best-effort, from [placement] policy of %s/numa-runtime.conf", dir);
+  cleanup_free char *policy_line =
+      xasprintf ("  2. policy best-effort, from [placement] policy of %s/numa-runtime.conf", dir);
 
   (void) state;
   write_text (spec_path, gpu_spec);
@@ -225,8 +225,8 @@ static void
 explain_refuses_as_create_would_with_exit_status_1 (void **state)
 {
   static const char policy[] = "policy = single-numa-node\n";
-  static const char want[]
-      = "TopologyAffinityError: container c9 cannot be placed under policy single-numa-node";
+  static const char want[] =
+      "TopologyAffinityError: container c9 cannot be placed under policy single-numa-node";
   struct nr_args args;
   int ret;
   cleanup_free char *out = NULL, *json = NULL;

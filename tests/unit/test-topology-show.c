@@ -26,9 +26,9 @@ setup (void **state)
     return -1;
   for (size_t i = 0; i < NR_N_ELEMENTS (machines); i++)
     {
-      cleanup_free char *cmd
-          = xasprintf ("sh '%s/tests/fixtures/gen-sysfs.sh' %s '%s/%s' >/dev/null",
-                       NR_TOP_SRCDIR, machines[i], dir, machines[i]);
+      cleanup_free char *cmd =
+          xasprintf ("sh '%s/tests/fixtures/gen-sysfs.sh' %s '%s/%s' >/dev/null", NR_TOP_SRCDIR,
+                     machines[i], dir, machines[i]);
       if (system (cmd) != 0)
         return -1;
     }
@@ -51,8 +51,8 @@ load_machine (struct nr_config *config, const char *machine)
 {
   cleanup_free char *sysfs = xasprintf ("%s/%s/sys", dir, machine);
   cleanup_free char *ledger = xasprintf ("%s/ledger/ledger.json", dir);
-  cleanup_free char *extra
-      = xasprintf ("policy = best-effort\n[topology]\nproc_root = %s/%s/proc\n", dir, machine);
+  cleanup_free char *extra =
+      xasprintf ("policy = best-effort\n[topology]\nproc_root = %s/%s/proc\n", dir, machine);
 
   load_fixture_config (config, dir, "/bin/false", ledger, sysfs, extra);
 }
@@ -190,8 +190,8 @@ topology_details_name_the_sriov_pf_and_the_gpu_uuid (void **state)
 {
   cleanup_free char *out = show_ok ("two-socket", NULL);
   cleanup_free char *node1 = section (out, "node 1 devices:");
-  cleanup_free char *info_path = xasprintf (
-      "%s/two-socket/proc/driver/nvidia/gpus/0000:86:00.0/information", dir);
+  cleanup_free char *info_path =
+      xasprintf ("%s/two-socket/proc/driver/nvidia/gpus/0000:86:00.0/information", dir);
   cleanup_free char *info = read_text (info_path);
   cleanup_free char *gpu_line = NULL;
   char uuid[96];
@@ -421,8 +421,7 @@ topology_json_names_a_stack_detail_and_a_partition_parent (void **state)
   (void) state;
   assert_string_equal (nr_json_get_string (device_named (root, "dm-1"), "detail"),
                        "dm vg1-scratch over nvme1n1p1");
-  assert_string_equal (nr_json_get_string (device_named (root, "nvme1n1p1"), "parent"),
-                       "nvme1n1");
+  assert_string_equal (nr_json_get_string (device_named (root, "nvme1n1p1"), "parent"), "nvme1n1");
   assert_string_equal (nr_json_get_string (device_named (root, "nvme1n1p1"), "class"), "block");
   yajl_tree_free (root);
 }
