@@ -40,7 +40,7 @@ count_rebuild (struct nr_ledger *l, void *count)
   ++*(int *) count;
 }
 
-static const struct nr_ledger_recovery counting_recovery = { count_rebuild, &rebuilds_asked };
+static const struct nr_ledger_recovery counting_recovery = { count_rebuild, &rebuilds_asked, NULL };
 
 static inline struct nr_ledger *
 open_ledger (const char *path, const char *boot)

@@ -5,6 +5,7 @@
 #include <config.h>
 
 #include "command-fixtures.h"
+#include "ledger-fixtures.h"
 
 #include "json.h"
 
@@ -261,6 +262,52 @@ explain_refuses_as_create_would_with_exit_status_1 (void **state)
   assert_int_equal (stat (ledger_dir, &st), -1);
 }
 
+/* A ledger holding sandbox podA on node 1 (CPUs 8-11, 4 CPUs' load).  */
+static void
+write_pod_ledger (void)
+{
+  cleanup_free char *path = xasprintf ("%s/ledger.json", ledger_dir);
+  struct nr_ledger_entry sandbox = entry ("podA", "1", "8-11", 4000);
+  struct nr_ledger *l;
+
+  assert_int_equal (mkdir (ledger_dir, 0700), 0);
+  l = open_ledger (path, NULL);
+  sandbox.pod = (char *) "podA";
+  sandbox.sandbox = true;
+  sandbox.millicpus = 4000;
+  nr_ledger_add (l, &sandbox);
+  commit (l);
+  nr_ledger_close (l);
+}
+
+static void
+explain_pod_places_a_member_on_the_node_its_sandbox_holds (void **state)
+{
+  struct nr_args args;
+  int ret;
+  cleanup_free char *member = NULL, *alone = NULL, *before = NULL, *after = NULL;
+  cleanup_free char *index = xasprintf ("%s/ledger.json", ledger_dir);
+
+  (void) state;
+  write_pod_ledger ();
+  before = read_text (index);
+  write_text (spec_path, small_spec);
+  ARGS (&args, "explain", "--pod", "podA", "--bundle", bundle);
+  member = explain (&args, "policy = best-effort\n", &ret, NULL);
+  assert_int_equal (ret, 0);
+  assert_has_line (member, "  nodes: 1");
+  assert_has_line (member, "  4. chosen: its pod podA already holds node(s) 1");
+  assert_non_null (strstr (member, "\n       node 1: 12 of 16 CPUs free, "));
+  /* Without --pod the same bundle goes to node 0, the less busy.  */
+  ARGS (&args, "explain", "--bundle", bundle);
+  alone = explain (&args, "policy = best-effort\n", &ret, NULL);
+  assert_int_equal (ret, 0);
+  assert_has_line (alone, "  nodes: 0");
+  after = read_text (index);
+  assert_string_equal (after, before);
+  remove_tree (ledger_dir);
+}
+
 static void
 explain_leaves_an_opted_out_container_and_policy_none_alone (void **state)
 {
@@ -335,6 +382,7 @@ main (void)
     cmocka_unit_test (explain_json_from_stdin_gives_the_same_decision),
     cmocka_unit_test (explain_without_devices_says_there_are_no_hints),
     cmocka_unit_test (explain_refuses_as_create_would_with_exit_status_1),
+    cmocka_unit_test (explain_pod_places_a_member_on_the_node_its_sandbox_holds),
     cmocka_unit_test (explain_leaves_an_opted_out_container_and_policy_none_alone),
     cmocka_unit_test (explain_rejects_unknown_arguments_and_empty_ids),
   };
