@@ -1,8 +1,10 @@
-/* `verify` in-process over a fixture cgroup tree on the two-socket
-   machine: container c1, placed on node 0, whose runtime state names
-   init pid 4242 (a fixture process under the machine's proc/), as
-   27-verify.bats sets it up.  Each drift is named against the placement,
-   and only an ok container gives exit status 0.  */
+/* `verify` and `rebalance` in-process over a fixture cgroup tree on the
+   two-socket machine: container c1, placed on node 0, whose runtime
+   state names init pid 4242 (a fixture process under the machine's
+   proc/), as 27-verify.bats sets it up.  Each drift is named against the
+   placement, only an ok container gives exit status 0, and rebalance
+   sets a drifted cpuset back through the runtime (tests/fake-runtime,
+   which logs its argv).  */
 #include <config.h>
 
 #include "command-fixtures.h"
@@ -16,7 +18,7 @@
 #include <sys/stat.h>
 
 static char dir[] = "/tmp/nr-test-verify.XXXXXX";
-static char *cgroup_dir, *proc_dir, *node0_cpus;
+static char *cgroup_dir, *proc_dir, *node0_cpus, *fake_log;
 static struct nr_config config_;
 
 static void
@@ -103,7 +105,12 @@ setup (void **state)
   extra = xasprintf ("policy = best-effort\n[topology]\nproc_root = %s/machine/proc\n"
                      "cgroup_root = %s\n",
                      dir, cg_root);
-  load_fixture_config (&config_, dir, "/bin/false", ledger_path, sysfs, extra);
+  fake_log = xasprintf ("%s/fake.log", dir);
+  setenv ("FAKE_RUNTIME_LOG", fake_log, 1);
+  {
+    cleanup_free char *runtime = xasprintf ("%s/tests/fake-runtime", NR_TOP_SRCDIR);
+    load_fixture_config (&config_, dir, runtime, ledger_path, sysfs, extra);
+  }
   return 0;
 }
 
@@ -118,6 +125,7 @@ teardown (void **state)
   free (cgroup_dir);
   free (proc_dir);
   free (node0_cpus);
+  free (fake_log);
   return system (cmd) == 0 ? 0 : -1;
 }
 
@@ -137,6 +145,7 @@ as_placed (void **state)
       cleanup_free char *path = xasprintf ("%s/%s", proc_dir, *f);
       unlink (path);
     }
+  unlink (fake_log);
   return 0;
 }
 
@@ -290,6 +299,91 @@ an_unknown_id_or_bad_argument_is_refused (void **state)
     }
 }
 
+static char *
+rebalance (const struct nr_args *args, int *ret, char **message)
+{
+  return run_command (dir, nr_cmd_rebalance, args, &config_, ret, message);
+}
+
+static void
+rebalance_sets_a_drifted_cpuset_back_through_the_runtime (void **state)
+{
+  struct nr_args args;
+  int ret;
+  cleanup_free char *dry = NULL, *done = NULL, *log = NULL, *want_dry = NULL, *want = NULL;
+  cleanup_free char *update = NULL;
+
+  (void) state;
+  cg_file ("cpuset.cpus.effective", "0-63\n");
+  cg_file ("cpuset.mems.effective", "0-1\n");
+  ARGS (&args, "rebalance", "--dry-run");
+  dry = rebalance (&args, &ret, NULL);
+  assert_int_equal (ret, 0);
+  want_dry = xasprintf ("c1: would set cpus %s mems 0; memory local 0.990\n", node0_cpus);
+  assert_string_equal (dry, want_dry);
+  assert_null (read_text (fake_log));
+
+  ARGS (&args, "rebalance");
+  done = rebalance (&args, &ret, NULL);
+  assert_int_equal (ret, 0);
+  want = xasprintf ("c1: set cpus %s mems 0; memory local 0.990\n", node0_cpus);
+  assert_string_equal (done, want);
+  log = read_text (fake_log);
+  assert_non_null (log);
+  update = xasprintf ("\"update\",\"--cpuset-cpus\",\"%s\",\"--cpuset-mems\",\"0\",\"c1\"]\n",
+                      node0_cpus);
+  if (strstr (log, update) == NULL)
+    fail_msg ("no update of c1 in the runtime's calls:\n%s", log);
+}
+
+static void
+rebalance_moves_memory_below_min_local_onto_its_nodes (void **state)
+{
+  struct nr_args args;
+  int ret;
+  cleanup_free char *dry = NULL, *done = NULL, *ok = NULL, *message = NULL, *json = NULL;
+
+  (void) state;
+  cg_file ("memory.numa_stat", "anon N0=100 N1=900\nfile N0=0 N1=0\n");
+  ARGS (&args, "rebalance", "--dry-run", "c1");
+  dry = rebalance (&args, &ret, NULL);
+  assert_int_equal (ret, 0);
+  assert_string_equal (dry, "c1: would move 900 bytes to node(s) 0\n");
+  /* No process in the fixture cgroup: nothing to move.  */
+  ARGS (&args, "rebalance", "c1");
+  done = rebalance (&args, &ret, NULL);
+  assert_int_equal (ret, 0);
+  assert_string_equal (done, "c1: moved 0 bytes to node(s) 0\n");
+  ARGS (&args, "rebalance", "--min-local=0.05");
+  ok = rebalance (&args, &ret, NULL);
+  assert_int_equal (ret, 0);
+  assert_string_equal (ok, "c1: ok\n");
+  assert_null (read_text (fake_log));
+  ARGS (&args, "rebalance", "--json");
+  json = rebalance (&args, &ret, &message);
+  assert_int_equal (ret, -1);
+  assert_non_null (strstr (message, "unknown argument `--json`"));
+}
+
+static void
+rebalance_skips_a_container_whose_init_exited (void **state)
+{
+  struct nr_args args;
+  int ret;
+  cleanup_free char *out = NULL;
+  cleanup_free char *away = xasprintf ("%s.away", proc_dir);
+
+  (void) state;
+  cg_file ("cpuset.cpus.effective", "0-63\n");
+  assert_int_equal (rename (proc_dir, away), 0);
+  ARGS (&args, "rebalance");
+  out = rebalance (&args, &ret, NULL);
+  assert_int_equal (rename (away, proc_dir), 0);
+  assert_int_equal (ret, 0);
+  assert_string_equal (out, "c1: gone, skipped\n");
+  assert_null (read_text (fake_log));
+}
+
 int
 main (void)
 {
@@ -301,6 +395,9 @@ main (void)
     cmocka_unit_test_setup (a_container_whose_init_exited_is_gone, as_placed),
     cmocka_unit_test_setup (garbage_from_the_kernel_fails_the_container, as_placed),
     cmocka_unit_test_setup (an_unknown_id_or_bad_argument_is_refused, as_placed),
+    cmocka_unit_test_setup (rebalance_sets_a_drifted_cpuset_back_through_the_runtime, as_placed),
+    cmocka_unit_test_setup (rebalance_moves_memory_below_min_local_onto_its_nodes, as_placed),
+    cmocka_unit_test_setup (rebalance_skips_a_container_whose_init_exited, as_placed),
   };
   return cmocka_run_group_tests (tests, setup, teardown);
 }
