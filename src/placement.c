@@ -91,13 +91,68 @@ place_on (const struct context *ctx, const nr_set_t *nodes, const char *what,
   return 0;
 }
 
+/* The container asks to span K nodes (the spread annotation).  */
+static int
+place_spanning (const struct context *ctx, int k, const nr_set_t *candidates,
+                struct nr_placement *out, nr_error_t *err)
+{
+  nr_set_t chosen;
+
+  if (ctx->resolved.policy == NR_POLICY_SINGLE_NUMA_NODE)
+    return placement_refuse (ctx, err, "it asks to span several nodes");
+  if (placement_choose_set (ctx, k, candidates, true, &chosen)
+      || (! placement_strict (ctx) && placement_choose_set (ctx, k, candidates, false, &chosen)))
+    {
+      if (! placement_fits (ctx, &chosen))
+        add_warning (out, "it does not fit on %d nodes; placed anyway", k);
+      placement_finish (ctx, &chosen, out);
+      return 0;
+    }
+  return placement_refuse (ctx, err, "no set of nodes of that size fits it");
+}
+
+/* Rule 3: *PREFERRED, the CANDIDATES holding most of the container's
+   device hints (all CANDIDATES without hints).  Devices on several nodes
+   span them when they fit (returns 0, or -1 refused); 1 to go on.  */
+static int
+prefer_device_nodes (const struct context *ctx, const nr_set_t *candidates, nr_set_t *preferred,
+                     struct nr_placement *out, nr_error_t *err)
+{
+  int most = 0;
+
+  *preferred = *candidates;
+  if (nr_set_is_empty (&ctx->hint_nodes))
+    return 1;
+  for (int i = nr_set_next (candidates, 0); i >= 0; i = nr_set_next (candidates, i + 1))
+    if (ctx->rooms[i].hints > most)
+      most = ctx->rooms[i].hints;
+  nr_set_clear (preferred);
+  for (int i = nr_set_next (candidates, 0); i >= 0; i = nr_set_next (candidates, i + 1))
+    if (most > 0 && ctx->rooms[i].hints == most)
+      nr_set_add (preferred, i);
+  if (nr_set_count (&ctx->hint_nodes) > 1)
+    {
+      cleanup_free char *list = nr_set_format (&ctx->hint_nodes);
+      int r = placement_span_devices (ctx, out, err);
+      if (r <= 0)
+        return r;
+      add_warning (out,
+                   "it does not fit on its devices' nodes %s; chose among the nodes holding "
+                   "most of them, by load",
+                   list);
+    }
+  if (nr_set_is_empty (preferred))
+    *preferred = *candidates;
+  return 1;
+}
+
 /* Rules 3-5.  */
 static int
 place_freely (const struct context *ctx, struct nr_placement *out, nr_error_t *err)
 {
   const struct nr_request *req = ctx->in->req;
   nr_set_t candidates, preferred, chosen;
-  int n_usable;
+  int n_usable, r;
 
   nr_set_clear (&candidates);
   for (int i = 0; i < ctx->in->topo->n_nodes; i++)
@@ -108,48 +163,12 @@ place_freely (const struct context *ctx, struct nr_placement *out, nr_error_t *e
     return nr_make_error (err, 0, "the host has no NUMA node with usable CPUs");
 
   if (req->span > 1)
-    {
-      int k = req->span < n_usable ? req->span : n_usable;
-      if (ctx->resolved.policy == NR_POLICY_SINGLE_NUMA_NODE)
-        return placement_refuse (ctx, err, "it asks to span several nodes");
-      if (placement_choose_set (ctx, k, &candidates, true, &chosen)
-          || (! placement_strict (ctx)
-              && placement_choose_set (ctx, k, &candidates, false, &chosen)))
-        {
-          if (! placement_fits (ctx, &chosen))
-            add_warning (out, "it does not fit on %d nodes; placed anyway", k);
-          placement_finish (ctx, &chosen, out);
-          return 0;
-        }
-      return placement_refuse (ctx, err, "no set of nodes of that size fits it");
-    }
+    return place_spanning (ctx, req->span < n_usable ? req->span : n_usable, &candidates, out, err);
 
   /* Rule 3: the nodes holding most device hints.  */
-  preferred = candidates;
-  if (! nr_set_is_empty (&ctx->hint_nodes))
-    {
-      int most = 0;
-      for (int i = nr_set_next (&candidates, 0); i >= 0; i = nr_set_next (&candidates, i + 1))
-        if (ctx->rooms[i].hints > most)
-          most = ctx->rooms[i].hints;
-      nr_set_clear (&preferred);
-      for (int i = nr_set_next (&candidates, 0); i >= 0; i = nr_set_next (&candidates, i + 1))
-        if (most > 0 && ctx->rooms[i].hints == most)
-          nr_set_add (&preferred, i);
-      if (nr_set_count (&ctx->hint_nodes) > 1)
-        {
-          cleanup_free char *list = nr_set_format (&ctx->hint_nodes);
-          int r = placement_span_devices (ctx, out, err);
-          if (r <= 0)
-            return r;
-          add_warning (out,
-                       "it does not fit on its devices' nodes %s; chose among the nodes holding "
-                       "most of them, by load",
-                       list);
-        }
-      if (nr_set_is_empty (&preferred))
-        preferred = candidates;
-    }
+  r = prefer_device_nodes (ctx, &candidates, &preferred, out, err);
+  if (r <= 0)
+    return r;
 
   /* Rule 4: one node that fits, with the most headroom.  */
   if (placement_choose_node (ctx, &preferred, true, &chosen))
