@@ -30,6 +30,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 /* Seconds the runtime's update may take.  */
 #define UPDATE_TIMEOUT_MS 30000
@@ -95,6 +96,30 @@ move_pages_home (const struct nr_enforced_ctx *ctx, const struct nr_ledger_entry
   return 0;
 }
 
+/* E's residency after the moves, in *AFTER.  The kernel's count lags
+   what it did: memory.numa_stat is flushed lazily (every 2 s at worst),
+   and narrowing cpuset.mems migrates in a workqueue that may still run
+   when the runtime's update returns (CI saw "moved 0 bytes" once, the
+   pages home a moment later).  So it is read again every 100 ms, for
+   3 s at most, until the local share reaches MIN_LOCAL.  */
+static int
+measure_settled (const struct nr_enforced_ctx *ctx, const struct nr_ledger_entry *e,
+                 const struct nr_drift *d, double min_local, struct nr_residency *after,
+                 nr_error_t *err)
+{
+  const struct timespec step = { 0, 100 * 1000 * 1000 };
+
+  for (int tries = 0;; tries++)
+    {
+      if (nr_residency_measure (ctx, e, after, err) < 0)
+        return -1;
+      if (! after->known || ! d->below || tries >= 30
+          || (double) after->local >= min_local * (double) after->stat.total)
+        return 0;
+      nanosleep (&step, NULL);
+    }
+}
+
 /* Rebalance E as D says; *MOVED gets the bytes brought home.  */
 static int
 rebalance_one (const struct nr_enforced_ctx *ctx, const char *runtime,
@@ -113,7 +138,7 @@ rebalance_one (const struct nr_enforced_ctx *ctx, const char *runtime,
     return -1;
   if (d->below && ! nr_set_is_empty (&from) && move_pages_home (ctx, e, &from, err) < 0)
     return -1;
-  if (nr_residency_measure (ctx, e, &after, err) < 0)
+  if (measure_settled (ctx, e, d, opts->min_local, &after, err) < 0)
     return -1;
   if (after.known && off_node (&d->residency) > off_node (&after))
     *moved = off_node (&d->residency) - off_node (&after);
