@@ -155,6 +155,25 @@ verify (const struct nr_args *args, int *ret, char **message)
   return run_command (dir, nr_cmd_verify, args, &config_, ret, message);
 }
 
+/* COMMAND's output with the container's init gone (its /proc entry moved
+   away meanwhile); it exits 0.  */
+static char *
+run_with_init_gone (const char *command, char *(*run) (const struct nr_args *, int *, char **) )
+{
+  struct nr_args args;
+  int ret;
+  char *out;
+  cleanup_free char *away = xasprintf ("%s.away", proc_dir);
+
+  cg_file ("cpuset.cpus.effective", "0-63\n");
+  assert_int_equal (rename (proc_dir, away), 0);
+  ARGS (&args, command);
+  out = run (&args, &ret, NULL);
+  assert_int_equal (rename (away, proc_dir), 0);
+  assert_int_equal (ret, 0);
+  return out;
+}
+
 static void
 a_container_running_as_placed_is_ok (void **state)
 {
@@ -243,18 +262,9 @@ the_init_s_numa_node_mems_allowed_and_policy_are_checked (void **state)
 static void
 a_container_whose_init_exited_is_gone (void **state)
 {
-  struct nr_args args;
-  int ret;
-  cleanup_free char *out = NULL;
-  cleanup_free char *away = xasprintf ("%s.away", proc_dir);
+  cleanup_free char *out = run_with_init_gone ("verify", verify);
 
   (void) state;
-  cg_file ("cpuset.cpus.effective", "0-63\n");
-  assert_int_equal (rename (proc_dir, away), 0);
-  ARGS (&args, "verify");
-  out = verify (&args, &ret, NULL);
-  assert_int_equal (rename (away, proc_dir), 0);
-  assert_int_equal (ret, 0);
   assert_string_equal (out, "c1 gone\n");
 }
 
@@ -368,18 +378,9 @@ rebalance_moves_memory_below_min_local_onto_its_nodes (void **state)
 static void
 rebalance_skips_a_container_whose_init_exited (void **state)
 {
-  struct nr_args args;
-  int ret;
-  cleanup_free char *out = NULL;
-  cleanup_free char *away = xasprintf ("%s.away", proc_dir);
+  cleanup_free char *out = run_with_init_gone ("rebalance", rebalance);
 
   (void) state;
-  cg_file ("cpuset.cpus.effective", "0-63\n");
-  assert_int_equal (rename (proc_dir, away), 0);
-  ARGS (&args, "rebalance");
-  out = rebalance (&args, &ret, NULL);
-  assert_int_equal (rename (away, proc_dir), 0);
-  assert_int_equal (ret, 0);
   assert_string_equal (out, "c1: gone, skipped\n");
   assert_null (read_text (fake_log));
 }
