@@ -5,6 +5,7 @@
 #include <config.h>
 
 #include "placement-fixtures.h"
+#include "machine-fixtures.h"
 
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -385,25 +386,15 @@ static const char *const machines[] = { "epyc-ccx4", "hbm-snc", "altra", "eight-
 static int
 generate_machines (void **state)
 {
-  char tmpl[] = "/tmp/nr-cpu-groups-XXXXXX";
-  cleanup_free char *cmd = NULL;
-
-  if (mkdtemp (tmpl) == NULL)
-    return -1;
-  fixtures_dir = xstrdup (tmpl);
-  cmd = xasprintf ("pids=; for m in %s %s %s %s; do sh '%s/tests/fixtures/gen-sysfs.sh' $m '%s'/$m "
-                   ">/dev/null & pids=\"$pids $!\"; done; for p in $pids; do wait $p || exit 1; "
-                   "done",
-                   machines[0], machines[1], machines[2], machines[3], NR_TOP_SRCDIR, fixtures_dir);
-  return system (cmd) == 0 ? 0 : -1;
+  (void) state;
+  return machines_generate ("nr-cpu-groups", machines, NR_N_ELEMENTS (machines), &fixtures_dir);
 }
 
 static int
 remove_machines (void **state)
 {
-  cleanup_free char *cmd = xasprintf ("rm -rf '%s'", fixtures_dir);
-  free (fixtures_dir);
-  return system (cmd) == 0 ? 0 : -1;
+  (void) state;
+  return machines_remove (&fixtures_dir);
 }
 
 static void

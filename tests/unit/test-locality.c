@@ -7,6 +7,7 @@
 #include "unit.h"
 
 #include "locality.h"
+#include "machine-fixtures.h"
 
 #include <string.h>
 #include <sys/stat.h>
@@ -25,32 +26,15 @@ static const char *const machines[] = { "two-socket", "nps4", "eight-node", "clo
 static int
 generate_machines (void **state)
 {
-  char tmpl[] = "/tmp/nr-locality-XXXXXX";
-  cleanup_free char *cmd = NULL;
-  cleanup_free char *list = xstrdup ("");
-
-  if (mkdtemp (tmpl) == NULL)
-    return -1;
-  fixtures_dir = xstrdup (tmpl);
-  for (size_t i = 0; i < sizeof (machines) / sizeof (machines[0]); i++)
-    {
-      char *longer = xasprintf ("%s %s", list, machines[i]);
-      free (list);
-      list = longer;
-    }
-  /* One generator per machine, in parallel: the script is slow-ish.  */
-  cmd = xasprintf ("pids=; for m in %s; do sh '%s/tests/fixtures/gen-sysfs.sh' $m '%s'/$m & "
-                   "pids=\"$pids $!\"; done; for p in $pids; do wait $p || exit 1; done",
-                   list, NR_TOP_SRCDIR, fixtures_dir);
-  return system (cmd) == 0 ? 0 : -1;
+  (void) state;
+  return machines_generate ("nr-locality", machines, NR_N_ELEMENTS (machines), &fixtures_dir);
 }
 
 static int
 remove_machines (void **state)
 {
-  cleanup_free char *cmd = xasprintf ("rm -rf '%s'", fixtures_dir);
-  free (fixtures_dir);
-  return system (cmd) == 0 ? 0 : -1;
+  (void) state;
+  return machines_remove (&fixtures_dir);
 }
 
 /* A config reading MACHINE's sysfs and proc.  */

@@ -9,12 +9,13 @@
 
 #include "devices.h"
 #include "json.h"
+#include "machine-fixtures.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static char dir[] = "/tmp/nr-test-topology-show.XXXXXX";
+static char *dir;
 
 static const char *const machines[] = { "two-socket", "dm-md-nvme", "cloud-vm", "gb200", "dgx" };
 
@@ -22,27 +23,15 @@ static int
 setup (void **state)
 {
   (void) state;
-  if (mkdtemp (dir) == NULL)
-    return -1;
-  for (size_t i = 0; i < NR_N_ELEMENTS (machines); i++)
-    {
-      cleanup_free char *cmd =
-          xasprintf ("sh '%s/tests/fixtures/gen-sysfs.sh' %s '%s/%s' >/dev/null", NR_TOP_SRCDIR,
-                     machines[i], dir, machines[i]);
-      if (system (cmd) != 0)
-        return -1;
-    }
-  return 0;
+  return machines_generate ("nr-test-topology-show", machines, NR_N_ELEMENTS (machines), &dir);
 }
 
 static int
 teardown (void **state)
 {
-  cleanup_free char *cmd = xasprintf ("rm -rf '%s'", dir);
-
   (void) state;
   free_parsed_args ();
-  return system (cmd) == 0 ? 0 : -1;
+  return machines_remove (&dir);
 }
 
 /* A config for machine MACHINE: its sysfs and its proc (NVIDIA files).  */

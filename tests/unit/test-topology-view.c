@@ -9,6 +9,7 @@
 #include "annotations.h"
 #include "conf.h"
 #include "topology_view.h"
+#include "machine-fixtures.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -20,24 +21,17 @@ static char *fixtures_dir;
 static int
 generate_machines (void **state)
 {
-  char tmpl[] = "/tmp/nr-topology-view-XXXXXX";
-  cleanup_free char *cmd = NULL;
+  static const char *const machines[] = { "two-socket", "cxl-box" };
 
-  if (mkdtemp (tmpl) == NULL)
-    return -1;
-  fixtures_dir = xstrdup (tmpl);
-  cmd = xasprintf ("sh '%s/tests/fixtures/gen-sysfs.sh' two-socket '%s/two-socket' >/dev/null && "
-                   "sh '%s/tests/fixtures/gen-sysfs.sh' cxl-box '%s/cxl-box' >/dev/null",
-                   NR_TOP_SRCDIR, fixtures_dir, NR_TOP_SRCDIR, fixtures_dir);
-  return system (cmd) == 0 ? 0 : -1;
+  (void) state;
+  return machines_generate ("nr-topology-view", machines, NR_N_ELEMENTS (machines), &fixtures_dir);
 }
 
 static int
 remove_machines (void **state)
 {
-  cleanup_free char *cmd = xasprintf ("rm -rf '%s'", fixtures_dir);
-  free (fixtures_dir);
-  return system (cmd) == 0 ? 0 : -1;
+  (void) state;
+  return machines_remove (&fixtures_dir);
 }
 
 static char *
