@@ -90,6 +90,17 @@ run_one() {
   return $rc
 }
 
+# tap_one N TARGET: TARGET's run as TAP test N.
+tap_one() {
+  local res
+  if res=$(run_one "$2"); then
+    echo "ok $1 - fuzz $2 ($res)"
+  else
+    echo "not ok $1 - fuzz $2"
+    printf '%s\n' "$res" | sed 's/^/# /'
+  fi
+}
+
 mode=${1:-run}
 shift
 [ $# -gt 0 ] && TARGETS=("$@")
@@ -124,16 +135,22 @@ case $mode in
       for t in "${TARGETS[@]}"; do i=$((i + 1)); echo "not ok $i - fuzz $t # build failed"; done
       exit 0
     fi
-    i=0
+    # One target a core at a time (each still fuzzes FUZZ_SECONDS on a
+    # core of its own), the TAP lines then in target order.
+    results=$(mktemp -d "${TMPDIR:-/tmp}/numa-runtime-fuzz-tap.XXXXXX") || exit 1
+    jobs=$(nproc) i=0 running=0
     for t in "${TARGETS[@]}"; do
       i=$((i + 1))
-      if res=$(run_one "$t"); then
-        echo "ok $i - fuzz $t ($res)"
-      else
-        echo "not ok $i - fuzz $t"
-        printf '%s\n' "$res" | sed 's/^/# /'
+      if [ $running -ge "$jobs" ]; then
+        wait -n
+        running=$((running - 1))
       fi
+      tap_one "$i" "$t" >"$results/$i" &
+      running=$((running + 1))
     done
+    wait
+    for ((i = 1; i <= ${#TARGETS[@]}; i++)); do cat "$results/$i"; done
+    rm -rf "$results"
     ;;
   *)
     echo "usage: $0 build|run|tap [TARGET...]" >&2
