@@ -135,7 +135,7 @@ void placement_prepare (struct context *ctx);
 void placement_finish (const struct context *ctx, const nr_set_t *chosen, struct nr_placement *out);
 
 /* Pick up to WANT CPUs of node index I for an entry holding them
-   exclusively, keeping one in the shared pool.  Returns how many.  */
+   exclusively, no more than its room's exclusive_free.  Returns how many.  */
 int placement_pick_exclusive (const struct context *ctx, int i, int want, nr_set_t *picked);
 
 /* CPUs from each node of CHOSEN in proportion to the container's devices

@@ -144,7 +144,7 @@ placement_pick_exclusive (const struct context *ctx, int i, int want, nr_set_t *
   int room;
 
   room_shared (ctx, i, &shared);
-  room = nr_set_count (&shared) - 1;
+  room = ctx->rooms[i].exclusive_free;
   if (want > room)
     want = room > 0 ? room : 0;
   return nr_pick_cpus (ctx->in->topo, &shared, &ctx->in->usage[i].exclusive, want, picked);

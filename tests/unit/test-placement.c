@@ -356,15 +356,51 @@ fractional_requests_and_sandboxes_share_the_pool (void **state)
 }
 
 static void
-one_cpu_always_stays_shared (void **state)
+one_cpu_stays_shared_while_a_container_shares_the_pool (void **state)
 {
   struct host h;
+  struct nr_placement p;
+
+  host_init (&h, 1, 4, 16);
+  h.req.millicpus = 500;
+  place (&h, &p);
+  charge (&h, &p);
+  nr_placement_free (&p);
+  assert_int_equal (h.usage[0].sharing, 1);
+
+  h.config.cpu_exclusive = true;
+  h.config.policy = NR_POLICY_RESTRICTED;
+  h.usage[0].load = 0; /* room enough by load: the pool decides */
+  h.req.millicpus = 4000;
+  REFUSED (&h, "3 exclusive CPUs free");
+  host_free (&h);
+}
+
+static void
+a_node_nobody_shares_gives_all_its_cpus (void **state)
+{
+  struct host h;
+  struct nr_placement p;
 
   host_init (&h, 1, 4, 16);
   h.config.cpu_exclusive = true;
   h.config.policy = NR_POLICY_RESTRICTED;
   h.req.millicpus = 4000;
-  REFUSED (&h, "3 exclusive CPUs free");
+  place (&h, &p);
+  assert_set_equal (p.exclusive, "0-3");
+  charge (&h, &p);
+  nr_placement_free (&p);
+  assert_int_equal (h.usage[0].sharing, 0);
+
+  /* A container sharing the pool comes later: it fits nowhere, and rather
+     than fail it runs on the exclusive CPUs, saying so.  */
+  h.config.cpu_exclusive = false;
+  h.config.policy = NR_POLICY_BEST_EFFORT;
+  h.req.millicpus = 0;
+  place (&h, &p);
+  assert_set_equal (p.cpus, "0-3");
+  assert_non_null (strstr (p.warning, "no shared CPU left"));
+  nr_placement_free (&p);
   host_free (&h);
 }
 
@@ -374,8 +410,9 @@ exclusive_cpus_that_cannot_be_held_fall_back_to_the_shared_pool (void **state)
   struct host h;
   struct nr_placement p;
 
-  /* Two nodes of two CPUs: each can spare one exclusive CPU.  The third
-     one-CPU container fits nowhere and must still get CPUs.  */
+  /* Two nodes of one core each: a core never goes to two exclusive
+     containers, so the third one-CPU container fits nowhere and must
+     still get CPUs.  */
   host_init (&h, 2, 2, 16);
   h.config.cpu_exclusive = true;
   h.req.millicpus = 1000;
@@ -689,8 +726,8 @@ a_spanning_set_takes_the_roomiest_nodes_at_equal_distance (void **state)
   struct host h;
   struct nr_placement p;
 
-  /* Eight equally distant nodes: six with one CPU to spare, 6 and 7
-     with three.  */
+  /* Eight equally distant nodes: six with two CPUs to spare, 6 and 7
+     with four.  */
   host_init (&h, 8, 4, 16);
   for (int i = 0; i < 6; i++)
     {
@@ -699,10 +736,10 @@ a_spanning_set_takes_the_roomiest_nodes_at_equal_distance (void **state)
       hold (&h, i, held);
     }
   h.config.cpu_exclusive = true;
-  h.req.millicpus = 6000;
+  h.req.millicpus = 8000;
   place (&h, &p);
   assert_set_equal (p.nodes, "6-7");
-  assert_set_equal (p.exclusive, "24-26,28-30");
+  assert_set_equal (p.exclusive, "24-31");
   nr_placement_free (&p);
   host_free (&h);
 }
@@ -714,7 +751,7 @@ where_every_closest_set_falls_short_the_roomiest_set_still_fits (void **state)
   struct nr_placement p;
 
   /* Two pairs of close nodes, each pair one roomy node (0, 2) and one
-     nearly full (1, 3): every pair falls short of 6, the two roomy nodes
+     half full (1, 3): every pair falls short of 8, the two roomy nodes
      across the pairs hold it.  */
   host_init (&h, 4, 4, 16);
   set_distance (&h, 0, 1, 12);
@@ -726,10 +763,10 @@ where_every_closest_set_falls_short_the_roomiest_set_still_fits (void **state)
   hold (&h, 1, "4-5");
   hold (&h, 3, "12-13");
   h.config.cpu_exclusive = true;
-  h.req.millicpus = 6000;
+  h.req.millicpus = 8000;
   place (&h, &p);
   assert_set_equal (p.nodes, "0,2");
-  assert_set_equal (p.exclusive, "0-2,8-10");
+  assert_set_equal (p.exclusive, "0-3,8-11");
   nr_placement_free (&p);
   host_free (&h);
 }
@@ -819,7 +856,8 @@ main (void)
     cmocka_unit_test (a_partly_used_core_is_filled_before_a_whole_one_is_broken),
     cmocka_unit_test (a_core_is_never_shared_by_two_exclusive_containers),
     cmocka_unit_test (fractional_requests_and_sandboxes_share_the_pool),
-    cmocka_unit_test (one_cpu_always_stays_shared),
+    cmocka_unit_test (one_cpu_stays_shared_while_a_container_shares_the_pool),
+    cmocka_unit_test (a_node_nobody_shares_gives_all_its_cpus),
     cmocka_unit_test (exclusive_cpus_that_cannot_be_held_fall_back_to_the_shared_pool),
     cmocka_unit_test (an_annotation_can_ask_for_exclusive_cpus),
     cmocka_unit_test (a_pod_s_containers_follow_its_sandbox),
