@@ -82,6 +82,12 @@ void placement_nodes_to_index_set (const struct context *ctx, const nr_set_t *no
 bool placement_choose_set (const struct context *ctx, int k, const nr_set_t *candidates,
                            bool require_fit, nr_set_t *chosen);
 
+/* The fewest nodes of CANDIDATES whose room could hold the container,
+   counting each kind of room (CPU, memory, hugepages, exclusive CPUs) on
+   its own: no smaller set fits, so the search for a set starts there.
+   More than the candidates' count when even all of them do not.  */
+int placement_fewest_nodes (const struct context *ctx, const nr_set_t *candidates);
+
 /* The best single node of CANDIDATES that fits (or any, without
    REQUIRE_FIT): the hinted node, then headroom, load, lower index.  */
 bool placement_choose_node (const struct context *ctx, const nr_set_t *candidates, bool require_fit,

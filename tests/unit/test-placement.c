@@ -645,6 +645,95 @@ distribute_gives_a_shared_container_the_same_count_per_node (void **state)
   host_free (&h);
 }
 
+/* ---- too big for one node: which nodes ---------------------------------- */
+
+/* Node index I of H holds the CPUs of HELD exclusively (a ledger entry
+   charged a CPU's load for each).  */
+static void
+hold (struct host *h, int i, const char *held)
+{
+  h->usage[i].exclusive = set_of (held);
+  h->usage[i].load = (int64_t) nr_set_count (&h->usage[i].exclusive) * 1000;
+}
+
+static void
+a_spanning_set_takes_a_farther_node_with_room_before_a_closer_full_one (void **state)
+{
+  struct host h;
+  struct nr_placement p;
+
+  /* Two pairs of close nodes; one node of each pair is full.  */
+  host_init (&h, 4, 4, 16);
+  set_distance (&h, 0, 1, 12);
+  set_distance (&h, 2, 3, 12);
+  set_distance (&h, 0, 2, 32);
+  set_distance (&h, 0, 3, 32);
+  set_distance (&h, 1, 2, 32);
+  set_distance (&h, 1, 3, 32);
+  hold (&h, 1, "4-7");
+  hold (&h, 3, "12-15");
+  h.config.cpu_exclusive = true;
+  h.req.millicpus = 6000;
+  place (&h, &p);
+  /* Three CPUs each can spare: two nodes, not a full neighbour as third.  */
+  assert_set_equal (p.nodes, "0,2");
+  assert_int_equal (nr_set_count (&p.exclusive), 6);
+  assert_non_null (strstr (p.warning, "spanning 2 nodes"));
+  nr_placement_free (&p);
+  host_free (&h);
+}
+
+static void
+a_spanning_set_takes_the_roomiest_nodes_at_equal_distance (void **state)
+{
+  struct host h;
+  struct nr_placement p;
+
+  /* Eight equally distant nodes: six with one CPU to spare, 6 and 7
+     with three.  */
+  host_init (&h, 8, 4, 16);
+  for (int i = 0; i < 6; i++)
+    {
+      char held[16];
+      snprintf (held, sizeof (held), "%d-%d", i * 4, i * 4 + 1);
+      hold (&h, i, held);
+    }
+  h.config.cpu_exclusive = true;
+  h.req.millicpus = 6000;
+  place (&h, &p);
+  assert_set_equal (p.nodes, "6-7");
+  assert_set_equal (p.exclusive, "24-26,28-30");
+  nr_placement_free (&p);
+  host_free (&h);
+}
+
+static void
+where_every_closest_set_falls_short_the_roomiest_set_still_fits (void **state)
+{
+  struct host h;
+  struct nr_placement p;
+
+  /* Two pairs of close nodes, each pair one roomy node (0, 2) and one
+     nearly full (1, 3): every pair falls short of 6, the two roomy nodes
+     across the pairs hold it.  */
+  host_init (&h, 4, 4, 16);
+  set_distance (&h, 0, 1, 12);
+  set_distance (&h, 2, 3, 12);
+  set_distance (&h, 0, 2, 32);
+  set_distance (&h, 0, 3, 32);
+  set_distance (&h, 1, 2, 32);
+  set_distance (&h, 1, 3, 32);
+  hold (&h, 1, "4-5");
+  hold (&h, 3, "12-13");
+  h.config.cpu_exclusive = true;
+  h.req.millicpus = 6000;
+  place (&h, &p);
+  assert_set_equal (p.nodes, "0,2");
+  assert_set_equal (p.exclusive, "0-2,8-10");
+  nr_placement_free (&p);
+  host_free (&h);
+}
+
 /* ---- kubelet, annotations ---------------------------------------------- */
 
 static void
@@ -741,6 +830,9 @@ main (void)
     cmocka_unit_test (single_numa_node_refuses_devices_on_several_nodes),
     cmocka_unit_test (a_full_device_node_is_refused_when_strict),
     cmocka_unit_test (hints_on_unknown_nodes_are_ignored),
+    cmocka_unit_test (a_spanning_set_takes_a_farther_node_with_room_before_a_closer_full_one),
+    cmocka_unit_test (a_spanning_set_takes_the_roomiest_nodes_at_equal_distance),
+    cmocka_unit_test (where_every_closest_set_falls_short_the_roomiest_set_still_fits),
     cmocka_unit_test (asked_to_span_two_nodes_takes_the_closest_pair),
     cmocka_unit_test (spanning_prefers_the_nodes_holding_the_devices),
     cmocka_unit_test (distribute_spreads_exclusive_cpus_evenly_and_interleaves),
