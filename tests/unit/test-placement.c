@@ -771,6 +771,26 @@ where_every_closest_set_falls_short_the_roomiest_set_still_fits (void **state)
   host_free (&h);
 }
 
+static void
+exclusive_cpus_on_several_nodes_come_from_the_roomiest_first (void **state)
+{
+  struct host h;
+  struct nr_placement p;
+
+  /* Asked for nodes 0 and 1; node 0 can spare two CPUs, node 1 four: all
+     four from node 1, not two from each.  */
+  host_init (&h, 2, 4, 16);
+  hold (&h, 0, "0-1");
+  h.req.nodes_wanted = set_of ("0-1");
+  h.config.cpu_exclusive = true;
+  h.req.millicpus = 4000;
+  place (&h, &p);
+  assert_set_equal (p.nodes, "0-1");
+  assert_set_equal (p.exclusive, "4-7");
+  nr_placement_free (&p);
+  host_free (&h);
+}
+
 /* ---- kubelet, annotations ---------------------------------------------- */
 
 static void
@@ -871,6 +891,7 @@ main (void)
     cmocka_unit_test (a_spanning_set_takes_a_farther_node_with_room_before_a_closer_full_one),
     cmocka_unit_test (a_spanning_set_takes_the_roomiest_nodes_at_equal_distance),
     cmocka_unit_test (where_every_closest_set_falls_short_the_roomiest_set_still_fits),
+    cmocka_unit_test (exclusive_cpus_on_several_nodes_come_from_the_roomiest_first),
     cmocka_unit_test (asked_to_span_two_nodes_takes_the_closest_pair),
     cmocka_unit_test (spanning_prefers_the_nodes_holding_the_devices),
     cmocka_unit_test (distribute_spreads_exclusive_cpus_evenly_and_interleaves),
