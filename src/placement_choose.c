@@ -160,56 +160,51 @@ joins_before (const struct context *ctx, int seed, int j, int best, const nr_set
   return room_j > room_best;
 }
 
-/* SEED plus the K-1 nodes of CANDIDATES that join it first
-   (joins_before).  */
-static void
-closest_set (const struct context *ctx, int seed, int k, const nr_set_t *candidates,
-             const nr_set_t *hints, nr_set_t *set)
+/* Should node index J join a set grown from the roomiest node before
+   node index BEST?  Hinted nodes first, then the roomier.  */
+static bool
+roomier (const struct context *ctx, int j, int best, const nr_set_t *hints)
 {
-  nr_set_clear (set);
-  nr_set_add (set, seed);
-  for (int taken = 1; taken < k; taken++)
-    {
-      int best = -1;
-      for (int j = nr_set_next (candidates, 0); j >= 0; j = nr_set_next (candidates, j + 1))
-        if (! nr_set_has (set, j) && (best < 0 || joins_before (ctx, seed, j, best, hints)))
-          best = j;
-      if (best < 0)
-        return;
-      nr_set_add (set, best);
-    }
+  if (nr_set_has (hints, best) != nr_set_has (hints, j))
+    return nr_set_has (hints, j);
+  return room_for (ctx, j) > room_for (ctx, best);
 }
 
-/* The roomiest node of CANDIDATES (hinted ones first) and the K-1 that
-   join it first: where the closest sets all miss, the set that fits when
-   any K nodes can.  */
-static void
-roomiest_set (const struct context *ctx, int k, const nr_set_t *candidates, const nr_set_t *hints,
-              nr_set_t *set)
+/* The node of CANDIDATES that joins SET next: grown from node index SEED,
+   SEED itself and then the one joins_before ranks first; SEED -1, the
+   roomiest first (roomier): where the closest sets all miss, the set that
+   fits when any K nodes can.  -1 when none is left.  The order does not
+   depend on the set's final size, so a set of K+1 nodes is the set of K
+   and one more.  */
+static int
+next_member (const struct context *ctx, int seed, const nr_set_t *set, const nr_set_t *candidates,
+             const nr_set_t *hints)
 {
-  int seed = -1;
+  int best = -1;
 
+  if (seed >= 0 && ! nr_set_has (set, seed))
+    return seed;
   for (int j = nr_set_next (candidates, 0); j >= 0; j = nr_set_next (candidates, j + 1))
-    if (seed < 0 || (nr_set_has (hints, j) && ! nr_set_has (hints, seed))
-        || (nr_set_has (hints, j) == nr_set_has (hints, seed)
-            && room_for (ctx, j) > room_for (ctx, seed)))
-      seed = j;
+    if (! nr_set_has (set, j)
+        && (best < 0
+            || (seed >= 0 ? joins_before (ctx, seed, j, best, hints)
+                          : roomier (ctx, j, best, hints))))
+      best = j;
+  return best;
+}
+
+/* The first K nodes grown from SEED (next_member).  */
+static void
+grow_set (const struct context *ctx, int seed, int k, const nr_set_t *candidates,
+          const nr_set_t *hints, nr_set_t *set)
+{
   nr_set_clear (set);
-  if (seed < 0)
-    return;
-  nr_set_add (set, seed);
-  for (int taken = 1; taken < k; taken++)
+  for (int taken = 0; taken < k; taken++)
     {
-      int best = -1;
-      for (int j = nr_set_next (candidates, 0); j >= 0; j = nr_set_next (candidates, j + 1))
-        if (! nr_set_has (set, j)
-            && (best < 0 || (nr_set_has (hints, j) && ! nr_set_has (hints, best))
-                || (nr_set_has (hints, j) == nr_set_has (hints, best)
-                    && room_for (ctx, j) > room_for (ctx, best))))
-          best = j;
-      if (best < 0)
+      int j = next_member (ctx, seed, set, candidates, hints);
+      if (j < 0)
         return;
-      nr_set_add (set, best);
+      nr_set_add (set, j);
     }
 }
 
@@ -262,14 +257,53 @@ placement_choose_set (const struct context *ctx, int k, const nr_set_t *candidat
   placement_nodes_to_index_set (ctx, &ctx->hint_nodes, &hint_idx);
   for (int seed = nr_set_next (candidates, 0); seed >= 0; seed = nr_set_next (candidates, seed + 1))
     {
-      closest_set (ctx, seed, k, candidates, &hint_idx, &set);
+      grow_set (ctx, seed, k, candidates, &hint_idx, &set);
       consider_set (ctx, &set, k, require_fit, &hint_idx, &c);
     }
-  roomiest_set (ctx, k, candidates, &hint_idx, &set);
+  grow_set (ctx, -1, k, candidates, &hint_idx, &set);
   consider_set (ctx, &set, k, require_fit, &hint_idx, &c);
   if (c.found)
     *chosen = c.chosen;
   return c.found;
+}
+
+int
+placement_choose_smallest_set (const struct context *ctx, const nr_set_t *candidates, int least,
+                               nr_set_t *chosen)
+{
+  struct set_choice c = { .found = false };
+  int fewest = nr_set_count (candidates) + 1;
+  nr_set_t hint_idx, set;
+
+  placement_nodes_to_index_set (ctx, &ctx->hint_nodes, &hint_idx);
+  /* Each seed's set grows one node at a time (the sets of every size are
+     nested, and a larger set fits whatever a smaller one fits) until it
+     fits or outgrows the fewest found: choose_set's answer for the
+     smallest size any seed fits at, in one pass.  */
+  for (int seed = nr_set_next (candidates, 0);; seed = nr_set_next (candidates, seed + 1))
+    {
+      nr_set_clear (&set);
+      for (int size = 1; size <= fewest; size++)
+        {
+          int j = next_member (ctx, seed, &set, candidates, &hint_idx);
+          if (j < 0)
+            break;
+          nr_set_add (&set, j);
+          if (size < least || ! placement_fits (ctx, &set))
+            continue;
+          if (size < fewest)
+            c = (struct set_choice){ .found = false };
+          fewest = size;
+          consider_set (ctx, &set, size, false, &hint_idx, &c);
+          break;
+        }
+      if (seed < 0)
+        break;
+    }
+  if (! c.found)
+    return 0;
+  *chosen = c.chosen;
+  return fewest;
 }
 
 static int

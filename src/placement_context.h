@@ -82,6 +82,13 @@ void placement_nodes_to_index_set (const struct context *ctx, const nr_set_t *no
 bool placement_choose_set (const struct context *ctx, int k, const nr_set_t *candidates,
                            bool require_fit, nr_set_t *chosen);
 
+/* The smallest fitting set of at least LEAST nodes among CANDIDATES: of
+   the sets placement_choose_set would try, those of the smallest size
+   that fits, the best of them as it ranks them.  Returns its size, 0 when
+   no set fits.  */
+int placement_choose_smallest_set (const struct context *ctx, const nr_set_t *candidates, int least,
+                                   nr_set_t *chosen);
+
 /* The fewest nodes of CANDIDATES whose room could hold the container,
    counting each kind of room (CPU, memory, hugepages, exclusive CPUs) on
    its own: no smaller set fits, so the search for a set starts there.
