@@ -498,7 +498,7 @@ place_and_save (const struct nr_args *args, const struct nr_config *config, cons
   /* Unlock before the runtime runs: it may take seconds.  */
   nr_ledger_close (plan->ledger);
   plan->ledger = NULL;
-  nr_pod_move_update (runtime, args, &placement);
+  nr_pod_move_update (runtime, args, config, &plan->topo, &placement);
   return 0;
 }
 

@@ -73,6 +73,9 @@ struct nr_node_usage
 {
   int node;
   int containers;
+  /* Of those, the ones holding no exclusive CPU: they run on the node's
+     shared pool, which must then keep a CPU.  */
+  int sharing;
   int64_t load;
   int64_t millicpus;
   int64_t memory;

@@ -44,6 +44,11 @@ read_sums (yajl_val doc, struct ledger_index *ix)
       struct nr_node_usage *u = &ix->usage[ix->n_usage++];
       u->node = (int) ledger_json_int (n, "node");
       u->containers = (int) ledger_json_int (n, "containers");
+      /* An index written before the count, or a count that cannot be:
+         every container may share (the node keeps its shared CPU).  */
+      u->sharing = nr_json_get (n, "sharing") ? (int) ledger_json_int (n, "sharing") : -1;
+      if (u->sharing < 0 || u->sharing > u->containers)
+        u->sharing = u->containers;
       u->load = ledger_json_int (n, "load");
       u->millicpus = ledger_json_int (n, "millicpus");
       u->memory = ledger_json_int (n, "memory");
@@ -282,6 +287,7 @@ ledger_index_text (const struct ledger_index *ix, const char *shard_dir_name, si
       yajl_gen_map_open (g);
       nr_json_gen_int (g, "node", u->node);
       nr_json_gen_int (g, "containers", u->containers);
+      nr_json_gen_int (g, "sharing", u->sharing);
       nr_json_gen_int (g, "load", u->load);
       nr_json_gen_int (g, "millicpus", u->millicpus);
       nr_json_gen_int (g, "memory", u->memory);

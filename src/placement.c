@@ -152,7 +152,7 @@ place_freely (const struct context *ctx, struct nr_placement *out, nr_error_t *e
 {
   const struct nr_request *req = ctx->in->req;
   nr_set_t candidates, preferred, chosen;
-  int n_usable, r;
+  int n_usable, first_span, span, r;
 
   nr_set_clear (&candidates);
   for (int i = 0; i < ctx->in->topo->n_nodes; i++)
@@ -187,14 +187,18 @@ place_freely (const struct context *ctx, struct nr_placement *out, nr_error_t *e
                                  ? "it fits on no node"
                                  : "it does not fit on its devices' node");
 
-  /* Rule 5 (best-effort): the closest set of nodes that fits.  */
-  for (int k = 2; k <= n_usable; k++)
-    if (placement_choose_set (ctx, k, &candidates, true, &chosen))
-      {
-        add_warning (out, "too big for one node: spanning %d nodes", k);
-        placement_finish (ctx, &chosen, out);
-        return 0;
-      }
+  /* Rule 5 (best-effort): the closest of the smallest sets of nodes that
+     fit, from the fewest nodes that could hold it.  */
+  first_span = placement_fewest_nodes (ctx, &candidates);
+  span = first_span > n_usable ? 0
+                               : placement_choose_smallest_set (
+                                   ctx, &candidates, first_span > 2 ? first_span : 2, &chosen);
+  if (span > 0)
+    {
+      add_warning (out, "too big for one node: spanning %d nodes", span);
+      placement_finish (ctx, &chosen, out);
+      return 0;
+    }
   placement_choose_node (ctx, &preferred, false, &chosen);
   add_warning (out, "it fits nowhere; placed on the least-loaded node");
   placement_finish (ctx, &chosen, out);

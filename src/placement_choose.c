@@ -6,6 +6,8 @@
 #include "placement_context.h"
 #include "util.h"
 
+#include <stdlib.h>
+
 /* Does the container fit in what nodes offer together?  */
 static bool
 fits_in (const struct context *ctx, int64_t cpu, int64_t mem, int64_t huge, int excl)
@@ -127,75 +129,238 @@ set_cost (const struct context *ctx, const nr_set_t *set)
   return cost;
 }
 
-/* SEED plus the K-1 nodes of CANDIDATES closest to it, taking nodes of
-   HINTS (topo indexes) first.  */
+/* What node index I can still give the container: its exclusive CPUs
+   when it asks for some, else its free CPU room.  A set grows by nodes
+   that give something before nodes that only add distance.  */
+static int64_t
+room_for (const struct context *ctx, int i)
+{
+  if (ctx->demand.exclusive > 0)
+    return ctx->rooms[i].exclusive_free;
+  return ctx->rooms[i].cpu_free > 0 ? ctx->rooms[i].cpu_free : 0;
+}
+
+/* Should node index J join a set grown from SEED before node index BEST?
+   Hinted nodes first, then nodes with room, then the closer, then the
+   roomier (fewer nodes for the same demand).  */
+static bool
+joins_before (const struct context *ctx, int seed, int j, int best, const nr_set_t *hints)
+{
+  int64_t room_j = room_for (ctx, j), room_best = room_for (ctx, best);
+  int dist_j, dist_best;
+
+  if (nr_set_has (hints, best) != nr_set_has (hints, j))
+    return nr_set_has (hints, j);
+  if ((room_best > 0) != (room_j > 0))
+    return room_j > 0;
+  dist_j = nr_topology_distance (ctx->in->topo, seed, j);
+  dist_best = nr_topology_distance (ctx->in->topo, seed, best);
+  if (dist_j != dist_best)
+    return dist_j < dist_best;
+  return room_j > room_best;
+}
+
+/* Should node index J join a set grown from the roomiest node before
+   node index BEST?  Hinted nodes first, then the roomier.  */
+static bool
+roomier (const struct context *ctx, int j, int best, const nr_set_t *hints)
+{
+  if (nr_set_has (hints, best) != nr_set_has (hints, j))
+    return nr_set_has (hints, j);
+  return room_for (ctx, j) > room_for (ctx, best);
+}
+
+/* The node of CANDIDATES that joins SET next: grown from node index SEED,
+   SEED itself and then the one joins_before ranks first; SEED -1, the
+   roomiest first (roomier): where the closest sets all miss, the set that
+   fits when any K nodes can.  -1 when none is left.  The order does not
+   depend on the set's final size, so a set of K+1 nodes is the set of K
+   and one more.  */
+static int
+next_member (const struct context *ctx, int seed, const nr_set_t *set, const nr_set_t *candidates,
+             const nr_set_t *hints)
+{
+  int best = -1;
+
+  if (seed >= 0 && ! nr_set_has (set, seed))
+    return seed;
+  for (int j = nr_set_next (candidates, 0); j >= 0; j = nr_set_next (candidates, j + 1))
+    if (! nr_set_has (set, j)
+        && (best < 0
+            || (seed >= 0 ? joins_before (ctx, seed, j, best, hints)
+                          : roomier (ctx, j, best, hints))))
+      best = j;
+  return best;
+}
+
+/* The first K nodes grown from SEED (next_member).  */
 static void
-closest_set (const struct context *ctx, int seed, int k, const nr_set_t *candidates,
-             const nr_set_t *hints, nr_set_t *set)
+grow_set (const struct context *ctx, int seed, int k, const nr_set_t *candidates,
+          const nr_set_t *hints, nr_set_t *set)
 {
   nr_set_clear (set);
-  nr_set_add (set, seed);
-  for (int taken = 1; taken < k; taken++)
+  for (int taken = 0; taken < k; taken++)
     {
-      int best = -1;
-      for (int j = nr_set_next (candidates, 0); j >= 0; j = nr_set_next (candidates, j + 1))
-        {
-          if (nr_set_has (set, j))
-            continue;
-          if (best >= 0 && nr_set_has (hints, best) != nr_set_has (hints, j))
-            {
-              if (nr_set_has (hints, j))
-                best = j;
-              continue;
-            }
-          if (best < 0
-              || nr_topology_distance (ctx->in->topo, seed, j)
-                     < nr_topology_distance (ctx->in->topo, seed, best))
-            best = j;
-        }
-      if (best < 0)
+      int j = next_member (ctx, seed, set, candidates, hints);
+      if (j < 0)
         return;
-      nr_set_add (set, best);
+      nr_set_add (set, j);
     }
 }
 
+/* The best set of K nodes found so far.  */
+struct set_choice
+{
+  nr_set_t chosen;
+  bool found, has_hints;
+  int cost;
+};
+
+/* Keep SET in *C if it is a better choice: sets holding every hinted node
+   first, then the closer (pairwise distances), then the better home.  */
+static void
+consider_set (const struct context *ctx, const nr_set_t *set, int k, bool require_fit,
+              const nr_set_t *hint_idx, struct set_choice *c)
+{
+  bool has_hints;
+  int cost;
+
+  if (nr_set_count (set) != k || (require_fit && ! placement_fits (ctx, set)))
+    return;
+  has_hints = nr_set_is_subset (hint_idx, set);
+  cost = set_cost (ctx, set);
+  if (c->found)
+    {
+      if (c->has_hints && ! has_hints)
+        return;
+      if (has_hints == c->has_hints
+          && (cost > c->cost || (cost == c->cost && ! better (ctx, set, &c->chosen))))
+        return;
+    }
+  c->chosen = *set;
+  c->found = true;
+  c->has_hints = has_hints;
+  c->cost = cost;
+}
+
 /* The closest fitting set of exactly K nodes among CANDIDATES, preferring
-   sets that hold every hinted node.  Returns false when none placement_fits (or,
-   with REQUIRE_FIT false, none exists).  */
+   sets that hold every hinted node: the set grown from each node, and the
+   roomiest set.  Returns false when none placement_fits (or, with
+   REQUIRE_FIT false, none exists).  */
 bool
 placement_choose_set (const struct context *ctx, int k, const nr_set_t *candidates,
                       bool require_fit, nr_set_t *chosen)
 {
-  nr_set_t hint_idx;
-  bool found = false, found_has_hints = false;
-  int found_cost = 0;
+  struct set_choice c = { .found = false };
+  nr_set_t hint_idx, set;
 
   placement_nodes_to_index_set (ctx, &ctx->hint_nodes, &hint_idx);
   for (int seed = nr_set_next (candidates, 0); seed >= 0; seed = nr_set_next (candidates, seed + 1))
     {
-      nr_set_t set;
-      bool has_hints;
-      int cost;
-
-      closest_set (ctx, seed, k, candidates, &hint_idx, &set);
-      if (nr_set_count (&set) != k || (require_fit && ! placement_fits (ctx, &set)))
-        continue;
-      has_hints = nr_set_is_subset (&hint_idx, &set);
-      cost = set_cost (ctx, &set);
-      if (found)
-        {
-          if (found_has_hints && ! has_hints)
-            continue;
-          if (has_hints == found_has_hints
-              && (cost > found_cost || (cost == found_cost && ! better (ctx, &set, chosen))))
-            continue;
-        }
-      *chosen = set;
-      found = true;
-      found_has_hints = has_hints;
-      found_cost = cost;
+      grow_set (ctx, seed, k, candidates, &hint_idx, &set);
+      consider_set (ctx, &set, k, require_fit, &hint_idx, &c);
     }
-  return found;
+  grow_set (ctx, -1, k, candidates, &hint_idx, &set);
+  consider_set (ctx, &set, k, require_fit, &hint_idx, &c);
+  if (c.found)
+    *chosen = c.chosen;
+  return c.found;
+}
+
+int
+placement_choose_smallest_set (const struct context *ctx, const nr_set_t *candidates, int least,
+                               nr_set_t *chosen)
+{
+  struct set_choice c = { .found = false };
+  int fewest = nr_set_count (candidates) + 1;
+  nr_set_t hint_idx, set;
+
+  placement_nodes_to_index_set (ctx, &ctx->hint_nodes, &hint_idx);
+  /* Each seed's set grows one node at a time (the sets of every size are
+     nested, and a larger set fits whatever a smaller one fits) until it
+     fits or outgrows the fewest found: choose_set's answer for the
+     smallest size any seed fits at, in one pass.  */
+  for (int seed = nr_set_next (candidates, 0);; seed = nr_set_next (candidates, seed + 1))
+    {
+      nr_set_clear (&set);
+      for (int size = 1; size <= fewest; size++)
+        {
+          int j = next_member (ctx, seed, &set, candidates, &hint_idx);
+          if (j < 0)
+            break;
+          nr_set_add (&set, j);
+          if (size < least || ! placement_fits (ctx, &set))
+            continue;
+          if (size < fewest)
+            c = (struct set_choice){ .found = false };
+          fewest = size;
+          consider_set (ctx, &set, size, false, &hint_idx, &c);
+          break;
+        }
+      if (seed < 0)
+        break;
+    }
+  if (! c.found)
+    return 0;
+  *chosen = c.chosen;
+  return fewest;
+}
+
+static int
+descending (const void *a, const void *b)
+{
+  int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
+  return (x < y) - (x > y);
+}
+
+/* How many of the N largest values of VALUES (sorted here) reach WANT:
+   N + 1 when all of them do not.  */
+static int
+largest_to_reach (int64_t *values, int n, int64_t want)
+{
+  int64_t sum = 0;
+
+  if (want <= 0)
+    return 1;
+  qsort (values, (size_t) n, sizeof (*values), descending);
+  for (int k = 0; k < n; k++)
+    {
+      sum = sat_add (sum, values[k]);
+      if (sum >= want)
+        return k + 1;
+    }
+  return n + 1;
+}
+
+int
+placement_fewest_nodes (const struct context *ctx, const nr_set_t *candidates)
+{
+  const struct demand *d = &ctx->demand;
+  int n = nr_set_count (candidates), fewest = 1, k = 0;
+  cleanup_free int64_t *cpu = xmalloc ((size_t) (n > 0 ? n : 1) * sizeof (int64_t));
+  cleanup_free int64_t *mem = xmalloc ((size_t) (n > 0 ? n : 1) * sizeof (int64_t));
+  cleanup_free int64_t *huge = xmalloc ((size_t) (n > 0 ? n : 1) * sizeof (int64_t));
+  cleanup_free int64_t *excl = xmalloc ((size_t) (n > 0 ? n : 1) * sizeof (int64_t));
+  int need[4];
+
+  /* placement_fits' sums, one dimension at a time: no K-set reaches a sum
+     the K largest values do not.  */
+  for (int i = nr_set_next (candidates, 0); i >= 0; i = nr_set_next (candidates, i + 1), k++)
+    {
+      const struct node_room *r = &ctx->rooms[i];
+      cpu[k] = r->cpu_free;
+      mem[k] = sat_add (r->mem_free, r->tier_free);
+      huge[k] = r->huge_free;
+      excl[k] = r->exclusive_free;
+    }
+  need[0] = d->prepaid || d->unlimited ? 1 : largest_to_reach (cpu, n, d->millicpus);
+  need[1] = d->prepaid ? 1 : largest_to_reach (mem, n, d->memory);
+  need[2] = largest_to_reach (huge, n, d->hugepages);
+  need[3] = largest_to_reach (excl, n, d->exclusive);
+  for (int i = 0; i < 4; i++)
+    if (need[i] > fewest)
+      fewest = need[i];
+  return fewest;
 }
 
 /* Is node index A a better home than node index B: choose_set's order for

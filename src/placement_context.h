@@ -82,6 +82,19 @@ void placement_nodes_to_index_set (const struct context *ctx, const nr_set_t *no
 bool placement_choose_set (const struct context *ctx, int k, const nr_set_t *candidates,
                            bool require_fit, nr_set_t *chosen);
 
+/* The smallest fitting set of at least LEAST nodes among CANDIDATES: of
+   the sets placement_choose_set would try, those of the smallest size
+   that fits, the best of them as it ranks them.  Returns its size, 0 when
+   no set fits.  */
+int placement_choose_smallest_set (const struct context *ctx, const nr_set_t *candidates, int least,
+                                   nr_set_t *chosen);
+
+/* The fewest nodes of CANDIDATES whose room could hold the container,
+   counting each kind of room (CPU, memory, hugepages, exclusive CPUs) on
+   its own: no smaller set fits, so the search for a set starts there.
+   More than the candidates' count when even all of them do not.  */
+int placement_fewest_nodes (const struct context *ctx, const nr_set_t *candidates);
+
 /* The best single node of CANDIDATES that fits (or any, without
    REQUIRE_FIT): the hinted node, then headroom, load, lower index.  */
 bool placement_choose_node (const struct context *ctx, const nr_set_t *candidates, bool require_fit,
@@ -129,7 +142,7 @@ void placement_prepare (struct context *ctx);
 void placement_finish (const struct context *ctx, const nr_set_t *chosen, struct nr_placement *out);
 
 /* Pick up to WANT CPUs of node index I for an entry holding them
-   exclusively, keeping one in the shared pool.  Returns how many.  */
+   exclusively, no more than its room's exclusive_free.  Returns how many.  */
 int placement_pick_exclusive (const struct context *ctx, int i, int want, nr_set_t *picked);
 
 /* CPUs from each node of CHOSEN in proportion to the container's devices

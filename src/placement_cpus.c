@@ -9,17 +9,39 @@
 
 /* ---- CPUs for the chosen nodes ---------------------------------------- */
 
+/* The nodes of CHOSEN in the order exclusive CPUs are taken from them:
+   packed, the roomiest first, so that they come from as few nodes as
+   can give them; distributed, in index order.  Returns their count.  */
+static int
+exclusive_order (const struct context *ctx, const nr_set_t *chosen, int *order)
+{
+  int n = 0;
+
+  for (int i = nr_set_next (chosen, 0); i >= 0; i = nr_set_next (chosen, i + 1))
+    {
+      int at = n++;
+      if (ctx->resolved.spread != NR_SPREAD_DISTRIBUTE)
+        for (; at > 0 && ctx->rooms[order[at - 1]].exclusive_free < ctx->rooms[i].exclusive_free;
+             at--)
+          order[at] = order[at - 1];
+      order[at] = i;
+    }
+  return n;
+}
+
 /* Hold D->exclusive CPUs of CHOSEN for the container.  False (nothing
    held) when the nodes cannot spare that many.  */
 static bool
 assign_exclusive (const struct context *ctx, const nr_set_t *chosen, struct nr_placement *out)
 {
   const struct demand *d = &ctx->demand;
-  int n = nr_set_count (chosen);
-  int left = d->exclusive, k = 0;
+  cleanup_free int *order = xmalloc ((size_t) ctx->in->topo->n_nodes * sizeof (int));
+  int n = exclusive_order (ctx, chosen, order);
+  int left = d->exclusive;
 
-  for (int i = nr_set_next (chosen, 0); i >= 0; i = nr_set_next (chosen, i + 1), k++)
+  for (int k = 0; k < n; k++)
     {
+      int i = order[k];
       const struct node_room *r = &ctx->rooms[i];
       nr_set_t available;
       int want = ctx->resolved.spread == NR_SPREAD_DISTRIBUTE
@@ -144,7 +166,7 @@ placement_pick_exclusive (const struct context *ctx, int i, int want, nr_set_t *
   int room;
 
   room_shared (ctx, i, &shared);
-  room = nr_set_count (&shared) - 1;
+  room = ctx->rooms[i].exclusive_free;
   if (want > room)
     want = room > 0 ? room : 0;
   return nr_pick_cpus (ctx->in->topo, &shared, &ctx->in->usage[i].exclusive, want, picked);

@@ -69,9 +69,10 @@ compute_rooms (struct context *ctx)
         r->mem_free = sat_sub (r->mem_free, ctx->in->kubelet_memory[i]);
       if (ctx->in->kubelet_hugepages)
         r->huge_free = sat_sub (r->huge_free, ctx->in->kubelet_hugepages[i]);
-      /* Keep one CPU in the shared pool: the node's other containers
-         must still have somewhere to run.  */
-      r->exclusive_free = n_shared - 1;
+      /* While containers share the node's pool, keep one CPU in it: they
+         must still have somewhere to run.  A node nobody shares (only
+         exclusive holders, or nothing) can give all of its pool.  */
+      r->exclusive_free = u->sharing > 0 ? n_shared - 1 : n_shared;
       if (r->exclusive_free < 0)
         r->exclusive_free = 0;
       r->load = u->load;

@@ -4,6 +4,7 @@
 #include "pod_move.h"
 #include "runtime.h"
 #include "spawn.h"
+#include "topology_view.h"
 #include "util.h"
 
 #include <string.h>
@@ -101,7 +102,8 @@ update_one (const char *runtime, const struct nr_args *args, const struct nr_led
 }
 
 void
-nr_pod_move_update (const char *runtime, const struct nr_args *args, const struct nr_placement *p)
+nr_pod_move_update (const char *runtime, const struct nr_args *args, const struct nr_config *config,
+                    const struct nr_topology *topo, const struct nr_placement *p)
 {
   cleanup_free char *nodes = nr_set_format (&p->nodes);
 
@@ -117,6 +119,14 @@ nr_pod_move_update (const char *runtime, const struct nr_args *args, const struc
       if (update_one (runtime, args, e, &err) < 0)
         {
           nr_warn ("container %s: its pod moved to node(s) %s, but %s stays where it was: %s",
+                   args->id, nodes, e->id, err->msg);
+          nr_error_release (&err);
+          continue;
+        }
+      if (nr_view_refresh (config, e->id, topo, &e->mems, &e->cpus, &err) < 0)
+        {
+          nr_warn ("container %s: its pod moved to node(s) %s, but the topology view of %s still "
+                   "shows its old place: %s",
                    args->id, nodes, e->id, err->msg);
           nr_error_release (&err);
         }

@@ -7,6 +7,7 @@
 #define NR_POD_MOVE_H
 
 #include "args.h"
+#include "conf.h"
 #include "ledger.h"
 #include "placement.h"
 #include "request.h"
@@ -30,10 +31,13 @@ void nr_pod_entries_free (struct nr_pod_entries *held);
 void nr_pod_move_record (struct nr_ledger *ledger, const struct nr_placement *p);
 
 /* Give each container of P->moved its new cpuset and mems through
-   RUNTIME's `update` (under cgroup v2 its pages follow the mems).  A
-   failure is a warning naming the container: the ledger already holds
-   the new place, and the container being created is not at fault.  */
+   RUNTIME's `update` (under cgroup v2 its pages follow the mems), and
+   rewrite its topology view, if it has one, for them (TOPO, CONFIG's
+   sysfs).  A failure is a warning naming the container: the ledger
+   already holds the new place, and the container being created is not at
+   fault.  */
 void nr_pod_move_update (const char *runtime, const struct nr_args *args,
+                         const struct nr_config *config, const struct nr_topology *topo,
                          const struct nr_placement *p);
 
 #endif

@@ -83,6 +83,15 @@ void nr_view_host_read (const char *sysfs_root, const struct nr_topology *topo,
 int nr_view_add (yajl_val spec, const struct nr_config *config, const char *id,
                  const struct nr_topology *topo, nr_error_t *err);
 
+/* Rewrite the tree of container ID, if it has one, for its new NODES
+   (mems) and CPUS after its pod moved: the files it lists change in
+   place, the directories of nodes it lost go, those of nodes it gained
+   come with a copy of their live files taken now (the live mounts are
+   made at create only).  Returns 1 when rewritten, 0 when there is no
+   tree, -1 with *ERR set.  */
+int nr_view_refresh (const struct nr_config *config, const char *id, const struct nr_topology *topo,
+                     const nr_set_t *nodes, const nr_set_t *cpus, nr_error_t *err);
+
 /* Remove the tree of container ID, if any (a debug line when it was
    there).  */
 void nr_view_remove (const struct nr_config *config, const char *id);

@@ -8,6 +8,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <ctype.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -319,4 +320,108 @@ nr_view_add (yajl_val spec, const struct nr_config *config, const char *id,
   }
   nr_view_tree_free (&tree);
   return 1;
+}
+
+/* TEXT at PATH in place of what is there: a reader inside the container
+   sees the old file or the new one, never a part.  */
+static int
+replace_text (const char *path, const char *text, nr_error_t *err)
+{
+  cleanup_free char *tmp = xasprintf ("%s.new", path);
+
+  unlink (tmp);
+  if (write_text (tmp, text, err) < 0)
+    return -1;
+  if (rename (tmp, path) < 0)
+    {
+      int saved = errno;
+      unlink (tmp);
+      return nr_make_error (err, saved, "replace `%s`", path);
+    }
+  return 0;
+}
+
+/* A node's meminfo or numastat is a few hundred bytes.  */
+#define LIVE_COPY_MAX (64 * 1024)
+
+/* A node the container gained: its directory, and a copy of the host's
+   live files taken now (the mounts of live files are made at create, in
+   the container's own mount namespace).  */
+static int
+add_node_dir (const char *top, int id, const char *sysfs_root, nr_error_t *err)
+{
+  cleanup_free char *node_dir = xasprintf ("%s/node%d", top, id);
+
+  if (mkdir (node_dir, 0755) < 0)
+    return errno == EEXIST ? 0 : nr_make_error (err, errno, "create `%s`", node_dir);
+  for (size_t f = 0; f < NR_N_ELEMENTS (live_files); f++)
+    {
+      cleanup_free char *live =
+          xasprintf ("%s/devices/system/node/node%d/%s", sysfs_root, id, live_files[f]);
+      cleanup_free char *copy = xasprintf ("%s/%s", node_dir, live_files[f]);
+      cleanup_free char *text = NULL;
+      size_t len;
+
+      if (read_file (live, LIVE_COPY_MAX, &text, &len, NULL) < 0)
+        continue;
+      if (write_text (copy, text, err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
+/* Remove TOP's node directories of nodes not in NODES.  */
+static void
+drop_node_dirs (const char *top, const nr_set_t *nodes)
+{
+  cleanup_dir DIR *dir = opendir (top);
+  struct dirent *de;
+
+  if (dir == NULL)
+    return;
+  while ((de = readdir (dir)) != NULL)
+    {
+      char *end;
+      long id;
+
+      if (strncmp (de->d_name, "node", 4) != 0 || ! isdigit ((unsigned char) de->d_name[4]))
+        continue;
+      id = strtol (de->d_name + 4, &end, 10);
+      if (*end == '\0' && id >= 0 && id < NR_SET_MAX && ! nr_set_has (nodes, (int) id)
+          && remove_at (dirfd (dir), de->d_name, 2) < 0)
+        nr_warn ("remove `%s/%s`: %s", top, de->d_name, strerror (errno));
+    }
+}
+
+int
+nr_view_refresh (const struct nr_config *config, const char *id, const struct nr_topology *topo,
+                 const nr_set_t *nodes, const nr_set_t *cpus, nr_error_t *err)
+{
+  cleanup_free char *root = views_root (config);
+  cleanup_free char *top = NULL;
+  struct nr_view_tree tree;
+  struct nr_view_host host;
+  struct stat st;
+  int r = 1;
+
+  if (! is_tree_name (id))
+    return 0;
+  top = xasprintf ("%s/%s/node", root, id);
+  if (lstat (top, &st) < 0 || ! S_ISDIR (st.st_mode))
+    return 0;
+  nr_view_host_read (config->sysfs_root, topo, &host);
+  if (nr_view_render (topo, &host, nodes, cpus, &tree, err) < 0)
+    return -1;
+  drop_node_dirs (top, &tree.nodes);
+  for (int n = nr_set_next (&tree.nodes, 0); n >= 0 && r > 0; n = nr_set_next (&tree.nodes, n + 1))
+    if (add_node_dir (top, n, config->sysfs_root, err) < 0)
+      r = -1;
+  for (size_t i = 0; i < tree.n_files && r > 0; i++)
+    {
+      cleanup_free char *path = xasprintf ("%s/%s", top, tree.files[i].path);
+      if (replace_text (path, tree.files[i].text, err) < 0)
+        r = -1;
+    }
+  nr_view_tree_free (&tree);
+  return r < 0 ? nr_error_wrap (err, "topology view") : 1;
 }

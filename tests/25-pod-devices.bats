@@ -100,6 +100,32 @@ checkpoint() {
 	assert_equal "$(update_calls sb | wc -l)" 1 "updates of the sandbox"
 }
 
+@test "a pod that moves takes its containers' topology views along" {
+	local view='.annotations["numa-runtime.io/topology-view"] = "container"
+		| .mounts = [{destination: "/sys", type: "sysfs", source: "sysfs", options: ["nosuid", "noexec", "nodev", "ro"]}]'
+	local tree=$T/topology-views/early/node
+	pod_bundle "$T/sb" sandbox '[]'
+	create sb "$T/sb"
+	assert_success
+	pod_bundle "$T/early" container '[]'
+	jq "$view" "$T/early/config.json" >"$T/early/c.json" && mv "$T/early/c.json" "$T/early/config.json"
+	create early "$T/early"
+	assert_success
+	assert_equal "$(cat "$tree/online")" 0 "the nodes early's view lists before the move"
+	assert_equal "$(cat "$tree/node0/cpulist")" "$NODE0_CPUS" "node 0's CPUs in early's view"
+
+	pod_bundle "$T/app" container "$GPU1"
+	create app "$T/app"
+	assert_success
+	assert_equal "$(cfg_mems "$(fake_config app)")" 1 "app's mems (the pod moved)"
+	assert_equal "$(cat "$tree/online")" 1 "the nodes early's view lists after the move"
+	assert_equal "$(cat "$tree/has_cpu")" 1 "has_cpu in early's view"
+	assert_equal "$(cat "$tree/node1/cpulist")" "$NODE1_CPUS" "node 1's CPUs in early's view"
+	[ ! -e "$tree/node0" ] || fail "early's view still has node 0" "$(ls "$tree")"
+	grep -q "^Node 1 MemTotal:" "$tree/node1/meminfo" || fail "no copy of node 1's meminfo" "$(ls -l "$tree/node1")"
+	[ -z "$(find "$tree" -name '*.new')" ] || fail "the rewrite left files behind" "$(find "$tree")"
+}
+
 @test "the pod moves under restricted and single-numa-node too, and metrics count pod_moved" {
 	for policy in restricted single-numa-node; do
 		rm -rf "$LEDGER" "$LEDGER".* "$FAKE_RUNTIME_LOG" "$FAKE_RUNTIME_LOG.d"

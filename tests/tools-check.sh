@@ -42,7 +42,7 @@ listed_packages() {
 # The host-side shell files to read (paths relative to $root).
 scanned_files() {
 	(cd "$root" && sh tests/lint-shell-files.sh .) | tr ' ' '\n' |
-		grep -v -e '^tests/node/guest/' -e '^tests/vm/init\.sh$' -e '^tests/vm/checks\.sh$' \
+		grep -v -e '^tests/node/guest/' -e '^tests/vm/init\.sh$' -e '^tests/vm/checks\(-[a-z]*\)\{0,1\}\.sh$' \
 			-e '^tests/vm/mock-' -e '^tests/tools-check\.sh$' -e '^tests/test-tools-list\.sh$' -e '^$'
 }
 

@@ -33,6 +33,10 @@
 static const int sizes[] = { 1, 2, 4, 6, 8, 12, 16 };
 #define SHARED_MILLICPUS 250
 
+/* One arrival in SHARED_ONE_IN is a shared container (-S; 0: none, to
+   see what the shared containers' own room costs the exclusive ones).  */
+static int shared_one_in = 5;
+
 struct score
 {
   int arrivals, admitted, fewest, fewest_now, spans, samples;
@@ -294,7 +298,7 @@ churn (const struct nr_topology *topo, const nr_set_t *assignable, int fill, int
   nr_set_clear (&held);
   for (int e = 0; e < events; e++)
     {
-      int size, id, possible;
+      int size, id, possible, kind;
       double t0, t1;
       bool ok;
 
@@ -310,7 +314,8 @@ churn (const struct nr_topology *topo, const nr_set_t *assignable, int fill, int
           live[k] = live[--n_live];
           continue;
         }
-      size = rand_r (&size_seed) % 5 == 0 ? 0 : sizes[rand_r (&size_seed) % 7];
+      kind = rand_r (&size_seed);
+      size = shared_one_in > 0 && kind % shared_one_in == 0 ? 0 : sizes[rand_r (&size_seed) % 7];
       id = next_id++;
       possible = size > 0 && topo->n_llc > 0 ? fewest_now (topo, assignable, &held, size) : 0;
       t0 = now_us ();
@@ -415,12 +420,16 @@ main (int argc, char **argv)
         events = atoi (argv[i + 1]);
       else if (strcmp (argv[i], "-s") == 0)
         seed = (unsigned) strtoul (argv[i + 1], NULL, 10);
+      else if (strcmp (argv[i], "-S") == 0)
+        shared_one_in = atoi (argv[i + 1]);
       else
         break;
     }
   if (i >= argc || events < 8)
     {
-      fprintf (stderr, "usage: bench-placement [-e EVENTS] [-s SEED] NAME=SYSFS_ROOT...\n");
+      fprintf (
+          stderr,
+          "usage: bench-placement [-e EVENTS] [-s SEED] [-S SHARED_ONE_IN] NAME=SYSFS_ROOT...\n");
       return 2;
     }
   printf ("| machine | fill | allocator | fewest L3 possible %% | fewest L3 on empty %% "

@@ -240,8 +240,10 @@ isolated_cpus_are_in_no_pool (void **state)
   h.config.cpu_exclusive = true;
   got = place_exclusive (&h, 8);
   assert_set_equal (got, "0-7");
-  /* 3 left in the pool beside the one kept shared: 4 cannot be held.  */
+  /* 3 left in the pool beside the one kept shared (a container shares
+     it): 4 cannot be held, and the isolated ones are not taken instead.  */
   hold (&h, "0-7");
+  h.usage[0].sharing = 1;
   h.req.millicpus = 4000;
   place (&h, &p);
   assert_set_equal (p.exclusive, "");

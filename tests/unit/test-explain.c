@@ -86,6 +86,10 @@ offers_are_what_placement_counts (void **state)
   assert_int_equal (offers[1].cpu_free, 4000);
   assert_int_equal (offers[1].mem_free, 7 * GiB);
   assert_int_equal (offers[1].hints, 1);
+  /* Nobody shares node 1's pool: all four CPUs could be held.  */
+  assert_int_equal (offers[1].exclusive_free, 4);
+  h.usage[1].sharing = 1;
+  nr_placement_offers (&in, offers);
   assert_int_equal (offers[1].exclusive_free, 3);
   host_free (&h);
 }

@@ -324,6 +324,9 @@ another_shard_count_is_redistributed (void **state)
     assert_int_equal (nr_ledger_find (l, *id, NULL, NULL), 1);
   nr_ledger_usage (l, 0, &u);
   assert_int_equal (u.load, 300);
+  /* An index from before the sharing count: every container may share
+     the node's pool, so the node keeps a shared CPU.  */
+  assert_int_equal (u.sharing, 3);
   commit (l);
   nr_ledger_close (l);
 
@@ -333,6 +336,7 @@ another_shard_count_is_redistributed (void **state)
   {
     cleanup_free char *text = ledger_text (path);
     assert_non_null (strstr (text, "\"shard_count\":64"));
+    assert_non_null (strstr (text, "\"containers\":3,\"sharing\":3,"));
   }
   l = open_ledger (path, "b");
   assert_int_equal (nr_ledger_count (l), 3);

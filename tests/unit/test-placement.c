@@ -356,15 +356,51 @@ fractional_requests_and_sandboxes_share_the_pool (void **state)
 }
 
 static void
-one_cpu_always_stays_shared (void **state)
+one_cpu_stays_shared_while_a_container_shares_the_pool (void **state)
 {
   struct host h;
+  struct nr_placement p;
+
+  host_init (&h, 1, 4, 16);
+  h.req.millicpus = 500;
+  place (&h, &p);
+  charge (&h, &p);
+  nr_placement_free (&p);
+  assert_int_equal (h.usage[0].sharing, 1);
+
+  h.config.cpu_exclusive = true;
+  h.config.policy = NR_POLICY_RESTRICTED;
+  h.usage[0].load = 0; /* room enough by load: the pool decides */
+  h.req.millicpus = 4000;
+  REFUSED (&h, "3 exclusive CPUs free");
+  host_free (&h);
+}
+
+static void
+a_node_nobody_shares_gives_all_its_cpus (void **state)
+{
+  struct host h;
+  struct nr_placement p;
 
   host_init (&h, 1, 4, 16);
   h.config.cpu_exclusive = true;
   h.config.policy = NR_POLICY_RESTRICTED;
   h.req.millicpus = 4000;
-  REFUSED (&h, "3 exclusive CPUs free");
+  place (&h, &p);
+  assert_set_equal (p.exclusive, "0-3");
+  charge (&h, &p);
+  nr_placement_free (&p);
+  assert_int_equal (h.usage[0].sharing, 0);
+
+  /* A container sharing the pool comes later: it fits nowhere, and rather
+     than fail it runs on the exclusive CPUs, saying so.  */
+  h.config.cpu_exclusive = false;
+  h.config.policy = NR_POLICY_BEST_EFFORT;
+  h.req.millicpus = 0;
+  place (&h, &p);
+  assert_set_equal (p.cpus, "0-3");
+  assert_non_null (strstr (p.warning, "no shared CPU left"));
+  nr_placement_free (&p);
   host_free (&h);
 }
 
@@ -374,8 +410,9 @@ exclusive_cpus_that_cannot_be_held_fall_back_to_the_shared_pool (void **state)
   struct host h;
   struct nr_placement p;
 
-  /* Two nodes of two CPUs: each can spare one exclusive CPU.  The third
-     one-CPU container fits nowhere and must still get CPUs.  */
+  /* Two nodes of one core each: a core never goes to two exclusive
+     containers, so the third one-CPU container fits nowhere and must
+     still get CPUs.  */
   host_init (&h, 2, 2, 16);
   h.config.cpu_exclusive = true;
   h.req.millicpus = 1000;
@@ -645,6 +682,115 @@ distribute_gives_a_shared_container_the_same_count_per_node (void **state)
   host_free (&h);
 }
 
+/* ---- too big for one node: which nodes ---------------------------------- */
+
+/* Node index I of H holds the CPUs of HELD exclusively (a ledger entry
+   charged a CPU's load for each).  */
+static void
+hold (struct host *h, int i, const char *held)
+{
+  h->usage[i].exclusive = set_of (held);
+  h->usage[i].load = (int64_t) nr_set_count (&h->usage[i].exclusive) * 1000;
+}
+
+static void
+a_spanning_set_takes_a_farther_node_with_room_before_a_closer_full_one (void **state)
+{
+  struct host h;
+  struct nr_placement p;
+
+  /* Two pairs of close nodes; one node of each pair is full.  */
+  host_init (&h, 4, 4, 16);
+  set_distance (&h, 0, 1, 12);
+  set_distance (&h, 2, 3, 12);
+  set_distance (&h, 0, 2, 32);
+  set_distance (&h, 0, 3, 32);
+  set_distance (&h, 1, 2, 32);
+  set_distance (&h, 1, 3, 32);
+  hold (&h, 1, "4-7");
+  hold (&h, 3, "12-15");
+  h.config.cpu_exclusive = true;
+  h.req.millicpus = 6000;
+  place (&h, &p);
+  /* Three CPUs each can spare: two nodes, not a full neighbour as third.  */
+  assert_set_equal (p.nodes, "0,2");
+  assert_int_equal (nr_set_count (&p.exclusive), 6);
+  assert_non_null (strstr (p.warning, "spanning 2 nodes"));
+  nr_placement_free (&p);
+  host_free (&h);
+}
+
+static void
+a_spanning_set_takes_the_roomiest_nodes_at_equal_distance (void **state)
+{
+  struct host h;
+  struct nr_placement p;
+
+  /* Eight equally distant nodes: six with two CPUs to spare, 6 and 7
+     with four.  */
+  host_init (&h, 8, 4, 16);
+  for (int i = 0; i < 6; i++)
+    {
+      char held[16];
+      snprintf (held, sizeof (held), "%d-%d", i * 4, i * 4 + 1);
+      hold (&h, i, held);
+    }
+  h.config.cpu_exclusive = true;
+  h.req.millicpus = 8000;
+  place (&h, &p);
+  assert_set_equal (p.nodes, "6-7");
+  assert_set_equal (p.exclusive, "24-31");
+  nr_placement_free (&p);
+  host_free (&h);
+}
+
+static void
+where_every_closest_set_falls_short_the_roomiest_set_still_fits (void **state)
+{
+  struct host h;
+  struct nr_placement p;
+
+  /* Two pairs of close nodes, each pair one roomy node (0, 2) and one
+     half full (1, 3): every pair falls short of 8, the two roomy nodes
+     across the pairs hold it.  */
+  host_init (&h, 4, 4, 16);
+  set_distance (&h, 0, 1, 12);
+  set_distance (&h, 2, 3, 12);
+  set_distance (&h, 0, 2, 32);
+  set_distance (&h, 0, 3, 32);
+  set_distance (&h, 1, 2, 32);
+  set_distance (&h, 1, 3, 32);
+  hold (&h, 1, "4-5");
+  hold (&h, 3, "12-13");
+  h.config.cpu_exclusive = true;
+  h.req.millicpus = 8000;
+  place (&h, &p);
+  assert_set_equal (p.nodes, "0,2");
+  assert_set_equal (p.exclusive, "0-3,8-11");
+  nr_placement_free (&p);
+  host_free (&h);
+}
+
+static void
+exclusive_cpus_on_several_nodes_come_from_the_roomiest_first (void **state)
+{
+  struct host h;
+  struct nr_placement p;
+
+  /* Asked for nodes 0 and 1; node 0 can spare two CPUs, node 1 four: all
+     four from node 1, not two from each.  */
+  host_init (&h, 2, 4, 16);
+  hold (&h, 0, "0-1");
+  h.req.nodes_wanted = set_of ("0-1");
+  h.config.cpu_exclusive = true;
+  h.req.millicpus = 4000;
+  place (&h, &p);
+  assert_set_equal (p.nodes, "0-1");
+  assert_set_equal (p.exclusive, "4-7");
+  nr_placement_free (&p);
+  host_free (&h);
+}
+
 /* ---- kubelet, annotations ---------------------------------------------- */
 
 static void
@@ -730,7 +876,8 @@ main (void)
     cmocka_unit_test (a_partly_used_core_is_filled_before_a_whole_one_is_broken),
     cmocka_unit_test (a_core_is_never_shared_by_two_exclusive_containers),
     cmocka_unit_test (fractional_requests_and_sandboxes_share_the_pool),
-    cmocka_unit_test (one_cpu_always_stays_shared),
+    cmocka_unit_test (one_cpu_stays_shared_while_a_container_shares_the_pool),
+    cmocka_unit_test (a_node_nobody_shares_gives_all_its_cpus),
     cmocka_unit_test (exclusive_cpus_that_cannot_be_held_fall_back_to_the_shared_pool),
     cmocka_unit_test (an_annotation_can_ask_for_exclusive_cpus),
     cmocka_unit_test (a_pod_s_containers_follow_its_sandbox),
@@ -741,6 +888,10 @@ main (void)
     cmocka_unit_test (single_numa_node_refuses_devices_on_several_nodes),
     cmocka_unit_test (a_full_device_node_is_refused_when_strict),
     cmocka_unit_test (hints_on_unknown_nodes_are_ignored),
+    cmocka_unit_test (a_spanning_set_takes_a_farther_node_with_room_before_a_closer_full_one),
+    cmocka_unit_test (a_spanning_set_takes_the_roomiest_nodes_at_equal_distance),
+    cmocka_unit_test (where_every_closest_set_falls_short_the_roomiest_set_still_fits),
+    cmocka_unit_test (exclusive_cpus_on_several_nodes_come_from_the_roomiest_first),
     cmocka_unit_test (asked_to_span_two_nodes_takes_the_closest_pair),
     cmocka_unit_test (spanning_prefers_the_nodes_holding_the_devices),
     cmocka_unit_test (distribute_spreads_exclusive_cpus_evenly_and_interleaves),

@@ -233,6 +233,61 @@ add_writes_the_tree_and_its_mounts_remove_takes_it_back (void **state)
 }
 
 static void
+refresh_rewrites_the_tree_for_the_new_place_and_needs_one (void **state)
+{
+  struct nr_config c;
+  cleanup_free char *dir = NULL;
+  cleanup_json yajl_val spec =
+      spec_of ("{\"mounts\":[{\"destination\":\"/sys\",\"type\":\"sysfs\",\"source\":\"sysfs\"}],"
+               "\"linux\":{\"resources\":{\"cpu\":{\"cpus\":\"0-1\",\"mems\":\"0\"}}}}");
+  struct nr_topology topo;
+  struct nr_view_host host;
+  nr_set_t nodes, cpus;
+
+  view_config (&c, "two-socket", &dir);
+  load_machine ("two-socket", &topo, &host);
+  nr_set_parse ("1", &nodes, NULL);
+  nr_set_parse ("8-9", &cpus, NULL);
+  /* No tree: nothing to do.  */
+  assert_int_equal (nr_view_refresh (&c, "c1", &topo, &nodes, &cpus, NULL), 0);
+  assert_false (exists (dir, "topology-views/c1"));
+
+  assert_int_equal (nr_view_add (spec, &c, "c1", &topo, NULL), 1);
+  assert_true (exists (dir, "topology-views/c1/node/node0/cpulist"));
+  assert_int_equal (nr_view_refresh (&c, "c1", &topo, &nodes, &cpus, NULL), 1);
+  assert_false (exists (dir, "topology-views/c1/node/node0"));
+  assert_true (exists (dir, "topology-views/c1/node/node1/meminfo"));
+  {
+    cleanup_free char *online = NULL, *cpulist = NULL;
+    cleanup_free char *p1 = xasprintf ("%s/topology-views/c1/node/online", dir);
+    cleanup_free char *p2 = xasprintf ("%s/topology-views/c1/node/node1/cpulist", dir);
+    size_t len;
+    assert_int_equal (read_file (p1, 4096, &online, &len, NULL), 0);
+    assert_string_equal (online, "1\n");
+    assert_int_equal (read_file (p2, 4096, &cpulist, &len, NULL), 0);
+    assert_string_equal (cpulist, "8-9\n");
+  }
+  /* A place the machine lacks is an error, and the tree stays.  */
+  {
+    nr_error_t err = NULL;
+    nr_set_parse ("7", &nodes, NULL);
+    assert_int_equal (nr_view_refresh (&c, "c1", &topo, &nodes, &cpus, &err), -1);
+    assert_non_null (strstr (err->msg, "topology view"));
+    nr_error_release (&err);
+    assert_true (exists (dir, "topology-views/c1/node/online"));
+  }
+  assert_int_equal (nr_view_refresh (&c, "../c1", &topo, &nodes, &cpus, NULL), 0);
+  nr_view_remove (&c, "c1");
+  {
+    cleanup_free char *views = xasprintf ("%s/topology-views", dir);
+    assert_int_equal (rmdir (views), 0);
+    assert_int_equal (rmdir (dir), 0);
+  }
+  nr_topology_free (&topo);
+  nr_config_free (&c);
+}
+
+static void
 no_sys_mount_no_view_and_bad_mounts_leave_nothing (void **state)
 {
   struct nr_config c;
@@ -326,6 +381,7 @@ main (void)
     cmocka_unit_test (a_cpu_node_and_its_tier_keep_their_distances),
     cmocka_unit_test (nodes_the_machine_lacks_are_an_error),
     cmocka_unit_test (add_writes_the_tree_and_its_mounts_remove_takes_it_back),
+    cmocka_unit_test (refresh_rewrites_the_tree_for_the_new_place_and_needs_one),
     cmocka_unit_test (no_sys_mount_no_view_and_bad_mounts_leave_nothing),
     cmocka_unit_test (the_annotation_asks_host_only_where_weakening_is_allowed),
     cmocka_unit_test (the_config_key_takes_host_or_container),

@@ -190,6 +190,18 @@ check_memory() {
 
 stop() { rt "$1" delete --force "$2" >/dev/null 2>&1; }
 
+# list_expand LIST: one number a line.  list_union LISTS...: kernel list form.
+list_expand() {
+	echo "$1" | tr ',' '\n' | awk -F- 'NF { e = NF > 1 ? $2 : $1; for (i = $1; i <= e; i++) print i }'
+}
+list_union() {
+	for l in "$@"; do list_expand "$l"; done | sort -n | uniq | awk '
+		NR == 1 { s = p = $1; next }
+		$1 == p + 1 { p = $1; next }
+		{ out = out (out ? "," : "") (s == p ? s : s "-" p); s = p = $1 }
+		END { if (NR) print out (out ? "," : "") (s == p ? s : s "-" p) }'
+}
+
 diag "scenario $SCENARIO: $NODES nodes, disk expected on node $DISK_NODE;" \
 	"checks start at uptime $(cut -d" " -f1 /proc/uptime) s"
 
@@ -340,6 +352,16 @@ tiers_checks() {
 
 if [ "$SCENARIO" = tiers ]; then
 	tiers_checks
+	diag "$tap_n checks done at uptime $(cut -d" " -f1 /proc/uptime) s"
+	exit 0
+fi
+
+# Scenario llc: one node whose CPUs the kernel shows in two L3 caches;
+# only the cache-group checks of checks-llc.sh run there.
+if [ "$SCENARIO" = llc ]; then
+	# shellcheck source=tests/vm/checks-llc.sh
+	. "$(dirname "$0")/checks-llc.sh"
+	llc_checks
 	diag "$tap_n checks done at uptime $(cut -d" " -f1 /proc/uptime) s"
 	exit 0
 fi
@@ -570,18 +592,6 @@ if [ -z "$nr_why" ]; then
 fi
 
 # ------------------------------------------------------------------ policies
-# list_expand LIST: one number a line.  list_union LISTS...: kernel list form.
-list_expand() {
-	echo "$1" | tr ',' '\n' | awk -F- 'NF { e = NF > 1 ? $2 : $1; for (i = $1; i <= e; i++) print i }'
-}
-list_union() {
-	for l in "$@"; do list_expand "$l"; done | sort -n | uniq | awk '
-		NR == 1 { s = p = $1; next }
-		$1 == p + 1 { p = $1; next }
-		{ out = out (out ? "," : "") (s == p ? s : s "-" p); s = p = $1 }
-		END { if (NR) print out (out ? "," : "") (s == p ? s : s "-" p) }'
-}
-
 # Asked to span two nodes: the closest pair by SLIT (distance 21, never 31).
 why=$nr_why
 b=$(bundle span2 '.annotations = { "numa-runtime.io/numa-nodes": "2" }' \

@@ -15,6 +15,9 @@
 #              MiB each; HMAT (-machine hmat=on) makes 2-3 slower and
 #              narrower, so the kernel puts them in a lower memory tier and
 #              derives interleave weights from the bandwidths
+#   llc        one node of 8 cpus in two L3 caches of 4 (-smp dies=2 with an
+#              Intel vendor: qemu's CPUID leaf 4 gives the L3 per die), 512
+#              MiB; only the cache-group checks (checks-llc.sh) run there
 #
 # --numa-runtime PATH  binary to test (default $NUMA_RUNTIME, else
 #                      <top>/src/numa-runtime); missing: its checks fail
@@ -57,7 +60,7 @@ while [ $# -gt 0 ]; do
 	*) echo "run.sh: unknown argument $1" >&2; usage ;;
 	esac
 done
-[ ${#scenarios[@]} -gt 0 ] || scenarios=(two-node four-node tiers)
+[ ${#scenarios[@]} -gt 0 ] || scenarios=(two-node four-node tiers llc)
 
 qemu=${QEMU:-qemu-system-x86_64}
 
@@ -78,11 +81,12 @@ for tool in "$qemu" mkfs.ext4 cpio gzip gcc runc jq busybox timeout; do
 done
 
 # scenario_args NAME: sets nodes, cpus_per_node, disk_node, dist (SLIT rows,
-# ';' between rows), cpu_nodes (nodes with CPUs, the first ones) and suite
-# (the Debian suite of the kernel; "" = the host's) for NAME.  Every node
-# gets 512 MiB.
+# ';' between rows), cpu_nodes (nodes with CPUs, the first ones), suite
+# (the Debian suite of the kernel; "" = the host's), and cpu_model and
+# cpu_layout (qemu's -cpu, and the -smp topology after the CPU count; ""
+# = qemu's defaults) for NAME.  Every node gets 512 MiB.
 scenario_args() {
-	cpu_nodes='' suite=''
+	cpu_nodes='' suite='' cpu_model='' cpu_layout=''
 	case $1 in
 	two-node)
 		nodes=2 cpus_per_node=2 disk_node=1 dist="10,21;21,10" ;;
@@ -94,6 +98,14 @@ scenario_args() {
 		# Memory tiers need kernel >= 6.9 for weighted interleave.
 		nodes=4 cpus_per_node=1 cpu_nodes=2 disk_node=0 suite=unstable
 		dist="10,21,17,28;21,10,28,17;17,28,10,28;28,17,28,10" ;;
+	llc)
+		# Two L3 groups in one node.  qemu 7.2 gives an Intel guest
+		# (CPUID leaf 4) one L3 per die; an AMD model (qemu64, EPYC*)
+		# shows one L3 for the package under TCG, which lacks topoext.
+		# dies=2,cores=3 hangs the guest at boot (README.md).
+		nodes=1 cpus_per_node=8 disk_node=0 dist=10
+		cpu_model=qemu64,vendor=GenuineIntel
+		cpu_layout=sockets=1,dies=2,cores=4,threads=1 ;;
 	*) return 1 ;;
 	esac
 	: "${cpu_nodes:=$nodes}"
@@ -220,7 +232,7 @@ boot() {
 }
 
 boot_once() {
-	local name=$1 nodes cpus_per_node disk_node dist cpu_nodes suite
+	local name=$1 nodes cpus_per_node disk_node dist cpu_nodes suite cpu_model cpu_layout
 	scenario_args "$name"
 	local disk=$tmp/$name.disk
 	truncate -s 64M "$disk"
@@ -235,9 +247,11 @@ boot_once() {
 		# across nodes.
 		smp="$smp,sockets=$cpu_nodes,cores=$cpus_per_node,threads=1"
 	fi
+	[ -z "$cpu_layout" ] || smp="$smp,$cpu_layout"
 	local args=(-machine "$machine" -accel tcg -smp "$smp" -m $((nodes * 512))
 		-nic none -display none -monitor none -no-reboot
 		-serial "file:$tmp/$name.console")
+	[ -z "$cpu_model" ] || args+=(-cpu "$cpu_model")
 	local i j row
 	for ((i = 0; i < nodes; i++)); do
 		args+=(-object "memory-backend-ram,id=m$i,size=512M")
