@@ -276,10 +276,11 @@ placement_choose_smallest_set (const struct context *ctx, const nr_set_t *candid
   nr_set_t hint_idx, set;
 
   placement_nodes_to_index_set (ctx, &ctx->hint_nodes, &hint_idx);
-  /* Each seed's set grows one node at a time (the sets of every size are
-     nested, and a larger set fits whatever a smaller one fits) until it
-     fits or outgrows the fewest found: choose_set's answer for the
-     smallest size any seed fits at, in one pass.  */
+  /* Each seed's set grows one node at a time (its sets of every size are
+     nested) until it first fits or outgrows the fewest found:
+     choose_set's answer for the smallest size any seed fits at, in one
+     pass.  A larger set need not fit what a smaller one fits: a node's
+     room is below 0 when the ledger holds more than it has.  */
   for (int seed = nr_set_next (candidates, 0);; seed = nr_set_next (candidates, seed + 1))
     {
       nr_set_clear (&set);
