@@ -693,6 +693,17 @@ hold (struct host *h, int i, const char *held)
   h->usage[i].load = (int64_t) nr_set_count (&h->usage[i].exclusive) * 1000;
 }
 
+/* Four nodes of 4 CPUs in two pairs: 0 and 1 close (12), 2 and 3 close,
+   the pairs far apart (32).  */
+static void
+two_close_pairs (struct host *h)
+{
+  host_init (h, 4, 4, 16);
+  for (int a = 0; a < 4; a++)
+    for (int b = a + 1; b < 4; b++)
+      set_distance (h, a, b, a / 2 == b / 2 ? 12 : 32);
+}
+
 static void
 a_spanning_set_takes_a_farther_node_with_room_before_a_closer_full_one (void **state)
 {
@@ -700,13 +711,7 @@ a_spanning_set_takes_a_farther_node_with_room_before_a_closer_full_one (void **s
   struct nr_placement p;
 
   /* Two pairs of close nodes; one node of each pair is full.  */
-  host_init (&h, 4, 4, 16);
-  set_distance (&h, 0, 1, 12);
-  set_distance (&h, 2, 3, 12);
-  set_distance (&h, 0, 2, 32);
-  set_distance (&h, 0, 3, 32);
-  set_distance (&h, 1, 2, 32);
-  set_distance (&h, 1, 3, 32);
+  two_close_pairs (&h);
   hold (&h, 1, "4-7");
   hold (&h, 3, "12-15");
   h.config.cpu_exclusive = true;
@@ -753,13 +758,7 @@ where_every_closest_set_falls_short_the_roomiest_set_still_fits (void **state)
   /* Two pairs of close nodes, each pair one roomy node (0, 2) and one
      half full (1, 3): every pair falls short of 8, the two roomy nodes
      across the pairs hold it.  */
-  host_init (&h, 4, 4, 16);
-  set_distance (&h, 0, 1, 12);
-  set_distance (&h, 2, 3, 12);
-  set_distance (&h, 0, 2, 32);
-  set_distance (&h, 0, 3, 32);
-  set_distance (&h, 1, 2, 32);
-  set_distance (&h, 1, 3, 32);
+  two_close_pairs (&h);
   hold (&h, 1, "4-5");
   hold (&h, 3, "12-13");
   h.config.cpu_exclusive = true;
