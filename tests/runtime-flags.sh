@@ -62,8 +62,12 @@ sysfs_root = $SYSFS
 [placement]
 policy = best-effort
 EOF
-jq -n '{ociVersion: "1.0.2-dev", process: {args: ["sh"], env: ["PATH=/bin"], cwd: "/"},
-	root: {path: "rootfs"}, linux: {resources: {}}}' >"$W/pristine.json"
+# The config.json every probe starts from, kept in a variable: a probe
+# writes it back with printf, not cp (the node VM runs this under TCG,
+# where every exec costs).
+PRISTINE=$(jq -n '{ociVersion: "1.0.2-dev", process: {args: ["sh"], env: ["PATH=/bin"], cwd: "/"},
+	root: {path: "rootfs"}, linux: {resources: {}}}') || die "jq failed"
+pristine_config() { printf '%s\n' "$PRISTINE" >"$B/config.json"; }
 
 # help_flags CMD...: "NAME KIND" lines (KIND value|bool) from RUNTIME's help.
 help_flags() {
@@ -141,13 +145,18 @@ entry_cpus() {
 		jq -r --arg id "$1" '.containers[] | select(.id == $id) | .cpus'
 }
 
-# placed ID: numa-runtime placed ID (its ledger entry exists).  grep, not
-# jq: this runs for every probe, and the node VM runs it under TCG.
-placed() { "$NUMA_RUNTIME" --root "$R" status --json 2>/dev/null | grep -q "\"id\":\"$1\""; }
+# placed ID: numa-runtime placed ID (its ledger entry exists).  A match
+# in bash, not jq or grep: this runs for every probe, and the node VM runs
+# it under TCG.
+placed() {
+	local status
+	status=$("$NUMA_RUNTIME" --root "$R" status --json 2>/dev/null)
+	[[ $status == *"\"id\":\"$1\""* ]]
+}
 
 # create_placed ID: a placed container for delete/update probes.
 create_placed() {
-	cp "$W/pristine.json" "$B/config.json"
+	pristine_config
 	"$NUMA_RUNTIME" --root "$R" create --bundle "$B" "$1" </dev/null >/dev/null 2>&1 && placed "$1"
 }
 
@@ -173,7 +182,7 @@ probe() {
 			return
 		}
 	fi
-	cp "$W/pristine.json" "$B/config.json"
+	pristine_config
 	if [ "$where" = update ] && { [ "$name" = resources ] || [ "$name" = r ]; }; then
 		printf '{"cpu":{"cpus":"0-7"}}' | timeout 30 "$NUMA_RUNTIME" "${argv[@]}" >/dev/null 2>&1
 	else
