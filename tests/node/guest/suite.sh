@@ -134,6 +134,11 @@ selected() {
 	done
 	return 1
 }
+# 80-runtime-flags.sh's probes run in the background from here on (lib.sh).
+if selected 80-runtime-flags.sh; then
+	# shellcheck disable=SC2086 # a list of runtimes
+	flags_start $NUMA_NODE_RUNTIMES
+fi
 for rt in $NUMA_NODE_RUNTIMES; do
 	t0=$(uptime_s)
 	runtime_round "$rt"

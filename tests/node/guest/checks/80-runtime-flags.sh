@@ -6,29 +6,23 @@
 # only the --help texts from the runtime; its probes go through
 # numa-runtime to tests/fake-runtime on the two-node fixture topology (its
 # directory on the payload keeps the layout it expects), and touch neither
-# containerd nor the node's ledger.  So the first round runs it for every
-# runtime at once (the guest's two CPUs, one sequential script each) and
-# each round reports its own runtime: one TAP line when every probe
-# passed, else one per failed probe.
+# containerd nor the node's ledger.  So suite.sh starts it for every
+# runtime before the first round (flags_start in lib.sh: one sequential
+# script per runtime, in the background while the other checks run), and
+# each round waits here for its own runtime's and reports it: one TAP line
+# when every probe passed, else one per failed probe.
 flags_out=$OUT_ROOT/runtime-flags-$RT.out
-flags_run() { # RUNTIME
-	local rc=0
-	NUMA_RUNTIME=/usr/local/bin/numa-runtime bash "$PAYLOAD/flags/runtime-flags.sh" "$(command -v "$1")" \
-		>"$OUT_ROOT/runtime-flags-$1.out" 2>&1 || rc=$?
-	echo "$rc" >"$OUT_ROOT/runtime-flags-$1.rc"
-}
-if [ ! -e "$OUT_ROOT/runtime-flags-$RT.rc" ]; then
-	flags_t0=$(uptime_s)
-	flags_rts=$RT
-	for rt in ${NUMA_NODE_RUNTIMES:-runc crun}; do
-		[ "$rt" = "$RT" ] || [ -e "$OUT_ROOT/runtime-flags-$rt.rc" ] || flags_rts="$flags_rts $rt"
-	done
-	for rt in $flags_rts; do flags_run "$rt" & done
-	wait
-	tap "# timing: runtime-flags.sh for $flags_rts side by side:" \
+# Not started by suite.sh (this file sourced on its own): start it now.
+[ -e "$OUT_ROOT/runtime-flags-$RT.started" ] || flags_start "$RT"
+flags_t0=$(uptime_s)
+flags_rc="none (still running after 1200 s here)"
+if wait_for 1200 test -e "$OUT_ROOT/runtime-flags-$RT.rc"; then
+	flags_rc=$(cat "$OUT_ROOT/runtime-flags-$RT.rc")
+	tap "# timing: runtime-flags.sh for $RT in the background:" \
+		"$(awk -v a="$(cat "$OUT_ROOT/runtime-flags-$RT.started")" -v b="$(cat "$OUT_ROOT/runtime-flags-$RT.ended")" \
+			'BEGIN { printf "%.0f", b - a }') s, waited for here" \
 		"$(awk -v a="$flags_t0" -v b="$(uptime_s)" 'BEGIN { printf "%.0f", b - a }') s"
 fi
-flags_rc=$(cat "$OUT_ROOT/runtime-flags-$RT.rc")
 flags_summary=$(grep -m1 '^# .*: [0-9]* probes, ' "$flags_out")
 flags_version=$("$RT" --version | head -n1)
 tap "${flags_summary:-# $RT: runtime-flags.sh printed no summary}"
