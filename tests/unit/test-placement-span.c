@@ -185,6 +185,27 @@ where_every_closest_set_falls_short_the_roomiest_set_still_fits (void **state)
   host_free (&h);
 }
 
+/* Past the first eight nodes the rest join in one sorted pass: still the
+   closest.  Nodes 0 and 1 are far from every node; the ten others hold a
+   container of ten nodes' worth together.  */
+static void
+a_set_of_many_nodes_still_grows_by_the_closest (void **state)
+{
+  struct host h;
+  struct nr_placement p;
+
+  host_init (&h, 12, 2, 4);
+  for (int a = 0; a < 12; a++)
+    for (int b = a + 1; b < 12; b++)
+      set_distance (&h, a, b, a < 2 ? 40 : 21);
+  h.req.millicpus = 19000;
+  place (&h, &p);
+  assert_set_equal (p.nodes, "2-11");
+  assert_non_null (strstr (p.warning, "spanning 10 nodes"));
+  nr_placement_free (&p);
+  host_free (&h);
+}
+
 static void
 exclusive_cpus_on_several_nodes_come_from_the_roomiest_first (void **state)
 {
@@ -217,6 +238,7 @@ main (void)
     cmocka_unit_test (a_spanning_set_takes_a_farther_node_with_room_before_a_closer_full_one),
     cmocka_unit_test (a_spanning_set_takes_the_roomiest_nodes_at_equal_distance),
     cmocka_unit_test (where_every_closest_set_falls_short_the_roomiest_set_still_fits),
+    cmocka_unit_test (a_set_of_many_nodes_still_grows_by_the_closest),
     cmocka_unit_test (exclusive_cpus_on_several_nodes_come_from_the_roomiest_first),
   };
   return cmocka_run_group_tests_name ("placement-span", tests, NULL, NULL);
