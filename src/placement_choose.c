@@ -32,42 +32,32 @@ fits_one (const struct context *ctx, int i)
                   r->exclusive_free);
 }
 
+/* What a set of nodes offers together, summed as nodes join it.  */
+struct offer
+{
+  int64_t cpu, mem, huge;
+  int excl;
+};
+
+static void
+offer_add (const struct context *ctx, int i, struct offer *o)
+{
+  o->cpu = sat_add (o->cpu, ctx->rooms[i].cpu_free);
+  /* A CPU node and its memory-only nodes are one domain.  */
+  o->mem = sat_add (o->mem, sat_add (ctx->rooms[i].mem_free, ctx->rooms[i].tier_free));
+  o->huge = sat_add (o->huge, ctx->rooms[i].huge_free);
+  o->excl += ctx->rooms[i].exclusive_free;
+}
+
 /* Does the container fit on the nodes of SET (topo indexes flagged)?  */
 bool
 placement_fits (const struct context *ctx, const nr_set_t *set)
 {
-  int64_t cpu = 0, mem = 0, huge = 0;
-  int excl = 0;
+  struct offer o = { 0 };
 
   for (int i = nr_set_next (set, 0); i >= 0; i = nr_set_next (set, i + 1))
-    {
-      cpu = sat_add (cpu, ctx->rooms[i].cpu_free);
-      /* A CPU node and its memory-only nodes are one domain.  */
-      mem = sat_add (mem, sat_add (ctx->rooms[i].mem_free, ctx->rooms[i].tier_free));
-      huge = sat_add (huge, ctx->rooms[i].huge_free);
-      excl += ctx->rooms[i].exclusive_free;
-    }
-  return fits_in (ctx, cpu, mem, huge, excl);
-}
-
-static double headroom_of (const struct context *ctx, int64_t cpu_cap, int64_t cpu_free,
-                           int64_t mem_cap, int64_t mem_free);
-
-/* Headroom left on SET after placing: the smaller of the CPU and memory
-   fractions left free.  */
-static double
-headroom (const struct context *ctx, const nr_set_t *set)
-{
-  int64_t cpu_cap = 0, cpu_free = 0, mem_cap = 0, mem_free = 0;
-
-  for (int i = nr_set_next (set, 0); i >= 0; i = nr_set_next (set, i + 1))
-    {
-      cpu_cap = sat_add (cpu_cap, ctx->rooms[i].cpu_capacity);
-      cpu_free = sat_add (cpu_free, ctx->rooms[i].cpu_free);
-      mem_cap = sat_add (mem_cap, ctx->rooms[i].mem_capacity);
-      mem_free = sat_add (mem_free, ctx->rooms[i].mem_free);
-    }
-  return headroom_of (ctx, cpu_cap, cpu_free, mem_cap, mem_free);
+    offer_add (ctx, i, &o);
+  return fits_in (ctx, o.cpu, o.mem, o.huge, o.excl);
 }
 
 static double
@@ -82,33 +72,6 @@ headroom_of (const struct context *ctx, int64_t cpu_cap, int64_t cpu_free, int64
   return cpu_frac < mem_frac ? cpu_frac : mem_frac;
 }
 
-static int64_t
-set_load (const struct context *ctx, const nr_set_t *set)
-{
-  int64_t load = 0;
-  for (int i = nr_set_next (set, 0); i >= 0; i = nr_set_next (set, i + 1))
-    load = sat_add (load, ctx->rooms[i].load);
-  return load;
-}
-
-/* Is A a better home than B (both topo index sets)?  */
-static bool
-better (const struct context *ctx, const nr_set_t *a, const nr_set_t *b)
-{
-  double ha = headroom (ctx, a), hb = headroom (ctx, b);
-  int64_t la, lb;
-
-  if (ha > hb + 1e-9)
-    return true;
-  if (hb > ha + 1e-9)
-    return false;
-  la = set_load (ctx, a);
-  lb = set_load (ctx, b);
-  if (la != lb)
-    return la < lb;
-  return nr_set_next (a, 0) < nr_set_next (b, 0);
-}
-
 void
 placement_nodes_to_index_set (const struct context *ctx, const nr_set_t *nodes, nr_set_t *idx)
 {
@@ -116,17 +79,6 @@ placement_nodes_to_index_set (const struct context *ctx, const nr_set_t *nodes, 
   for (int i = 0; i < ctx->in->topo->n_nodes; i++)
     if (nr_set_has (nodes, ctx->rooms[i].node->id) && usable (&ctx->rooms[i]))
       nr_set_add (idx, i);
-}
-
-/* Sum of pairwise distances: smaller is closer.  */
-static int
-set_cost (const struct context *ctx, const nr_set_t *set)
-{
-  int cost = 0;
-  for (int i = nr_set_next (set, 0); i >= 0; i = nr_set_next (set, i + 1))
-    for (int j = nr_set_next (set, i + 1); j >= 0; j = nr_set_next (set, j + 1))
-      cost += nr_topology_distance (ctx->in->topo, i, j);
-  return cost;
 }
 
 /* What node index I can still give the container: its exclusive CPUs
@@ -140,107 +92,222 @@ room_for (const struct context *ctx, int i)
   return ctx->rooms[i].cpu_free > 0 ? ctx->rooms[i].cpu_free : 0;
 }
 
-/* Should node index J join a set grown from SEED before node index BEST?
-   Hinted nodes first, then nodes with room, then the closer, then the
-   roomier (fewer nodes for the same demand).  */
-static bool
-joins_before (const struct context *ctx, int seed, int j, int best, const nr_set_t *hints)
+/* A node's place in the order a set grows in (growth_next).  */
+struct joiner
 {
-  int64_t room_j = room_for (ctx, j), room_best = room_for (ctx, best);
-  int dist_j, dist_best;
+  int index, distance;
+  bool hinted, has_room;
+  int64_t room;
+};
 
-  if (nr_set_has (hints, best) != nr_set_has (hints, j))
-    return nr_set_has (hints, j);
-  if ((room_best > 0) != (room_j > 0))
-    return room_j > 0;
-  dist_j = nr_topology_distance (ctx->in->topo, seed, j);
-  dist_best = nr_topology_distance (ctx->in->topo, seed, best);
-  if (dist_j != dist_best)
-    return dist_j < dist_best;
-  return room_j > room_best;
-}
-
-/* Should node index J join a set grown from the roomiest node before
-   node index BEST?  Hinted nodes first, then the roomier.  */
-static bool
-roomier (const struct context *ctx, int j, int best, const nr_set_t *hints)
-{
-  if (nr_set_has (hints, best) != nr_set_has (hints, j))
-    return nr_set_has (hints, j);
-  return room_for (ctx, j) > room_for (ctx, best);
-}
-
-/* The node of CANDIDATES that joins SET next: grown from node index SEED,
-   SEED itself and then the one joins_before ranks first; SEED -1, the
-   roomiest first (roomier): where the closest sets all miss, the set that
-   fits when any K nodes can.  -1 when none is left.  The order does not
-   depend on the set's final size, so a set of K+1 nodes is the set of K
-   and one more.  */
+/* Hinted nodes first, then nodes with room, then the closer to the
+   seed, then the roomier (fewer nodes for the same demand), then the
+   lower index.  */
 static int
-next_member (const struct context *ctx, int seed, const nr_set_t *set, const nr_set_t *candidates,
-             const nr_set_t *hints)
+joins_earlier (const void *a, const void *b)
 {
-  int best = -1;
+  const struct joiner *x = a, *y = b;
 
-  if (seed >= 0 && ! nr_set_has (set, seed))
-    return seed;
-  for (int j = nr_set_next (candidates, 0); j >= 0; j = nr_set_next (candidates, j + 1))
-    if (! nr_set_has (set, j)
-        && (best < 0
-            || (seed >= 0 ? joins_before (ctx, seed, j, best, hints)
-                          : roomier (ctx, j, best, hints))))
-      best = j;
-  return best;
+  if (x->hinted != y->hinted)
+    return x->hinted ? -1 : 1;
+  if (x->has_room != y->has_room)
+    return x->has_room ? -1 : 1;
+  if (x->distance != y->distance)
+    return x->distance < y->distance ? -1 : 1;
+  if (x->room != y->room)
+    return x->room > y->room ? -1 : 1;
+  return (x->index > y->index) - (x->index < y->index);
 }
 
-/* The first K nodes grown from SEED (next_member).  */
+/* A set of nodes grown one node at a time from a seed: the nodes that
+   joined (ORDER, SIZE of them) and the rest (SCRATCH, from NEXT on).  */
+struct growth
+{
+  struct joiner *scratch;
+  int *order;
+  int seed, size, next, n_joiners;
+};
+
+/* Sizes up to this take the next node by one pass over the rest: most
+   sets are small.  Past it the rest is sorted once.  */
+enum
+{
+  GROWTH_SELECT_STEPS = 8
+};
+
 static void
-grow_set (const struct context *ctx, int seed, int k, const nr_set_t *candidates,
-          const nr_set_t *hints, nr_set_t *set)
+growth_init (const nr_set_t *candidates, struct growth *g)
 {
-  nr_set_clear (set);
-  for (int taken = 0; taken < k; taken++)
-    {
-      int j = next_member (ctx, seed, set, candidates, hints);
-      if (j < 0)
-        return;
-      nr_set_add (set, j);
-    }
+  size_t n = (size_t) nr_set_count (candidates) + 1;
+
+  g->scratch = xmalloc (n * sizeof (*g->scratch));
+  g->order = xmalloc (n * sizeof (*g->order));
 }
 
-/* The best set of K nodes found so far.  */
+static void
+growth_free (struct growth *g)
+{
+  free (g->scratch);
+  free (g->order);
+}
+#define cleanup_growth __attribute__ ((cleanup (growth_free)))
+
+/* Start a set grown from node index SEED of CANDIDATES: SEED itself, then
+   joins_earlier's order.  SEED -1 grows the roomiest set (no distance):
+   where the closest sets all miss, the set that fits when any K nodes
+   can.  The order does not depend on the set's final size, so a set of
+   K+1 nodes is the set of K and one more.  */
+static void
+growth_start (const struct context *ctx, int seed, const nr_set_t *candidates,
+              const nr_set_t *hints, struct growth *g)
+{
+  g->seed = seed;
+  g->size = g->next = g->n_joiners = 0;
+  for (int j = nr_set_next (candidates, 0); j >= 0; j = nr_set_next (candidates, j + 1))
+    if (j != seed)
+      {
+        int64_t room = room_for (ctx, j);
+        g->scratch[g->n_joiners++] = (struct joiner){
+          .index = j,
+          .distance = seed >= 0 ? nr_topology_distance (ctx->in->topo, seed, j) : 0,
+          .hinted = nr_set_has (hints, j),
+          .has_room = room > 0,
+          .room = room,
+        };
+      }
+}
+
+/* Add the next node to G's set; false when none is left.  */
+static bool
+growth_next (struct growth *g)
+{
+  struct joiner *rest = g->scratch + g->next, first;
+  int n_rest = g->n_joiners - g->next, best = 0;
+
+  if (g->seed >= 0 && g->size == 0)
+    {
+      g->order[g->size++] = g->seed;
+      return true;
+    }
+  if (n_rest <= 0)
+    return false;
+  if (g->next == GROWTH_SELECT_STEPS)
+    qsort (rest, (size_t) n_rest, sizeof (*rest), joins_earlier);
+  else if (g->next < GROWTH_SELECT_STEPS)
+    {
+      for (int i = 1; i < n_rest; i++)
+        if (joins_earlier (&rest[i], &rest[best]) < 0)
+          best = i;
+      first = rest[best];
+      rest[best] = rest[0];
+      rest[0] = first;
+    }
+  g->order[g->size++] = rest[0].index;
+  g->next++;
+  return true;
+}
+
+/* A set of nodes as consider_members ranks it.  */
+struct set_rank
+{
+  bool has_hints;  /* holds every hinted node */
+  int cost;        /* sum of pairwise distances: smaller is closer */
+  double headroom; /* left after placing (headroom_of) */
+  int64_t load;
+  int lowest; /* its lowest index */
+};
+
+/* Rank the K nodes of MEMBERS, of which N_HINTS are hinted nodes (indexes
+   in HINT_IDX) when it holds them all.  */
+static void
+rank_members (const struct context *ctx, const int *members, int k, const nr_set_t *hint_idx,
+              int n_hints, struct set_rank *r)
+{
+  int64_t cpu_cap = 0, cpu_free = 0, mem_cap = 0, mem_free = 0;
+  int hinted = 0;
+
+  *r = (struct set_rank){ .lowest = members[0] };
+  for (int a = 0; a < k; a++)
+    {
+      const struct node_room *room = &ctx->rooms[members[a]];
+
+      for (int b = a + 1; b < k; b++)
+        r->cost += nr_topology_distance (ctx->in->topo, members[a], members[b]);
+      cpu_cap = sat_add (cpu_cap, room->cpu_capacity);
+      cpu_free = sat_add (cpu_free, room->cpu_free);
+      mem_cap = sat_add (mem_cap, room->mem_capacity);
+      mem_free = sat_add (mem_free, room->mem_free);
+      r->load = sat_add (r->load, room->load);
+      hinted += nr_set_has (hint_idx, members[a]);
+      if (members[a] < r->lowest)
+        r->lowest = members[a];
+    }
+  r->has_hints = hinted == n_hints;
+  r->headroom = headroom_of (ctx, cpu_cap, cpu_free, mem_cap, mem_free);
+}
+
+/* Is A a better choice than B: sets holding every hinted node first, then
+   the closer, then the better home (headroom, then load, then the lower
+   first index).  */
+static bool
+ranks_before (const struct set_rank *a, const struct set_rank *b)
+{
+  if (a->has_hints != b->has_hints)
+    return a->has_hints;
+  if (a->cost != b->cost)
+    return a->cost < b->cost;
+  if (a->headroom > b->headroom + 1e-9)
+    return true;
+  if (b->headroom > a->headroom + 1e-9)
+    return false;
+  if (a->load != b->load)
+    return a->load < b->load;
+  return a->lowest < b->lowest;
+}
+
+/* The best set of nodes found so far, and what it is ranked by.  */
 struct set_choice
 {
   nr_set_t chosen;
-  bool found, has_hints;
-  int cost;
+  struct set_rank rank;
+  bool found;
+  const nr_set_t *hint_idx;
+  int n_hints;
 };
 
-/* Keep SET in *C if it is a better choice: sets holding every hinted node
-   first, then the closer (pairwise distances), then the better home.  */
 static void
-consider_set (const struct context *ctx, const nr_set_t *set, int k, bool require_fit,
-              const nr_set_t *hint_idx, struct set_choice *c)
+set_choice_init (const struct context *ctx, nr_set_t *hint_idx, struct set_choice *c)
 {
-  bool has_hints;
-  int cost;
+  placement_nodes_to_index_set (ctx, &ctx->hint_nodes, hint_idx);
+  c->found = false;
+  c->hint_idx = hint_idx;
+  c->n_hints = nr_set_count (hint_idx);
+}
 
-  if (nr_set_count (set) != k || (require_fit && ! placement_fits (ctx, set)))
-    return;
-  has_hints = nr_set_is_subset (hint_idx, set);
-  cost = set_cost (ctx, set);
-  if (c->found)
+/* Keep the K nodes of MEMBERS in *C if they are a better choice
+   (ranks_before) and, with REQUIRE_FIT, fit.  */
+static void
+consider_members (const struct context *ctx, const int *members, int k, bool require_fit,
+                  struct set_choice *c)
+{
+  struct set_rank rank;
+
+  if (require_fit)
     {
-      if (c->has_hints && ! has_hints)
-        return;
-      if (has_hints == c->has_hints
-          && (cost > c->cost || (cost == c->cost && ! better (ctx, set, &c->chosen))))
+      struct offer o = { 0 };
+      for (int a = 0; a < k; a++)
+        offer_add (ctx, members[a], &o);
+      if (! fits_in (ctx, o.cpu, o.mem, o.huge, o.excl))
         return;
     }
-  c->chosen = *set;
+  rank_members (ctx, members, k, c->hint_idx, c->n_hints, &rank);
+  if (c->found && ! ranks_before (&rank, &c->rank))
+    return;
+  nr_set_clear (&c->chosen);
+  for (int a = 0; a < k; a++)
+    nr_set_add (&c->chosen, members[a]);
+  c->rank = rank;
   c->found = true;
-  c->has_hints = has_hints;
-  c->cost = cost;
 }
 
 /* The closest fitting set of exactly K nodes among CANDIDATES, preferring
@@ -251,17 +318,23 @@ bool
 placement_choose_set (const struct context *ctx, int k, const nr_set_t *candidates,
                       bool require_fit, nr_set_t *chosen)
 {
-  struct set_choice c = { .found = false };
-  nr_set_t hint_idx, set;
+  struct set_choice c;
+  cleanup_growth struct growth g;
+  nr_set_t hint_idx;
+  int seed = nr_set_next (candidates, 0);
 
-  placement_nodes_to_index_set (ctx, &ctx->hint_nodes, &hint_idx);
-  for (int seed = nr_set_next (candidates, 0); seed >= 0; seed = nr_set_next (candidates, seed + 1))
+  growth_init (candidates, &g);
+  set_choice_init (ctx, &hint_idx, &c);
+  for (;; seed = nr_set_next (candidates, seed + 1))
     {
-      grow_set (ctx, seed, k, candidates, &hint_idx, &set);
-      consider_set (ctx, &set, k, require_fit, &hint_idx, &c);
+      growth_start (ctx, seed, candidates, &hint_idx, &g);
+      while (g.size < k && growth_next (&g))
+        ;
+      if (k > 0 && g.size == k)
+        consider_members (ctx, g.order, k, require_fit, &c);
+      if (seed < 0)
+        break;
     }
-  grow_set (ctx, -1, k, candidates, &hint_idx, &set);
-  consider_set (ctx, &set, k, require_fit, &hint_idx, &c);
   if (c.found)
     *chosen = c.chosen;
   return c.found;
@@ -271,11 +344,13 @@ int
 placement_choose_smallest_set (const struct context *ctx, const nr_set_t *candidates, int least,
                                nr_set_t *chosen)
 {
-  struct set_choice c = { .found = false };
+  struct set_choice c;
+  cleanup_growth struct growth g;
   int fewest = nr_set_count (candidates) + 1;
-  nr_set_t hint_idx, set;
+  nr_set_t hint_idx;
 
-  placement_nodes_to_index_set (ctx, &ctx->hint_nodes, &hint_idx);
+  growth_init (candidates, &g);
+  set_choice_init (ctx, &hint_idx, &c);
   /* Each seed's set grows one node at a time (its sets of every size are
      nested) until it first fits or outgrows the fewest found:
      choose_set's answer for the smallest size any seed fits at, in one
@@ -283,19 +358,18 @@ placement_choose_smallest_set (const struct context *ctx, const nr_set_t *candid
      room is below 0 when the ledger holds more than it has.  */
   for (int seed = nr_set_next (candidates, 0);; seed = nr_set_next (candidates, seed + 1))
     {
-      nr_set_clear (&set);
-      for (int size = 1; size <= fewest; size++)
+      struct offer o = { 0 };
+
+      growth_start (ctx, seed, candidates, &hint_idx, &g);
+      for (int size = 1; size <= fewest && growth_next (&g); size++)
         {
-          int j = next_member (ctx, seed, &set, candidates, &hint_idx);
-          if (j < 0)
-            break;
-          nr_set_add (&set, j);
-          if (size < least || ! placement_fits (ctx, &set))
+          offer_add (ctx, g.order[size - 1], &o);
+          if (size < least || ! fits_in (ctx, o.cpu, o.mem, o.huge, o.excl))
             continue;
           if (size < fewest)
-            c = (struct set_choice){ .found = false };
+            c.found = false;
           fewest = size;
-          consider_set (ctx, &set, size, false, &hint_idx, &c);
+          consider_members (ctx, g.order, size, false, &c);
           break;
         }
       if (seed < 0)
