@@ -225,14 +225,27 @@ set_runtime() {
 # the probes use the CPU time the checks leave idle while they wait for
 # containerd, systemd and their containers.  At nice 10 the checks' own
 # work comes first; a probe still gets a tenth of a busy CPU, far inside
-# its 30 s timeout.
+# its 30 s timeout.  The probes run a copy of the installed binary at a
+# path of its own: the traced checks (30-mempolicy, 36-tier-interleave)
+# tell numa-runtime's tasks by their exec of /usr/local/bin/numa-runtime,
+# and a probe's set_mempolicy before it execs the fake runtime must not
+# count as the traced container's.
+FLAGS_NUMA_RUNTIME=$OUT_ROOT/flags-bin/numa-runtime
 flags_start() { # RUNTIME...
 	local rt
+	if ! mkdir -p "${FLAGS_NUMA_RUNTIME%/*}" || ! cp /usr/local/bin/numa-runtime "$FLAGS_NUMA_RUNTIME"; then
+		for rt in "$@"; do
+			echo "# cannot copy numa-runtime to $FLAGS_NUMA_RUNTIME" >"$OUT_ROOT/runtime-flags-$rt.out"
+			uptime_s | tee "$OUT_ROOT/runtime-flags-$rt.started" >"$OUT_ROOT/runtime-flags-$rt.ended"
+			echo 1 >"$OUT_ROOT/runtime-flags-$rt.rc"
+		done
+		return 1
+	fi
 	for rt in "$@"; do
 		uptime_s >"$OUT_ROOT/runtime-flags-$rt.started"
 		(
 			rc=0
-			NUMA_RUNTIME=/usr/local/bin/numa-runtime nice -n 10 bash "$PAYLOAD/flags/runtime-flags.sh" \
+			NUMA_RUNTIME=$FLAGS_NUMA_RUNTIME nice -n 10 bash "$PAYLOAD/flags/runtime-flags.sh" \
 				"$(command -v "$rt")" >"$OUT_ROOT/runtime-flags-$rt.out" 2>&1 || rc=$?
 			uptime_s >"$OUT_ROOT/runtime-flags-$rt.ended"
 			# The status last, whole: its presence says the run is over.

@@ -43,6 +43,13 @@ spill_nodes() {
 check "NUMA_NODE is a CPU node; NUMA_MEMORY_NODES, Mems_allowed_list, cpuset.mems and MPOL_BIND name it and its nearest tier node" \
 	spill_nodes
 
+# Does memory.numa_stat count 99% of the pages touched on nodes $1 and $2?
+spill_counted() {
+	local -a q
+	read -r -a q <<<"$(anon_pages "$spill")"
+	[ $(((q[$1] + q[$2]) * 100)) -ge $((spill_mib * 256 * 99)) ]
+}
+
 spill_pages() {
 	local n t cg pages on_n on_t all other free_n x
 	local -a p
@@ -56,6 +63,11 @@ spill_pages() {
 	grep -q ready "$POD_OUT/touch.txt" ||
 		fail "touch-mem was OOM-killed before it was ready" "$(cat "$POD_OUT/touch.txt")" \
 			"$(cat "$cg/memory.events")" "$(dmesg | grep -i -A3 'invoked oom-killer' | tail -n 8)" || return
+	# memory.numa_stat is flushed lazily: a read just after "ready" can
+	# miss the last pages touched (crun once saw 747 of 818 MiB, no OOM,
+	# nothing elsewhere).  Give it up to 30 s; the checks below judge what
+	# it says then.
+	wait_for 30 spill_counted "$n" "$t" || true
 	pages=$(anon_pages "$spill")
 	read -r -a p <<<"$pages"
 	on_n=${p[$n]} on_t=${p[$t]}
