@@ -210,16 +210,8 @@ else
 	[ "$rc" != 124 ] || what="timed out after $timeout_s s"
 	last=$(grep -E '^@@step ' "$tmp/tap.txt" | tail -n1 || true)
 	echo "not ok $n - node VM ran the suite and powered off ($what${last:+, last step: ${last#@@step }})"
-	# Why the guest stopped, where a CI summary shows it: the kernel's
-	# first complaint (panic, oops, OOM) if any, else the console's end.
-	tr -d '\r' <"$tmp/console.log" >"$tmp/console.txt"
-	first=$(grep -n -m1 -E 'Kernel panic|BUG:|Oops|general protection|invalid opcode|Out of memory|oom-kill|segfault|Killed process|Failed to start|numa-node-suite' \
-		"$tmp/console.txt" | cut -d: -f1 || true)
-	if [ -n "$first" ]; then
-		sed -n "$((first > 3 ? first - 3 : 1)),$((first + 14))p" "$tmp/console.txt"
-	else
-		tail -n 18 "$tmp/console.txt"
-	fi | sed 's/^/# console: /'
+	# Why the guest stopped, where a CI summary shows it.
+	sh "$here/../console-excerpt.sh" "$tmp/console.log"
 fi
 if [ "$bad" -gt 0 ] || [ "$verbose" = 1 ]; then
 	{

@@ -46,6 +46,15 @@ for c in cpuset cpu memory pids io; do
 	grep -qw "$c" /sys/fs/cgroup/cgroup.controllers &&
 		echo "+$c" >/sys/fs/cgroup/cgroup.subtree_control
 done
+# The first cgroup with a cpuset or a CPU quota makes the kernel patch its
+# own text live (static keys: cpusets_enabled in the page allocator,
+# cfs_bandwidth_used in the scheduler), and the last one's removal patches
+# it back.  Under TCG a vCPU running that code meanwhile has died of an int3
+# in the page allocator, and a guest of 8 vCPUs once stopped dead at its
+# first container.  A cgroup holding both keys from here, while nothing
+# else runs, leaves the checks' containers no kernel text to patch.
+mkdir /sys/fs/cgroup/numa-test-keys
+echo "800000 100000" >/sys/fs/cgroup/numa-test-keys/cpu.max
 hostname numa-test
 ip link set lo up 2>/dev/null
 

@@ -212,22 +212,39 @@ fi
 
 # boot NAME: runs scenario NAME's VM to completion or timeout; console in
 # $tmp/NAME.console, qemu's stderr in $tmp/NAME.qemu, seconds in $tmp/NAME.time.
-# A guest kernel that oopses before the checks are done is booted once more:
-# under TCG the Debian kernel has been seen to die of an int3 in the page
-# allocator (code patched by one vCPU while another runs it), nothing the
-# checks did.  The first console is kept and the retry is said in the TAP
-# output; a second failure is reported as usual.
+# A guest that oopses or stops responding (the timeout) before the checks
+# are done is booted once more: under TCG the Debian kernel has been seen
+# to die of an int3 in the page allocator (code patched by one vCPU while
+# another runs it; init.sh now leaves it nothing to patch), and a guest of
+# 8 vCPUs to stop dead at its first container, nothing the checks did (each
+# runtime call is killed after 60 s, a check that waits fails by itself).
+# The first console is kept, and the retry and the first console's end are
+# said in the TAP output; a second failure is reported as usual.
 boot() {
-	local name=$1
+	local name=$1 rc why
 	boot_once "$name"
-	if ! grep -q '@@tap-done@@' "$tmp/$name.console" &&
-		grep -qE 'Kernel panic|Oops:' "$tmp/$name.console"; then
-		mv "$tmp/$name.console" "$tmp/$name.first.console"
-		boot_once "$name"
-		echo "@@tap@@ # the first boot's guest kernel oopsed before the checks were done ($(grep -m1 -E 'Oops:|Kernel panic' "$tmp/$name.first.console" | tr -d '\r' | sed 's/^\[ *[0-9.]*\] //')); booted again" >>"$tmp/$name.console"
-		if [ -n "$log_dir" ]; then
-			mkdir -p "$log_dir" && cp "$tmp/$name.first.console" "$log_dir/$name.first.console.log" || true
-		fi
+	grep -q '@@tap-done@@' "$tmp/$name.console" && return
+	read -r rc _ <"$tmp/$name.time"
+	if grep -qE 'Kernel panic|Oops:' "$tmp/$name.console"; then
+		why="guest kernel oopsed ($(grep -m1 -E 'Oops:|Kernel panic' "$tmp/$name.console" | tr -d '\r' | sed 's/^\[ *[0-9.]*\] //'))"
+	elif [ "$rc" = 124 ]; then
+		why="guest stopped responding (timed out after $timeout_s s)"
+	else
+		return
+	fi
+	mv "$tmp/$name.console" "$tmp/$name.first.console"
+	boot_once "$name"
+	# The retry said first, so that the second boot's own end stays last.
+	{
+		echo "@@tap@@ # the first boot's $why before the checks were done; booted again"
+		# (its own markers dropped: they would be read as this boot's)
+		sh "$here/../console-excerpt.sh" "$tmp/$name.first.console" "" |
+			sed 's/@@tap[a-z-]*@@ *//g; s/^/@@tap@@ # first boot: /'
+		cat "$tmp/$name.console"
+	} >"$tmp/$name.console.new"
+	mv "$tmp/$name.console.new" "$tmp/$name.console"
+	if [ -n "$log_dir" ]; then
+		mkdir -p "$log_dir" && cp "$tmp/$name.first.console" "$log_dir/$name.first.console.log" || true
 	fi
 }
 
@@ -327,6 +344,9 @@ report() {
 		local what="qemu exited with status $rc"
 		[ "$rc" = 124 ] && what="timed out after $timeout_s s"
 		echo "not ok $n - [$name] VM ran checks.sh and powered off ($what)"
+		# Why the guest stopped, where a CI summary shows it (its
+		# "checks: ..." lines say which command it was in).
+		sh "$here/../console-excerpt.sh" "$tmp/$name.console" "# [$name] console: "
 	fi
 	if [ "$bad" -gt 0 ]; then
 		failed=1
