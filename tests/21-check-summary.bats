@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # make check-all's last lines (tests/summarize.sh): the totals of every
 # suite's results, and, when something failed, which test and why, right
-# above the totals, where the end of a long CI log shows them.
+# above the totals, where the end of a long CI log shows them; and what a
+# VM suite shows there of a guest that stopped (tests/console-excerpt.sh).
 
 load helpers
 
@@ -72,4 +73,50 @@ LOG
 	assert_equal "${lines[-1]}" "4 passed, 0 failed, 1 skipped" "last line"
 	run sh "$TOP_SRCDIR/tests/summarize.sh" "$R"
 	[[ $output != *"slowest"* ]] || fail "times shown without --times: $output"
+}
+
+@test "--times: a suite run beside others, from its log's birth to its end" {
+	rm -f "$R/unit/a.log"
+	printf 'ok 1 - first\n' >"$R/unit/a.log"
+	birth=$(stat -c %W "$R/unit/a.log")
+	[ "${birth:-0}" -gt 0 ] || skip "$R keeps no birth time (stat %W is 0)"
+	mkdir -p "$R/asan"
+	printf ':test-result: PASS\n' >"$R/asan/cli.trs"
+	printf 'ok 1 - cli\n' >"$R/asan/cli.log"
+	# a.trs ends 200 s after its log was made, cli.trs 10 s after a.trs:
+	# cli ran beside a, so the gap since a's end is not its time.
+	touch -d "@$((birth + 200))" "$R/unit/a.trs"
+	touch -d "@$((birth + 210))" "$R/asan/cli.trs"
+	run sh "$TOP_SRCDIR/tests/summarize.sh" --times "$R"
+	assert_success
+	assert_equal "$(echo "${lines[1]}" | tr -s ' ')" " 210 s $R/asan/cli" "slowest first"
+	assert_equal "$(echo "${lines[2]}" | tr -s ' ')" " 200 s $R/unit/a" "then the next"
+}
+
+# A serial console of N lines "line 1".."line N", \r\n-terminated as
+# qemu writes them, with TEXT as line AT when given.
+console_of() {
+	local n=$1 at=${2:-0} text=${3:-} i
+	for ((i = 1; i <= n; i++)); do
+		if [ "$i" = "$at" ]; then printf '%s\r\n' "$text"; else printf 'line %d\r\n' "$i"; fi
+	done >"$R/console"
+}
+
+@test "a guest that stopped: its console from just before the kernel's first complaint" {
+	console_of 60 30 "[   41.2] watchdog: BUG: soft lockup - CPU#3 stuck for 22s! [runc:3]"
+	run sh "$TOP_SRCDIR/tests/console-excerpt.sh" "$R/console"
+	assert_success
+	assert_equal "${lines[0]}" "# console: line 27" "starts 3 lines before"
+	assert_equal "${lines[3]}" "# console: [   41.2] watchdog: BUG: soft lockup - CPU#3 stuck for 22s! [runc:3]" "the complaint"
+	assert_equal "${#lines[@]}" 18 "lines shown"
+	[[ $output != *$'\r'* ]] || fail "carriage returns kept"
+}
+
+@test "a guest that stopped with no complaint: its console's last 18 lines, under the prefix given" {
+	console_of 60
+	run sh "$TOP_SRCDIR/tests/console-excerpt.sh" "$R/console" "# [llc] console: "
+	assert_success
+	assert_equal "${lines[0]}" "# [llc] console: line 43" "first shown"
+	assert_equal "${lines[-1]}" "# [llc] console: line 60" "last shown"
+	assert_equal "${#lines[@]}" 18 "lines shown"
 }

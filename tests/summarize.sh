@@ -5,9 +5,11 @@
 # followed it (at most 20 lines a test): the end of a long CI log then
 # says what failed.  Before both, what contrib/quickstart.sh installed, when
 # it left tests/quickstart-packages.txt in one of the directories.
-# With --times first (make check-all), also the slowest suites: make check
-# runs them one after another, so a suite took the time between the end of
-# the one before it and its own end (the .trs files' mtimes).
+# With --times first (make check-all), also the slowest suites: from the
+# birth of a suite's .log (its driver creates it as the suite starts) to
+# its .trs's mtime; where the file system keeps no birth time, the time
+# between the end of the suite before it and its own end (right for the
+# suites make check runs one after another, not for those run side by side).
 times=0
 if [ "${1:-}" = --times ]; then
   times=1
@@ -31,8 +33,13 @@ for dir in "$@"; do
   fold -s -w 120 "$dir/quickstart-packages.txt"
 done
 if [ "$times" = 1 ]; then
-  find "$@" -name '*.trs' -exec stat -c '%Y %n' {} + 2>/dev/null | sort -n |
-    awk 'NR > 1 { printf "%6d s  %s\n", $1 - prev, $2 } { prev = $1 }' |
+  find "$@" -name '*.trs' 2>/dev/null | while read -r trs; do
+    birth=$(stat -c %W "${trs%.trs}.log" 2>/dev/null) || birth=0
+    echo "$(stat -c %Y "$trs") ${birth:-0} $trs"
+  done | sort -n |
+    awk '$2 > 0 && $2 <= $1 { printf "%6d s  %s\n", $1 - $2, $3 }
+      !($2 > 0 && $2 <= $1) && NR > 1 { printf "%6d s  %s\n", $1 - prev, $3 }
+      { prev = $1 }' |
     sort -rn | head -n 10 >"${TMPDIR:-/tmp}/summarize.$$"
   if [ -s "${TMPDIR:-/tmp}/summarize.$$" ]; then
     echo "---- slowest suites (seconds)"
