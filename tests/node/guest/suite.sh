@@ -103,7 +103,7 @@ images() {
 step "the busybox test image and the sandbox image imported" images
 
 runtime_round() { # RUNTIME
-	local rt=$1 f
+	local rt=$1 f t_file
 	RT=$rt
 	check "numa-runtime's [runtime] path set to $(command -v "$rt")" set_runtime "$(command -v "$rt")"
 	local ran=0
@@ -111,8 +111,10 @@ runtime_round() { # RUNTIME
 		selected "${f##*/}" || continue
 		ran=$((ran + 1))
 		tap "@@step $rt ${f##*/}"
+		t_file=$(uptime_s)
 		# shellcheck source=/dev/null
 		(. "$f") || true
+		tap "# timing: [$rt] ${f##*/} $(awk -v a="$t_file" -v b="$(uptime_s)" 'BEGIN { printf "%.0f", b - a }') s"
 	done
 	# A selection that runs nothing must not pass as a clean round.
 	check "$rt: $ran check files ran (NUMA_NODE_CHECKS=\"$NUMA_NODE_CHECKS\")" test "$ran" -gt 0
