@@ -146,6 +146,19 @@ entry (const char *id, const char *nodes, const char *cpus, int64_t load)
   return e;
 }
 
+/* Add N entries PREFIX0 .. PREFIX<N-1> on node 0 to L (test-ledger-shards.c
+   and test-ledger-shards-damage.c fill their ledgers with it).  */
+static inline void
+add_entries (struct nr_ledger *l, const char *prefix, int n)
+{
+  for (int i = 0; i < n; i++)
+    {
+      cleanup_free char *id = xasprintf ("%s%d", prefix, i);
+      struct nr_ledger_entry e = entry (id, "0", "0-3", 100);
+      nr_ledger_add (l, &e);
+    }
+}
+
 /* The file at PATH, whole (caller frees).  Not inlined: gcc 12's
    -Wdangling-pointer then takes pointers into the result for pointers to
    the local that received it.  */
