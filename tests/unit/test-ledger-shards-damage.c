@@ -267,7 +267,7 @@ a_damaged_index_is_rebuilt_at_the_first_query (void **state)
   cleanup_free char *path = xasprintf ("%s/ledger.json", dir);
   static const char *const ids[] = { "back-1", "back-2", NULL };
   struct rebuild_with with = { 0 };
-  struct nr_ledger_recovery recovery = { rebuild_with_ids, &with };
+  struct nr_ledger_recovery recovery = { .rebuild = rebuild_with_ids, .data = &with };
   struct nr_ledger *l = NULL;
   struct stat st;
   cleanup_free char *aside = NULL;
@@ -299,7 +299,7 @@ a_delete_that_finds_its_shard_damaged_removes_the_rebuilt_entry (void **state)
   cleanup_free char *path = xasprintf ("%s/ledger.json", dir);
   static const char *const ids[] = { "victim", "other", NULL };
   struct rebuild_with with = { .ids = ids };
-  struct nr_ledger_recovery recovery = { rebuild_with_ids, &with };
+  struct nr_ledger_recovery recovery = { .rebuild = rebuild_with_ids, .data = &with };
   struct nr_ledger *l = open_ledger (path, "b");
   struct nr_ledger_entry e = entry ("victim", "0", "0-3", 100);
   size_t k = ledger_shard_of ("victim", LEDGER_SHARDS);
