@@ -6,6 +6,8 @@
 #   /opt/numa-test/checks.sh      tests/vm/checks.sh (the checks, TAP)
 #   /opt/numa-test/checks-llc.sh  tests/vm/checks-llc.sh (scenario llc's,
 #                                 sourced by checks.sh)
+#   /opt/numa-test/checks-tiers.sh tests/vm/checks-tiers.sh (scenario
+#                                 tiers', sourced by checks.sh)
 #   /opt/numa-test/lib/common.sh  tests/lib/common.sh (the test library
 #                                 checks.sh sources: ledger_doc)
 #   /opt/numa-test/rootfs/        busybox rootfs shared by all test containers,
@@ -108,6 +110,7 @@ mkdir -p "$root/opt/numa-test"
 cp "$here/checks.sh" "$root/opt/numa-test/checks.sh"
 chmod 0755 "$root/opt/numa-test/checks.sh"
 cp "$here/checks-llc.sh" "$root/opt/numa-test/checks-llc.sh"
+cp "$here/checks-tiers.sh" "$root/opt/numa-test/checks-tiers.sh"
 mkdir -p "$root/opt/numa-test/lib"
 cp "$here/../lib/common.sh" "$root/opt/numa-test/lib/common.sh"
 

@@ -14,7 +14,8 @@
 #              cpu each, nodes 2-3 without cpus (2 near 0, 3 near 1), 512
 #              MiB each; HMAT (-machine hmat=on) makes 2-3 slower and
 #              narrower, so the kernel puts them in a lower memory tier and
-#              derives interleave weights from the bandwidths
+#              derives interleave weights from the bandwidths; only the
+#              tier checks (checks-tiers.sh) run there
 #   llc        one node of 8 cpus in two L3 caches of 4 (-smp dies=2 with an
 #              Intel vendor: qemu's CPUID leaf 4 gives the L3 per die), 512
 #              MiB; only the cache-group checks (checks-llc.sh) run there
