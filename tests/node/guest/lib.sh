@@ -256,33 +256,39 @@ flags_start() { # RUNTIME...
 }
 
 # --- the kernel's view of a create: set_mempolicy and exec ----------------
-# traced_add SANDBOX_ID SPEC TRACE: CRI add of SPEC's containers to the
-# running sandbox with tracefs watching set_mempolicy and
-# sched_process_exec; those events go to TRACE, and POD is set as pod_up
-# sets it.  set_mempolicy is watched through raw_syscalls:sys_enter,
-# filtered on its number, not syscalls:sys_enter_set_mempolicy: CI lost
-# a VM (qemu TCG, kernel 7.2, nothing on the console) right after enabling
-# the per-syscall event, which is newer code that can fault on user memory;
-# the raw event is the long-standing path and records the registers only.
+# Tracing without patching the running kernel.  Enabling a trace event, and
+# with it ftrace's comm recording (a probe on sched_switch), rewrites kernel
+# code under running CPUs (static keys: int3, then the new bytes).  Under
+# qemu's multi-threaded TCG a vCPU can still run the int3 after the patch is
+# done: CI lost guests that way, an "Oops: int3" in __schedule (the
+# sched_switch tracepoint) right after a traced add, and earlier a silent
+# hang right after enabling syscalls:sys_enter_set_mempolicy.  So
+# trace_setup, a setup step, enables the two events once, before any pod,
+# with comm recording off, and traced_add only switches tracing_on (a flag,
+# no code patched).  set_mempolicy is watched through raw_syscalls:sys_enter
+# filtered on its number: the long-standing path, registers only.
 TRACEFS=/sys/kernel/tracing
 NR_SET_MEMPOLICY=238 # x86_64
-trace_events() { # 0|1
-	if [ "$1" = 1 ]; then
-		echo "id == $NR_SET_MEMPOLICY" >"$TRACEFS/events/raw_syscalls/sys_enter/filter" || return
-	fi
-	echo "$1" >"$TRACEFS/events/raw_syscalls/sys_enter/enable" &&
-		echo "$1" >"$TRACEFS/events/sched/sched_process_exec/enable" || return
-	[ "$1" = 1 ] || echo 0 >"$TRACEFS/events/raw_syscalls/sys_enter/filter"
+trace_setup() {
+	[ -d "$TRACEFS/events" ] || mount -t tracefs nodev "$TRACEFS" || return
+	echo 0 >"$TRACEFS/tracing_on" &&
+		echo 0 >"$TRACEFS/options/record-cmd" &&
+		echo "id == $NR_SET_MEMPOLICY" >"$TRACEFS/events/raw_syscalls/sys_enter/filter" &&
+		echo 1 >"$TRACEFS/events/raw_syscalls/sys_enter/enable" &&
+		echo 1 >"$TRACEFS/events/sched/sched_process_exec/enable"
 }
+# traced_add SANDBOX_ID SPEC TRACE: CRI add of SPEC's containers to the
+# running sandbox while tracefs records set_mempolicy and
+# sched_process_exec; those events go to TRACE, and POD is set as pod_up
+# sets it.  Tasks are named "<...>-PID" in TRACE (no comm recording).
 traced_add() {
 	local sid=$1 spec=$2 trace=$3 rc=0
-	[ -d "$TRACEFS/events" ] || mount -t tracefs nodev "$TRACEFS" || return
-	echo 0 >"$TRACEFS/tracing_on" && : >"$TRACEFS/trace" && trace_events 1 &&
-		echo 1 >"$TRACEFS/tracing_on" || return
+	[ "$(cat "$TRACEFS/events/sched/sched_process_exec/enable" 2>/dev/null)" = 1 ] ||
+		fail "tracing is not set up (trace_setup)" || return
+	: >"$TRACEFS/trace" && echo 1 >"$TRACEFS/tracing_on" || return
 	cri add "$sid" "$spec" >"$OUT_ROOT/traced-add.json" || rc=$?
 	echo 0 >"$TRACEFS/tracing_on"
 	grep -E "sys_enter: NR $NR_SET_MEMPOLICY |sched_process_exec" "$TRACEFS/trace" >"$trace"
-	trace_events 0
 	[ "$rc" = 0 ] || return "$rc"
 	POD=$(jq -c --arg s "$sid" '{sandbox_id: $s, containers: .containers}' "$OUT_ROOT/traced-add.json")
 }

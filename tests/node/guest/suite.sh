@@ -50,6 +50,22 @@ topology() {
 }
 step "4 NUMA nodes (CPUs on 0 and 1), cgroup v2 only, systemd as PID 1" topology
 
+# The kernel code switched by static keys that the checks would otherwise
+# switch on and off under running CPUs, switched once here (see trace_setup
+# in lib.sh: qemu TCG can run a stale int3 after such a patch): the trace
+# events, and a unit holding a CPU quota and a cpuset for the whole suite
+# (the keys cfs_bandwidth_used, in the scheduler's accounting, and
+# cpusets_enabled, in the page allocator, are on while any cgroup has one;
+# pods' scopes come and go).  The unit limits nothing: all CPUs, 2 CPUs' time.
+kernel_keys() {
+	trace_setup || fail "tracefs: the set_mempolicy and exec events not enabled" || return
+	systemd-run --quiet --unit=numa-test-keys --property=CPUQuota=200% \
+		--property=AllowedCPUs="$(cat /sys/devices/system/cpu/online)" sleep infinity || return
+	wait_for 20 grep -qx "200000 100000" /sys/fs/cgroup/system.slice/numa-test-keys.service/cpu.max ||
+		fail "numa-test-keys.service has no CPU quota: $(cat /sys/fs/cgroup/system.slice/numa-test-keys.service/cpu.max 2>&1)"
+}
+step "the kernel's static keys switched once: trace events, a CPU quota, a cpuset" kernel_keys
+
 nvme() {
 	wait_for 60 test -b /dev/nvme0n1 || fail "no /dev/nvme0n1 after 60 s"
 	expect_eq "$(cat /sys/block/nvme0n1/device/numa_node 2>/dev/null ||
