@@ -41,28 +41,6 @@ core_leader_of (const struct nr_topology *topo, int cpu)
   return cpu;
 }
 
-/* One past the highest CPU the topology can hold: the walks below stop
-   there instead of scanning the rest of an 8192-bit set.  */
-static int
-cpu_slots (const struct nr_topology *topo)
-{
-  if (topo->core_leader && topo->n_cpu_slots > 0)
-    return topo->n_cpu_slots;
-  if (topo->thread_siblings && topo->n_siblings > 0)
-    return topo->n_siblings;
-  {
-    /* A topology built by hand (tests): its nodes' CPUs bound it.  */
-    nr_set_t cpus = topo->online_cpus;
-    int last = -1;
-
-    for (int i = 0; i < topo->n_nodes; i++)
-      nr_set_union (&cpus, &topo->nodes[i].cpus);
-    for (int c = nr_set_next (&cpus, 0); c >= 0; c = nr_set_next (&cpus, c + 1))
-      last = c;
-    return last + 1;
-  }
-}
-
 /* Which core each CPU slot is on, and how many CPUs each core has: built
    once per pick from core_leader (no 1 KiB sibling set per CPU).  */
 struct core_table
@@ -75,7 +53,7 @@ struct core_table
 static void
 core_table_init (const struct nr_topology *topo, struct core_table *cores)
 {
-  cores->n_slots = cpu_slots (topo);
+  cores->n_slots = nr_topology_cpu_end (topo);
   cores->leader = xmalloc ((size_t) cores->n_slots * sizeof (int) + 1);
   cores->size = xmalloc0 ((size_t) cores->n_slots * sizeof (int) + 1);
   for (int c = 0; c < cores->n_slots; c++)
@@ -169,7 +147,7 @@ static int
 group_rooms (const struct nr_topology *topo, const nr_set_t *eligible, const nr_set_t *held,
              struct group_room **groups)
 {
-  int n = 0, n_grouped = 0, n_eligible = nr_set_count (eligible), end = cpu_slots (topo);
+  int n = 0, n_grouped = 0, n_eligible = nr_set_count (eligible), end = nr_topology_cpu_end (topo);
 
   *groups = xmalloc ((size_t) (topo->n_llc + 1) * sizeof (**groups));
   for (int g = 0; g < topo->n_llc && n_grouped < n_eligible; g++)

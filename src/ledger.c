@@ -113,10 +113,10 @@ supersede (const char *file, void *store)
   ledger_store_supersede (store, file);
 }
 
-/* A ledger written with another shard count: read whole, every entry
-   moved to the shard of its id.  */
-static void
-redistribute (struct nr_ledger *l)
+/* Every shard read; false when one turned out damaged (the ledger is
+   then empty, its rebuild due).  */
+static bool
+read_all (struct nr_ledger *l)
 {
   for (size_t k = 0; k < l->model.n_shards; k++)
     if (! l->model.shards[k].loaded)
@@ -125,10 +125,35 @@ redistribute (struct nr_ledger *l)
         if (why)
           {
             damaged (l, why);
-            return;
+            return false;
           }
       }
-  ledger_model_redistribute (&l->model, supersede, &l->store);
+  return true;
+}
+
+/* A ledger written with another shard count: read whole, every entry
+   moved to the shard of its id.  */
+static void
+redistribute (struct nr_ledger *l)
+{
+  if (read_all (l))
+    ledger_model_redistribute (&l->model, supersede, &l->store);
+}
+
+/* Sums an older numa-runtime wrote, without what nr_usage_load needs:
+   counted again from every entry, once (the next commit writes them).  */
+static void
+recount (struct nr_ledger *l)
+{
+  size_t bad;
+  nr_error_t parse_err = NULL;
+  cleanup_free char *why = NULL;
+
+  if (! read_all (l) || ledger_model_recompute (&l->model, &bad, &parse_err) == 0)
+    return;
+  why = xasprintf ("an entry does not parse: %s", parse_err->msg);
+  nr_error_release (&parse_err);
+  damaged (l, why);
 }
 
 int
@@ -160,6 +185,8 @@ nr_ledger_open (const char *path, const char *boot_id, const struct nr_ledger_re
       free (l->model.boot_id);
       l->model.boot_id = xstrdup (boot_id);
     }
+  if (l->model.sums_stale)
+    recount (l);
   *out = steal_pointer (&owned);
   return 0;
 }

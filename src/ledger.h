@@ -81,6 +81,11 @@ struct nr_node_usage
   int64_t memory;
   int64_t hugepages;
   nr_set_t exclusive;
+  /* Of LOAD, the even shares charged by entries that pay 1000 for each
+     exclusive CPU they hold, and those entries' CPUs: nr_usage_load
+     charges such an entry by where its CPUs are instead.  */
+  int64_t held_load;
+  nr_set_t held_cpus;
 };
 
 struct nr_ledger;
@@ -142,6 +147,16 @@ void nr_ledger_entry_gen_fields (yajl_gen g, const struct nr_ledger_entry *e, bo
    sums and the placement tests' made-up ones go through this.  */
 void nr_usage_account (struct nr_node_usage *usage, size_t n_usage, const struct nr_ledger_entry *e,
                        int sign);
+
+/* U's load on its node, whose CPUs are NODE_CPUS: LOAD with each entry
+   that pays for its exclusive CPUs charged 1000 for each of them on this
+   node, not an even share.  An exclusive container on several nodes takes
+   its CPUs from the roomiest node first, so an even share would charge a
+   node for CPUs it does not give (even a node holding none of them) and
+   leave another short.  What placement, status, the metrics and the
+   NodeResourceTopology count; END bounds the CPU numbers (no CPU at or
+   above it), to count a few words only.  */
+int64_t nr_usage_load (const struct nr_node_usage *u, const nr_set_t *node_cpus, int end);
 
 /* Number of entries.  */
 size_t nr_ledger_count (struct nr_ledger *ledger);

@@ -123,6 +123,9 @@ struct ledger_index
   struct nr_counters counters;
   struct ledger_index_shard *shards; /* the non-empty shards, ascending */
   size_t n_shards;
+  /* Sums written before they had held_load and held_cpus (numa-runtime
+     0.1 before those): to be counted again from the entries.  */
+  bool sums_without_held;
   /* A version 1 ledger (one document, every entry under "containers"):
      its entries as lines, owned; SHARDS is empty.  */
   bool v1;

@@ -55,6 +55,11 @@ read_sums (yajl_val doc, struct ledger_index *ix)
       u->hugepages = ledger_json_int (n, "hugepages");
       if (ledger_json_set (n, "exclusive_cpus", &u->exclusive, NULL) < 0)
         nr_set_clear (&u->exclusive);
+      if (nr_json_get (n, "held_load") == NULL)
+        ix->sums_without_held = true;
+      u->held_load = ledger_json_int (n, "held_load");
+      if (ledger_json_set (n, "held_cpus", &u->held_cpus, NULL) < 0)
+        nr_set_clear (&u->held_cpus);
     }
 }
 
@@ -293,6 +298,8 @@ ledger_index_text (const struct ledger_index *ix, const char *shard_dir_name, si
       nr_json_gen_int (g, "memory", u->memory);
       nr_json_gen_int (g, "hugepages", u->hugepages);
       nr_json_gen_set (g, "exclusive_cpus", &u->exclusive);
+      nr_json_gen_int (g, "held_load", u->held_load);
+      nr_json_gen_set (g, "held_cpus", &u->held_cpus);
       yajl_gen_map_close (g);
     }
   yajl_gen_array_close (g);

@@ -48,6 +48,18 @@ usage_of (struct nr_node_usage *usage, size_t n_usage, int node)
   return NULL;
 }
 
+/* E pays 1000 for each exclusive CPU it holds, and nothing else: its load
+   follows its CPUs.  Not a pod member its sandbox pays for (load 0), nor
+   a holder of isolated CPUs (no pool's room, load 0), nor anything a hand
+   edit made up.  */
+static bool
+pays_for_held_cpus (const struct nr_ledger_entry *e)
+{
+  int n = nr_set_count (&e->exclusive);
+
+  return n > 0 && e->load == (int64_t) n * 1000;
+}
+
 void
 nr_usage_account (struct nr_node_usage *usage, size_t n_usage, const struct nr_ledger_entry *e,
                   int sign)
@@ -56,6 +68,7 @@ nr_usage_account (struct nr_node_usage *usage, size_t n_usage, const struct nr_l
   int k = 0;
   int64_t local = nr_set_is_empty (&e->mems) ? e->memory : e->memory_local;
   nr_set_t tiers = e->mems;
+  bool held = pays_for_held_cpus (e);
 
   for (int node = nr_set_next (&e->nodes, 0); node >= 0;
        node = nr_set_next (&e->nodes, node + 1), k++)
@@ -77,6 +90,13 @@ nr_usage_account (struct nr_node_usage *usage, size_t n_usage, const struct nr_l
         nr_set_union (&u->exclusive, &e->exclusive);
       else
         nr_set_subtract (&u->exclusive, &e->exclusive);
+      if (! held)
+        continue;
+      u->held_load = account_add (u->held_load, share (e->load, n, k), sign);
+      if (sign > 0)
+        nr_set_union (&u->held_cpus, &e->exclusive);
+      else
+        nr_set_subtract (&u->held_cpus, &e->exclusive);
     }
   /* The tier part of its memory: on MEMS minus NODES, evenly.  */
   nr_set_subtract (&tiers, &e->nodes);
@@ -90,6 +110,14 @@ nr_usage_account (struct nr_node_usage *usage, size_t n_usage, const struct nr_l
       u->containers += sign;
       u->memory = account_add (u->memory, share (sat_sub (e->memory, local), n, k), sign);
     }
+}
+
+int64_t
+nr_usage_load (const struct nr_node_usage *u, const nr_set_t *node_cpus, int end)
+{
+  int64_t here = (int64_t) nr_set_count_common (&u->held_cpus, node_cpus, end) * 1000;
+
+  return sat_add (sat_sub (u->load, u->held_load), here);
 }
 
 static void
@@ -131,6 +159,7 @@ ledger_model_recompute (struct ledger_model *m, size_t *bad, nr_error_t *err)
         account (m, &e, +1);
         nr_ledger_entry_free (&e);
       }
+  m->sums_stale = false;
   m->dirty = true;
   return 0;
 }
@@ -200,6 +229,7 @@ ledger_model_clear (struct ledger_model *m)
   m->usage = NULL;
   m->n_usage = 0;
   m->reclaim_cursor = 0;
+  m->sums_stale = false;
   m->dirty = true;
 }
 

@@ -43,6 +43,7 @@ struct ledger_model
   size_t reclaim_cursor;
   struct nr_counters counters; /* since boot */
   bool dirty;                  /* differs from the files */
+  bool sums_stale;             /* USAGE to be counted from the entries */
 };
 
 /* N_SHARDS empty shards, every one loaded; everything else as read from

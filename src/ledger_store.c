@@ -228,6 +228,7 @@ take_index (struct ledger_model *m, struct ledger_index *ix)
         }
       m->usage = steal_pointer (&ix->usage);
       m->n_usage = ix->n_usage;
+      m->sums_stale = ix->sums_without_held;
       m->generation = ix->generation;
     }
   m->boot_id = steal_pointer (&ix->boot_id);

@@ -14,6 +14,8 @@ void
 nr_node_views_fill (const struct nr_topology *topo, struct nr_ledger *ledger,
                     const struct nr_config *config, struct nr_node_view *views)
 {
+  int end = nr_topology_cpu_end (topo);
+
   for (int i = 0; i < topo->n_nodes; i++)
     {
       struct nr_node_view *v = &views[i];
@@ -24,6 +26,7 @@ nr_node_views_fill (const struct nr_topology *topo, struct nr_ledger *ledger,
       v->usage.node = v->node->id;
       if (ledger)
         nr_ledger_usage (ledger, v->node->id, &v->usage);
+      v->usage.load = nr_usage_load (&v->usage, &v->node->cpus, end);
       v->reserved_cpus = v->node->cpus;
       nr_set_intersect (&v->reserved_cpus, &config->reserved_cpus);
       v->memory_reserved = config->reserved_memory < total ? config->reserved_memory : total;

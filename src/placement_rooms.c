@@ -35,6 +35,7 @@ compute_rooms (struct context *ctx)
 {
   const struct nr_topology *topo = ctx->in->topo;
   const struct nr_config *config = ctx->in->config;
+  int end = nr_topology_cpu_end (topo);
 
   ctx->withheld_cpus = config->reserved_cpus;
   nr_set_union (&ctx->withheld_cpus, &ctx->in->kubelet_cpus);
@@ -49,13 +50,15 @@ compute_rooms (struct context *ctx)
       struct node_room *r = &ctx->rooms[i];
       const struct nr_node_usage *u = &ctx->in->usage[i];
       int n_pool, n_shared;
+      int64_t load;
 
       r->node = &topo->nodes[i];
+      load = nr_usage_load (u, &r->node->cpus, end);
       nr_set_count_minus (&r->node->cpus, &ctx->withheld_cpus, &u->exclusive, &n_pool, &n_shared);
       r->n_shared = n_shared;
       r->cpu_capacity = (int64_t) n_pool * 1000;
       /* Ledger and meminfo values can be anything: saturate.  */
-      r->cpu_free = sat_sub (r->cpu_capacity, u->load);
+      r->cpu_free = sat_sub (r->cpu_capacity, load);
       r->mem_capacity =
           sat_sub (r->node->memory_total > INT64_MAX ? INT64_MAX : (int64_t) r->node->memory_total,
                    config->reserved_memory);
@@ -75,7 +78,7 @@ compute_rooms (struct context *ctx)
       r->exclusive_free = u->sharing > 0 ? n_shared - 1 : n_shared;
       if (r->exclusive_free < 0)
         r->exclusive_free = 0;
-      r->load = u->load;
+      r->load = load;
       r->llc_needed = placement_llc_needed (ctx, i);
       r->hints = 0;
       for (size_t h = 0; h < ctx->in->req->n_hints; h++)

@@ -237,6 +237,26 @@ nr_topology_load_hugepages (const char *sysfs_root, struct nr_topology *topo)
 }
 
 int
+nr_topology_cpu_end (const struct nr_topology *topo)
+{
+  if (topo->core_leader && topo->n_cpu_slots > 0)
+    return topo->n_cpu_slots;
+  if (topo->thread_siblings && topo->n_siblings > 0)
+    return topo->n_siblings;
+  {
+    /* A topology built by hand (tests): its nodes' CPUs bound it.  */
+    nr_set_t cpus = topo->online_cpus;
+    int last = -1;
+
+    for (int i = 0; i < topo->n_nodes; i++)
+      nr_set_union (&cpus, &topo->nodes[i].cpus);
+    for (int c = nr_set_next (&cpus, 0); c >= 0; c = nr_set_next (&cpus, c + 1))
+      last = c;
+    return last + 1;
+  }
+}
+
+int
 nr_topology_index (const struct nr_topology *topo, int id)
 {
   for (int i = 0; i < topo->n_nodes; i++)

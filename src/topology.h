@@ -78,6 +78,10 @@ int nr_topology_load_cached (const char *sysfs_root, const char *proc_root, cons
 /* Index of node ID in topo->nodes, or -1.  */
 int nr_topology_index (const struct nr_topology *topo, int id);
 
+/* One past the highest CPU TOPO can hold, to stop walks and counts of
+   its CPU sets there instead of at the end of an 8192-bit set.  */
+int nr_topology_cpu_end (const struct nr_topology *topo);
+
 /* Union of the CPUs of the nodes in NODES.  */
 void nr_topology_cpus_of (const struct nr_topology *topo, const nr_set_t *nodes, nr_set_t *cpus);
 

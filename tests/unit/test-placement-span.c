@@ -226,6 +226,35 @@ exclusive_cpus_on_several_nodes_come_from_the_roomiest_first (void **state)
   host_free (&h);
 }
 
+/* Then each node is charged for the CPUs it gave: node 0, which gave
+   none, still has room for two more exclusive CPUs (charged half of the
+   four, as an even share would, it had none).  */
+static void
+a_spanning_exclusive_container_leaves_room_where_it_took_no_cpu (void **state)
+{
+  struct host h;
+  struct nr_placement p;
+
+  host_init (&h, 2, 4, 16);
+  hold (&h, 0, "0-1");
+  h.req.nodes_wanted = set_of ("0-1");
+  h.config.cpu_exclusive = true;
+  h.req.millicpus = 4000;
+  place (&h, &p);
+  assert_set_equal (p.exclusive, "4-7");
+  charge (&h, &p);
+  nr_placement_free (&p);
+
+  h.req.id = "c2";
+  nr_set_clear (&h.req.nodes_wanted);
+  h.req.millicpus = 2000;
+  place (&h, &p);
+  assert_set_equal (p.nodes, "0");
+  assert_set_equal (p.exclusive, "2-3");
+  nr_placement_free (&p);
+  host_free (&h);
+}
+
 int
 main (void)
 {
@@ -240,6 +269,7 @@ main (void)
     cmocka_unit_test (where_every_closest_set_falls_short_the_roomiest_set_still_fits),
     cmocka_unit_test (a_set_of_many_nodes_still_grows_by_the_closest),
     cmocka_unit_test (exclusive_cpus_on_several_nodes_come_from_the_roomiest_first),
+    cmocka_unit_test (a_spanning_exclusive_container_leaves_room_where_it_took_no_cpu),
   };
   return cmocka_run_group_tests_name ("placement-span", tests, NULL, NULL);
 }

@@ -421,6 +421,37 @@ topology_nrt_is_the_machine_with_the_ledger_held (void **state)
   assert_resource (z1, "hugepages-1Gi", POOL_1G, POOL_1G, "3221225472");
 }
 
+/* An exclusive container on both nodes whose four CPUs are all on node 1
+   (it took them from the roomier node): the metrics and NRT count them on
+   node 1, none on node 0; an even share would show two CPUs on each.  */
+static void
+a_spanning_exclusive_container_counts_where_its_cpus_are (void **state)
+{
+  cleanup_free char *boot_id = nr_read_boot_id ("/proc");
+  cleanup_free char *metrics = NULL;
+  cleanup_json yajl_val doc = NULL;
+  struct nr_ledger *l = open_ledger (ledger_path, boot_id);
+  struct nr_ledger_entry e = entry ("wide", "0-1", "8-11", 4000);
+  struct nr_args args;
+  int ret;
+
+  e.exclusive = set_of ("8-11");
+  e.millicpus = 4000;
+  nr_ledger_add (l, &e);
+  commit (l);
+  nr_ledger_close (l);
+
+  ARGS (&args, "metrics");
+  metrics = run_command (dir, nr_cmd_metrics, &args, &config_, &ret, NULL);
+  assert_int_equal (ret, 0);
+  assert_sample (metrics, "numa_runtime_node_load_cpus{node=\"0\"}", "0");
+  assert_sample (metrics, "numa_runtime_node_load_cpus{node=\"1\"}", "4");
+  ARGS (&args, "topology", "--nrt", "--node-name", "worker-1.example");
+  doc = nrt (&args, &config_);
+  assert_resource (item (doc, "zones", 2, 0), "cpu", "16", "14", "14");
+  assert_resource (item (doc, "zones", 2, 1), "cpu", "16", "16", "12");
+}
+
 static void
 topology_nrt_names_the_policy_and_the_host (void **state)
 {
@@ -521,6 +552,7 @@ main (void)
     cmocka_unit_test_setup (metrics_refuse_bad_arguments_and_paths, no_ledger),
     cmocka_unit_test_setup (reports_fail_on_an_unreadable_sysfs_root, no_ledger),
     cmocka_unit_test_setup (topology_nrt_is_the_machine_with_the_ledger_held, no_ledger),
+    cmocka_unit_test_setup (a_spanning_exclusive_container_counts_where_its_cpus_are, no_ledger),
     cmocka_unit_test_setup (topology_nrt_names_the_policy_and_the_host, no_ledger),
     cmocka_unit_test_setup (topology_refuses_bad_arguments, no_ledger),
   };
