@@ -89,6 +89,24 @@ EOF
 	assert_equal "$(ledger_field c2 cpus)" 4-7 "ledger cpus of c2"
 }
 
+@test "an exclusive container on both nodes is charged on each for the CPUs it holds there" {
+	# b, six CPUs, spans: all four of node 0, two of node 1.  Node 1 then
+	# has its core 6-7 free; charged half of b's six (3 CPUs) it would show
+	# 3 of its 4 CPUs taken, and c (two CPUs) would find no room on either.
+	CFG_EXTRA='cpu_allocation = exclusive'
+	write_config
+	excl_bundle "$T/b" 6
+	excl_bundle "$T/c" 2
+	ALLOW_WARNINGS=1 create_ok b "$T/b" # "spanning 2 nodes"
+	assert_equal "$(cfg_cpus "$T/b/config.json")" "0-5" "b: all of node 0, two CPUs of node 1"
+	run --separate-stderr nr status --json
+	assert_success
+	assert_equal "$(jq -c '[.nodes[] | .load]' <<<"$output")" "[4000,2000]" "load per node: the CPUs each holds"
+	create_ok c "$T/c"
+	assert_equal "$(cfg_cpus "$T/c/config.json")" "6-7" "c: the core b left on node 1"
+	assert_equal "$(ledger_field c exclusive_cpus)" "6-7" "the ledger holds it for c"
+}
+
 @test "run is placed like create" {
 	spec_bundle "$T/b1"
 	spec_bundle "$T/b2"

@@ -21,14 +21,6 @@ setup() {
 	write_config
 }
 
-# excl_bundle DIR CPUS [ANNOTATIONS_JSON]: a bundle asking for CPUS whole CPUs.
-excl_bundle() {
-	spec_bundle "$1"
-	jq --argjson n "$2" --argjson a "${3:-{\}}" \
-		'.linux.resources.cpu = {"quota": ($n * 100000), "period": 100000} | .annotations = $a' \
-		"$1/config.json" >"$1/c.json" && mv "$1/c.json" "$1/config.json"
-}
-
 # l3_of CPU: the fixture's L3 shared_cpu_list of CPU.
 l3_of() { cat "$MACHINE/sys/devices/system/cpu/cpu$1/cache/index3/shared_cpu_list"; }
 

@@ -181,6 +181,16 @@ spec_bundle() {
 EOF
 }
 
+# excl_bundle DIR CPUS [ANNOTATIONS_JSON]: a spec_bundle asking for CPUS
+# whole CPUs (a CPU quota of CPUS periods): exclusive CPUs under
+# cpu_allocation = exclusive.
+excl_bundle() {
+	spec_bundle "$1"
+	jq --argjson n "$2" --argjson a "${3:-{\}}" \
+		'.linux.resources.cpu = {"quota": ($n * 100000), "period": 100000} | .annotations = $a' \
+		"$1/config.json" >"$1/c.json" && mv "$1/c.json" "$1/config.json"
+}
+
 # seed_one_entry: for the refusal suites: one entry (c0) in the ledger, so
 # that "the ledger is unchanged" means something, and a fresh bundle at
 # B=$T/bundle for the test to spoil.

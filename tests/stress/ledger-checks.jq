@@ -8,7 +8,9 @@
 #   - no CPU is in two entries' exclusive_cpus
 #   - the header's per-node sums equal the sums recomputed from the
 #     entries (an entry on several nodes counts an even share on each, the
-#     first node taking the remainder, as ledger.c does)
+#     first node taking the remainder, as ledger.c does), held_load and
+#     held_cpus among them (the shares and CPUs of the entries whose load
+#     is 1000 for each of their exclusive CPUs)
 #
 # `index_violations($base)`, on a version 2 index (or ledger-doc.sh's
 # output) whose file is named $base, yields one message per broken rule of
@@ -46,17 +48,23 @@ def violations:
   | ([.containers[]
       | (.nodes | expand) as $nodes | ($nodes | length) as $n
       | . as $e
+      | ($e.exclusive_cpus | expand) as $x
+      | (($x | length) > 0 and ($e.load // 0) == 1000 * ($x | length)) as $held
       | range(0; $n) as $k
       | {node: $nodes[$k], load: share($e.load // 0; $n; $k),
          millicpus: share($e.millicpus // 0; $n; $k), memory: share($e.memory // 0; $n; $k),
-         hugepages: share($e.hugepages // 0; $n; $k), exclusive: ($e.exclusive_cpus | expand)}]
+         hugepages: share($e.hugepages // 0; $n; $k), exclusive: $x,
+         held_load: (if $held then share($e.load; $n; $k) else 0 end),
+         held: (if $held then $x else [] end)}]
      | group_by(.node)
      | map({node: .[0].node, containers: length, load: (map(.load) | add),
             millicpus: (map(.millicpus) | add), memory: (map(.memory) | add),
-            hugepages: (map(.hugepages) | add), exclusive_cpus: (map(.exclusive) | add | unique)})) as $want
+            hugepages: (map(.hugepages) | add), exclusive_cpus: (map(.exclusive) | add | unique),
+            held_load: (map(.held_load) | add), held_cpus: (map(.held) | add | unique)})) as $want
   | ($doc.nodes | map(select(.containers != 0))
      | map({node, containers, load, millicpus, memory, hugepages,
-            exclusive_cpus: (.exclusive_cpus | expand | unique)}) | sort_by(.node)) as $got
+            exclusive_cpus: (.exclusive_cpus | expand | unique),
+            held_load, held_cpus: (.held_cpus | expand | unique)}) | sort_by(.node)) as $got
   | (if ($dup_ids | length) > 0 then "ids listed twice: \($dup_ids)" else empty end),
     (if ($dup_cpus | length) > 0 then "exclusive CPUs held by two entries: \($dup_cpus)" else empty end),
     (if $got != $want then "header sums \($got | tojson) differ from the entries' \($want | tojson)" else empty end);
