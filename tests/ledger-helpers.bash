@@ -230,3 +230,14 @@ find_aside() {
 ledger_violations() {
 	ledger_jq -r -L "$STRESS_DIR" 'include "ledger-checks"; violations'
 }
+
+# create_ok ID BUNDLE: a create that succeeds.
+create_ok() {
+	run --separate-stderr nr create --bundle "$2" "$1"
+	assert_success
+}
+
+# placement_of ID: what ID's entry holds of its placement, as compact JSON.
+placement_of() {
+	ledger_jq -c --arg id "$1" '.containers[] | select(.id == $id) | {nodes, cpus, memory, millicpus}'
+}
