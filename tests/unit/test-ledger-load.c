@@ -129,6 +129,42 @@ sums_written_without_held_cpus_are_counted_again (void **state)
   remove_tree (dir);
 }
 
+/* The same recount finding an entry that does not parse: the ledger is
+   damaged, kept aside and rebuilt once, as any damage found on reading.  */
+static void
+a_recount_that_finds_damage_rebuilds_the_ledger (void **state)
+{
+  cleanup_free char *dir = temp_dir ();
+  cleanup_free char *path = xasprintf ("%s/ledger.json", dir);
+  cleanup_free char *shard = xasprintf ("%s/ledger.json.d/%02zu-1.json", dir,
+                                        ledger_shard_of ("wide", LEDGER_SHARDS));
+  cleanup_free char *index = NULL;
+  cleanup_free char *entries = NULL;
+  struct nr_ledger *l = open_ledger (path, "b");
+  struct nr_ledger_entry wide = exclusive_entry ("wide", "0-1", "0-5", 6000);
+  char *load;
+
+  nr_ledger_add (l, &wide);
+  commit (l);
+  nr_ledger_close (l);
+  index = ledger_text (path);
+  cut (index, ",\"held_load\":3000,\"held_cpus\":\"0-5\"");
+  assert_int_equal (write_file_atomic (path, index, strlen (index), 0600, false, NULL), 0);
+  entries = ledger_text (shard);
+  load = strstr (entries, "\"load\":");
+  assert_non_null (load);
+  load[strlen ("\"load\"")] = '=';
+  assert_int_equal (write_file_atomic (shard, entries, strlen (entries), 0600, false, NULL), 0);
+
+  l = open_ledger (path, "b");
+  assert_non_null (nr_ledger_moved_aside (l));
+  nr_ledger_load_all (l);
+  assert_int_equal (rebuilds_asked, 1);
+  assert_int_equal (nr_ledger_count (l), 0);
+  nr_ledger_close (l);
+  remove_tree (dir);
+}
+
 int
 main (void)
 {
@@ -136,6 +172,7 @@ main (void)
     cmocka_unit_test (a_spanning_exclusive_container_is_charged_for_the_cpus_each_node_gives),
     cmocka_unit_test (entries_not_paying_for_held_cpus_keep_even_shares),
     cmocka_unit_test (sums_written_without_held_cpus_are_counted_again),
+    cmocka_unit_test (a_recount_that_finds_damage_rebuilds_the_ledger),
   };
   return cmocka_run_group_tests_name ("ledger-load", tests, NULL, NULL);
 }
