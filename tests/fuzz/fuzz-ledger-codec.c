@@ -21,7 +21,8 @@ same_usage (const struct nr_node_usage *a, const struct nr_node_usage *b)
 {
   return a->node == b->node && a->containers == b->containers && a->load == b->load
          && a->millicpus == b->millicpus && a->memory == b->memory && a->hugepages == b->hugepages
-         && nr_set_equal (&a->exclusive, &b->exclusive);
+         && nr_set_equal (&a->exclusive, &b->exclusive) && a->held_load == b->held_load
+         && nr_set_equal (&a->held_cpus, &b->held_cpus);
 }
 
 static const struct ledger_index_shard *
