@@ -136,8 +136,8 @@ a_recount_that_finds_damage_rebuilds_the_ledger (void **state)
 {
   cleanup_free char *dir = temp_dir ();
   cleanup_free char *path = xasprintf ("%s/ledger.json", dir);
-  cleanup_free char *shard = xasprintf ("%s/ledger.json.d/%02zu-1.json", dir,
-                                        ledger_shard_of ("wide", LEDGER_SHARDS));
+  cleanup_free char *shard =
+      xasprintf ("%s/ledger.json.d/%02zu-1.json", dir, ledger_shard_of ("wide", LEDGER_SHARDS));
   cleanup_free char *index = NULL;
   cleanup_free char *entries = NULL;
   struct nr_ledger *l = open_ledger (path, "b");
