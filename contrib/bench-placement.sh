@@ -7,6 +7,8 @@
 # churn, numa-runtime against a model of kubelet's static policy.  The
 # Markdown table goes to stdout (docs/PLACEMENT-BENCH.md keeps one).
 # Environment: EVENTS (trace length, default 4000), SEED (default 4800),
+# SHARED_NODES (numa-runtime's [placement] shared_nodes: spread, the
+# default, or gather),
 # FIXTURES_DIR (machines generated there are kept and reused; default: a
 # temp dir, removed).
 set -eu
@@ -30,4 +32,4 @@ for m in "$@"; do
 	args="$args $m=$work/$m/sys"
 done
 # shellcheck disable=SC2086 # NAME=PATH words without blanks: split on purpose
-"$bin" -e "${EVENTS:-4000}" -s "${SEED:-4800}" $args
+"$bin" -e "${EVENTS:-4000}" -s "${SEED:-4800}" -N "${SHARED_NODES:-spread}" $args

@@ -218,6 +218,18 @@ parse_cpu_alignment (struct nr_config *c, const char *v)
 }
 
 static const char *
+parse_shared_nodes (struct nr_config *c, const char *v)
+{
+  if (strcmp (v, "spread") == 0)
+    c->shared_gather = false;
+  else if (strcmp (v, "gather") == 0)
+    c->shared_gather = true;
+  else
+    return "must be spread or gather";
+  return NULL;
+}
+
+static const char *
 parse_reserved_cpus (struct nr_config *c, const char *v)
 {
   return nr_set_parse (v, &c->reserved_cpus, NULL) < 0 ? "must be a CPU list like 0-1,32-33" : NULL;
@@ -415,6 +427,7 @@ static const struct
   { "placement", "cpu_allocation", parse_cpu_allocation },
   { "placement", "isolated_cpus", parse_isolated_cpus },
   { "placement", "cpu_alignment", parse_cpu_alignment },
+  { "placement", "shared_nodes", parse_shared_nodes },
   { "placement", "reserved_cpus", parse_reserved_cpus },
   { "placement", "reserved_memory", parse_reserved_memory },
   { "placement", "best_effort_share", parse_best_effort_share },

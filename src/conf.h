@@ -51,6 +51,7 @@ struct nr_config
   bool cpu_exclusive;            /* [placement] cpu_allocation = exclusive */
   bool isolated_annotated;       /* [placement] isolated_cpus = annotated (else never) */
   bool llc_strict;               /* [placement] cpu_alignment = llc (else prefer) */
+  bool shared_gather;            /* [placement] shared_nodes = gather (else spread) */
   nr_set_t reserved_cpus;        /* [placement] reserved_cpus: never handed out */
   int64_t reserved_memory;       /* [placement] reserved_memory: bytes kept free per node */
   int64_t best_effort_millicpus; /* [placement] best_effort_share */

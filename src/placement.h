@@ -20,7 +20,10 @@
  *  4. Capacity: among those nodes, one where the container fits (CPUs,
  *     memory, hugepages, exclusive CPUs, after reservations and ledger
  *     allocations) with the most headroom; ties to the less loaded, then
- *     the lower id.
+ *     the lower id.  Exclusive CPUs on cache groups: the node holding them
+ *     in the fewest groups, then the fullest.  shared_nodes = gather: a
+ *     shared container, while exclusive ones hold CPUs, takes a node whose
+ *     pool has sharers first.
  *  5. Too big for one node (or asked to span N nodes): the closest set of
  *     nodes by SLIT distance that fits.  Nothing fits: refused under
  *     restricted/single-numa-node, the least-loaded node with a warning

@@ -440,9 +440,10 @@ placement_fewest_nodes (const struct context *ctx, const nr_set_t *candidates)
 
 /* Is node index A a better home than node index B: choose_set's order for
    single nodes (the hinted node, then headroom, load, lower index),
-   without building sets, so that it costs one pass over the nodes.  */
+   without building sets, so that it costs one pass over the nodes.  With
+   GATHER, a shared container takes a pool that has sharers first.  */
 static bool
-better_one (const struct context *ctx, int a, int b, int hinted)
+better_one (const struct context *ctx, int a, int b, int hinted, bool gather)
 {
   const struct node_room *ra = &ctx->rooms[a], *rb = &ctx->rooms[b];
   double ha, hb;
@@ -460,6 +461,13 @@ better_one (const struct context *ctx, int a, int b, int hinted)
       if (ra->exclusive_free != rb->exclusive_free)
         return ra->exclusive_free < rb->exclusive_free;
     }
+  /* A shared container, while exclusive ones hold CPUs: one more sharer
+     of a pool that has sharers costs no exclusive room, the first sharer
+     of a node costs the CPU kept for it (compute_rooms) and, on cores,
+     the whole core.  Whole nodes and cache groups stay free for the
+     exclusive containers to come.  */
+  if (gather && ra->sharers != rb->sharers)
+    return ra->sharers;
   ha = headroom_of (ctx, ra->cpu_capacity, ra->cpu_free, ra->mem_capacity, ra->mem_free);
   hb = headroom_of (ctx, rb->cpu_capacity, rb->cpu_free, rb->mem_capacity, rb->mem_free);
   if (ha > hb + 1e-9)
@@ -479,6 +487,8 @@ placement_choose_node (const struct context *ctx, const nr_set_t *candidates, bo
 {
   nr_set_t hint_idx;
   int best = -1, hinted = -1;
+  /* Where nothing fits, the least-loaded node, sharers or not.  */
+  bool gather = require_fit && ctx->gather_shared;
 
   /* A single node holds every hint only when there is one hinted node.  */
   placement_nodes_to_index_set (ctx, &ctx->hint_nodes, &hint_idx);
@@ -490,7 +500,7 @@ placement_choose_node (const struct context *ctx, const nr_set_t *candidates, bo
     {
       if (require_fit && ! fits_one (ctx, i))
         continue;
-      if (best < 0 || better_one (ctx, i, best, hinted))
+      if (best < 0 || better_one (ctx, i, best, hinted, gather))
         best = i;
     }
   if (best < 0)

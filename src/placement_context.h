@@ -25,6 +25,7 @@ struct node_room
   int64_t mem_free;
   int64_t huge_free;
   int exclusive_free; /* CPUs that could still be given exclusively */
+  bool sharers;       /* containers share its pool: one of its CPUs is kept for them */
   int hints;          /* device hints on this node */
   int64_t load;
   /* For a CPU node: memory free on the memory-only (tier) nodes nearest to
@@ -58,6 +59,10 @@ struct context
   nr_set_t withheld_cpus;   /* never handed out: reserved_cpus, kubelet's, isolated */
   bool exclusive_withdrawn; /* exclusive CPUs asked for, kubelet's to give */
   bool by_devices;          /* on several nodes: CPUs in proportion to the devices on each */
+  /* A shared container (resolved.gather_shared) on a machine where
+     exclusive containers hold CPUs: nodes whose pool already has sharers
+     come first (placement_choose_node).  */
+  bool gather_shared;
 };
 
 /* Does node room R offer any CPU at all?  */
@@ -96,7 +101,8 @@ int placement_choose_smallest_set (const struct context *ctx, const nr_set_t *ca
 int placement_fewest_nodes (const struct context *ctx, const nr_set_t *candidates);
 
 /* The best single node of CANDIDATES that fits (or any, without
-   REQUIRE_FIT): the hinted node, then headroom, load, lower index.  */
+   REQUIRE_FIT): the hinted node, then (gather_shared, fitting) a pool
+   with sharers, then headroom, load, lower index.  */
 bool placement_choose_node (const struct context *ctx, const nr_set_t *candidates, bool require_fit,
                             nr_set_t *chosen);
 

@@ -45,6 +45,7 @@ compute_rooms (struct context *ctx)
     if (nr_topology_index (topo, ctx->in->req->hints[h].node) >= 0)
       nr_set_add (&ctx->hint_nodes, ctx->in->req->hints[h].node);
 
+  ctx->gather_shared = false;
   for (int i = 0; i < topo->n_nodes; i++)
     {
       struct node_room *r = &ctx->rooms[i];
@@ -79,6 +80,9 @@ compute_rooms (struct context *ctx)
       if (r->exclusive_free < 0)
         r->exclusive_free = 0;
       r->load = load;
+      r->sharers = u->sharing > 0;
+      if (! nr_set_is_empty (&u->exclusive))
+        ctx->gather_shared = ctx->resolved.gather_shared && ctx->demand.exclusive <= 0;
       r->llc_needed = placement_llc_needed (ctx, i);
       r->hints = 0;
       for (size_t h = 0; h < ctx->in->req->n_hints; h++)

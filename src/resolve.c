@@ -19,12 +19,17 @@ nr_policy_strict (enum nr_policy policy)
 
 /* Whole CPUs only, as the CPU Manager's static policy: a fractional
    request shares the pool.  A sandbox never pins CPUs.  */
+static bool
+whole_cpus_asked (const struct nr_request *req, const struct nr_config *config)
+{
+  bool asked = req->has_exclusive ? req->exclusive : config->cpu_exclusive;
+  return asked && req->millicpus >= 1000 && req->millicpus % 1000 == 0;
+}
+
 static int
 exclusive_cpus (const struct nr_request *req, const struct nr_config *config)
 {
-  bool asked = req->has_exclusive ? req->exclusive : config->cpu_exclusive;
-
-  if (! asked || req->sandbox || req->millicpus < 1000 || req->millicpus % 1000 != 0)
+  if (! whole_cpus_asked (req, config) || req->sandbox)
     return 0;
   return req->millicpus / 1000 > INT_MAX ? INT_MAX : (int) (req->millicpus / 1000);
 }
@@ -41,4 +46,5 @@ nr_request_resolve (const struct nr_request *req, const struct nr_config *config
   out->topology_view =
       req->has_topology_view ? req->topology_view_container : config->topology_view_container;
   out->exclusive_cpus = exclusive_cpus (req, config);
+  out->gather_shared = config->shared_gather && ! whole_cpus_asked (req, config);
 }

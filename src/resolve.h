@@ -24,6 +24,10 @@ struct nr_resolved
      [cpu] exclusive) with a whole-CPU request and is no sandbox; 0: the
      shared pool.  */
   int exclusive_cpus;
+  /* [placement] shared_nodes = gather, for a container that will share
+     its node's pool: neither holding CPUs itself nor the sandbox of a pod
+     whose whole-CPU request asks for them.  */
+  bool gather_shared;
 };
 
 /* Fill *OUT for REQ under CONFIG.  */

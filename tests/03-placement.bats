@@ -107,6 +107,45 @@ EOF
 	assert_equal "$(ledger_field c exclusive_cpus)" "6-7" "the ledger holds it for c"
 }
 
+# shared_nodes_trace: on the two-node fixture, s1 (half a CPU) shares node
+# 0's pool, a holds two CPUs of node 0 (pinned), then s2 (half a CPU)
+# comes: the node it gets is printed.
+shared_nodes_trace() {
+	CFG_EXTRA="cpu_allocation = exclusive
+$1"
+	write_config
+	excl_bundle "$T/s1" 0.5
+	excl_bundle "$T/a" 2 '{"numa-runtime.io/nodes": "0"}'
+	excl_bundle "$T/s2" 0.5
+	excl_bundle "$T/b" 4 '{"numa-runtime.io/policy": "single-numa-node"}'
+	create_ok s1 "$T/s1"
+	create_ok a "$T/a"
+	assert_equal "$(ledger_field a nodes)" 0 "a is pinned to node 0"
+	create_ok s2 "$T/s2"
+}
+
+@test "shared containers spread by headroom by default, and then no node is whole" {
+	shared_nodes_trace ""
+	assert_equal "$(ledger_field s2 nodes)" 1 "s2 on the emptier node"
+	assert_equal "$(cfg_cpus "$T/s2/config.json")" 4-7
+	run --separate-stderr nr create --bundle "$T/b" b
+	assert_failure
+	assert_output ""
+	[[ $stderr == *TopologyAffinityError*"it fits on no single node"* ]] ||
+		fail "b: not the refusal expected" "$stderr"
+	assert_ledger_ids s1 a s2
+}
+
+@test "shared_nodes = gather: a shared container joins a pool that has sharers, and a node stays whole" {
+	shared_nodes_trace "shared_nodes = gather"
+	assert_equal "$(ledger_field s2 nodes)" 0 "s2 beside s1"
+	assert_equal "$(ledger_field a exclusive_cpus)" 0-1
+	assert_equal "$(ledger_field s2 cpus)" 2-3 "node 0's pool, less a's CPUs"
+	create_ok b "$T/b"
+	assert_equal "$(cfg_cpus "$T/b/config.json")" 4-7 "b: all of node 1"
+	assert_equal "$(ledger_field b exclusive_cpus)" 4-7
+}
+
 @test "run is placed like create" {
 	spec_bundle "$T/b1"
 	spec_bundle "$T/b2"

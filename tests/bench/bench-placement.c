@@ -2,7 +2,8 @@
  * (nr_place, the code create runs) against a model of kubelet's static
  * policy (kubelet_model.c), on fixture machines.
  *
- *   bench-placement [-e EVENTS] [-s SEED] NAME=SYSFS_ROOT...
+ *   bench-placement [-e EVENTS] [-s SEED] [-S SHARED_ONE_IN]
+ *                   [-N spread|gather] NAME=SYSFS_ROOT...
  *
  * For each machine and each fill level (60, 80, 95% of the assignable
  * CPUs), a seeded trace of arrivals and departures: exclusive containers
@@ -18,6 +19,8 @@
  *              falls back to the shared pool: counted as refused)
  *   stranded   free CPUs in partly used groups, after it (mean)
  *   µs         the decision's wall time (mean)
+ * -N gather places numa-runtime's shared containers as [placement]
+ * shared_nodes = gather does (spread: the default).
  * Output: one Markdown table row per machine, fill and allocator.  */
 #include <config.h>
 
@@ -36,6 +39,9 @@ static const int sizes[] = { 1, 2, 4, 6, 8, 12, 16 };
 /* One arrival in SHARED_ONE_IN is a shared container (-S; 0: none, to
    see what the shared containers' own room costs the exclusive ones).  */
 static int shared_one_in = 5;
+
+/* numa-runtime's [placement] shared_nodes (-N): gather, else spread.  */
+static bool shared_gather;
 
 struct score
 {
@@ -374,6 +380,7 @@ bench_machine (const char *name, const char *sysfs_root, int events, unsigned se
   config.policy = NR_POLICY_BEST_EFFORT;
   config.cpu_exclusive = true;
   config.best_effort_millicpus = 100;
+  config.shared_gather = shared_gather;
   /* kubelet's static policy needs reserved CPUs: core 0 for both.  */
   config.reserved_cpus = topo.thread_siblings[nr_set_next (&topo.online_cpus, 0)];
   nr_set_difference (&assignable, &topo.online_cpus, &config.reserved_cpus);
@@ -386,7 +393,8 @@ bench_machine (const char *name, const char *sysfs_root, int events, unsigned se
       struct ours o = { &topo, &config, usage, entries };
       cleanup_free int64_t *requests = xmalloc0 ((size_t) events * sizeof (*requests));
       struct kubelet k = { .cpus = kcpus, .requests = requests };
-      struct allocator mine = { "numa-runtime", ours_place, ours_release, &o };
+      struct allocator mine = { shared_gather ? "numa-runtime, gather" : "numa-runtime", ours_place,
+                                ours_release, &o };
       struct allocator model = { "kubelet model", kubelet_place, kubelet_release, &k };
       struct score ours_score = { 0 }, kubelet_score = { 0 };
       nr_set_t kubelet_reserved = config.reserved_cpus;
@@ -422,14 +430,18 @@ main (int argc, char **argv)
         seed = (unsigned) strtoul (argv[i + 1], NULL, 10);
       else if (strcmp (argv[i], "-S") == 0)
         shared_one_in = atoi (argv[i + 1]);
+      else if (strcmp (argv[i], "-N") == 0 && strcmp (argv[i + 1], "spread") == 0)
+        shared_gather = false;
+      else if (strcmp (argv[i], "-N") == 0 && strcmp (argv[i + 1], "gather") == 0)
+        shared_gather = true;
       else
         break;
     }
   if (i >= argc || events < 8)
     {
-      fprintf (
-          stderr,
-          "usage: bench-placement [-e EVENTS] [-s SEED] [-S SHARED_ONE_IN] NAME=SYSFS_ROOT...\n");
+      fprintf (stderr,
+               "usage: bench-placement [-e EVENTS] [-s SEED] [-S SHARED_ONE_IN] [-N spread|gather] "
+               "NAME=SYSFS_ROOT...\n");
       return 2;
     }
   printf ("| machine | fill | allocator | fewest L3 possible %% | fewest L3 on empty %% "

@@ -63,6 +63,7 @@ every_key_of_the_config_is_read (void **state)
                               "best_effort_share = 250\nmulti_node = distribute\n"
                               "kubelet_cpuset = override\nupdate_cpuset = pass-through\n"
                               "isolated_cpus = annotated\ncpu_alignment = llc\n"
+                              "shared_nodes = gather\n"
                               "[memory]\npolicy = interleave\n"
                               "[seccomp]\nallow_mempolicy = no\n"
                               "[annotations]\nenabled = false\nhonoured = policy,nodes\n"
@@ -79,6 +80,7 @@ every_key_of_the_config_is_read (void **state)
   assert_true (c.cpu_exclusive);
   assert_true (c.isolated_annotated);
   assert_true (c.llc_strict);
+  assert_true (c.shared_gather);
   assert_set_equal (c.reserved_cpus, "0-1");
   assert_int_equal (c.reserved_memory, INT64_C (1) << 30);
   assert_int_equal (c.best_effort_millicpus, 250);
@@ -103,6 +105,7 @@ every_key_of_the_config_is_read (void **state)
   assert_int_equal (nr_config_load_file (&c, "/nonexistent/numa-runtime.conf", false, &err), 0);
   assert_int_equal (c.policy, NR_POLICY_BEST_EFFORT);
   assert_true (c.update_narrow);
+  assert_false (c.shared_gather);
   assert_string_equal (c.sysfs_root, "/sys");
   nr_config_free (&c);
 }
@@ -116,6 +119,7 @@ bad_config_values_name_the_line (void **state)
     "[placement]\ncpu_allocation = greedy\n",
     "[placement]\nisolated_cpus = always\n",
     "[placement]\ncpu_alignment = l3\n",
+    "[placement]\nshared_nodes = pack\n",
     "[placement]\nreserved_cpus = 1-\n",
     "[placement]\nreserved_memory = lots\n",
     "[placement]\nbest_effort_share = -5\n",
