@@ -450,6 +450,40 @@ if [ -z "$nr_why" ]; then
 	for id in pod-app $fillers pod-sb; do stop nr "$id"; done
 fi
 
+# ------------------------------------------------------------------ shared_nodes
+# [placement] shared_nodes = gather (two-node: a node of 2 CPUs can hold
+# one exclusively and keep one shared): g-s1 shares node 0's pool, g-a
+# holds a CPU of node 0, then g-s2 joins node 0's pool (spread, the
+# default, would put it on the emptier node 1), and node 1 stays whole.
+if [ "$SCENARIO" = two-node ]; then
+	gather_conf=$WORK/numa-runtime-gather.conf
+	{ cat "$NR_CONF"; printf '[placement]\nshared_nodes = gather\n'; } >"$gather_conf"
+	plain_conf=$NR_CONF NR_CONF=$gather_conf
+	why=$nr_why
+	s1=$(bundle g-s1 . "$REPORT; exec sleep 100000")
+	[ -n "$why" ] || start nr g-s1 "$s1"
+	a=$(bundle g-a '.annotations = { "numa-runtime.io/cpu-allocation": "exclusive",
+			"numa-runtime.io/nodes": "0" } |
+		.linux.resources.cpu = { "quota": 100000, "period": 100000 }' "$REPORT; exec sleep 100000")
+	[ -n "$why" ] || start nr g-a "$a"
+	s2=$(bundle g-s2 . "$REPORT; exec sleep 100000")
+	[ -n "$why" ] || start nr g-s2 "$s2"
+	held=$(field "$a/out" Cpus_allowed_list)
+	check_eq "shared_nodes = gather: the exclusive container holds one CPU of node 0" \
+		"$(list_expand "$held" | wc -l)/$(list_union "$held" "$(node_cpus 0)")" "1/$(node_cpus 0)"
+	check_eq "shared_nodes = gather: the second shared container joins node 0: NUMA_NODE is 0" \
+		"$(field "$s2/out" NUMA_NODE)" 0
+	check_eq "shared_nodes = gather: its Cpus_allowed_list is node 0's pool without the held CPU" \
+		"$(list_union "$(field "$s2/out" Cpus_allowed_list)" "$held")" "$(node_cpus 0)"
+	check_eq "shared_nodes = gather: node 1 is whole, nobody shares it" \
+		"$(NUMA_RUNTIME_CONFIG=$NR_CONF "$NR" status --json 2>&1 |
+			jq -c '[.nodes[] | select(.node == 1) | .containers]')" "[0]"
+	if [ -z "$nr_why" ]; then
+		for id in g-s2 g-a g-s1; do stop nr "$id"; done
+	fi
+	NR_CONF=$plain_conf
+fi
+
 # ------------------------------------------------------------------ policies
 # Asked to span two nodes: the closest pair by SLIT (distance 21, never 31).
 why=$nr_why
