@@ -14,12 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A new empty directory for a ledger (unit.h: removed at the latest by
+   the group teardown remove_temp_dirs).  */
 static inline char *
 temp_dir (void)
 {
-  char tmpl[] = "/tmp/nr-ledger-XXXXXX";
-  assert_non_null (mkdtemp (tmpl));
-  return xstrdup (tmpl);
+  return temp_dir_named ("nr-ledger");
 }
 
 static inline void

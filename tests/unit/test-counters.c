@@ -148,11 +148,10 @@ read_ignores_what_it_does_not_know (void **state)
 static void
 commit_keeps_them_a_new_boot_clears_them (void **state)
 {
-  char dir[] = "/tmp/nr-counters.XXXXXX";
+  cleanup_free char *dir = temp_dir ();
   cleanup_free char *path = NULL;
   struct nr_ledger *l = NULL;
 
-  assert_non_null (mkdtemp (dir));
   path = xasprintf ("%s/ledger.json", dir);
   assert_int_equal (nr_ledger_open (path, "boot-a", NULL, &l, NULL), 0);
   nr_ledger_counters_for_update (l)->creates[NR_OUTCOME_REFUSED][NR_POLICY_SINGLE_NUMA_NODE]++;
@@ -184,5 +183,5 @@ main (void)
     cmocka_unit_test (read_ignores_what_it_does_not_know),
     cmocka_unit_test (commit_keeps_them_a_new_boot_clears_them),
   };
-  return cmocka_run_group_tests (tests, NULL, NULL);
+  return cmocka_run_group_tests (tests, NULL, remove_temp_dirs);
 }

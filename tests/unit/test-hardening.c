@@ -327,5 +327,5 @@ main (void)
     cmocka_unit_test (every_spec_number_is_checked_against_its_own_type),
     cmocka_unit_test (uint64_extremes_read_as_saturated_values),
   };
-  return cmocka_run_group_tests_name ("issue 22 hardening", tests, NULL, NULL);
+  return cmocka_run_group_tests_name ("issue 22 hardening", tests, NULL, remove_temp_dirs);
 }

@@ -157,12 +157,11 @@ a_sandbox_gets_every_device_of_its_pod_as_hints (void **state)
   struct nr_config config = { 0 };
   cleanup_json yajl_val sandbox = spec_of ("sandbox", NULL);
   cleanup_json yajl_val app = spec_of ("container", "loader");
-  char tmpl[] = "/tmp/nr-checkpoint-XXXXXX";
+  cleanup_free char *tmpl = temp_dir_named ("nr-checkpoint");
   cleanup_free char *dir = NULL;
   cleanup_free char *cmd = NULL;
   struct nr_request req = { .id = "sb", .sandbox = true };
 
-  assert_non_null (mkdtemp (tmpl));
   dir = xasprintf ("%s/device-plugins", tmpl);
   assert_int_equal (mkdir (dir, 0700), 0);
   cmd = xasprintf ("cp '%s' '%s/'", FIXTURE, dir);
@@ -212,5 +211,5 @@ main (void)
     cmocka_unit_test (too_many_devices_are_refused),
     cmocka_unit_test (a_sandbox_gets_every_device_of_its_pod_as_hints),
   };
-  return cmocka_run_group_tests (tests, NULL, NULL);
+  return cmocka_run_group_tests (tests, NULL, remove_temp_dirs);
 }

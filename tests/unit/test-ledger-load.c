@@ -174,5 +174,5 @@ main (void)
     cmocka_unit_test (sums_written_without_held_cpus_are_counted_again),
     cmocka_unit_test (a_recount_that_finds_damage_rebuilds_the_ledger),
   };
-  return cmocka_run_group_tests_name ("ledger-load", tests, NULL, NULL);
+  return cmocka_run_group_tests_name ("ledger-load", tests, NULL, remove_temp_dirs);
 }

@@ -35,7 +35,7 @@ teardown (void **state)
 {
   (void) state;
   nr_config_free (&config);
-  remove_tree (dir);
+  remove_temp_dirs (state);
   free (dir);
   free (ledger_path);
   free (state_root);

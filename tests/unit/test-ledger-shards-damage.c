@@ -340,5 +340,5 @@ main (void)
     cmocka_unit_test (a_damaged_index_is_rebuilt_at_the_first_query),
     cmocka_unit_test (a_delete_that_finds_its_shard_damaged_removes_the_rebuilt_entry),
   };
-  return cmocka_run_group_tests_name ("ledger shards damage", tests, NULL, NULL);
+  return cmocka_run_group_tests_name ("ledger shards damage", tests, NULL, remove_temp_dirs);
 }

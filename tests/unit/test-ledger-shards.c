@@ -310,5 +310,5 @@ main (void)
     cmocka_unit_test (an_index_in_another_layout_reads_the_same),
     cmocka_unit_test (a_file_name_that_needs_escaping_works),
   };
-  return cmocka_run_group_tests_name ("ledger shards", tests, NULL, NULL);
+  return cmocka_run_group_tests_name ("ledger shards", tests, NULL, remove_temp_dirs);
 }

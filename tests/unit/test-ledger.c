@@ -388,5 +388,5 @@ main (void)
     cmocka_unit_test (brief_entries_agree_with_the_parser),
     cmocka_unit_test (the_quick_reading_never_reads_a_line_otherwise_than_the_parser),
   };
-  return cmocka_run_group_tests_name ("ledger", tests, NULL, NULL);
+  return cmocka_run_group_tests_name ("ledger", tests, NULL, remove_temp_dirs);
 }

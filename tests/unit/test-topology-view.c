@@ -30,7 +30,7 @@ generate_machines (void **state)
 static int
 remove_machines (void **state)
 {
-  (void) state;
+  remove_temp_dirs (state);
   return machines_remove (&fixtures_dir);
 }
 
@@ -151,12 +151,9 @@ nodes_the_machine_lacks_are_an_error (void **state)
 static void
 view_config (struct nr_config *c, const char *machine, char **dir)
 {
-  char tmpl[] = "/tmp/nr-view-ledger-XXXXXX";
-
   memset (c, 0, sizeof (*c));
-  assert_non_null (mkdtemp (tmpl));
-  *dir = xstrdup (tmpl);
-  c->ledger_path = xasprintf ("%s/ledger.json", tmpl);
+  *dir = temp_dir_named ("nr-view-ledger");
+  c->ledger_path = xasprintf ("%s/ledger.json", *dir);
   c->sysfs_root = sysfs_of (machine);
 }
 
