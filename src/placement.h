@@ -23,7 +23,8 @@
  *     the lower id.  Exclusive CPUs on cache groups: the node holding them
  *     in the fewest groups, then the fullest.  shared_nodes = gather: a
  *     shared container, while exclusive ones hold CPUs, takes a node whose
- *     pool has sharers first.
+ *     pool has sharers first, else the one with the fewest CPUs left to
+ *     hold exclusively.
  *  5. Too big for one node (or asked to span N nodes): the closest set of
  *     nodes by SLIT distance that fits.  Nothing fits: refused under
  *     restricted/single-numa-node, the least-loaded node with a warning

@@ -441,7 +441,8 @@ placement_fewest_nodes (const struct context *ctx, const nr_set_t *candidates)
 /* Is node index A a better home than node index B: choose_set's order for
    single nodes (the hinted node, then headroom, load, lower index),
    without building sets, so that it costs one pass over the nodes.  With
-   GATHER, a shared container takes a pool that has sharers first.  */
+   GATHER, a shared container takes a pool that has sharers first, else
+   opens one on the node with the fewest CPUs left to hold exclusively.  */
 static bool
 better_one (const struct context *ctx, int a, int b, int hinted, bool gather)
 {
@@ -464,10 +465,15 @@ better_one (const struct context *ctx, int a, int b, int hinted, bool gather)
   /* A shared container, while exclusive ones hold CPUs: one more sharer
      of a pool that has sharers costs no exclusive room, the first sharer
      of a node costs the CPU kept for it (compute_rooms) and, on cores,
-     the whole core.  Whole nodes and cache groups stay free for the
-     exclusive containers to come.  */
+     the whole core.  So the pools that have sharers first (the roomiest
+     of them: headroom below); else a new pool where that core is worth
+     least, on the node with the fewest CPUs left to hold exclusively.
+     Whole nodes and cache groups stay free for the exclusive containers
+     to come.  */
   if (gather && ra->sharers != rb->sharers)
     return ra->sharers;
+  if (gather && ! ra->sharers && ra->exclusive_free != rb->exclusive_free)
+    return ra->exclusive_free < rb->exclusive_free;
   ha = headroom_of (ctx, ra->cpu_capacity, ra->cpu_free, ra->mem_capacity, ra->mem_free);
   hb = headroom_of (ctx, rb->cpu_capacity, rb->cpu_free, rb->mem_capacity, rb->mem_free);
   if (ha > hb + 1e-9)

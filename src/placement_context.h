@@ -102,7 +102,8 @@ int placement_fewest_nodes (const struct context *ctx, const nr_set_t *candidate
 
 /* The best single node of CANDIDATES that fits (or any, without
    REQUIRE_FIT): the hinted node, then (gather_shared, fitting) a pool
-   with sharers, then headroom, load, lower index.  */
+   with sharers, else the fewest exclusive CPUs left; then headroom, load,
+   lower index.  */
 bool placement_choose_node (const struct context *ctx, const nr_set_t *candidates, bool require_fit,
                             nr_set_t *chosen);
 

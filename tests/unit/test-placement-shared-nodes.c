@@ -1,9 +1,10 @@
 /* Placement: which node a shared container goes to.  By default the one
    with the most headroom (shared work spreads over the sockets); with
    [placement] shared_nodes = gather, while exclusive containers hold
-   CPUs, a node whose pool already has sharers first, so that no other
-   node has to keep a core shared and whole nodes and cache groups stay
-   free for exclusive containers.  Each test reads as one rule.  */
+   CPUs, the roomiest node whose pool already has sharers, else the node
+   with the fewest CPUs left to hold exclusively, so that as few nodes as
+   possible keep a core shared and whole nodes and cache groups stay free
+   for exclusive containers.  Each test reads as one rule.  */
 #include <config.h>
 
 #include "placement-smt-host.h"
@@ -65,6 +66,55 @@ gathered_shared_containers_join_a_pool_that_has_sharers (void **state)
   place (&h, &p);
   assert_set_equal (p.nodes, "1");
   assert_set_equal (p.exclusive, "8-15");
+  nr_placement_free (&p);
+  host_free (&h);
+}
+
+static void
+among_pools_with_sharers_the_roomiest_is_joined (void **state)
+{
+  struct host h;
+  struct nr_placement p;
+
+  /* Three nodes: 0 and 1 have sharers, 1 the more room; 2 is empty.  */
+  host_init (&h, 3, 8, 16);
+  h.config.cpu_exclusive = true;
+  h.config.shared_gather = true;
+  hold (&h, 0, "0-5");
+  h.usage[0].load += 500;
+  h.usage[0].sharing = 1;
+  hold (&h, 1, "8-9");
+  h.usage[1].load += 500;
+  h.usage[1].sharing = 1;
+  h.req.millicpus = 500;
+  place (&h, &p);
+  assert_set_equal (p.nodes, "1");
+  nr_placement_free (&p);
+  host_free (&h);
+}
+
+static void
+a_new_pool_opens_where_the_fewest_cpus_are_left_to_hold (void **state)
+{
+  struct host h;
+  struct nr_placement p;
+
+  /* Nobody shares yet: node 0 can still give 4 CPUs exclusively, node 1
+     two, node 2 all eight.  Spread takes node 2, the roomiest; gather
+     keeps a core of node 1, where the fewest exclusive CPUs are left.  */
+  host_init (&h, 3, 8, 16);
+  h.config.cpu_exclusive = true;
+  hold (&h, 0, "0-3");
+  hold (&h, 1, "8-13");
+  h.req.millicpus = 500;
+  place (&h, &p);
+  assert_set_equal (p.nodes, "2");
+  nr_placement_free (&p);
+
+  h.config.shared_gather = true;
+  place (&h, &p);
+  assert_set_equal (p.nodes, "1");
+  assert_set_equal (p.cpus, "14-15");
   nr_placement_free (&p);
   host_free (&h);
 }
@@ -162,6 +212,8 @@ main (void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (by_default_a_shared_container_goes_where_there_is_most_headroom),
     cmocka_unit_test (gathered_shared_containers_join_a_pool_that_has_sharers),
+    cmocka_unit_test (among_pools_with_sharers_the_roomiest_is_joined),
+    cmocka_unit_test (a_new_pool_opens_where_the_fewest_cpus_are_left_to_hold),
     cmocka_unit_test (gather_applies_only_while_exclusive_containers_hold_cpus),
     cmocka_unit_test (a_pool_with_sharers_is_taken_only_when_the_container_fits_there),
     cmocka_unit_test (devices_come_before_gathering),
