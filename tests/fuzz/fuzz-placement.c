@@ -37,7 +37,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   struct nr_placement_input in = { 0 };
   struct nr_placement out = { 0 };
   nr_error_t err = NULL;
-  uint64_t flags;
+  uint64_t flags, more;
   int cpu = 0;
 
   fuzz_quiet ();
@@ -134,6 +134,16 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   if (flags & 16384)
     nr_set_add (&in.pod_nodes, nodes[fuzz_u64 (&b, 1) % (uint64_t) topo.n_nodes].id);
   in.pod_reserved = flags & 32768;
+  /* Read last, so that the corpus keeps its meaning: which nodes' pools
+     have sharers, and [placement] shared_nodes.  */
+  more = fuzz_u64 (&b, 2);
+  config.shared_gather = more & 1;
+  for (int i = 0; i < topo.n_nodes; i++)
+    if (more & (2u << i))
+      {
+        usage[i].sharing = 1;
+        usage[i].containers = 1;
+      }
 
   in.topo = &topo;
   in.usage = usage;
