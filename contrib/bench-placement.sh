@@ -8,7 +8,8 @@
 # Markdown table goes to stdout (docs/PLACEMENT-BENCH.md keeps one).
 # Environment: EVENTS (trace length, default 4000), SEED (default 4800),
 # SHARED_NODES (numa-runtime's [placement] shared_nodes: spread, the
-# default, or gather),
+# default, or gather), FLOW (containers, the default: each placed alone;
+# pods: each in a pod, its sandbox first, as kubelet creates them),
 # FIXTURES_DIR (machines generated there are kept and reused; default: a
 # temp dir, removed).
 set -eu
@@ -32,4 +33,4 @@ for m in "$@"; do
 	args="$args $m=$work/$m/sys"
 done
 # shellcheck disable=SC2086 # NAME=PATH words without blanks: split on purpose
-"$bin" -e "${EVENTS:-4000}" -s "${SEED:-4800}" -N "${SHARED_NODES:-spread}" $args
+"$bin" -e "${EVENTS:-4000}" -s "${SEED:-4800}" -N "${SHARED_NODES:-spread}" -P "${FLOW:-containers}" $args

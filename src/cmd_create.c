@@ -93,6 +93,9 @@ static void
 fill_entry (struct nr_ledger_entry *e, const struct nr_args *args, const struct nr_config *config,
             const struct nr_request *req, const struct nr_placement *p)
 {
+  struct nr_resolved resolved;
+
+  nr_request_resolve (req, config, &resolved);
   memset (e, 0, sizeof (*e));
   e->id = xstrdup (args->id);
   e->nodes = p->nodes;
@@ -106,6 +109,7 @@ fill_entry (struct nr_ledger_entry *e, const struct nr_args *args, const struct 
   e->memory_local = p->memory_local;
   e->pod = req->pod ? xstrdup (req->pod) : NULL;
   e->sandbox = req->sandbox;
+  e->exclusive_pod = resolved.exclusive_pod;
   e->kubelet_cpus = p->keep_cpus;
   e->pinned_by = req->pinned_by ? xstrdup (req->pinned_by) : NULL;
   for (size_t h = 0; h < req->n_hints; h++)

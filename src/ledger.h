@@ -52,12 +52,13 @@ struct nr_ledger_entry
      neither: docs/LEDGER.md).  */
   nr_set_t mems;
   int64_t memory_local;
-  char *pod;         /* sandbox id of its pod, or NULL */
-  bool sandbox;      /* the entry is a pod sandbox: it holds the pod's node */
-  bool kubelet_cpus; /* its cpuset is kubelet's (kept, not chosen by us) */
-  char *pinned_by;   /* what pinned its node(s) (env NUMA_NODE, an annotation), or NULL */
-  char *root;        /* runtime state root (--root) to check liveness */
-  char *cgroup;      /* the spec's linux.cgroupsPath as written, or NULL */
+  char *pod;          /* sandbox id of its pod, or NULL */
+  bool sandbox;       /* the entry is a pod sandbox: it holds the pod's node */
+  bool exclusive_pod; /* a sandbox whose pod holds whole CPUs exclusively: no sharer */
+  bool kubelet_cpus;  /* its cpuset is kubelet's (kept, not chosen by us) */
+  char *pinned_by;    /* what pinned its node(s) (env NUMA_NODE, an annotation), or NULL */
+  char *root;         /* runtime state root (--root) to check liveness */
+  char *cgroup;       /* the spec's linux.cgroupsPath as written, or NULL */
   /* The nodes of the devices (locality hints) it holds: a pod moved later
      by another container's device keeps covering these.  */
   nr_set_t device_nodes;

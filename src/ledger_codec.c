@@ -79,6 +79,8 @@ nr_ledger_entry_gen_fields (yajl_gen g, const struct nr_ledger_entry *e, bool ev
     nr_json_gen_string (g, "pod", e->pod);
   if (e->sandbox || every_key)
     nr_json_gen_bool (g, "sandbox", e->sandbox);
+  if (e->exclusive_pod || every_key)
+    nr_json_gen_bool (g, "exclusive_pod", e->exclusive_pod);
   if (e->kubelet_cpus || every_key)
     nr_json_gen_bool (g, "kubelet_cpus", e->kubelet_cpus);
   if (e->pinned_by || every_key)
@@ -159,6 +161,7 @@ ledger_entry_from_json (yajl_val obj, struct nr_ledger_entry *e, nr_error_t *err
     }
   e->pod = dup_or_null (nr_json_get_string (obj, "pod"));
   e->sandbox = YAJL_IS_TRUE (nr_json_get (obj, "sandbox"));
+  e->exclusive_pod = YAJL_IS_TRUE (nr_json_get (obj, "exclusive_pod"));
   e->kubelet_cpus = YAJL_IS_TRUE (nr_json_get (obj, "kubelet_cpus"));
   e->pinned_by = dup_or_null (nr_json_get_string (obj, "pinned_by"));
   e->root = dup_or_null (nr_json_get_string (obj, "root"));

@@ -77,7 +77,7 @@ nr_usage_account (struct nr_node_usage *usage, size_t n_usage, const struct nr_l
       if (u == NULL)
         continue;
       u->containers += sign;
-      if (nr_set_is_empty (&e->exclusive))
+      if (nr_set_is_empty (&e->exclusive) && ! e->exclusive_pod)
         u->sharing += sign;
       /* Saturating: a hand-edited ledger can hold any int64.  A sum
          stuck at the limit no longer cancels exactly, but such a node is

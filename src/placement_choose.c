@@ -87,7 +87,7 @@ placement_nodes_to_index_set (const struct context *ctx, const nr_set_t *nodes, 
 static int64_t
 room_for (const struct context *ctx, int i)
 {
-  if (ctx->demand.exclusive > 0)
+  if (ctx->demand.exclusive_room > 0)
     return ctx->rooms[i].exclusive_free;
   return ctx->rooms[i].cpu_free > 0 ? ctx->rooms[i].cpu_free : 0;
 }
@@ -451,6 +451,15 @@ better_one (const struct context *ctx, int a, int b, int hinted, bool gather)
 
   if (hinted >= -1 && (a == hinted) != (b == hinted))
     return a == hinted;
+  /* The sandbox of a pod whose containers will hold CPUs exclusively: a
+     node with room for them (they follow it), though it holds none.  */
+  if (ctx->demand.exclusive_room > ctx->demand.exclusive)
+    {
+      bool room_a = ra->exclusive_free >= ctx->demand.exclusive_room;
+      bool room_b = rb->exclusive_free >= ctx->demand.exclusive_room;
+      if (room_a != room_b)
+        return room_a;
+    }
   /* Exclusive CPUs on a machine with cache groups: the node that holds
      them in the fewest groups, then the one with the fewest left to hold
      exclusively (packing, as kubelet's static policy does): whole nodes and

@@ -47,6 +47,10 @@ struct demand
   int64_t hugepages;
   int exclusive; /* CPUs to hold exclusively; 0: shared pool */
   bool prepaid;  /* its pod's sandbox already charges CPU and memory */
+  /* Exclusive CPUs its node(s) should have room for: EXCLUSIVE, or for
+     the sandbox of a pod that will hold whole CPUs exclusively, the pod's
+     (its containers follow it).  Chooses among nodes, never refuses.  */
+  int exclusive_room;
 };
 
 struct context

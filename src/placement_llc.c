@@ -16,16 +16,16 @@ placement_llc_needed (const struct context *ctx, int i)
   nr_set_t shared;
   int groups_here = 0;
 
-  if (ctx->demand.exclusive <= 0 || topo->n_llc == 0 || ctx->in->req->isolated)
+  if (ctx->demand.exclusive_room <= 0 || topo->n_llc == 0 || ctx->in->req->isolated)
     return 0;
   /* A node that is one group (or none): no pick needed to know, which
      keeps a create on 64 such nodes linear.  */
   for (int g = 0; g < topo->n_llc && groups_here < 2; g++)
     groups_here += topo->llc_node[g] == i;
   if (groups_here < 2)
-    return groups_here == 1 && ctx->rooms[i].exclusive_free >= ctx->demand.exclusive ? 1 : 0;
+    return groups_here == 1 && ctx->rooms[i].exclusive_free >= ctx->demand.exclusive_room ? 1 : 0;
   room_shared (ctx, i, &shared);
-  return nr_count_groups (topo, &shared, &ctx->in->usage[i].exclusive, ctx->demand.exclusive);
+  return nr_count_groups (topo, &shared, &ctx->in->usage[i].exclusive, ctx->demand.exclusive_room);
 }
 
 /* The fewest cache groups of the nodes in NODES (ids) that COUNT CPUs

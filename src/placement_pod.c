@@ -153,6 +153,7 @@ pod_fits (const struct context *ctx, const nr_set_t *target)
       d->hugepages = sat_add (d->hugepages, entry->hugepages > 0 ? entry->hugepages : 0);
       d->exclusive += nr_set_count (&entry->exclusive);
     }
+  d->exclusive_room = d->exclusive;
   return placement_fits (&whole, target);
 }
 

@@ -5,6 +5,7 @@
 #include "placement_context.h"
 #include "util.h"
 
+#include <limits.h>
 #include <string.h>
 
 /* ---- what is asked, what is offered ----------------------------------- */
@@ -28,6 +29,9 @@ compute_demand (struct context *ctx)
   if (ctx->exclusive_withdrawn)
     d->exclusive = 0;
   d->prepaid = ctx->in->pod_reserved && ! req->sandbox;
+  d->exclusive_room = d->exclusive;
+  if (ctx->resolved.exclusive_pod && ! ctx->in->kubelet_static_cpus)
+    d->exclusive_room = req->millicpus / 1000 > INT_MAX ? INT_MAX : (int) (req->millicpus / 1000);
 }
 
 static void

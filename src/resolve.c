@@ -47,4 +47,5 @@ nr_request_resolve (const struct nr_request *req, const struct nr_config *config
       req->has_topology_view ? req->topology_view_container : config->topology_view_container;
   out->exclusive_cpus = exclusive_cpus (req, config);
   out->gather_shared = config->shared_gather && ! whole_cpus_asked (req, config);
+  out->exclusive_pod = req->sandbox && whole_cpus_asked (req, config);
 }

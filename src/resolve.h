@@ -28,6 +28,9 @@ struct nr_resolved
      its node's pool: neither holding CPUs itself nor the sandbox of a pod
      whose whole-CPU request asks for them.  */
   bool gather_shared;
+  /* A sandbox whose pod's whole-CPU request asks for CPUs held
+     exclusively: its entry keeps no CPU of its nodes shared.  */
+  bool exclusive_pod;
 };
 
 /* Fill *OUT for REQ under CONFIG.  */

@@ -146,6 +146,38 @@ $1"
 	assert_equal "$(ledger_field b exclusive_cpus)" 4-7
 }
 
+@test "a pod of whole CPUs: its sandbox keeps no CPU shared, its container holds the whole node, a rebuild keeps it so" {
+	# kubelet's order: the sandbox first, charged the pod's 4 CPUs (CRI's
+	# annotations), then the container of 4 whole CPUs, which follows it.
+	# Were the sandbox a sharer, node 0 would keep a CPU for it and the
+	# container could hold only 3: "cannot hold 4 CPUs exclusively".
+	CFG_POLICY=single-numa-node
+	CFG_EXTRA='cpu_allocation = exclusive'
+	write_config
+	spec_bundle "$T/sb"
+	jq '.annotations = {"io.kubernetes.cri.container-type": "sandbox",
+		"io.kubernetes.cri.sandbox-id": "sb",
+		"io.kubernetes.cri.sandbox-cpu-quota": "400000",
+		"io.kubernetes.cri.sandbox-cpu-period": "100000"}' "$T/sb/config.json" >"$T/sb.json" &&
+		mv "$T/sb.json" "$T/sb/config.json"
+	excl_bundle "$T/app" 4 '{"io.kubernetes.cri.container-type": "container",
+		"io.kubernetes.cri.sandbox-id": "sb"}'
+	create_ok sb "$T/sb"
+	assert_equal "$(ledger_field sb exclusive_pod)" true "the sandbox's entry says so"
+	create_ok app "$T/app"
+	assert_equal "$(ledger_field app nodes)" "$(ledger_field sb nodes)" "app follows its sandbox"
+	assert_equal "$(ledger_field app exclusive_cpus)" "$(cfg_cpus "$T/app/config.json")"
+	assert_equal "$(cfg_cpus "$T/app/config.json" | tr -cd ',-')" "-" "one range"
+	[ "$(cfg_cpus "$T/app/config.json")" = 0-3 ] || [ "$(cfg_cpus "$T/app/config.json")" = 4-7 ] ||
+		fail "app holds $(cfg_cpus "$T/app/config.json"), not a whole node"
+
+	# Rebuilt from the runtime's state, the sandbox is still no sharer.
+	echo garbage >"$LEDGER"
+	run --separate-stderr nr gc
+	assert_success
+	assert_equal "$(ledger_field sb exclusive_pod)" true "after the rebuild"
+}
+
 @test "run is placed like create" {
 	spec_bundle "$T/b1"
 	spec_bundle "$T/b2"

@@ -3,7 +3,7 @@
  * policy (kubelet_model.c), on fixture machines.
  *
  *   bench-placement [-e EVENTS] [-s SEED] [-S SHARED_ONE_IN]
- *                   [-N spread|gather] NAME=SYSFS_ROOT...
+ *                   [-N spread|gather] [-P pods|containers] NAME=SYSFS_ROOT...
  *
  * For each machine and each fill level (60, 80, 95% of the assignable
  * CPUs), a seeded trace of arrivals and departures: exclusive containers
@@ -20,12 +20,15 @@
  *   stranded   free CPUs in partly used groups, after it (mean)
  *   µs         the decision's wall time (mean)
  * -N gather places numa-runtime's shared containers as [placement]
- * shared_nodes = gather does (spread: the default).
+ * shared_nodes = gather does (spread: the default).  -P pods brings each
+ * of numa-runtime's containers in a pod, as kubelet does: its sandbox
+ * (charged the pod's CPUs, placed first), then the container.
  * Output: one Markdown table row per machine, fill and allocator.  */
 #include <config.h>
 
 #include "kubelet_model.h"
 #include "placement.h"
+#include "resolve.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -42,6 +45,11 @@ static int shared_one_in = 5;
 
 /* numa-runtime's [placement] shared_nodes (-N): gather, else spread.  */
 static bool shared_gather;
+
+/* -P pods: each container of numa-runtime's comes as kubelet brings it, in
+   a pod: its sandbox first (charged the pod's CPUs, placed by itself),
+   then the container, which follows the sandbox's node.  */
+static bool as_pods;
 
 struct score
 {
@@ -203,21 +211,30 @@ struct ours
   struct nr_topology *topo;
   const struct nr_config *config;
   struct nr_node_usage *usage;
-  struct nr_ledger_entry *entries; /* per container id */
+  struct nr_ledger_entry *entries;   /* per container id */
+  struct nr_ledger_entry *sandboxes; /* per container id, with -P */
 };
 
+/* Place REQ (with IN's pod fields) and charge it as ENTRY.  */
 static bool
-ours_place (void *state, int id, int count, nr_set_t *cpus)
+ours_place_one (struct ours *o, struct nr_request *req, const nr_set_t *pod_nodes,
+                struct nr_ledger_entry *entry)
 {
-  struct ours *o = state;
-  struct nr_request req = { .id = "bench", .millicpus = count ? count * 1000 : SHARED_MILLICPUS };
   struct nr_placement_input in = {
-    .topo = o->topo, .usage = o->usage, .req = &req, .config = o->config
+    .topo = o->topo, .usage = o->usage, .req = req, .config = o->config
   };
   struct nr_placement p;
+  struct nr_resolved resolved;
   nr_error_t err = NULL;
+  int count = req->sandbox ? 0 : (int) (req->millicpus / 1000);
 
-  nr_set_clear (cpus);
+  nr_request_resolve (req, o->config, &resolved);
+
+  if (pod_nodes)
+    {
+      in.pod_nodes = *pod_nodes;
+      in.pod_reserved = true;
+    }
   if (nr_place (&in, &p, &err) < 0)
     {
       nr_error_release (&err);
@@ -225,18 +242,49 @@ ours_place (void *state, int id, int count, nr_set_t *cpus)
     }
   /* Best-effort shares the pool when it cannot hold them: a refusal of
      exclusive CPUs, and nothing charged.  */
-  if (count > 0 && nr_set_count (&p.exclusive) != count)
+  if (req->millicpus % 1000 == 0 && count > 0 && nr_set_count (&p.exclusive) != count)
     {
       nr_placement_free (&p);
       return false;
     }
-  o->entries[id] = (struct nr_ledger_entry){
-    .nodes = p.nodes, .exclusive = p.exclusive, .load = p.load, .millicpus = p.millicpus
-  };
-  nr_usage_account (o->usage, (size_t) o->topo->n_nodes, &o->entries[id], +1);
-  *cpus = p.exclusive;
+  *entry = (struct nr_ledger_entry){ .nodes = p.nodes,
+                                     .exclusive = p.exclusive,
+                                     .load = p.load,
+                                     .millicpus = p.millicpus,
+                                     .sandbox = req->sandbox,
+                                     .exclusive_pod = resolved.exclusive_pod };
+  nr_usage_account (o->usage, (size_t) o->topo->n_nodes, entry, +1);
   nr_placement_free (&p);
   return true;
+}
+
+static bool
+ours_place (void *state, int id, int count, nr_set_t *cpus)
+{
+  struct ours *o = state;
+  struct nr_request req = { .id = "bench", .millicpus = count ? count * 1000 : SHARED_MILLICPUS };
+  struct nr_request sandbox = { .id = "sandbox", .millicpus = req.millicpus, .sandbox = true };
+
+  nr_set_clear (cpus);
+  if (as_pods && ! ours_place_one (o, &sandbox, NULL, &o->sandboxes[id]))
+    return false;
+  if (! ours_place_one (o, &req, as_pods ? &o->sandboxes[id].nodes : NULL, &o->entries[id]))
+    {
+      if (as_pods)
+        nr_usage_account (o->usage, (size_t) o->topo->n_nodes, &o->sandboxes[id], -1);
+      return false;
+    }
+  *cpus = o->entries[id].exclusive;
+  return true;
+}
+
+/* numa-runtime's row, saying how it was run.  */
+static const char *
+ours_name (void)
+{
+  if (as_pods)
+    return shared_gather ? "numa-runtime, pods, gather" : "numa-runtime, pods";
+  return shared_gather ? "numa-runtime, gather" : "numa-runtime";
 }
 
 static void
@@ -244,6 +292,8 @@ ours_release (void *state, int id)
 {
   struct ours *o = state;
   nr_usage_account (o->usage, (size_t) o->topo->n_nodes, &o->entries[id], -1);
+  if (as_pods)
+    nr_usage_account (o->usage, (size_t) o->topo->n_nodes, &o->sandboxes[id], -1);
 }
 
 /* ---- the kubelet model: shared containers take no exclusive CPUs ---- */
@@ -390,11 +440,12 @@ bench_machine (const char *name, const char *sysfs_root, int events, unsigned se
       cleanup_free struct nr_node_usage *usage = xmalloc0 ((size_t) topo.n_nodes * sizeof (*usage));
       cleanup_free struct nr_ledger_entry *entries = xmalloc0 ((size_t) events * sizeof (*entries));
       cleanup_free nr_set_t *kcpus = xmalloc0 ((size_t) events * sizeof (*kcpus));
-      struct ours o = { &topo, &config, usage, entries };
+      cleanup_free struct nr_ledger_entry *sandboxes =
+          xmalloc0 ((size_t) events * sizeof (*sandboxes));
+      struct ours o = { &topo, &config, usage, entries, sandboxes };
       cleanup_free int64_t *requests = xmalloc0 ((size_t) events * sizeof (*requests));
       struct kubelet k = { .cpus = kcpus, .requests = requests };
-      struct allocator mine = { shared_gather ? "numa-runtime, gather" : "numa-runtime", ours_place,
-                                ours_release, &o };
+      struct allocator mine = { ours_name (), ours_place, ours_release, &o };
       struct allocator model = { "kubelet model", kubelet_place, kubelet_release, &k };
       struct score ours_score = { 0 }, kubelet_score = { 0 };
       nr_set_t kubelet_reserved = config.reserved_cpus;
@@ -430,6 +481,10 @@ main (int argc, char **argv)
         seed = (unsigned) strtoul (argv[i + 1], NULL, 10);
       else if (strcmp (argv[i], "-S") == 0)
         shared_one_in = atoi (argv[i + 1]);
+      else if (strcmp (argv[i], "-P") == 0 && strcmp (argv[i + 1], "pods") == 0)
+        as_pods = true;
+      else if (strcmp (argv[i], "-P") == 0 && strcmp (argv[i + 1], "containers") == 0)
+        as_pods = false;
       else if (strcmp (argv[i], "-N") == 0 && strcmp (argv[i + 1], "spread") == 0)
         shared_gather = false;
       else if (strcmp (argv[i], "-N") == 0 && strcmp (argv[i + 1], "gather") == 0)
@@ -441,7 +496,7 @@ main (int argc, char **argv)
     {
       fprintf (stderr,
                "usage: bench-placement [-e EVENTS] [-s SEED] [-S SHARED_ONE_IN] [-N spread|gather] "
-               "NAME=SYSFS_ROOT...\n");
+               "[-P pods|containers] NAME=SYSFS_ROOT...\n");
       return 2;
     }
   printf ("| machine | fill | allocator | fewest L3 possible %% | fewest L3 on empty %% "

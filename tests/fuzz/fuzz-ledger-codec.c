@@ -88,9 +88,10 @@ same_entry (const struct nr_ledger_entry *a, const struct nr_ledger_entry *b)
          && a->load == b->load && a->millicpus == b->millicpus && a->memory == b->memory
          && a->hugepages == b->hugepages && nr_set_equal (&a->mems, &b->mems)
          && a->memory_local == b->memory_local && same_string (a->pod, b->pod)
-         && a->sandbox == b->sandbox && a->kubelet_cpus == b->kubelet_cpus
-         && same_string (a->root, b->root) && a->creator_pid == b->creator_pid
-         && a->creator_start == b->creator_start && a->created == b->created;
+         && a->sandbox == b->sandbox && a->exclusive_pod == b->exclusive_pod
+         && a->kubelet_cpus == b->kubelet_cpus && same_string (a->root, b->root)
+         && a->creator_pid == b->creator_pid && a->creator_start == b->creator_start
+         && a->created == b->created;
 }
 
 static void

@@ -1,4 +1,4 @@
-/* A node's CPU load, as placement, status, the metrics and the
+/* A node's CPU load and sharers, as placement, status, the metrics and the
    NodeResourceTopology count it: an exclusive container on several nodes
    is charged on each for the CPUs it holds there, everything else an even
    share; sums an older numa-runtime wrote are counted again.  */
@@ -80,6 +80,44 @@ entries_not_paying_for_held_cpus_keep_even_shares (void **state)
   assert_int_equal (load_on (usage, 1), 750 + 2500);
   assert_set_equal (usage[1].exclusive, "0-3,6");
   assert_int_equal (usage[1].held_load, 0);
+}
+
+/* A sandbox whose pod holds whole CPUs exclusively keeps no CPU of its
+   node shared: it is no sharer, in the sums and after a reopen (the entry
+   keeps the flag), and it leaves none behind when released.  */
+static void
+the_sandbox_of_an_exclusive_pod_is_no_sharer (void **state)
+{
+  cleanup_free char *dir = temp_dir ();
+  cleanup_free char *path = xasprintf ("%s/ledger.json", dir);
+  struct nr_ledger *l = open_ledger (path, "b");
+  struct nr_ledger_entry sandbox = entry ("pod", "0", "0-3", 4000);
+  struct nr_ledger_entry other = entry ("other", "1", "4-7", 1000);
+  struct nr_ledger_entry back;
+  struct nr_node_usage usage;
+
+  sandbox.sandbox = true;
+  sandbox.exclusive_pod = true;
+  other.sandbox = true;
+  nr_ledger_add (l, &sandbox);
+  nr_ledger_add (l, &other);
+  commit (l);
+  nr_ledger_close (l);
+
+  l = open_ledger (path, "b");
+  assert_int_equal (nr_ledger_find (l, "pod", &back, NULL), 1);
+  assert_true (back.exclusive_pod);
+  nr_ledger_entry_free (&back);
+  assert_int_equal (nr_ledger_find (l, "other", &back, NULL), 1);
+  assert_false (back.exclusive_pod);
+  nr_ledger_entry_free (&back);
+  nr_ledger_usage (l, 0, &usage);
+  assert_int_equal (usage.containers, 1);
+  assert_int_equal (usage.sharing, 0);
+  nr_ledger_usage (l, 1, &usage);
+  assert_int_equal (usage.sharing, 1);
+  nr_ledger_close (l);
+  remove_tree (dir);
 }
 
 /* Remove the first TEXT in BUF, in place.  */
@@ -171,6 +209,7 @@ main (void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (a_spanning_exclusive_container_is_charged_for_the_cpus_each_node_gives),
     cmocka_unit_test (entries_not_paying_for_held_cpus_keep_even_shares),
+    cmocka_unit_test (the_sandbox_of_an_exclusive_pod_is_no_sharer),
     cmocka_unit_test (sums_written_without_held_cpus_are_counted_again),
     cmocka_unit_test (a_recount_that_finds_damage_rebuilds_the_ledger),
   };

@@ -484,6 +484,37 @@ if [ "$SCENARIO" = two-node ]; then
 	NR_CONF=$plain_conf
 fi
 
+# ------------------------------------------------------------------ exclusive pod
+# A pod of 2 whole CPUs held exclusively (two-node: a node's 2 CPUs), as
+# kubelet creates it: the sandbox, charged the pod's CPUs by CRI's
+# annotations, then its container.  The sandbox keeps no CPU of its node
+# shared, so the container holds both, read inside it and in the ledger
+# (as a sharer, it could hold one and would fall back to sharing both).
+if [ "$SCENARIO" = two-node ]; then
+	why=$nr_why
+	sb=$(bundle xp-sb '.annotations = { "io.kubernetes.cri.container-type": "sandbox",
+			"io.kubernetes.cri.sandbox-id": "xp-sb",
+			"io.kubernetes.cri.sandbox-cpu-quota": "200000",
+			"io.kubernetes.cri.sandbox-cpu-period": "100000",
+			"numa-runtime.io/cpu-allocation": "exclusive" }' "$REPORT; exec sleep 100000")
+	[ -n "$why" ] || start nr xp-sb "$sb"
+	app=$(bundle xp-app '.annotations = { "io.kubernetes.cri.container-type": "container",
+			"io.kubernetes.cri.sandbox-id": "xp-sb",
+			"numa-runtime.io/cpu-allocation": "exclusive" } |
+		.linux.resources.cpu = { "quota": 200000, "period": 100000 }' "$REPORT; exec sleep 100000")
+	[ -n "$why" ] || start nr xp-app "$app"
+	node=$(field "$app/out" NUMA_NODE)
+	check_eq "exclusive pod: the container is on its sandbox's node" "$node" "$(field "$sb/out" NUMA_NODE)"
+	check_eq "exclusive pod: the container's Cpus_allowed_list is its node's 2 CPUs" \
+		"$(field "$app/out" Cpus_allowed_list)" "$(node_cpus "${node:-0}")"
+	check_eq "exclusive pod: the ledger holds them for it exclusively" \
+		"$(NUMA_RUNTIME_CONFIG=$NR_CONF "$NR" status --json 2>&1 |
+			jq -r '.containers[] | select(.id == "xp-app") | .exclusive_cpus')" "$(node_cpus "${node:-0}")"
+	if [ -z "$nr_why" ]; then
+		for id in xp-app xp-sb; do stop nr "$id"; done
+	fi
+fi
+
 # ------------------------------------------------------------------ policies
 # Asked to span two nodes: the closest pair by SLIT (distance 21, never 31).
 why=$nr_why
