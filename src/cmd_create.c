@@ -109,7 +109,7 @@ fill_entry (struct nr_ledger_entry *e, const struct nr_args *args, const struct 
   e->memory_local = p->memory_local;
   e->pod = req->pod ? xstrdup (req->pod) : NULL;
   e->sandbox = req->sandbox;
-  e->exclusive_pod = resolved.exclusive_pod;
+  e->exclusive_pod = resolved.exclusive_pod_cpus > 0;
   e->kubelet_cpus = p->keep_cpus;
   e->pinned_by = req->pinned_by ? xstrdup (req->pinned_by) : NULL;
   for (size_t h = 0; h < req->n_hints; h++)

@@ -5,7 +5,6 @@
 #include "placement_context.h"
 #include "util.h"
 
-#include <limits.h>
 #include <string.h>
 
 /* ---- what is asked, what is offered ----------------------------------- */
@@ -30,8 +29,8 @@ compute_demand (struct context *ctx)
     d->exclusive = 0;
   d->prepaid = ctx->in->pod_reserved && ! req->sandbox;
   d->exclusive_room = d->exclusive;
-  if (ctx->resolved.exclusive_pod && ! ctx->in->kubelet_static_cpus)
-    d->exclusive_room = req->millicpus / 1000 > INT_MAX ? INT_MAX : (int) (req->millicpus / 1000);
+  if (ctx->resolved.exclusive_pod_cpus > 0 && ! ctx->in->kubelet_static_cpus)
+    d->exclusive_room = ctx->resolved.exclusive_pod_cpus;
 }
 
 static void
@@ -40,6 +39,7 @@ compute_rooms (struct context *ctx)
   const struct nr_topology *topo = ctx->in->topo;
   const struct nr_config *config = ctx->in->config;
   int end = nr_topology_cpu_end (topo);
+  bool held_anywhere = false; /* by an exclusive container, on some node */
 
   ctx->withheld_cpus = config->reserved_cpus;
   nr_set_union (&ctx->withheld_cpus, &ctx->in->kubelet_cpus);
@@ -49,7 +49,6 @@ compute_rooms (struct context *ctx)
     if (nr_topology_index (topo, ctx->in->req->hints[h].node) >= 0)
       nr_set_add (&ctx->hint_nodes, ctx->in->req->hints[h].node);
 
-  ctx->gather_shared = false;
   for (int i = 0; i < topo->n_nodes; i++)
     {
       struct node_room *r = &ctx->rooms[i];
@@ -85,13 +84,13 @@ compute_rooms (struct context *ctx)
         r->exclusive_free = 0;
       r->load = load;
       r->sharers = u->sharing > 0;
-      if (! nr_set_is_empty (&u->exclusive))
-        ctx->gather_shared = ctx->resolved.gather_shared && ctx->demand.exclusive <= 0;
+      held_anywhere |= ! nr_set_is_empty (&u->exclusive);
       r->llc_needed = placement_llc_needed (ctx, i);
       r->hints = 0;
       for (size_t h = 0; h < ctx->in->req->n_hints; h++)
         r->hints += ctx->in->req->hints[h].node == r->node->id;
     }
+  ctx->gather_shared = held_anywhere && ctx->resolved.gather_shared && ctx->demand.exclusive <= 0;
 }
 
 void

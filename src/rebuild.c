@@ -98,7 +98,7 @@ entry_from_spec (yajl_val spec, const char *id, const char *root, const struct n
      placement more careful, and CPUs already held by another entry are
      never counted twice.  */
   nr_request_resolve (&req, config, &resolved);
-  e->exclusive_pod = resolved.exclusive_pod;
+  e->exclusive_pod = resolved.exclusive_pod_cpus > 0;
   if (resolved.exclusive_cpus > 0 && nr_set_count (&e->cpus) == resolved.exclusive_cpus
       && ! nr_set_intersects (&e->cpus, taken))
     e->exclusive = e->cpus;

@@ -18,18 +18,13 @@ nr_policy_strict (enum nr_policy policy)
 }
 
 /* Whole CPUs only, as the CPU Manager's static policy: a fractional
-   request shares the pool.  A sandbox never pins CPUs.  */
-static bool
+   request shares the pool.  How many REQ asks to hold, or 0.  */
+static int
 whole_cpus_asked (const struct nr_request *req, const struct nr_config *config)
 {
   bool asked = req->has_exclusive ? req->exclusive : config->cpu_exclusive;
-  return asked && req->millicpus >= 1000 && req->millicpus % 1000 == 0;
-}
 
-static int
-exclusive_cpus (const struct nr_request *req, const struct nr_config *config)
-{
-  if (! whole_cpus_asked (req, config) || req->sandbox)
+  if (! asked || req->millicpus < 1000 || req->millicpus % 1000 != 0)
     return 0;
   return req->millicpus / 1000 > INT_MAX ? INT_MAX : (int) (req->millicpus / 1000);
 }
@@ -45,7 +40,8 @@ nr_request_resolve (const struct nr_request *req, const struct nr_config *config
   out->llc_strict = req->has_alignment ? req->llc_strict : config->llc_strict;
   out->topology_view =
       req->has_topology_view ? req->topology_view_container : config->topology_view_container;
-  out->exclusive_cpus = exclusive_cpus (req, config);
-  out->gather_shared = config->shared_gather && ! whole_cpus_asked (req, config);
-  out->exclusive_pod = req->sandbox && whole_cpus_asked (req, config);
+  /* A sandbox never pins CPUs: its pod's containers do.  */
+  out->exclusive_cpus = req->sandbox ? 0 : whole_cpus_asked (req, config);
+  out->exclusive_pod_cpus = req->sandbox ? whole_cpus_asked (req, config) : 0;
+  out->gather_shared = config->shared_gather && whole_cpus_asked (req, config) == 0;
 }

@@ -29,8 +29,9 @@ struct nr_resolved
      whose whole-CPU request asks for them.  */
   bool gather_shared;
   /* A sandbox whose pod's whole-CPU request asks for CPUs held
-     exclusively: its entry keeps no CPU of its nodes shared.  */
-  bool exclusive_pod;
+     exclusively: that many CPUs, which its node(s) should have room for
+     (its entry keeps no CPU of them shared); else 0.  */
+  int exclusive_pod_cpus;
 };
 
 /* Fill *OUT for REQ under CONFIG.  */

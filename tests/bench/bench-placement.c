@@ -252,7 +252,7 @@ ours_place_one (struct ours *o, struct nr_request *req, const nr_set_t *pod_node
                                      .load = p.load,
                                      .millicpus = p.millicpus,
                                      .sandbox = req->sandbox,
-                                     .exclusive_pod = resolved.exclusive_pod };
+                                     .exclusive_pod = resolved.exclusive_pod_cpus > 0 };
   nr_usage_account (o->usage, (size_t) o->topo->n_nodes, entry, +1);
   nr_placement_free (&p);
   return true;

@@ -24,7 +24,7 @@ charge_as_create (struct host *h, const struct nr_placement *p)
                                .sandbox = h->req.sandbox };
 
   nr_request_resolve (&h->req, &h->config, &resolved);
-  e.exclusive_pod = resolved.exclusive_pod;
+  e.exclusive_pod = resolved.exclusive_pod_cpus > 0;
   nr_usage_account (h->usage, (size_t) h->topo.n_nodes, &e, +1);
 }
 
